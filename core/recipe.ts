@@ -1,0 +1,208 @@
+/**
+ * The recipe: what to deploy, where, and how to load it. Validated by zod everywhere it
+ * enters (CLI, API, workflow), so this module must stay pure: it is bundled into workflow code.
+ */
+import { z } from 'zod';
+import { durationMs } from './duration';
+import type { Distribution } from './loadgen-protocol';
+
+const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const URL_PATH_RE = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
+
+/** Strings that end up in job scripts: shell-quoted anyway, but control characters never make sense. */
+const scriptString = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !/[\0\r\n]/.test(s), 'must not contain newlines or NUL characters');
+
+/** A non-negative distribution; a bare value means constant. Output: `Distribution` in ms or tokens. */
+function distribution(value: z.ZodType<number, unknown>): z.ZodType<Distribution, unknown> {
+  const full = z.strictObject({ mean: value, stdev: value.optional(), min: value.optional(), max: value.optional() });
+  return z
+    .union([value.transform((mean): Distribution => ({ mean })), full])
+    .refine((d: Distribution) => d.min === undefined || d.max === undefined || d.min <= d.max, 'min must be <= max');
+}
+
+const tokenCount = z.number().int().min(1).max(1_000_000);
+const tokenDistribution = distribution(z.number().min(0).max(1_000_000));
+const msDistribution = distribution(durationMs);
+
+const slurmTimeRe = /^(?:\d+-)?\d{1,2}(?::\d{2}){0,2}$/;
+const resources = z.strictObject({
+  nodes: z.number().int().min(1).max(1024).default(1),
+  gpus: z.number().int().min(0).max(64).optional(),
+  cpusPerTask: z.number().int().min(1).max(1024).optional(),
+  memory: z
+    .string()
+    .regex(/^\d+[KMGT]?$/, 'memory like 16G or 512M')
+    .optional(),
+  time: z.string().regex(slurmTimeRe, 'Slurm time like 01:00:00 or 1-00:00:00').optional(),
+});
+
+const localTarget = z.strictObject({ executor: z.literal('local') });
+const target = z.discriminatedUnion('executor', [localTarget], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'executor must be "local" (the slurm executor is not built yet)' : undefined,
+});
+
+const health = z.strictObject({
+  path: z.string().regex(URL_PATH_RE, 'an absolute URL path like /health').default('/health'),
+  timeout: durationMs.default(120_000),
+  interval: durationMs.default(1000),
+});
+
+const simulatorSettings = z.strictObject({
+  ttft: msDistribution.default({ mean: 50 }),
+  itl: msDistribution.default({ mean: 10 }),
+  outputTokens: tokenDistribution.default({ mean: 128 }),
+  tokensPerChunk: z.number().int().min(1).max(1000).default(1),
+  maxConcurrency: z.number().int().min(1).max(1_000_000).optional(),
+  seed: z.number().int().default(1),
+});
+
+const serviceCommon = {
+  model: scriptString.optional(),
+  env: z.record(z.string().regex(ENV_NAME_RE, 'environment variable names are [A-Za-z_][A-Za-z0-9_]*'), scriptString).default({}),
+  resources: resources.default({ nodes: 1 }),
+  health: health.default({ path: '/health', timeout: 120_000, interval: 1000 }),
+};
+
+const simulatorService = z.strictObject({
+  kind: z.literal('simulator'),
+  /** 0 = the simulator picks a free port and reports it (lets benchmarks share a machine). */
+  port: z.number().int().min(0).max(65535).default(0),
+  simulator: simulatorSettings.default({
+    ttft: { mean: 50 },
+    itl: { mean: 10 },
+    outputTokens: { mean: 128 },
+    tokensPerChunk: 1,
+    seed: 1,
+  }),
+  ...serviceCommon,
+});
+
+const commandService = z.strictObject({
+  kind: z.literal('command'),
+  /** argv of the service; `{port}` in an argument is replaced by `port`. Never passed through a shell. */
+  command: z.array(scriptString).min(1),
+  port: z.number().int().min(1).max(65535).default(8000),
+  ...serviceCommon,
+});
+
+const service = z.discriminatedUnion('kind', [simulatorService, commandService], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'kind must be one of: simulator, command' : undefined,
+});
+
+const concurrencyStage = z.strictObject({
+  name: z.string().regex(NAME_RE, 'lowercase letters, digits and dashes').optional(),
+  mode: z.literal('concurrency'),
+  concurrency: z.number().int().min(1).max(100_000),
+  duration: durationMs.refine((ms) => ms >= 1000, 'at least 1s'),
+  warmup: durationMs.default(0),
+  cooldown: durationMs.default(10_000),
+  maxRequests: z.number().int().min(1).optional(),
+});
+
+const stage = z.discriminatedUnion('mode', [concurrencyStage], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'mode must be: concurrency' : undefined),
+});
+
+const slo = z.strictObject({
+  ttft: durationMs.optional(),
+  tpot: durationMs.optional(),
+  itl: durationMs.optional(),
+  e2e: durationMs.optional(),
+});
+
+const workload = z
+  .strictObject({
+    kind: z.enum(['openai-chat', 'openai-completions']),
+    dataset: z
+      .strictObject({
+        synthetic: z.strictObject({
+          inputTokens: tokenDistribution.default({ mean: 128 }),
+          outputTokens: tokenDistribution.default({ mean: 128 }),
+        }),
+        seed: z.number().int().default(1),
+      })
+      .default({ synthetic: { inputTokens: { mean: 128 }, outputTokens: { mean: 128 } }, seed: 1 }),
+    clients: z
+      .strictObject({ count: z.number().int().min(1).max(1024).default(1), resources: resources.optional() })
+      .default({ count: 1 }),
+    stages: z.array(stage).min(1).max(100),
+    slo: slo.optional(),
+    requestTimeout: durationMs.refine((ms) => ms >= 100, 'at least 100ms').default(60_000),
+    maxTokens: tokenCount.optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    extraBody: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((w, ctx) => {
+    w.stages.forEach((s, i) => {
+      if (s.concurrency < w.clients.count) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', i, 'concurrency'],
+          message: `concurrency ${s.concurrency} is less than clients.count ${w.clients.count}: some clients would send nothing`,
+        });
+      }
+    });
+    const names = w.stages.map((s, i) => s.name ?? `stage-${i}`);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: `duplicate stage name "${n}"` });
+      }
+    });
+  });
+
+export const recipeSchema = z.strictObject({
+  name: z.string().regex(NAME_RE, 'lowercase letters, digits and dashes, 1-50 characters, no leading/trailing dash'),
+  description: z.string().max(2000).optional(),
+  target: target.default({ executor: 'local' }),
+  service,
+  workload,
+});
+
+/** What people write (durations as strings, defaults missing). */
+export type RecipeInput = z.input<typeof recipeSchema>;
+/** What the code uses (durations in ms, defaults filled in). */
+export type Recipe = z.output<typeof recipeSchema>;
+export type ServiceSpec = Recipe['service'];
+export type StageSpec = Recipe['workload']['stages'][number];
+
+export interface RecipeIssue {
+  /** Dotted path into the recipe, e.g. `workload.stages.0.duration`; empty for the root. */
+  path: string;
+  message: string;
+}
+
+export type ParseResult = { ok: true; recipe: Recipe } | { ok: false; issues: RecipeIssue[] };
+
+export function parseRecipe(input: unknown): ParseResult {
+  const result = recipeSchema.safeParse(input);
+  if (result.success) return { ok: true, recipe: result.data };
+  return {
+    ok: false,
+    issues: result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.'),
+      message: issue.message,
+    })),
+  };
+}
+
+export function formatIssues(issues: RecipeIssue[]): string {
+  const lines = issues.map((i) => `  - ${i.path || '(recipe)'}: ${i.message}`);
+  return `recipe is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
+}
+
+/** Stage display name, stable across the run (used in job names, files and metrics labels). */
+export function stageName(recipe: Recipe, index: number): string {
+  return recipe.workload.stages[index]?.name ?? `stage-${index}`;
+}
+
+/** The model name requests carry. */
+export function modelName(recipe: Recipe): string {
+  return recipe.service.model ?? (recipe.service.kind === 'simulator' ? 'aifb-sim' : 'default');
+}
