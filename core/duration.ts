@@ -26,16 +26,14 @@ export function formatDuration(ms: number): string {
  * A recipe duration: a string with a unit ("30s") or a bare number of seconds.
  * Parsed to milliseconds so that nothing downstream guesses units.
  */
-export const durationMs = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = typeof value === 'number' ? Math.round(value * 1000) : parseDurationMs(value);
-    if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 30s, 5m, 1h, or seconds as a number)`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const durationMs = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? Math.round(value * 1000) : parseDurationMs(value);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 30s, 5m, 1h, or seconds as a number)`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});

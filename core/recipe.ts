@@ -19,10 +19,18 @@ const scriptString = z
 
 /** A non-negative distribution; a bare value means constant. Output: `Distribution` in ms or tokens. */
 function distribution(value: z.ZodType<number, unknown>): z.ZodType<Distribution, unknown> {
-  const full = z.strictObject({ mean: value, stdev: value.optional(), min: value.optional(), max: value.optional() });
+  const full = z.strictObject({
+    mean: value,
+    stdev: value.optional(),
+    min: value.optional(),
+    max: value.optional(),
+  });
   return z
     .union([value.transform((mean): Distribution => ({ mean })), full])
-    .refine((d: Distribution) => d.min === undefined || d.max === undefined || d.min <= d.max, 'min must be <= max');
+    .refine(
+      (d: Distribution) => d.min === undefined || d.max === undefined || d.min <= d.max,
+      'min must be <= max',
+    );
 }
 
 const tokenCount = z.number().int().min(1).max(1_000_000);
@@ -44,7 +52,9 @@ const resources = z.strictObject({
 const localTarget = z.strictObject({ executor: z.literal('local') });
 const target = z.discriminatedUnion('executor', [localTarget], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'executor must be "local" (the slurm executor is not built yet)' : undefined,
+    issue.code === 'invalid_union'
+      ? 'executor must be "local" (the slurm executor is not built yet)'
+      : undefined,
 });
 
 const health = z.strictObject({
@@ -64,7 +74,12 @@ const simulatorSettings = z.strictObject({
 
 const serviceCommon = {
   model: scriptString.optional(),
-  env: z.record(z.string().regex(ENV_NAME_RE, 'environment variable names are [A-Za-z_][A-Za-z0-9_]*'), scriptString).default({}),
+  env: z
+    .record(
+      z.string().regex(ENV_NAME_RE, 'environment variable names are [A-Za-z_][A-Za-z0-9_]*'),
+      scriptString,
+    )
+    .default({}),
   resources: resources.default({ nodes: 1 }),
   health: health.default({ path: '/health', timeout: 120_000, interval: 1000 }),
 };
@@ -92,8 +107,7 @@ const commandService = z.strictObject({
 });
 
 const service = z.discriminatedUnion('kind', [simulatorService, commandService], {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? 'kind must be one of: simulator, command' : undefined,
+  error: (issue) => (issue.code === 'invalid_union' ? 'kind must be one of: simulator, command' : undefined),
 });
 
 const concurrencyStage = z.strictObject({
@@ -158,7 +172,9 @@ const workload = z
   });
 
 export const recipeSchema = z.strictObject({
-  name: z.string().regex(NAME_RE, 'lowercase letters, digits and dashes, 1-50 characters, no leading/trailing dash'),
+  name: z
+    .string()
+    .regex(NAME_RE, 'lowercase letters, digits and dashes, 1-50 characters, no leading/trailing dash'),
   description: z.string().max(2000).optional(),
   target: target.default({ executor: 'local' }),
   service,

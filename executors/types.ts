@@ -1,0 +1,82 @@
+/**
+ * The one interface between aifb and wherever jobs run. Activities only see this; nothing
+ * else knows whether jobs are local processes or Slurm jobs behind SSH.
+ */
+
+export type JobState = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMEOUT' | 'UNKNOWN';
+
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+]);
+
+export interface JobSpec {
+  /** Unique per benchmark and step (e.g. `bench-demo-ab12cd-service`): the idempotency key. */
+  name: string;
+  benchmarkId: string;
+  /** Rendered bash script (see slurm-scripts/). */
+  script: string;
+  /** Small text files written into the job folder before start (configs). */
+  files?: Record<string, string>;
+  /** Local files copied into the job folder before start (bundles), keyed by target name. */
+  uploads?: Record<string, string>;
+  /** Number of tasks (a Slurm job array); each task gets AIFB_TASK_INDEX. Default 1. */
+  tasks?: number;
+}
+
+export interface JobRef {
+  id: string;
+  name: string;
+  benchmarkId: string;
+  tasks: number;
+}
+
+export interface TaskStatus {
+  index: number;
+  state: JobState;
+  exitCode?: number;
+}
+
+export interface JobStatus {
+  /** The job's overall state: RUNNING while any task runs; FAILED if any task failed. */
+  state: JobState;
+  tasks: TaskStatus[];
+  reason?: string;
+}
+
+export interface ReadResult {
+  data: Buffer;
+  /** Offset to pass next time. */
+  nextOffset: number;
+}
+
+export interface Endpoint {
+  /** Base URL the worker can use to reach host:port (directly, or through a tunnel). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface Executor {
+  readonly kind: string;
+  /** Submits, or adopts a job already submitted under the same name (idempotent). */
+  submit(spec: JobSpec): Promise<JobRef>;
+  status(job: JobRef): Promise<JobStatus>;
+  /** Asks the job to stop (SIGTERM), escalating to a kill after a grace period. */
+  cancel(job: JobRef): Promise<void>;
+  /** Cancels every job of a benchmark; resolves when none is left alive. Returns names cancelled. */
+  cancelAll(benchmarkId: string): Promise<string[]>;
+  /** Every job of a benchmark that was ever submitted (live or not). */
+  listJobs(benchmarkId: string): Promise<JobRef[]>;
+  /** Reads a file in the job's folder from `offset` (stdout-<i>.log, result files...). Missing = empty. */
+  readFile(job: JobRef, name: string, offset?: number, maxBytes?: number): Promise<ReadResult>;
+  /** Makes host:port (as the service announced it) reachable from the worker. */
+  endpoint(host: string, port: number): Promise<Endpoint>;
+}
+
+export const jobFiles = {
+  stdout: (task: number) => `stdout-${task}.log`,
+  stderr: (task: number) => `stderr-${task}.log`,
+  endpoint: 'endpoint',
+} as const;
