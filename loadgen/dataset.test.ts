@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { SyntheticDataset } from '../core/loadgen-protocol';
+import { createPromptSource, sampleLength } from './dataset';
+import { mulberry32 } from './random';
+
+const ds: SyntheticDataset = {
+  inputTokens: { mean: 50, stdev: 20, min: 10, max: 80 },
+  outputTokens: { mean: 16 },
+};
+const take = <T>(src: () => T, n: number): T[] => Array.from({ length: n }, src);
+
+describe('createPromptSource', () => {
+  it('is deterministic per (seed, clientIndex) and differs across clients and seeds', () => {
+    const a = take(createPromptSource(ds, 1, 0), 20);
+    expect(take(createPromptSource(ds, 1, 0), 20)).toEqual(a);
+    expect(take(createPromptSource(ds, 1, 1), 20)).not.toEqual(a);
+    expect(take(createPromptSource(ds, 2, 0), 20)).not.toEqual(a);
+  });
+
+  it('prompts have exactly inputWords words, within bounds; constant output length', () => {
+    const samples = Array.from({ length: 500 }, createPromptSource(ds, 3, 0));
+    for (const s of samples) {
+      expect(s.prompt.split(' ').length).toBe(s.inputWords);
+      expect(s.inputWords).toBeGreaterThanOrEqual(10);
+      expect(s.inputWords).toBeLessThanOrEqual(80);
+      expect(s.maxTokens).toBe(16);
+    }
+    expect(new Set(samples.map((s) => s.inputWords)).size).toBeGreaterThan(20);
+  });
+});
+
+describe('sampleLength', () => {
+  it('returns the rounded mean when stdev is 0 or absent', () => {
+    const rng = mulberry32(1);
+    expect(take(() => sampleLength({ mean: 12.4 }, rng), 5)).toEqual([12, 12, 12, 12, 12]);
+    expect(sampleLength({ mean: 12.6, stdev: 0 }, rng)).toBe(13);
+  });
+
+  it('never goes below 1 token', () => {
+    const rng = mulberry32(2);
+    expect(sampleLength({ mean: 0 }, rng)).toBe(1);
+    const xs = take(() => sampleLength({ mean: 2, stdev: 50 }, rng), 1000);
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('samples a normal with the requested mean and spread (loosely)', () => {
+    const rng = mulberry32(3);
+    const xs = take(() => sampleLength({ mean: 500, stdev: 50 }, rng), 20_000);
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length);
+    expect(mean).toBeGreaterThan(497);
+    expect(mean).toBeLessThan(503);
+    expect(sd).toBeGreaterThan(47);
+    expect(sd).toBeLessThan(53);
+  });
+
+  it('clamps into [min, max] even when the range is far in the tail', () => {
+    const rng = mulberry32(4);
+    const xs = take(() => sampleLength({ mean: 10, stdev: 1, min: 100, max: 120 }, rng), 50);
+    for (const x of xs) expect(x).toBe(100);
+  });
+});

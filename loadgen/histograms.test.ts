@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  HIST_MAX_US,
+  LatencyRecorder,
+  mergeEncoded,
+  percentileMs,
+  summarize,
+} from './histograms';
+import { mulberry32 } from './random';
+
+/** Log-uniform latencies from 0.01 ms to 100 s: exercises many HDR buckets. */
+function latencies(n: number, seed: number): number[] {
+  const rng = mulberry32(seed);
+  return Array.from({ length: n }, () => 10 ** (rng() * 7 - 2));
+}
+
+describe('histograms', () => {
+  it('merging the encoded halves equals one histogram of everything', () => {
+    const data = latencies(20_000, 42);
+    const all = new LatencyRecorder();
+    const a = new LatencyRecorder();
+    const b = new LatencyRecorder();
+    data.forEach((v, i) => {
+      all.recordMs(v);
+      (i % 2 === 0 ? a : b).recordMs(v);
+    });
+    const merged = summarize(mergeEncoded([a.encode(), b.encode()]));
+    expect(merged.count).toBe(20_000);
+    expect(merged).toEqual(summarize(all.histogram));
+    expect(merged).toEqual(summarize(decodeHistogram(all.encode())));
+  });
+
+  it('summarises in ms within 3 significant digits of the exact percentiles', () => {
+    const data = latencies(10_001, 7);
+    const r = new LatencyRecorder();
+    for (const v of data) r.recordMs(v);
+    const sorted = [...data].sort((x, y) => x - y);
+    const s = summarize(r.histogram);
+    const exact = (p: number) => sorted[Math.ceil((p / 100) * sorted.length) - 1]!;
+    for (const [key, p] of [
+      ['p50', 50],
+      ['p90', 90],
+      ['p99', 99],
+    ] as const) {
+      expect(Math.abs(s[key] - exact(p)) / exact(p), key).toBeLessThan(0.002);
+    }
+    expect(Math.abs(s.max - sorted.at(-1)!) / sorted.at(-1)!).toBeLessThan(0.002);
+    const mean = data.reduce((x, y) => x + y, 0) / data.length;
+    expect(Math.abs(s.mean - mean) / mean).toBeLessThan(0.002);
+  });
+
+  it('clamps and counts out-of-range values instead of throwing', () => {
+    const r = new LatencyRecorder();
+    r.recordMs(-1);
+    r.recordMs(HIST_MAX_US / 1000 + 1_000_000);
+    r.recordMs(0); // a 0 µs gap is real (two chunks in one read), not out of range
+    expect(r.clamped).toBe(2);
+    expect(r.histogram.totalCount).toBe(3);
+    expect(summarize(r.histogram).min).toBe(0);
+    expect(summarize(r.histogram).max).toBeGreaterThanOrEqual(HIST_MAX_US / 1000);
+  });
+
+  it('encodes, decodes and summarises an empty histogram', () => {
+    const h = decodeHistogram(encodeHistogram(createHistogram()));
+    expect(summarize(h)).toMatchObject({ count: 0, p50: 0, max: 0 });
+    expect(percentileMs(h, 50)).toBeNull();
+    expect(mergeEncoded([]).totalCount).toBe(0);
+  });
+});

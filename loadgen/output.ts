@@ -1,0 +1,33 @@
+/** Files the worker reads while (progress) and after (result) a client runs. */
+import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import type { ProgressSnapshot } from '../core/loadgen-protocol';
+
+/**
+ * Append-only JSON lines. Each snapshot goes out in ONE write(2) on an O_APPEND descriptor, line
+ * and newline together, so a reader polling the file by offset never sees half a line unless it
+ * reads during that single write (it then waits for the trailing newline).
+ */
+export class ProgressLog {
+  private fd: number | null;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'a');
+  }
+
+  append(snapshot: ProgressSnapshot): void {
+    if (this.fd === null) return;
+    writeSync(this.fd, `${JSON.stringify(snapshot)}\n`);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** Writes to a temporary name then renames, so the result file is either absent or complete. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(tmp, path);
+}

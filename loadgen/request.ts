@@ -1,0 +1,193 @@
+/**
+ * One streaming completion request over undici's low-level `dispatch` API (no Readable streams
+ * and no promise per chunk: this is the per-request hot path). It never rejects: every ending,
+ * success or failure, resolves `done` with a RequestOutcome.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import type { LoadgenConfig } from '../core/loadgen-protocol';
+import type { PromptSample } from './dataset';
+import { OpenAiStreamReader } from './openai-stream';
+import { SseParser } from './sse';
+import type { RequestOutcome } from './stats';
+
+/** Endpoint path for the API, keeping any path prefix of baseUrl (`http://h/v1` and `http://h` both work). */
+export function endpointPath(baseUrl: string, api: LoadgenConfig['api']): string {
+  let prefix = new URL(baseUrl).pathname.replace(/\/+$/, '');
+  if (!prefix.endsWith('/v1')) prefix += '/v1';
+  return `${prefix}${api === 'openai-chat' ? '/chat/completions' : '/completions'}`;
+}
+
+/**
+ * JSON body of each request, compiled once per run. `ignore_eos` + `min_tokens` ask servers that
+ * support them (vLLM, llama.cpp, the simulator) for exactly `max_tokens` tokens. `extraBody` is
+ * merged last so a recipe can override anything; an `extraBody` value of null removes that key
+ * (for servers that reject unknown fields).
+ *
+ * The body is serialised once with placeholders and then assembled by string concatenation per
+ * request, since JSON.stringify of the whole object showed up in the per-request profile.
+ */
+export function compileRequestBody(config: LoadgenConfig): (sample: PromptSample) => string {
+  const body: Record<string, unknown> = { model: config.model };
+  if (config.api === 'openai-chat') body.messages = [{ role: 'user', content: PROMPT }];
+  else body.prompt = PROMPT;
+  body.max_tokens = MAX_TOKENS;
+  body.min_tokens = MAX_TOKENS;
+  body.ignore_eos = true;
+  body.stream = true;
+  body.stream_options = { include_usage: true };
+  if (config.temperature !== undefined) body.temperature = config.temperature;
+  for (const [k, v] of Object.entries(config.extraBody ?? {})) {
+    if (v === null) delete body[k];
+    else body[k] = v;
+  }
+  // Split on the quoted placeholders: even indexes are literal JSON, odd ones are slots.
+  const parts = JSON.stringify(body).split(SLOT);
+  return (sample) => {
+    let out = parts[0]!;
+    for (let i = 1; i < parts.length; i += 2) {
+      out += parts[i] === 'P' ? JSON.stringify(sample.prompt) : String(sample.maxTokens);
+      out += parts[i + 1]!;
+    }
+    return out;
+  };
+}
+
+// Placeholders that no real value can produce (NUL is escaped by JSON.stringify as \u0000).
+const PROMPT = '\0P\0';
+const MAX_TOKENS = '\0M\0';
+const SLOT = /"\\u0000([PM])\\u0000"/;
+
+export function buildRequestBody(config: LoadgenConfig, sample: PromptSample): string {
+  return compileRequestBody(config)(sample);
+}
+
+/** Error kind for a transport-level failure (see ClientResult.measured.errors). */
+export function classifyError(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return 'other';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  if (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return 'malformed_stream';
+  // Socket-level trouble: refused, reset, closed, unreachable, DNS, connect timeout.
+  if (code.startsWith('E') || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return 'connection';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_DESTROYED') return 'connection';
+  return 'other';
+}
+
+export interface RequestTarget {
+  dispatcher: Dispatcher;
+  path: string;
+  timeoutMs: number;
+}
+
+const HEADERS = { 'content-type': 'application/json', accept: 'text/event-stream' };
+
+export class StreamRequest implements Dispatcher.DispatchHandler {
+  /** performance.now() when the request was handed to undici. */
+  readonly sendMs: number;
+  readonly done: Promise<RequestOutcome>;
+  /** First error detail seen (for the log), '' when none. */
+  detail = '';
+
+  private resolve!: (o: RequestOutcome) => void;
+  private settled = false;
+  private controller: Dispatcher.DispatchController | null = null;
+  private abortKind: string | null = null;
+  private status = 0;
+  private readonly parser = new SseParser();
+  private readonly reader = new OpenAiStreamReader();
+  private readonly chunkTimes: number[] = [];
+  private chunkTime = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    target: RequestTarget,
+    body: string,
+    private readonly inputWords: number,
+    sendMs = performance.now(),
+  ) {
+    this.done = new Promise((r) => {
+      this.resolve = r;
+    });
+    this.sendMs = sendMs;
+    this.timer = setTimeout(() => this.abort('timeout'), target.timeoutMs);
+    try {
+      target.dispatcher.dispatch({ path: target.path, method: 'POST', headers: HEADERS, body }, this);
+    } catch (err) {
+      this.finish({ ok: false, error: classifyError(err) }, err);
+    }
+  }
+
+  /** Ends the request now as `kind` ('timeout', or 'aborted' when the runner stops). */
+  abort(kind: string): void {
+    if (this.settled) return;
+    this.abortKind = kind;
+    // Settle at once even if undici has not started the request yet (still connecting), so a
+    // stop never waits for a connect timeout; the controller is aborted when it appears.
+    this.finish({ ok: false, error: kind });
+    this.controller?.abort(new Error(`request ${kind}`));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abortKind !== null) controller.abort(new Error(`request ${this.abortKind}`));
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    // Non-2xx bodies are read (to keep the connection reusable) and discarded.
+    if (this.settled || this.status < 200 || this.status >= 300) return;
+    // One timestamp per socket read: every event in this chunk arrived at the same moment.
+    this.chunkTime = performance.now();
+    this.parser.push(chunk, this.onPayload);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    if (this.status < 200 || this.status >= 300) {
+      this.finish({ ok: false, error: `http_${this.status}` });
+      return;
+    }
+    const endMs = performance.now();
+    this.chunkTime = endMs;
+    this.parser.end(this.onPayload);
+    const r = this.reader;
+    const error = r.finish();
+    if (error !== null) {
+      this.detail = r.errorDetail;
+      this.finish({ ok: false, error });
+      return;
+    }
+    this.finish({
+      ok: true,
+      timeline: {
+        sendMs: this.sendMs,
+        chunkTimesMs: this.chunkTimes,
+        endMs,
+        outputTokens: r.completionTokens,
+        streamChunks: r.tokenChunks,
+      },
+      promptTokens: r.promptTokens,
+      inputWords: this.inputWords,
+    });
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
+    this.finish({ ok: false, error: this.abortKind ?? classifyError(err) }, err);
+  }
+
+  private readonly onPayload = (data: string): void => {
+    if (this.reader.onPayload(data)) this.chunkTimes.push(this.chunkTime);
+  };
+
+  private finish(o: RequestOutcome, err?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    if (err !== undefined && this.detail === '') this.detail = String((err as Error)?.message ?? err);
+    this.resolve(o);
+  }
+}

@@ -1,0 +1,200 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClientResult, LoadgenConfig, ProgressSnapshot } from '../core/loadgen-protocol';
+import { decodeHistogram, summarize } from './histograms';
+import { runLoadgen } from './runner';
+import { type SseServer, type SseServerOptions, startSseServer, validConfig } from './testing';
+
+let server: SseServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function run(
+  serverOpts: SseServerOptions | null,
+  overrides: Partial<LoadgenConfig>,
+  signal?: AbortSignal,
+) {
+  if (serverOpts) server = await startSseServer(serverOpts);
+  const outDir = mkdtempSync(join(tmpdir(), 'loadgen-test-'));
+  const config: LoadgenConfig = {
+    ...validConfig,
+    baseUrl: server?.url ?? validConfig.baseUrl,
+    clientCount: 1,
+    progressIntervalMs: 200,
+    ...overrides,
+  };
+  const logs: string[] = [];
+  const returned = await runLoadgen(config, { clientIndex: 0, outDir, signal, log: (l) => logs.push(l) });
+  const result = JSON.parse(readFileSync(join(outDir, 'result-0.json'), 'utf8')) as ClientResult;
+  const progress = readFileSync(join(outDir, 'progress-0.jsonl'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ProgressSnapshot);
+  expect(result).toEqual(returned);
+  return { result, progress, logs };
+}
+
+const summary = (r: ClientResult, k: keyof ClientResult['histograms']) =>
+  summarize(decodeHistogram(r.histograms[k]));
+
+describe('runner against a local SSE server', () => {
+  it('measures TTFT/ITL of a 20 ms + 5 × 5 ms stream at concurrency 4', async () => {
+    const timing = { warmupMs: 500, durationMs: 1500, cooldownMs: 1000 };
+    const { result, progress, logs } = await run(
+      { ttftMs: 20, tokens: 5, gapMs: 5 },
+      { load: { mode: 'concurrency', concurrency: 4 }, timing },
+    );
+    const m = result.measured;
+    // Each request takes >= 20 + 4 × 5 = 40 ms, so 4 loops fit at most 4 × 1500 / 40 = 150 sends.
+    expect(m.ok).toBeGreaterThan(50);
+    expect(m.ok).toBeLessThanOrEqual(150 + 4);
+    expect(m.failed).toBe(0);
+    expect(m.errors).toEqual({});
+    expect(m.outputTokens).toBe(5 * m.ok);
+    expect(m.streamChunks).toBe(5 * m.ok);
+    expect(m.inputTokens).toBe(3 * m.ok); // the server's usage.prompt_tokens wins over word counts
+    expect(m.usageMissing).toBe(0);
+    expect(m.goodOk).toBe(m.ok);
+    expect(result.total.sent).toBeGreaterThan(m.ok); // warmup requests are sent but not measured
+
+    const ttft = summary(result, 'ttft');
+    expect(ttft.count).toBe(m.ok);
+    expect(Math.abs(ttft.p50 - 20)).toBeLessThan(5);
+    const itl = summary(result, 'itl');
+    expect(itl.count).toBe(4 * m.ok);
+    expect(Math.abs(itl.p50 - 5)).toBeLessThan(3);
+    const tpot = summary(result, 'tpot');
+    expect(tpot.count).toBe(m.ok);
+    expect(Math.abs(tpot.p50 - 5)).toBeLessThan(3);
+    expect(summary(result, 'e2e').p50).toBeGreaterThanOrEqual(40);
+
+    expect(result.windowStartMs - result.startedAtMs).toBeGreaterThanOrEqual(499);
+    expect(Math.abs(result.windowEndMs - result.windowStartMs - 1500)).toBeLessThanOrEqual(2);
+    expect(result.endedAtMs).toBeGreaterThanOrEqual(result.windowEndMs);
+
+    // Progress: whole JSON lines, cumulative, ending with 'done' that matches the result.
+    expect(progress.length).toBeGreaterThanOrEqual(8);
+    for (let i = 1; i < progress.length; i++) {
+      const [a, b] = [progress[i - 1]!, progress[i]!];
+      for (const k of ['sent', 'ok', 'failed', 'outputTokens', 'timeMs', 'elapsedMs'] as const) {
+        expect(b[k], `${k} at line ${i}`).toBeGreaterThanOrEqual(a[k]);
+      }
+    }
+    // Phases in order; cooldown lasts ~40 ms here so a 200 ms tick may miss it.
+    const phases = [...new Set(progress.map((p) => p.phase))].filter((p) => p !== 'cooldown');
+    expect(phases).toEqual(['warmup', 'measuring', 'done']);
+    const order = ['warmup', 'measuring', 'cooldown', 'done'];
+    const ranks = progress.map((p) => order.indexOf(p.phase));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    const last = progress.at(-1)!;
+    expect(last).toMatchObject({ phase: 'done', sent: result.total.sent, ok: result.total.ok, inFlight: 0 });
+    expect(last.ttftP50Ms).not.toBeNull();
+    expect(logs.at(-1)).toMatch(/^\[loadgen 0\] done .* measured ok=\d+ failed=0/);
+  });
+
+  it('counts HTTP 500s by kind with empty histograms, and completes normally', async () => {
+    const { result } = await run(
+      { ttftMs: 0, tokens: 1, gapMs: 0, status: 500 },
+      {
+        load: { mode: 'concurrency', concurrency: 2 },
+        timing: { warmupMs: 0, durationMs: 400, cooldownMs: 500 },
+      },
+    );
+    expect(result.measured.failed).toBeGreaterThan(0);
+    expect(result.measured.ok).toBe(0);
+    expect(result.measured.errors).toEqual({ http_500: result.measured.failed });
+    expect(result.total).toEqual({ sent: result.total.failed, ok: 0, failed: result.total.failed });
+    for (const k of ['ttft', 'e2e', 'itl', 'tpot'] as const) expect(summary(result, k).count).toBe(0);
+  });
+
+  it('stops on the abort signal: in-flight requests counted as aborted, window ends at the stop', async () => {
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 700);
+    const t0 = Date.now();
+    const { result, progress } = await run(
+      { ttftMs: 10, tokens: 100, gapMs: 50 }, // 5 s per request: all 3 are in flight at the stop
+      {
+        load: { mode: 'concurrency', concurrency: 3 },
+        timing: { warmupMs: 200, durationMs: 10_000, cooldownMs: 10_000 },
+      },
+      stop.signal,
+    );
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(result.total).toEqual({ sent: 3, ok: 0, failed: 3 });
+    // Sent at t≈0, inside warmup: counted in total only.
+    expect(result.measured.failed).toBe(0);
+    expect(result.windowEndMs - result.windowStartMs).toBeGreaterThanOrEqual(450);
+    expect(result.windowEndMs - result.windowStartMs).toBeLessThan(700);
+    expect(progress.at(-1)?.phase).toBe('done');
+  });
+
+  it('counts requests cut at the end of cooldown as aborted when sent in the window', async () => {
+    const { result } = await run(
+      { ttftMs: 10, tokens: 100, gapMs: 50 },
+      {
+        load: { mode: 'concurrency', concurrency: 2 },
+        timing: { warmupMs: 0, durationMs: 300, cooldownMs: 200 },
+      },
+    );
+    expect(result.measured.errors).toEqual({ aborted: 2 });
+    expect(result.total).toEqual({ sent: 2, ok: 0, failed: 2 });
+  });
+
+  it('honours maxRequests and ends the window at the last completion', async () => {
+    const { result } = await run(
+      { ttftMs: 5, tokens: 2, gapMs: 5 },
+      {
+        load: { mode: 'concurrency', concurrency: 2 },
+        timing: { warmupMs: 0, durationMs: 10_000, cooldownMs: 1000, maxRequests: 10 },
+      },
+    );
+    expect(result.total).toEqual({ sent: 10, ok: 10, failed: 0 });
+    expect(result.measured.ok).toBe(10);
+    expect(result.windowEndMs - result.windowStartMs).toBeLessThan(2000);
+    expect(result.windowEndMs - result.windowStartMs).toBeGreaterThanOrEqual(50); // 5 rounds of >= 10 ms
+  });
+
+  it('classifies timeouts and refused connections', async () => {
+    const slow = await run(
+      { ttftMs: 2000, tokens: 1, gapMs: 0 },
+      {
+        load: { mode: 'concurrency', concurrency: 1 },
+        timing: { warmupMs: 0, durationMs: 250, cooldownMs: 1000 },
+        requestTimeoutMs: 100,
+      },
+    );
+    expect(slow.result.measured.errors.timeout).toBeGreaterThanOrEqual(2);
+    expect(Object.keys(slow.result.measured.errors)).toEqual(['timeout']);
+    await server?.close();
+    const closedUrl = server!.url;
+    server = undefined;
+    const refused = await run(null, {
+      baseUrl: closedUrl,
+      load: { mode: 'concurrency', concurrency: 1 },
+      timing: { warmupMs: 0, durationMs: 100, cooldownMs: 100 },
+    });
+    expect(refused.result.measured.failed).toBeGreaterThan(0);
+    expect(refused.result.measured.errors).toEqual({ connection: refused.result.measured.failed });
+  });
+
+  it('a client with no share idles through the stage and writes an empty result', async () => {
+    const t0 = Date.now();
+    const outDir = mkdtempSync(join(tmpdir(), 'loadgen-test-'));
+    const config: LoadgenConfig = {
+      ...validConfig,
+      clientCount: 3,
+      load: { mode: 'concurrency', concurrency: 2 },
+      timing: { warmupMs: 100, durationMs: 300, cooldownMs: 1000 },
+    };
+    const result = await runLoadgen(config, { clientIndex: 2, outDir, log: () => {} });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
+    expect(result.total).toEqual({ sent: 0, ok: 0, failed: 0 });
+    expect(result.measured.ok).toBe(0);
+    expect(result.windowEndMs - result.windowStartMs).toBeGreaterThanOrEqual(299);
+    expect(JSON.parse(readFileSync(join(outDir, 'result-2.json'), 'utf8'))).toEqual(result);
+  });
+});
