@@ -8,7 +8,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,slurm-scripts,executors,activities,workflows,loadgen,simulator,cli,api}/**/*.test.ts'],
+          include: [
+            '{core,slurm-scripts,executors,activities,workflows,loadgen,simulator,cli,api}/**/*.test.ts',
+          ],
           testTimeout: 20_000,
         },
       },

@@ -18,7 +18,7 @@ const scriptString = z
   .refine((s) => !/[\0\r\n]/.test(s), 'must not contain newlines or NUL characters');
 
 /** A non-negative distribution; a bare value means constant. Output: `Distribution` in ms or tokens. */
-function distribution(value: z.ZodType<number, unknown>): z.ZodType<Distribution, unknown> {
+function distribution(value: z.ZodType<number, unknown>, unit: string): z.ZodType<Distribution, unknown> {
   const full = z.strictObject({
     mean: value,
     stdev: value.optional(),
@@ -26,16 +26,17 @@ function distribution(value: z.ZodType<number, unknown>): z.ZodType<Distribution
     max: value.optional(),
   });
   return z
-    .union([value.transform((mean): Distribution => ({ mean })), full])
+    .union([value.transform((mean): Distribution => ({ mean })), full], {
+      error: `expected ${unit}, or { mean, stdev?, min?, max? } of them`,
+    })
     .refine(
       (d: Distribution) => d.min === undefined || d.max === undefined || d.min <= d.max,
       'min must be <= max',
     );
 }
 
-const tokenCount = z.number().int().min(1).max(1_000_000);
-const tokenDistribution = distribution(z.number().min(0).max(1_000_000));
-const msDistribution = distribution(durationMs);
+const tokenDistribution = distribution(z.number().min(0).max(1_000_000), 'a number of tokens');
+const msDistribution = distribution(durationMs, 'a duration such as 50ms');
 
 const slurmTimeRe = /^(?:\d+-)?\d{1,2}(?::\d{2}){0,2}$/;
 const resources = z.strictObject({
@@ -149,7 +150,6 @@ const workload = z
     stages: z.array(stage).min(1).max(100),
     slo: slo.optional(),
     requestTimeout: durationMs.refine((ms) => ms >= 100, 'at least 100ms').default(60_000),
-    maxTokens: tokenCount.optional(),
     temperature: z.number().min(0).max(2).optional(),
     extraBody: z.record(z.string(), z.unknown()).optional(),
   })

@@ -47,6 +47,8 @@ describe('local executor', () => {
     expect(rest.data.toString()).toBe('o\nfrom-file\n');
     expect((await ex.readFile(job, 'stderr-0.log')).data.toString()).toBe('oops\n');
     expect((await ex.readFile(job, 'missing.txt', 7)).nextOffset).toBe(7);
+    expect(await ex.tail(job, 'stdout-0.log', 5)).toBe('file\n');
+    expect(await ex.tail(job, 'missing.txt', 5)).toBe('');
     // A new executor instance (a restarted worker) sees the same outcome.
     expect(
       (

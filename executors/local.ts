@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { constants as fsc, readFileSync } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JOB_NAME_RE } from '../slurm-scripts/render';
@@ -153,6 +153,7 @@ export class LocalExecutor implements Executor {
           AIFB_TASK_INDEX: String(index),
           AIFB_NODE: process.execPath,
           AIFB_ADVERTISE_HOST: '127.0.0.1',
+          AIFB_BIND_HOST: '127.0.0.1',
         },
       });
       const pid = child.pid;
@@ -283,6 +284,16 @@ export class LocalExecutor implements Executor {
     } finally {
       await handle.close();
     }
+  }
+
+  async tail(job: JobRef, name: string, maxBytes: number): Promise<string> {
+    if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
+    const size = await stat(join(this.jobDir(job), name)).then(
+      (s) => s.size,
+      () => 0,
+    );
+    const from = Math.max(0, size - maxBytes);
+    return (await this.readFile(job, name, from, size - from)).data.toString('utf8');
   }
 
   async endpoint(host: string, port: number): Promise<Endpoint> {

@@ -71,6 +71,8 @@ export interface Executor {
   listJobs(benchmarkId: string): Promise<JobRef[]>;
   /** Reads a file in the job's folder from `offset` (stdout-<i>.log, result files...). Missing = empty. */
   readFile(job: JobRef, name: string, offset?: number, maxBytes?: number): Promise<ReadResult>;
+  /** The last `maxBytes` of a file in the job's folder, as text ('' when missing). */
+  tail(job: JobRef, name: string, maxBytes: number): Promise<string>;
   /** Makes host:port (as the service announced it) reachable from the worker. */
   endpoint(host: string, port: number): Promise<Endpoint>;
 }

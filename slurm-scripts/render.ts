@@ -11,6 +11,21 @@ export interface Trusted {
 }
 export type Word = string | Trusted;
 
+/**
+ * The only shell fragments that are not quoted values: variables the executor sets for every
+ * job. Kept here, in one place, so a reviewer sees every expansion a script can contain.
+ */
+export const jobShell = {
+  node: { trusted: '"${AIFB_NODE:-node}"' },
+  bindHost: { trusted: '"${AIFB_BIND_HOST:-0.0.0.0}"' },
+  advertiseHost: { trusted: '"${AIFB_ADVERTISE_HOST:-$(hostname)}"' },
+  /** A file in the job's folder; `name` is checked against a safe alphabet. */
+  jobFile(name: string): Trusted {
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`unsafe job file name ${JSON.stringify(name)}`);
+    return { trusted: `"$AIFB_JOB_DIR/${name}"` };
+  },
+} as const;
+
 const templateDir = import.meta.dirname;
 export const templates = {
   service: readFileSync(`${templateDir}/service.sh.tmpl`, 'utf8'),

@@ -1,0 +1,127 @@
+/** Load-generating client jobs: one job array per stage, running the bundled loadgen. */
+import { existsSync } from 'node:fs';
+import { Context } from '@temporalio/activity';
+import type { BenchInput, ClientsCheck, FinishedClients } from '../core/benchmark';
+import { paths } from '../core/config';
+import { type ClientResult, type LoadgenConfig, loadgenFiles } from '../core/loadgen-protocol';
+import { modelName, type Recipe, stageName } from '../core/recipe';
+import { type JobRef, TERMINAL_STATES } from '../executors/types';
+import { renderClientsScript } from '../slurm-scripts/render';
+import { type ActivityContext, jobNames } from './context';
+import { outputTail, permanent } from './failures';
+
+/** Extra time past cooldown + request timeout before stragglers are stopped. */
+const FINISH_SLACK_MS = 30_000;
+
+export function loadgenConfig(
+  benchmarkId: string,
+  recipe: Recipe,
+  stageIndex: number,
+  address: string,
+): LoadgenConfig {
+  const stage = recipe.workload.stages[stageIndex];
+  if (!stage) throw permanent('BadConfig', `stage ${stageIndex} does not exist`);
+  const { slo } = recipe.workload;
+  return {
+    version: 1,
+    benchmarkId,
+    stageIndex,
+    stageName: stageName(recipe, stageIndex),
+    baseUrl: `http://${address}`,
+    api: recipe.workload.kind,
+    model: modelName(recipe),
+    clientCount: recipe.workload.clients.count,
+    load: { mode: 'concurrency', concurrency: stage.concurrency },
+    timing: {
+      warmupMs: stage.warmup,
+      durationMs: stage.duration,
+      cooldownMs: stage.cooldown,
+      ...(stage.maxRequests ? { maxRequests: stage.maxRequests } : {}),
+    },
+    dataset: { synthetic: recipe.workload.dataset.synthetic, seed: recipe.workload.dataset.seed },
+    requestTimeoutMs: recipe.workload.requestTimeout,
+    ...(recipe.workload.temperature !== undefined ? { temperature: recipe.workload.temperature } : {}),
+    ...(recipe.workload.extraBody ? { extraBody: recipe.workload.extraBody } : {}),
+    ...(slo ? { slo: { ttftMs: slo.ttft, tpotMs: slo.tpot, itlMs: slo.itl, e2eMs: slo.e2e } } : {}),
+    progressIntervalMs: 1000,
+  };
+}
+
+export function clientActivities(ctx: ActivityContext) {
+  return {
+    async startClients({
+      benchmarkId,
+      recipe,
+      stageIndex,
+      serviceAddress,
+    }: BenchInput & { stageIndex: number; serviceAddress: string }): Promise<JobRef> {
+      const bundle = paths.bundle(ctx.config, 'loadgen');
+      if (!existsSync(bundle))
+        throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
+      const name = jobNames.clients(benchmarkId, stageIndex);
+      const tasks = recipe.workload.clients.count;
+      const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceAddress);
+      const job = await ctx.executorFor(recipe).submit({
+        name,
+        benchmarkId,
+        tasks,
+        script: renderClientsScript({ jobName: name, clientCount: tasks }),
+        files: { [loadgenFiles.config]: JSON.stringify(config, null, 2) },
+        uploads: { 'loadgen.mjs': bundle },
+      });
+      Context.current().log.info('client jobs submitted', { job: job.name, tasks });
+      return job;
+    },
+
+    async checkClients({ job, recipe }: { job: JobRef; recipe: Recipe }): Promise<ClientsCheck> {
+      const { state } = await ctx.executorFor(recipe).status(job);
+      return { state, ended: TERMINAL_STATES.has(state) };
+    },
+
+    async finishClients({
+      recipe,
+      job,
+      stageIndex,
+      stopNow,
+    }: BenchInput & { job: JobRef; stageIndex: number; stopNow: boolean }): Promise<FinishedClients> {
+      const activity = Context.current();
+      const executor = ctx.executorFor(recipe);
+      const stage = recipe.workload.stages[stageIndex]!;
+      const previous = activity.info.heartbeatDetails as { deadlineMs?: number } | undefined;
+      const deadlineMs =
+        previous?.deadlineMs ??
+        Date.now() + stage.cooldown + recipe.workload.requestTimeout + FINISH_SLACK_MS;
+      // SIGTERM makes each loadgen stop sending and write what it measured.
+      if (stopNow) await executor.cancel(job);
+      for (;;) {
+        const { state } = await executor.status(job);
+        if (TERMINAL_STATES.has(state)) break;
+        activity.heartbeat({ deadlineMs, state });
+        if (Date.now() >= deadlineMs) {
+          activity.log.warn('clients overran their stage; stopping them', { job: job.name });
+          await executor.cancel(job);
+          continue;
+        }
+        await activity.sleep(250);
+      }
+      const status = await executor.status(job);
+      const results: ClientResult[] = [];
+      const missing: FinishedClients['missing'] = [];
+      for (let index = 0; index < job.tasks; index++) {
+        const text = (await executor.readFile(job, loadgenFiles.result(index), 0, 64 << 20)).data.toString();
+        try {
+          results.push(JSON.parse(text) as ClientResult);
+        } catch {
+          const task = status.tasks[index];
+          const exit =
+            task?.exitCode !== undefined ? `exit status ${task.exitCode}` : (task?.state ?? 'unknown');
+          missing.push({
+            index,
+            reason: `no result (${exit})${await outputTail(executor, job, index, 1500)}`,
+          });
+        }
+      }
+      return { results, missing };
+    },
+  };
+}

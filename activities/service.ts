@@ -1,0 +1,112 @@
+/** Deploying the service under test and waiting until it answers. */
+import { existsSync } from 'node:fs';
+import { Context } from '@temporalio/activity';
+import type { BenchInput, HealthyEndpoint } from '../core/benchmark';
+import { paths } from '../core/config';
+import { formatDuration } from '../core/duration';
+import { modelName } from '../core/recipe';
+import { type JobRef, jobFiles, TERMINAL_STATES } from '../executors/types';
+import { jobShell, renderServiceScript, type ServiceScriptInput, type Word } from '../slurm-scripts/render';
+import { type ActivityContext, jobNames } from './context';
+import { outputTail, permanent } from './failures';
+
+export function serviceActivities(ctx: ActivityContext) {
+  return {
+    async submitService({ benchmarkId, recipe }: BenchInput): Promise<JobRef> {
+      const executor = ctx.executorFor(recipe);
+      const service = recipe.service;
+      const name = jobNames.service(benchmarkId);
+      const files: Record<string, string> = {};
+      const uploads: Record<string, string> = {};
+      let argv: Word[];
+      let announce: ServiceScriptInput['announce'];
+      if (service.kind === 'simulator') {
+        const bundle = paths.bundle(ctx.config, 'simulator');
+        if (!existsSync(bundle))
+          throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
+        uploads['simulator.mjs'] = bundle;
+        const s = service.simulator;
+        files['simulator-config.json'] = JSON.stringify({
+          model: modelName(recipe),
+          port: service.port,
+          ttftMs: s.ttft,
+          itlMs: s.itl,
+          outputTokens: s.outputTokens,
+          tokensPerChunk: s.tokensPerChunk,
+          seed: s.seed,
+          ...(s.maxConcurrency ? { maxConcurrency: s.maxConcurrency } : {}),
+        });
+        argv = [
+          jobShell.node,
+          jobShell.jobFile('simulator.mjs'),
+          '--config',
+          jobShell.jobFile('simulator-config.json'),
+          '--host',
+          jobShell.bindHost,
+          '--advertise-host',
+          jobShell.advertiseHost,
+          '--endpoint-file',
+          jobShell.jobFile('endpoint'),
+        ];
+        announce = 'self';
+      } else {
+        argv = service.command.map((arg) => arg.replaceAll('{port}', String(service.port)));
+        announce = { port: service.port };
+      }
+      const script = renderServiceScript({ jobName: name, env: service.env, argv, announce });
+      const job = await executor.submit({ name, benchmarkId, script, files, uploads });
+      Context.current().log.info('service job submitted', { job: job.name, id: job.id });
+      return job;
+    },
+
+    async waitForHealth({ recipe, service }: BenchInput & { service: JobRef }): Promise<HealthyEndpoint> {
+      const activity = Context.current();
+      const executor = ctx.executorFor(recipe);
+      const { path, timeout, interval } = recipe.service.health;
+      // A retried attempt keeps the first attempt's deadline.
+      const previous = activity.info.heartbeatDetails as { deadlineMs?: number } | undefined;
+      const deadlineMs = previous?.deadlineMs ?? Date.now() + timeout;
+      let problem = 'the service job has not started yet';
+      for (;;) {
+        activity.heartbeat({ deadlineMs, problem });
+        const status = await executor.status(service);
+        if (TERMINAL_STATES.has(status.state)) {
+          const why = status.reason ? `: ${status.reason}` : '';
+          throw permanent(
+            'ServiceFailed',
+            `service job ${service.name} ended (${status.state}${why}) before it became healthy${await outputTail(executor, service)}`,
+          );
+        }
+        if (status.state === 'RUNNING') {
+          const announced = (await executor.readFile(service, jobFiles.endpoint)).data.toString().trim();
+          const match = /^(.+):(\d+)$/.exec(announced);
+          if (match) {
+            const [host, port] = [match[1]!, Number(match[2])];
+            const endpoint = await executor.endpoint(host, port);
+            try {
+              const response = await fetch(`${endpoint.url}${path}`, { signal: AbortSignal.timeout(5000) });
+              await response.arrayBuffer();
+              if (response.ok) return { host, port, address: `${host}:${port}` };
+              problem = `GET ${path} answered ${response.status}`;
+            } catch (err) {
+              problem = `GET ${path} failed: ${(err as Error).cause ?? (err as Error).message}`;
+            } finally {
+              await endpoint.close();
+            }
+          } else {
+            problem = 'the service has not announced its host:port yet';
+          }
+        } else {
+          problem = `the service job is ${status.state}`;
+        }
+        if (Date.now() >= deadlineMs) {
+          throw permanent(
+            'HealthTimeout',
+            `service not healthy within ${formatDuration(timeout)}: ${problem}${await outputTail(executor, service)}`,
+          );
+        }
+        await activity.sleep(Math.min(interval, Math.max(0, deadlineMs - Date.now())));
+      }
+    },
+  };
+}

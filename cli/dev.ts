@@ -1,0 +1,25 @@
+/** `aifb dev`: the embedded stack in the foreground, until Ctrl-C. */
+import type { AifbConfig } from '../core/config';
+import { startDevServer, startInProcessWorker, temporalReachable } from './embedded-stack';
+
+export async function runDev(config: AifbConfig, port: number, uiPort: number): Promise<void> {
+  const address = `127.0.0.1:${port}`;
+  if (await temporalReachable(address)) {
+    throw new Error(
+      `something already answers on ${address} (another \`aifb dev\`?); use --port to pick another`,
+    );
+  }
+  const server = await startDevServer({ config, port, uiPort });
+  const worker = await startInProcessWorker({ address: server.address, namespace: 'default', config });
+  console.log(`Temporal      ${server.address} (history: ${server.dbFile})`);
+  console.log(`Web UI        ${server.uiUrl}`);
+  console.log(`worker        polling ${config.taskQueue}; data in ${config.dataDir}`);
+  console.log('Ctrl-C stops everything; benchmarks in flight resume the next time it starts.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.log('\nstopping...');
+  await worker.stop();
+  await server.stop();
+}

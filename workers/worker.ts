@@ -1,0 +1,33 @@
+/** Builds the aifb worker: the benchmark workflow plus its activities on one task queue. */
+import { fileURLToPath } from 'node:url';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, createActivityContext } from '../activities';
+import type { AifbConfig } from '../core/config';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface BenchmarkWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  config: AifbConfig;
+  /** A prebuilt bundle (bundleWorkflowCode) saves the few seconds of bundling per worker. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Tests swap activities for fakes; production never passes this. */
+  activities?: object;
+}
+
+export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.config.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    activities: options.activities ?? createActivities(createActivityContext(options.config)),
+    // Benchmarks mostly wait: many can share one worker without starving each other.
+    maxConcurrentActivityTaskExecutions: 200,
+    maxConcurrentWorkflowTaskExecutions: 50,
+    // The relay's heartbeats carry live progress; the default throttle (0.8 x heartbeatTimeout)
+    // would leave `aifb run` showing numbers up to 16 s old.
+    maxHeartbeatThrottleInterval: '2s',
+  });
+}

@@ -1,0 +1,224 @@
+/**
+ * One benchmark = one durable workflow. Deterministic: it decides and waits; activities
+ * (activities/) do all I/O. Teardown always runs, from a finally block no cancellation reaches.
+ */
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BenchmarkActivities, BenchmarkStatus, Phase } from '../core/benchmark';
+import { formatIssues, parseRecipe, type Recipe, stageName } from '../core/recipe';
+import type { BenchmarkSummary, StageSummary } from '../core/summary';
+
+export const statusQuery = defineQuery<BenchmarkStatus>('status');
+/** Graceful stop: end the current stage now, keep what it measured, skip the rest, tear down. */
+export const stopSignal = defineSignal<[reason?: string]>('stop');
+/** End the current stage now and go on with the next one. */
+export const stopStageSignal = defineSignal('stopStage');
+
+/** Errors that retrying cannot fix; the activities throw them with these types. */
+export const NON_RETRYABLE = [
+  'InvalidRecipe',
+  'ServiceFailed',
+  'HealthTimeout',
+  'NoClientResults',
+  'BadConfig',
+];
+
+const retry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  nonRetryableErrorTypes: NON_RETRYABLE,
+};
+
+function activitiesFor(recipe: Recipe) {
+  const quick = proxyActivities<BenchmarkActivities>({
+    startToCloseTimeout: '2m',
+    retry: { ...retry, maximumAttempts: 8 },
+  });
+  const health = proxyActivities<BenchmarkActivities>({
+    startToCloseTimeout: recipe.service.health.timeout + 120_000,
+    heartbeatTimeout: '30s',
+    retry: { ...retry, maximumAttempts: 5 },
+  });
+  const longestStage = Math.max(...recipe.workload.stages.map((s) => s.cooldown));
+  const finish = proxyActivities<BenchmarkActivities>({
+    startToCloseTimeout: longestStage + recipe.workload.requestTimeout + 300_000,
+    heartbeatTimeout: '20s',
+    retry: { ...retry, maximumAttempts: 5 },
+  });
+  // The relay is best effort and restartable: it must never fail the benchmark.
+  const relay = proxyActivities<BenchmarkActivities>({
+    startToCloseTimeout: '30d',
+    // Wait for its final log flush when it is cancelled at the end.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    heartbeatTimeout: '20s',
+    retry, // no maximumAttempts: unlimited
+  });
+  // Teardown retries without limit: a benchmark stays visibly "tearing-down" rather than leak jobs.
+  const teardown = proxyActivities<BenchmarkActivities>({
+    startToCloseTimeout: '5m',
+    retry: { ...retry, maximumInterval: '1m' }, // unlimited attempts
+  });
+  return { quick, health, finish, relay, teardown };
+}
+
+/** How often a running stage checks whether its clients ended early (crash, request limit). */
+function checkIntervalMs(plannedMs: number): number {
+  return Math.min(60_000, Math.max(2000, Math.round(plannedMs / 20)));
+}
+
+export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummary> {
+  const benchmarkId = workflowInfo().workflowId;
+  const startedAtMs = Date.now();
+  const state: BenchmarkStatus = {
+    benchmarkId,
+    recipeName: null,
+    phase: 'validating',
+    phases: [{ phase: 'validating', atMs: startedAtMs }],
+    stageIndex: null,
+    stageName: null,
+    stageCount: 0,
+    stageEndsAtMs: null,
+    endpoint: null,
+    jobs: [],
+    stages: [],
+    stopRequested: false,
+    error: null,
+  };
+  const enter = (phase: Phase) => {
+    state.phase = phase;
+    state.phases.push({ phase, atMs: Date.now() });
+  };
+  let stopStage = false;
+  setHandler(statusQuery, () => state);
+  setHandler(stopSignal, () => {
+    state.stopRequested = true;
+  });
+  setHandler(stopStageSignal, () => {
+    stopStage = true;
+  });
+
+  const parsed = parseRecipe(input);
+  if (!parsed.ok) {
+    state.error = formatIssues(parsed.issues);
+    enter('failed');
+    throw ApplicationFailure.create({
+      type: 'InvalidRecipe',
+      message: state.error,
+      nonRetryable: true,
+      details: [parsed.issues],
+    });
+  }
+  const recipe = parsed.recipe;
+  const bench = { benchmarkId, recipe };
+  state.recipeName = recipe.name;
+  state.stageCount = recipe.workload.stages.length;
+  const acts = activitiesFor(recipe);
+
+  const relayScope = new CancellationScope();
+  const relayDone = relayScope.run(() => acts.relay.relayTelemetry(bench)).catch(() => undefined);
+
+  try {
+    enter('deploying');
+    const service = await acts.quick.submitService(bench);
+    state.jobs.push(service.name);
+
+    enter('waiting-for-health');
+    const endpoint = await acts.health.waitForHealth({ ...bench, service });
+    state.endpoint = endpoint.address;
+
+    for (let index = 0; index < recipe.workload.stages.length && !state.stopRequested; index++) {
+      const stage = recipe.workload.stages[index]!;
+      enter('loading');
+      state.stageIndex = index;
+      state.stageName = stageName(recipe, index);
+      stopStage = false;
+      const job = await acts.quick.startClients({
+        ...bench,
+        stageIndex: index,
+        serviceAddress: endpoint.address,
+      });
+      state.jobs.push(job.name);
+
+      // The stage's length is a durable timer: it survives worker restarts and skips in tests.
+      const plannedMs = stage.warmup + stage.duration;
+      const endsAt = Date.now() + plannedMs;
+      state.stageEndsAtMs = endsAt;
+      for (;;) {
+        const remaining = endsAt - Date.now();
+        if (remaining <= 0) break;
+        const interrupted = await condition(
+          () => stopStage || state.stopRequested,
+          Math.min(remaining, checkIntervalMs(plannedMs)),
+        );
+        if (interrupted || Date.now() >= endsAt) break;
+        if ((await acts.quick.checkClients({ job, recipe })).ended) break;
+      }
+      const clients = await acts.finish.finishClients({
+        ...bench,
+        job,
+        stageIndex: index,
+        stopNow: stopStage || state.stopRequested,
+      });
+      enter('collecting');
+      const summary: StageSummary = await acts.quick.collectMetrics({ ...bench, stageIndex: index, clients });
+      state.stages.push(summary);
+      state.stageEndsAtMs = null;
+    }
+
+    const result = await acts.quick.writeResults({
+      benchmarkId,
+      recipe,
+      status: state.stopRequested ? 'stopped' : 'completed',
+      startedAtMs,
+      endpoint: state.endpoint,
+      stages: state.stages,
+    });
+    await tearDown();
+    enter('done');
+    return result;
+  } catch (err) {
+    state.error =
+      err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    const cancelled = isCancellation(err);
+    await CancellationScope.nonCancellable(async () => {
+      // Keep whatever the finished stages measured.
+      if (state.stages.length > 0 && !cancelled) {
+        await acts.quick
+          .writeResults({
+            benchmarkId,
+            recipe,
+            status: 'failed',
+            startedAtMs,
+            endpoint: state.endpoint,
+            stages: state.stages,
+            error: state.error ?? undefined,
+          })
+          .catch(() => undefined);
+      }
+      await tearDown();
+    });
+    enter(cancelled ? 'cancelled' : 'failed');
+    throw err;
+  }
+
+  async function tearDown(): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      enter('tearing-down');
+      await acts.teardown.teardown(bench);
+      relayScope.cancel();
+      await relayDone;
+      await acts.quick.flushLogs(bench).catch(() => undefined);
+    });
+  }
+}

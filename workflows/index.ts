@@ -1,0 +1,2 @@
+// Everything the worker registers as workflow code. Keep this free of Node imports.
+export { benchmarkWorkflow, statusQuery, stopSignal, stopStageSignal } from './benchmark';
