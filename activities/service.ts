@@ -9,6 +9,7 @@ import { type JobRef, jobFiles, TERMINAL_STATES } from '../executors/types';
 import { jobShell, renderServiceScript, type ServiceScriptInput, type Word } from '../slurm-scripts/render';
 import { type ActivityContext, jobNames } from './context';
 import { outputTail, permanent } from './failures';
+import { httpStatus } from './http-probe';
 
 export function serviceActivities(ctx: ActivityContext) {
   return {
@@ -84,12 +85,12 @@ export function serviceActivities(ctx: ActivityContext) {
             const [host, port] = [match[1]!, Number(match[2])];
             const endpoint = await executor.endpoint(host, port);
             try {
-              const response = await fetch(`${endpoint.url}${path}`, { signal: AbortSignal.timeout(5000) });
-              await response.arrayBuffer();
-              if (response.ok) return { host, port, address: `${host}:${port}` };
-              problem = `GET ${path} answered ${response.status}`;
+              const status = await httpStatus(`${endpoint.url}${path}`, 5000);
+              if (status >= 200 && status < 300) return { host, port, address: `${host}:${port}` };
+              problem = `GET ${path} answered ${status}`;
             } catch (err) {
-              problem = `GET ${path} failed: ${(err as Error).cause ?? (err as Error).message}`;
+              const error = err as NodeJS.ErrnoException;
+              problem = `GET ${path} failed: ${error.code ?? error.message}`;
             } finally {
               await endpoint.close();
             }

@@ -1,8 +1,10 @@
 /** `aifb dev`: the embedded stack in the foreground, until Ctrl-C. */
 import type { AifbConfig } from '../core/config';
+import { installRuntime } from '../workers/runtime';
 import { startDevServer, startInProcessWorker, temporalReachable } from './embedded-stack';
 
 export async function runDev(config: AifbConfig, port: number, uiPort: number): Promise<void> {
+  installRuntime('WARN');
   const address = `127.0.0.1:${port}`;
   if (await temporalReachable(address)) {
     throw new Error(

@@ -8,12 +8,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { type AifbConfig, repoRoot } from '../core/config';
 import { createBenchmarkWorker } from '../workers/worker';
-
-// The CLI shares its terminal with the live view: only warnings from the SDK, unless asked.
-Runtime.install({ logger: new DefaultLogger((process.env.AIFB_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
 
 export function temporalBinary(): string {
   const pinned = join(repoRoot, '.tools', 'venv', 'bin', 'temporal');

@@ -1,11 +1,12 @@
 /** `aifb run FILE`: start a benchmark, show it live, print its results. */
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { WORKFLOW_TYPE } from '../core/benchmark';
 import { type AifbConfig, paths } from '../core/config';
 import type { Recipe } from '../core/recipe';
 import type { BenchmarkSummary } from '../core/summary';
+import { installRuntime } from '../workers/runtime';
 import { openSession } from './connect';
 import { formatLiveLine, readLiveView } from './progress';
 import { renderResultsTable } from './table';
@@ -16,15 +17,14 @@ export function newBenchmarkId(recipeName: string): string {
   return `bench-${recipeName}-${suffix}`;
 }
 
-/** The message a person needs from a failed workflow: the root cause, not the wrapper. */
+/** The message a person needs from a failed workflow: the domain failure, not the wrappers. */
 export function failureMessage(err: unknown): string {
-  let current: unknown = err;
-  const messages: string[] = [];
-  while (current instanceof Error) {
-    if (current.message && !messages.includes(current.message)) messages.push(current.message);
-    current = current.cause;
-  }
-  return messages.at(-1) ?? String(err);
+  const chain: unknown[] = [];
+  for (let e: unknown = err; e instanceof Error && chain.length < 20; e = e.cause) chain.push(e);
+  const domain = chain.find((e) => e instanceof ApplicationFailure) as ApplicationFailure | undefined;
+  if (domain) return domain.message;
+  const last = chain.at(-1);
+  return last instanceof Error ? last.message : String(err);
 }
 
 /** Phase and stage, without the countdown: a change here is worth a line in a log file. */
@@ -42,6 +42,9 @@ export async function runBenchmark(
   options: RunOptions,
 ): Promise<number> {
   const log = (line: string) => console.error(line);
+  // The live view shares the terminal, and failures are reported below in plain words:
+  // only errors from the SDK itself, unless AIFB_LOG_LEVEL says otherwise.
+  installRuntime('ERROR');
   const session = await openSession(config, { ensureWorker: !options.detach, log });
   const benchmarkId = newBenchmarkId(recipe.name);
   let interrupts = 0;

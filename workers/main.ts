@@ -2,12 +2,13 @@
  * `npm run worker`: a long-running aifb worker against the configured Temporal server
  * (TEMPORAL_ADDRESS etc., default 127.0.0.1:7233). Stops cleanly on SIGINT/SIGTERM.
  */
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../core/config';
 import { temporalSettings } from '../core/temporal';
+import { installRuntime } from './runtime';
 import { createBenchmarkWorker } from './worker';
 
-Runtime.install({ logger: new DefaultLogger((process.env.AIFB_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO') });
+installRuntime('INFO');
 
 const settings = temporalSettings();
 const config = loadConfig();

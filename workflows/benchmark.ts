@@ -4,6 +4,7 @@
  */
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -75,6 +76,23 @@ function activitiesFor(recipe: Recipe) {
 /** How often a running stage checks whether its clients ended early (crash, request limit). */
 function checkIntervalMs(plannedMs: number): number {
   return Math.min(60_000, Math.max(2000, Math.round(plannedMs / 20)));
+}
+
+/**
+ * A failed activity reaches the workflow wrapped ("Activity task failed"). The run fails with
+ * the activity's own failure instead, so its type (ServiceFailed, HealthTimeout...) and message
+ * are what people and the API see first; the wrapper stays as the cause.
+ */
+function domainFailure(err: unknown): unknown {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    return ApplicationFailure.create({
+      type: err.cause.type ?? 'ActivityFailed',
+      message: err.cause.message,
+      nonRetryable: true,
+      cause: err,
+    });
+  }
+  return err;
 }
 
 export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummary> {
@@ -209,7 +227,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       await tearDown();
     });
     enter(cancelled ? 'cancelled' : 'failed');
-    throw err;
+    throw cancelled ? err : domainFailure(err);
   }
 
   async function tearDown(): Promise<void> {

@@ -1,0 +1,29 @@
+# The two commands: `make demo` and `make test`. Everything installs itself (scripts/setup.sh).
+.PHONY: setup build demo test lint typecheck dev worker clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+
+demo: setup
+	@node bin/aifb.mjs run examples/demo.yaml
+	@echo "The run stays in data/temporal/dev.sqlite: 'npx aifb dev' brings back the stack and its Web UI (http://127.0.0.1:8233)."
+
+lint:
+	@npx biome ci .
+
+typecheck:
+	@npx tsc -p tsconfig.json
+
+test: setup
+	@echo "==> lint (biome)" && npx biome ci . && echo "==> typecheck (tsc --strict)" && npx tsc -p tsconfig.json && bash scripts/test.sh
+
+dev: setup
+	@node bin/aifb.mjs dev
+
+worker: setup
+	@node --import tsx workers/main.ts
+
+clean:
+	rm -rf dist data/test-reports

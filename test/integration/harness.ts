@@ -1,0 +1,125 @@
+/**
+ * A real Temporal dev server (the pinned CLI binary, `existing-path`), real activities, the
+ * local executor and the simulator. Each test gets its own data folder and task queue.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
+import { temporalBinary } from '../../cli/embedded-stack';
+import type { AifbConfig } from '../../core/config';
+import { repoRoot } from '../../core/config';
+import { installRuntime } from '../../workers/runtime';
+import { createBenchmarkWorker, workflowsPath } from '../../workers/worker';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export interface DevEnv {
+  env: TestWorkflowEnvironment;
+  address: string;
+  bundle: { code: string };
+  teardown(): Promise<void>;
+}
+
+export async function startDevEnv(): Promise<DevEnv> {
+  installRuntime('WARN');
+  const binary = temporalBinary();
+  if (!existsSync(binary)) {
+    throw new Error(
+      `Temporal CLI not found at ${binary}: run \`make setup\` (integration tests need the real dev server)`,
+    );
+  }
+  const port = await freePort();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: binary }, ip: '127.0.0.1', port },
+  });
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  return { env, address: `127.0.0.1:${port}`, bundle, teardown: () => env.teardown() };
+}
+
+let queueCounter = 0;
+
+export function testConfig(): AifbConfig {
+  return {
+    dataDir: mkdtempSync(join(tmpdir(), 'aifb-it-')),
+    distDir: join(repoRoot, 'dist'),
+    taskQueue: `aifb-it-${process.pid}-${++queueCounter}`,
+  };
+}
+
+export async function inProcessWorker(dev: DevEnv, config: AifbConfig): Promise<Worker> {
+  return createBenchmarkWorker({
+    connection: dev.env.nativeConnection,
+    namespace: 'default',
+    config,
+    workflowBundle: dev.bundle,
+  });
+}
+
+/** A worker in its own process, so a test can kill -9 it like a crash would. */
+export function workerProcess(dev: DevEnv, config: AifbConfig): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'workers', 'main.ts')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: dev.address,
+      AIFB_DATA_DIR: config.dataDir,
+      AIFB_DIST_DIR: config.distDir,
+      AIFB_TASK_QUEUE: config.taskQueue,
+      AIFB_LOG_LEVEL: 'WARN',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Live processes whose environment names a job folder under `dataDir` (what teardown must leave: none). */
+export function jobProcessesUnder(dataDir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') continue;
+      if (environ.includes(`AIFB_JOB_DIR=${join(dataDir, 'jobs')}/`)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** A small, quick recipe against the simulator; override what a test needs. */
+export function simulatorRecipe(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'it',
+    service: {
+      kind: 'simulator',
+      simulator: { ttft: '50ms', itl: '5ms', outputTokens: 20, seed: 3 },
+      health: { timeout: '20s', interval: '200ms' },
+    },
+    workload: {
+      kind: 'openai-chat',
+      dataset: { synthetic: { inputTokens: 32, outputTokens: 20 } },
+      clients: { count: 2 },
+      stages: [
+        { name: 'c4', mode: 'concurrency', concurrency: 4, duration: '4s', warmup: '1s', cooldown: '3s' },
+      ],
+      slo: { ttft: '200ms' },
+    },
+    ...overrides,
+  };
+}
