@@ -82,7 +82,8 @@ export function serviceActivities(ctx: ActivityContext) {
           const announced = (await executor.readFile(service, jobFiles.endpoint)).data.toString().trim();
           const match = /^(.+):(\d+)$/.exec(announced);
           if (match) {
-            const [host, port] = [match[1]!, Number(match[2])];
+            // The simulator writes IPv6 hosts in brackets; the executor adds its own.
+            const [host, port] = [match[1]!.replace(/^\[(.*)\]$/, '$1'), Number(match[2])];
             const endpoint = await executor.endpoint(host, port);
             try {
               const status = await httpStatus(`${endpoint.url}${path}`, 5000);
