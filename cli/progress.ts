@@ -44,7 +44,7 @@ export function formatLiveLine(view: LiveView, nowMs: number): string {
     const ttft = p50s.length ? p50s.reduce((a, b) => a + b, 0) / p50s.length : null;
     line +=
       ` | ${clients.length} clients: sent ${sum((c) => c.sent)} ok ${sum((c) => c.ok)} failed ${sum((c) => c.failed)}` +
-      ` inflight ${sum((c) => c.inFlight)} | TTFT p50 ~${ms(ttft)}`;
+      ` inflight ${sum((c) => c.inFlight)} | TTFT p50 ${ttft === null ? '-' : `~${ms(ttft)}`}`;
   }
   return line;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SyntheticDataset } from '../core/loadgen-protocol';
-import { createPromptSource, sampleLength } from './dataset';
-import { mulberry32 } from './random';
+import { mulberry32 } from '../core/random';
+import { createPromptSource, lengthSampler } from './dataset';
 
 const ds: SyntheticDataset = {
   inputTokens: { mean: 50, stdev: 20, min: 10, max: 80 },
@@ -29,23 +29,23 @@ describe('createPromptSource', () => {
   });
 });
 
-describe('sampleLength', () => {
+describe('lengthSampler', () => {
   it('returns the rounded mean when stdev is 0 or absent', () => {
     const rng = mulberry32(1);
-    expect(take(() => sampleLength({ mean: 12.4 }, rng), 5)).toEqual([12, 12, 12, 12, 12]);
-    expect(sampleLength({ mean: 12.6, stdev: 0 }, rng)).toBe(13);
+    expect(take(lengthSampler({ mean: 12.4 }, rng), 5)).toEqual([12, 12, 12, 12, 12]);
+    expect(lengthSampler({ mean: 12.6, stdev: 0 }, rng)()).toBe(13);
   });
 
   it('never goes below 1 token', () => {
     const rng = mulberry32(2);
-    expect(sampleLength({ mean: 0 }, rng)).toBe(1);
-    const xs = take(() => sampleLength({ mean: 2, stdev: 50 }, rng), 1000);
+    expect(lengthSampler({ mean: 0 }, rng)()).toBe(1);
+    const xs = take(lengthSampler({ mean: 2, stdev: 50 }, rng), 1000);
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(1);
   });
 
   it('samples a normal with the requested mean and spread (loosely)', () => {
     const rng = mulberry32(3);
-    const xs = take(() => sampleLength({ mean: 500, stdev: 50 }, rng), 20_000);
+    const xs = take(lengthSampler({ mean: 500, stdev: 50 }, rng), 20_000);
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
     const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length);
     expect(mean).toBeGreaterThan(497);
@@ -56,7 +56,7 @@ describe('sampleLength', () => {
 
   it('clamps into [min, max] even when the range is far in the tail', () => {
     const rng = mulberry32(4);
-    const xs = take(() => sampleLength({ mean: 10, stdev: 1, min: 100, max: 120 }, rng), 50);
+    const xs = take(lengthSampler({ mean: 10, stdev: 1, min: 100, max: 120 }, rng), 50);
     for (const x of xs) expect(x).toBe(100);
   });
 });

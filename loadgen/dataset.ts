@@ -4,7 +4,7 @@
  * what the results report.
  */
 import type { Distribution, SyntheticDataset } from '../core/loadgen-protocol';
-import { deriveSeed, mulberry32, standardNormal } from './random';
+import { createCountSampler, deriveRng, type Rng } from '../core/random';
 
 export interface PromptSample {
   prompt: string;
@@ -26,25 +26,9 @@ const VOCABULARY = (
   'get come made may part over new sound take only little work know place year live me back give most very'
 ).split(' ');
 
-/** Tries before falling back to clamping, so a badly placed [min, max] cannot loop forever. */
-const MAX_RESAMPLES = 32;
-
-/**
- * One length from a truncated normal: resample until inside [min ?? 1, max ?? ∞], then round.
- * stdev 0 or absent gives the (clamped, rounded) mean every time.
- */
-export function sampleLength(dist: Distribution, rng: () => number): number {
-  const lo = Math.max(1, dist.min ?? 1);
-  const hi = dist.max ?? Number.POSITIVE_INFINITY;
-  const stdev = dist.stdev ?? 0;
-  let x = dist.mean;
-  if (stdev > 0) {
-    for (let i = 0; i < MAX_RESAMPLES; i++) {
-      x = dist.mean + stdev * standardNormal(rng);
-      if (x >= lo && x <= hi) break;
-    }
-  }
-  return Math.round(Math.min(hi, Math.max(lo, x)));
+/** Whole lengths >= 1 from a truncated normal (stdev 0 or absent: the rounded mean every time). */
+export function lengthSampler(dist: Distribution, rng: Rng): () => number {
+  return createCountSampler({ ...dist, min: Math.max(1, dist.min ?? 1) }, rng);
 }
 
 /** Deterministic for a given (dataset, seed, clientIndex): the n-th call returns the same sample. */
@@ -53,11 +37,13 @@ export function createPromptSource(
   seed: number,
   clientIndex: number,
 ): () => PromptSample {
-  const rng = mulberry32(deriveSeed(seed, clientIndex));
+  const rng = deriveRng(seed, clientIndex);
+  const inputLength = lengthSampler(dataset.inputTokens, rng);
+  const outputLength = lengthSampler(dataset.outputTokens, rng);
   const words: string[] = [];
   return () => {
-    const inputWords = sampleLength(dataset.inputTokens, rng);
-    const maxTokens = sampleLength(dataset.outputTokens, rng);
+    const inputWords = inputLength();
+    const maxTokens = outputLength();
     // Random words (not a fixed text) so prompts share no long prefix and prefix caching
     // on real servers does not make later requests artificially cheap.
     words.length = inputWords;

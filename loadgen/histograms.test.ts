@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../core/random';
 import {
   createHistogram,
   decodeHistogram,
@@ -9,7 +10,6 @@ import {
   percentileMs,
   summarize,
 } from './histograms';
-import { mulberry32 } from './random';
 
 /** Log-uniform latencies from 0.01 ms to 100 s: exercises many HDR buckets. */
 function latencies(n: number, seed: number): number[] {

@@ -5,7 +5,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import type { Distribution } from './distribution';
+import type { Distribution } from '../core/random';
 import { type SimulatorOptionsInput, simulatorOptionsSchema } from './options';
 import { formatHostPort, type SimulatorHandle, startSimulator } from './server';
 

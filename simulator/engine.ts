@@ -10,6 +10,7 @@
  * with zero delays means the whole response goes out in a single `res.end()`.
  */
 import type { ServerResponse } from 'node:http';
+import { createCountSampler, createSampler, deriveRng } from '../core/random';
 import {
   type ApiKind,
   completionBody,
@@ -21,7 +22,6 @@ import {
   streamTemplate,
   usageChunk,
 } from './completion';
-import { createCountSampler, createSampler, deriveRng } from './distribution';
 import { SimulatorMetrics } from './metrics';
 import type { SimulatorOptions } from './options';
 import { planOutput, type SimRequest } from './request';

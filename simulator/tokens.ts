@@ -4,7 +4,7 @@
  * token is a short word followed by a space. Clients comparing token counts against the
  * simulator must count the same way.
  */
-import type { Rng } from './distribution';
+import type { Rng } from '../core/random';
 
 /** Number of whitespace-separated words (the simulator's prompt token count). */
 export function countWords(text: string): number {

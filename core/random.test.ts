@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCountSampler, createSampler, deriveRng, mulberry32 } from './distribution';
+import { createCountSampler, createSampler, deriveRng, mulberry32 } from './random';
 
 const draw = (f: () => number, n: number) => Array.from({ length: n }, f);
 

@@ -1,18 +1,14 @@
 /**
- * Seeded randomness for the simulator. Pure and dependency-free so that a given seed
- * always reproduces the same sequence of TTFTs, inter-token delays and output lengths.
+ * Seeded randomness shared by the simulator (TTFTs, inter-token delays, output lengths) and
+ * the load generator (prompt lengths and words). Pure and dependency-free: a given seed always
+ * reproduces the same sequence, and Math.random cannot be seeded.
  */
+import type { Distribution } from './loadgen-protocol';
+
+export type { Distribution };
 
 /** A source of uniform numbers in [0, 1). */
 export type Rng = () => number;
-
-/** Same shape as core's `Distribution`: a normal truncated to [min ?? 0, max ?? ∞]. */
-export interface Distribution {
-  mean: number;
-  stdev?: number;
-  min?: number;
-  max?: number;
-}
 
 /** mulberry32: tiny, fast and good enough for jitter; not for anything cryptographic. */
 export function mulberry32(seed: number): Rng {
