@@ -106,66 +106,40 @@ export interface BenchmarkSummary {
   error?: string;
 }
 
-export const CSV_COLUMNS = [
-  'benchmark_id',
-  'stage',
-  'mode',
-  'concurrency',
-  'clients',
-  'window_s',
-  'requests_ok',
-  'requests_failed',
-  'requests_per_s',
-  'output_tokens_per_s',
-  'total_tokens_per_s',
-  'goodput_per_s',
-  'ttft_p50_ms',
-  'ttft_p90_ms',
-  'ttft_p99_ms',
-  'tpot_p50_ms',
-  'tpot_p90_ms',
-  'tpot_p99_ms',
-  'itl_p50_ms',
-  'itl_p90_ms',
-  'itl_p99_ms',
-  'e2e_p50_ms',
-  'e2e_p90_ms',
-  'e2e_p99_ms',
-] as const;
-
 const num = (n: number | null | undefined, digits = 3) =>
   n === null || n === undefined ? '' : n.toFixed(digits);
 
-/** results.csv: one row per stage, columns fixed by CSV_COLUMNS (append-only when they change). */
+type Column = [name: string, cell: (stage: StageSummary, benchmarkId: string) => string];
+
+const latencyColumns = (['ttft', 'tpot', 'itl', 'e2e'] as const).flatMap((metric) =>
+  (['p50', 'p90', 'p99'] as const).map(
+    (p): Column => [`${metric}_${p}_ms`, (s) => num(s.latencyMs[metric]?.[p])],
+  ),
+);
+
+/** results.csv columns, in order. Append new ones at the end: scripts read these by position too. */
+const CSV: Column[] = [
+  ['benchmark_id', (_, id) => id],
+  ['stage', (s) => s.name],
+  ['mode', (s) => s.mode],
+  ['concurrency', (s) => String(s.concurrency)],
+  ['clients', (s) => String(s.clientsReported)],
+  ['window_s', (s) => num(s.windowS)],
+  ['requests_ok', (s) => String(s.requests.ok)],
+  ['requests_failed', (s) => String(s.requests.failed)],
+  ['requests_per_s', (s) => num(s.throughput.requestsPerS)],
+  ['output_tokens_per_s', (s) => num(s.throughput.outputTokensPerS)],
+  ['total_tokens_per_s', (s) => num(s.throughput.totalTokensPerS)],
+  ['goodput_per_s', (s) => num(s.goodput?.requestsPerS)],
+  ...latencyColumns,
+];
+
+export const CSV_COLUMNS: readonly string[] = CSV.map(([name]) => name);
+
+/** results.csv: one row per stage. */
 export function toCsv(summary: BenchmarkSummary): string {
-  const rows = summary.stages.map((s) => {
-    const l = s.latencyMs;
-    return [
-      summary.benchmarkId,
-      s.name,
-      s.mode,
-      String(s.concurrency),
-      String(s.clientsReported),
-      num(s.windowS),
-      String(s.requests.ok),
-      String(s.requests.failed),
-      num(s.throughput.requestsPerS),
-      num(s.throughput.outputTokensPerS),
-      num(s.throughput.totalTokensPerS),
-      num(s.goodput?.requestsPerS),
-      num(l.ttft?.p50),
-      num(l.ttft?.p90),
-      num(l.ttft?.p99),
-      num(l.tpot?.p50),
-      num(l.tpot?.p90),
-      num(l.tpot?.p99),
-      num(l.itl?.p50),
-      num(l.itl?.p90),
-      num(l.itl?.p99),
-      num(l.e2e?.p50),
-      num(l.e2e?.p90),
-      num(l.e2e?.p99),
-    ].join(',');
-  });
+  const rows = summary.stages.map((stage) =>
+    CSV.map(([, cell]) => cell(stage, summary.benchmarkId)).join(','),
+  );
   return `${[CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
 }
