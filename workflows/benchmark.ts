@@ -46,6 +46,13 @@ function activitiesFor(recipe: Recipe) {
     startToCloseTimeout: '2m',
     retry: { ...retry, maximumAttempts: 8 },
   });
+  // Submissions create jobs: a cancel must wait until one in flight has landed, or teardown
+  // could run first and the job would outlive it.
+  const submit = proxyActivities<BenchmarkActivities>({
+    startToCloseTimeout: '2m',
+    retry: { ...retry, maximumAttempts: 8 },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
   const health = proxyActivities<BenchmarkActivities>({
     startToCloseTimeout: recipe.service.health.timeout + 120_000,
     heartbeatTimeout: '30s',
@@ -70,7 +77,7 @@ function activitiesFor(recipe: Recipe) {
     startToCloseTimeout: '5m',
     retry: { ...retry, maximumInterval: '1m' }, // unlimited attempts
   });
-  return { quick, health, finish, relay, teardown };
+  return { quick, submit, health, finish, relay, teardown };
 }
 
 /** How often a running stage checks whether its clients ended early (crash, request limit). */
@@ -148,7 +155,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
 
   try {
     enter('deploying');
-    const service = await acts.quick.submitService(bench);
+    const service = await acts.submit.submitService(bench);
     state.jobs.push(service.name);
 
     enter('waiting-for-health');
@@ -161,7 +168,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       state.stageIndex = index;
       state.stageName = stageName(recipe, index);
       stopStage = false;
-      const job = await acts.quick.startClients({
+      const job = await acts.submit.startClients({
         ...bench,
         stageIndex: index,
         serviceAddress: endpoint.address,
