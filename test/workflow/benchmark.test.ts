@@ -1,0 +1,500 @@
+/**
+ * The benchmark workflow against fake activities on the time-skipping test server: stages of
+ * hours run in seconds, because the workflow waits them out on durable timers.
+ */
+import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BenchmarkStatus } from '../../core/benchmark';
+import { parseRecipe, type Recipe } from '../../core/recipe';
+import { statusQuery, stopSignal, stopStageSignal } from '../../workflows/benchmark';
+import { createFakes, fakeStageSummary, recipeWith, SERVICE_ENDPOINT, twoStageRecipe } from './fakes';
+import { bundleWorkflows, createTimeSkippingEnv, phaseAt, waitForStatus, withWorker } from './harness';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let ready: Promise<[TestWorkflowEnvironment, WorkflowBundleWithSourceMap]>;
+
+// Set up once, awaited by every test: if the test server is missing, each test fails with the
+// message saying to run `make setup` (a failing beforeAll would only mark them skipped).
+beforeAll(() => {
+  ready = Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+  ready.catch(() => undefined);
+});
+
+beforeEach(async () => {
+  [env, bundle] = await ready;
+});
+
+afterAll(async () => {
+  await (await ready.catch(() => undefined))?.[0].teardown();
+});
+
+/** The recipe as the workflow sees it after validation (defaults filled, durations in ms). */
+function parsed(input: unknown): Recipe {
+  const result = parseRecipe(input);
+  if (!result.ok) throw new Error(`test recipe is invalid: ${JSON.stringify(result.issues)}`);
+  return result.recipe;
+}
+
+/** The error and its causes, outermost first. */
+function causeChain(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = err; e !== undefined && e !== null && chain.length < 10; e = (e as Error).cause) chain.push(e);
+  return chain;
+}
+
+/** Polls (real time) until `predicate` holds. */
+async function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<WorkflowFailedError> {
+  const err = await promise.then(
+    (value) => {
+      throw new Error(`expected the workflow to fail, it returned ${JSON.stringify(value)}`);
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  return err as WorkflowFailedError;
+}
+
+describe('benchmark workflow (time-skipping server, fake activities)', () => {
+  it('runs two stages: summaries in order, one service, clients per stage, teardown then flush', async () => {
+    const input = twoStageRecipe();
+    const recipe = parsed(input);
+    let liveStatus: BenchmarkStatus | undefined;
+    const fakes = createFakes({
+      async startClients(args, call) {
+        if (args.stageIndex === 1) {
+          // Live view, mid-run: the status query as `aifb run --watch` would see it.
+          liveStatus = await env.client.workflow.getHandle(args.benchmarkId).query(statusQuery);
+        }
+        return {
+          id: `clients-${args.stageIndex}`,
+          name: `${args.benchmarkId}-clients-${args.stageIndex}-a${call.attempt}`,
+          benchmarkId: args.benchmarkId,
+          tasks: 2,
+        };
+      },
+    });
+
+    const { result, status, workflowId } = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(input);
+      const result = await handle.result();
+      return { result, status: await handle.query(statusQuery), workflowId: handle.workflowId };
+    });
+
+    // The result is what writeResults returned, carrying collectMetrics' summaries in stage order.
+    const writes = fakes.callsTo('writeResults');
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.input.status).toBe('completed');
+    expect(writes[0]!.outcome).toEqual({ ok: true, value: result });
+    const collected = fakes.callsTo('collectMetrics');
+    expect(collected.map((c) => c.input.stageIndex)).toEqual([0, 1]);
+    expect(result.stages).toEqual(collected.map((c) => (c.outcome?.ok ? c.outcome.value : undefined)));
+    expect(result.stages).toEqual([fakeStageSummary(recipe, 0), fakeStageSummary(recipe, 1)]);
+    expect(result.stages.map((s) => s.name)).toEqual(['warm', 'hot']);
+    expect(result).toMatchObject({ status: 'completed', benchmarkId: workflowId, recipeName: 'two-stages' });
+    expect(result.service.endpoint).toBe(SERVICE_ENDPOINT.address);
+    // collectMetrics got the clients that finishClients returned for the same stage.
+    for (const c of collected) {
+      expect(c.input.clients.missing[0]?.index).toBe(c.input.stageIndex);
+    }
+
+    // One service; clients once per stage, pointed at the address waitForHealth reported.
+    expect(fakes.callsTo('submitService')).toHaveLength(1);
+    expect(fakes.callsTo('waitForHealth')).toHaveLength(1);
+    expect(fakes.callsTo('waitForHealth')[0]!.input.service.name).toBe(`${workflowId}-service`);
+    const starts = fakes.callsTo('startClients');
+    expect(starts.map((c) => [c.input.stageIndex, c.input.serviceAddress])).toEqual([
+      [0, SERVICE_ENDPOINT.address],
+      [1, SERVICE_ENDPOINT.address],
+    ]);
+    expect(fakes.callsTo('finishClients').map((c) => [c.input.stageIndex, c.input.stopNow])).toEqual([
+      [0, false],
+      [1, false],
+    ]);
+    // Each stage polled its clients (5 s stage, checks every 2 s) before finishing.
+    expect(fakes.callsTo('checkClients').length).toBeGreaterThanOrEqual(2);
+
+    // Sequence: everything about the stages, then results, then teardown, then the log flush.
+    expect(fakes.callsTo('teardown')).toHaveLength(1);
+    expect(fakes.callsTo('flushLogs')).toHaveLength(1);
+    expect(fakes.firstIndexOf('teardown')).toBeGreaterThan(fakes.lastIndexOf('writeResults'));
+    expect(fakes.lastIndexOf('collectMetrics')).toBeLessThan(fakes.firstIndexOf('writeResults'));
+    expect(fakes.firstIndexOf('flushLogs')).toBeGreaterThan(fakes.lastIndexOf('teardown'));
+    expect(fakes.names().slice(-3)).toEqual(['writeResults', 'teardown', 'flushLogs']);
+
+    // Status mid-run (start of stage 1) and at the end.
+    expect(liveStatus).toMatchObject({
+      phase: 'loading',
+      stageIndex: 1,
+      stageName: 'hot',
+      stageCount: 2,
+      endpoint: SERVICE_ENDPOINT.address,
+    });
+    expect(liveStatus!.stages).toEqual([fakeStageSummary(recipe, 0)]);
+    expect(status.phases.map((p) => p.phase)).toEqual([
+      'validating',
+      'deploying',
+      'waiting-for-health',
+      'loading',
+      'collecting',
+      'loading',
+      'collecting',
+      'tearing-down',
+      'done',
+    ]);
+    const times = status.phases.map((p) => p.atMs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(status).toMatchObject({
+      phase: 'done',
+      recipeName: 'two-stages',
+      stageCount: 2,
+      endpoint: SERVICE_ENDPOINT.address,
+      stageEndsAtMs: null,
+      stopRequested: false,
+      error: null,
+    });
+    expect(status.stages).toEqual(result.stages);
+    expect(status.jobs).toEqual([
+      `${workflowId}-service`,
+      `${workflowId}-clients-0-a1`,
+      `${workflowId}-clients-1-a1`,
+    ]);
+  });
+
+  // The activity marks it non-retryable; and even if it forgot, the workflow's retry policy lists the type.
+  it.each([
+    { thrownAs: 'non-retryable', nonRetryable: true },
+    { thrownAs: 'retryable (the type alone must stop retries)', nonRetryable: false },
+  ])(
+    'fails on a health timeout thrown $thrownAs: no retry, no clients, teardown once',
+    async ({ nonRetryable }) => {
+      const message = 'service not healthy within 20m: GET http://10.1.2.3:18123/health refused';
+      const fakes = createFakes({
+        async waitForHealth() {
+          throw ApplicationFailure.create({ type: 'HealthTimeout', message, nonRetryable });
+        },
+      });
+
+      const { err, status } = await withWorker(env, bundle, fakes.activities, async (w) => {
+        const handle = await w.start(recipeWith('health-timeout', [{ duration: '10m' }]));
+        const err = await failureOf(handle.result());
+        return { err, status: await handle.query(statusQuery) };
+      });
+
+      // The activity's own failure is in the cause chain, type and message intact.
+      const failures = causeChain(err).filter(
+        (e): e is ApplicationFailure => e instanceof ApplicationFailure,
+      );
+      expect(failures.at(-1)?.type).toBe('HealthTimeout');
+      expect(failures.at(-1)?.message).toBe(message);
+      expect(fakes.callsTo('waitForHealth')).toHaveLength(1);
+      expect(fakes.callsTo('startClients')).toHaveLength(0);
+      expect(fakes.callsTo('teardown')).toHaveLength(1);
+      // Nothing was measured, so there is nothing to keep.
+      expect(fakes.callsTo('writeResults')).toHaveLength(0);
+      expect(status.phase).toBe('failed');
+      expect(status.error).toBe(message);
+      expect(status.phases.map((p) => p.phase).slice(-3)).toEqual([
+        'waiting-for-health',
+        'tearing-down',
+        'failed',
+      ]);
+    },
+  );
+
+  it('cancelled during load: the result is a cancellation, teardown runs once, nothing is written as completed', async () => {
+    const fakes = createFakes();
+
+    const { err, status, loading } = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(recipeWith('cancel-me', [{ duration: '2h' }]));
+      // Time skipping stays locked until someone awaits the result, so this waits in real time
+      // and the 2 h stage cannot race past us.
+      const loading = await waitForStatus(handle, (s) => s.phase === 'loading' && s.stageEndsAtMs !== null);
+      await handle.cancel();
+      const err = await failureOf(handle.result());
+      return { err, status: await handle.query(statusQuery), loading };
+    });
+
+    expect(loading.stageIndex).toBe(0);
+    expect(err.cause).toBeInstanceOf(CancelledFailure);
+    expect(fakes.callsTo('startClients')).toHaveLength(1);
+    // Cancelled mid-stage: the stage never reached its end.
+    expect(fakes.callsTo('finishClients')).toHaveLength(0);
+    expect(fakes.callsTo('teardown')).toHaveLength(1);
+    expect(fakes.callsTo('writeResults').filter((c) => c.input.status === 'completed')).toHaveLength(0);
+    expect(status.phase).toBe('cancelled');
+    expect(status.phases.map((p) => p.phase).slice(-3)).toEqual(['loading', 'tearing-down', 'cancelled']);
+  });
+
+  // Submitting creates a job. If teardown could run while a submission is still in flight, the job
+  // would land after teardown cancelled "every job of the benchmark" and outlive it.
+  // workflows/benchmark.ts gives submitService and startClients WAIT_CANCELLATION_COMPLETED for this.
+  it.each(['submitService', 'startClients'] as const)(
+    'cancelled while %s is in flight: teardown waits for the submission to land',
+    async (submitting) => {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let submitted = false;
+      const teardownSaw: boolean[] = [];
+      const fakes = createFakes({
+        async [submitting](args: { benchmarkId: string }) {
+          await released;
+          submitted = true;
+          return {
+            id: 'job-1',
+            name: `${args.benchmarkId}-${submitting}`,
+            benchmarkId: args.benchmarkId,
+            tasks: 1,
+          };
+        },
+        async teardown() {
+          teardownSaw.push(submitted);
+          return { cancelled: submitted ? ['job-1'] : [] };
+        },
+      });
+
+      // A server of its own: an activity still running when its workflow closed keeps the test
+      // server from skipping time until the activity's timeout (real minutes), for every later test.
+      const ownEnv = await createTimeSkippingEnv();
+      const err = await withWorker(ownEnv, bundle, fakes.activities, async (w) => {
+        const handle = await w.start(recipeWith('cancel-in-flight', [{ duration: '1h' }]));
+        await waitFor(() => fakes.callsTo(submitting).length > 0);
+        await handle.cancel();
+        // A workflow that tears down without waiting does so within milliseconds: give it ample time.
+        await waitFor(() => fakes.callsTo('teardown').length > 0, 2000).catch(() => undefined);
+        release();
+        return failureOf(handle.result());
+      }).finally(() => ownEnv.teardown());
+
+      expect(err.cause).toBeInstanceOf(CancelledFailure);
+      expect(fakes.callsTo(submitting)).toHaveLength(1);
+      // Teardown ran once, and only after the job it has to cancel existed.
+      expect(teardownSaw).toEqual([true]);
+    },
+  );
+
+  it('retries a transient activity failure and completes', async () => {
+    const fakes = createFakes({
+      async submitService(args, call) {
+        if (call.attempt < 3) throw new Error(`executor hiccup (attempt ${call.attempt})`);
+        return { id: 'svc-1', name: `${args.benchmarkId}-service`, benchmarkId: args.benchmarkId, tasks: 1 };
+      },
+    });
+
+    const result = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(recipeWith('flaky-submit', [{ duration: '1m' }]));
+      return handle.result();
+    });
+
+    expect(result.status).toBe('completed');
+    expect(fakes.callsTo('submitService').map((c) => c.attempt)).toEqual([1, 2, 3]);
+    expect(fakes.callsTo('submitService').map((c) => c.outcome?.ok)).toEqual([false, false, true]);
+    expect(fakes.callsTo('waitForHealth')).toHaveLength(1);
+    expect(fakes.callsTo('teardown')).toHaveLength(1);
+  });
+
+  it('runs a 3h10m stage in seconds of wall time, on workflow time', async () => {
+    const fakes = createFakes();
+    const wallStart = Date.now();
+
+    const { result, status } = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(recipeWith('long-stage', [{ duration: '3h', warmup: '10m' }]));
+      const result = await handle.result();
+      return { result, status: await handle.query(statusQuery) };
+    });
+    const wallMs = Date.now() - wallStart;
+
+    expect(result.status).toBe('completed');
+    expect(wallMs).toBeLessThan(60_000);
+    const planned = 3 * HOUR + 10 * MINUTE;
+    // From entering the stage to having finished its clients, in workflow time.
+    const stageMs = phaseAt(status, 'collecting') - phaseAt(status, 'loading');
+    expect(stageMs).toBeGreaterThanOrEqual(planned);
+    expect(stageMs).toBeLessThan(planned + 10 * MINUTE);
+    // The same, as the server scheduled the activities.
+    const [start] = fakes.callsTo('startClients');
+    const [finish] = fakes.callsTo('finishClients');
+    expect(finish!.scheduledAtMs - start!.scheduledAtMs).toBeGreaterThanOrEqual(planned);
+    // It polled its clients every minute all along (190 one-minute slices, the last one ends it).
+    const checks = fakes.callsTo('checkClients').length;
+    expect(checks).toBeGreaterThanOrEqual(185);
+    expect(checks).toBeLessThanOrEqual(190);
+  });
+
+  it('rejects an invalid recipe with the field paths, before calling any activity', async () => {
+    const fakes = createFakes();
+
+    const { err, status } = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start({ name: 'Bad Name', service: { kind: 'simulator' }, workload: {} });
+      const err = await failureOf(handle.result());
+      return { err, status: await handle.query(statusQuery) };
+    });
+
+    expect(err.cause).toBeInstanceOf(ApplicationFailure);
+    const failure = err.cause as ApplicationFailure;
+    expect(failure.type).toBe('InvalidRecipe');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(/^ {2}- name: /m);
+    expect(failure.message).toMatch(/^ {2}- workload\.kind: /m);
+    expect(fakes.calls).toEqual([]);
+    expect(status.phases.map((p) => p.phase)).toEqual(['validating', 'failed']);
+    expect(status.error).toBe(failure.message);
+  });
+
+  it('stop signal: ends the current stage now, skips the rest, writes "stopped", tears down', async () => {
+    const fakes = createFakes();
+
+    const { result, status } = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(
+        recipeWith('stop-me', [
+          { name: 'first', duration: '1h' },
+          { name: 'second', duration: '1h' },
+        ]),
+      );
+      await waitForStatus(
+        handle,
+        (s) => s.phase === 'loading' && s.stageIndex === 0 && s.stageEndsAtMs !== null,
+      );
+      await handle.signal(stopSignal, 'operator said so');
+      const result = await handle.result();
+      return { result, status: await handle.query(statusQuery) };
+    });
+
+    expect(fakes.callsTo('startClients').map((c) => c.input.stageIndex)).toEqual([0]);
+    expect(fakes.callsTo('finishClients').map((c) => [c.input.stageIndex, c.input.stopNow])).toEqual([
+      [0, true],
+    ]);
+    const writes = fakes.callsTo('writeResults');
+    expect(writes.map((c) => c.input.status)).toEqual(['stopped']);
+    expect(writes[0]!.input.stages.map((s) => s.name)).toEqual(['first']);
+    expect(result.status).toBe('stopped');
+    expect(result.stages.map((s) => s.name)).toEqual(['first']);
+    expect(fakes.callsTo('teardown')).toHaveLength(1);
+    expect(fakes.firstIndexOf('teardown')).toBeGreaterThan(fakes.firstIndexOf('writeResults'));
+    expect(status).toMatchObject({ phase: 'done', stopRequested: true });
+    // Ended well before its planned hour.
+    expect(phaseAt(status, 'collecting') - phaseAt(status, 'loading')).toBeLessThan(HOUR);
+  });
+
+  it('ends a stage early when its clients have ended: after one check interval, not the planned hour', async () => {
+    const fakes = createFakes({
+      async checkClients() {
+        return { state: 'COMPLETED', ended: true };
+      },
+    });
+
+    const { result, status } = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(recipeWith('early-end', [{ duration: '1h' }]));
+      const result = await handle.result();
+      return { result, status: await handle.query(statusQuery) };
+    });
+
+    expect(result.status).toBe('completed');
+    expect(fakes.callsTo('checkClients')).toHaveLength(1);
+    expect(fakes.callsTo('finishClients').map((c) => c.input.stopNow)).toEqual([false]);
+    // A 1 h stage checks its clients every minute (min(60 s, 1h/20)).
+    const stageMs = phaseAt(status, 'collecting') - phaseAt(status, 'loading');
+    expect(stageMs).toBeGreaterThanOrEqual(MINUTE);
+    expect(stageMs).toBeLessThan(2 * MINUTE);
+    const [check] = fakes.callsTo('checkClients');
+    const [finish] = fakes.callsTo('finishClients');
+    expect(finish!.scheduledAtMs - check!.scheduledAtMs).toBeLessThan(MINUTE);
+  });
+
+  it('stopStage signal: ends only the current stage; the next one runs its full length', async () => {
+    const fakes = createFakes();
+
+    const { result, status } = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(
+        recipeWith('skip-stage', [
+          { name: 'first', duration: '1h' },
+          { name: 'second', duration: '30m' },
+        ]),
+      );
+      await waitForStatus(
+        handle,
+        (s) => s.phase === 'loading' && s.stageIndex === 0 && s.stageEndsAtMs !== null,
+      );
+      await handle.signal(stopStageSignal);
+      const result = await handle.result();
+      return { result, status: await handle.query(statusQuery) };
+    });
+
+    expect(result.status).toBe('completed');
+    expect(result.stages.map((s) => s.name)).toEqual(['first', 'second']);
+    expect(fakes.callsTo('finishClients').map((c) => [c.input.stageIndex, c.input.stopNow])).toEqual([
+      [0, true],
+      [1, false],
+    ]);
+    expect(status.stopRequested).toBe(false);
+    // Stage 0 ended at the signal; stage 1 (the flag reset) lasted its planned 30 minutes.
+    expect(phaseAt(status, 'collecting', 0) - phaseAt(status, 'loading', 0)).toBeLessThan(HOUR);
+    expect(phaseAt(status, 'collecting', 1) - phaseAt(status, 'loading', 1)).toBeGreaterThanOrEqual(
+      30 * MINUTE,
+    );
+  });
+
+  it('cancelled after a finished stage keeps what it measured: results written as cancelled, teardown once', async () => {
+    const fakes = createFakes();
+    const err = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(
+        recipeWith('cancel-later', [
+          { name: 'warm', duration: '5s' },
+          { name: 'hot', duration: '2h' },
+        ]),
+      );
+      await waitForStatus(handle, (s) => s.stageIndex === 1 && s.phase === 'loading');
+      await handle.cancel();
+      return failureOf(handle.result());
+    });
+    expect(err.cause).toBeInstanceOf(CancelledFailure);
+    const writes = fakes.callsTo('writeResults');
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.input.status).toBe('cancelled');
+    expect(writes[0]!.input.stages.map((s) => s.name)).toEqual(['warm']);
+    expect(fakes.callsTo('teardown')).toHaveLength(1);
+    expect(fakes.firstIndexOf('teardown')).toBeGreaterThan(fakes.firstIndexOf('writeResults'));
+  });
+
+  it('a failure after a finished stage keeps what it measured: results written as failed, teardown once', async () => {
+    const message = 'no client of stage 1 wrote a result';
+    const fakes = createFakes({
+      async collectMetrics(args) {
+        if (args.stageIndex === 1) {
+          throw ApplicationFailure.create({ type: 'NoClientResults', message, nonRetryable: true });
+        }
+        return fakeStageSummary(args.recipe, args.stageIndex);
+      },
+    });
+
+    const err = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(twoStageRecipe());
+      return failureOf(handle.result());
+    });
+
+    const failures = causeChain(err).filter((e): e is ApplicationFailure => e instanceof ApplicationFailure);
+    expect(failures.at(-1)).toMatchObject({ type: 'NoClientResults', message });
+    expect(fakes.callsTo('collectMetrics')).toHaveLength(2);
+    const writes = fakes.callsTo('writeResults');
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.input).toMatchObject({ status: 'failed', error: message });
+    expect(writes[0]!.input.stages.map((s) => s.name)).toEqual(['warm']);
+    expect(fakes.callsTo('teardown')).toHaveLength(1);
+    expect(fakes.firstIndexOf('teardown')).toBeGreaterThan(fakes.firstIndexOf('writeResults'));
+  });
+});
