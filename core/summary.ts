@@ -95,7 +95,8 @@ export interface BenchmarkSummary {
   schema: typeof SUMMARY_SCHEMA;
   benchmarkId: string;
   recipeName: string;
-  status: 'completed' | 'stopped' | 'failed';
+  /** stopped: ended early by the stop signal; failed/cancelled: the stages that finished are kept. */
+  status: 'completed' | 'stopped' | 'failed' | 'cancelled';
   startedAt: string;
   finishedAt: string;
   executor: string;

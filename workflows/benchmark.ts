@@ -218,12 +218,12 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     const cancelled = isCancellation(err);
     await CancellationScope.nonCancellable(async () => {
       // Keep whatever the finished stages measured.
-      if (state.stages.length > 0 && !cancelled) {
+      if (state.stages.length > 0) {
         await acts.quick
           .writeResults({
             benchmarkId,
             recipe,
-            status: 'failed',
+            status: cancelled ? 'cancelled' : 'failed',
             startedAtMs,
             endpoint: state.endpoint,
             stages: state.stages,
