@@ -9,7 +9,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import type { BenchInput, RelayProgress } from '../core/benchmark';
 import { paths } from '../core/config';
 import { loadgenFiles, type ProgressSnapshot } from '../core/loadgen-protocol';
-import { type Executor, jobFiles, TERMINAL_STATES } from '../executors/types';
+import { type Executor, type JobRef, jobFiles } from '../executors/types';
 import { type ActivityContext, componentName } from './context';
 
 const RELAY_INTERVAL_MS = 1000;
@@ -21,15 +21,16 @@ async function sizeOf(path: string): Promise<number> {
   );
 }
 
-/** One pass over every job's output; returns the bytes copied. */
+/** One pass over the output of `jobs`; returns the bytes copied. */
 export async function syncLogsOnce(
   executor: Executor,
+  jobs: JobRef[],
   benchmarkId: string,
   logsDir: string,
 ): Promise<number> {
   await mkdir(logsDir, { recursive: true });
   let copied = 0;
-  for (const job of await executor.listJobs(benchmarkId)) {
+  for (const job of jobs) {
     for (let task = 0; task < job.tasks; task++) {
       const component = componentName(benchmarkId, job.name, task, job.tasks);
       for (const [source, suffix] of [
@@ -57,17 +58,10 @@ function lastLine(text: string): string | undefined {
   return lines.length > 1 || text.startsWith('{') ? lines.at(-1) : undefined;
 }
 
-async function latestProgress(
-  executor: Executor,
-  benchmarkId: string,
-): Promise<RelayProgress['clients'] & object> {
-  return (await progressOf(executor, benchmarkId)).clients;
-}
-
-async function progressOf(executor: Executor, benchmarkId: string): Promise<RelayProgress> {
-  const clientJobs = (await executor.listJobs(benchmarkId)).filter((j) => j.name.endsWith('-clients'));
-  const job = clientJobs.at(-1);
-  if (!job) return { stageJob: null, clients: [], logBytes: 0 };
+/** The latest snapshot of each client of the newest stage. */
+async function progressOf(executor: Executor, jobs: JobRef[], logBytes: number): Promise<RelayProgress> {
+  const job = jobs.filter((j) => j.name.endsWith('-clients')).at(-1);
+  if (!job) return { stageJob: null, clients: [], logBytes };
   const clients: ProgressSnapshot[] = [];
   for (let index = 0; index < job.tasks; index++) {
     const line = lastLine(await executor.tail(job, loadgenFiles.progress(index), 4096));
@@ -78,29 +72,32 @@ async function progressOf(executor: Executor, benchmarkId: string): Promise<Rela
       // a torn line: the next pass reads a whole one
     }
   }
-  return { stageJob: job.name, clients, logBytes: 0 };
+  return { stageJob: job.name, clients, logBytes };
 }
 
 export function relayActivities(ctx: ActivityContext) {
+  const syncAll = async (executor: Executor, benchmarkId: string) =>
+    syncLogsOnce(
+      executor,
+      await executor.listJobs(benchmarkId),
+      benchmarkId,
+      paths.logs(ctx.config, benchmarkId),
+    );
+
   return {
     async relayTelemetry({ benchmarkId, recipe }: BenchInput): Promise<void> {
       const activity = Context.current();
       const executor = ctx.executorFor(recipe);
-      const logsDir = paths.logs(ctx.config, benchmarkId);
       let logBytes = 0;
       for (;;) {
         try {
-          logBytes += await syncLogsOnce(executor, benchmarkId, logsDir);
-          const progress = await progressOf(executor, benchmarkId);
           const jobs = await executor.listJobs(benchmarkId);
-          const live = await Promise.all(
-            jobs.map(async (j) => !TERMINAL_STATES.has((await executor.status(j)).state)),
-          );
-          activity.heartbeat({ ...progress, logBytes, liveJobs: live.filter(Boolean).length });
+          logBytes += await syncLogsOnce(executor, jobs, benchmarkId, paths.logs(ctx.config, benchmarkId));
+          activity.heartbeat(await progressOf(executor, jobs, logBytes));
           await activity.sleep(RELAY_INTERVAL_MS);
         } catch (err) {
           if (err instanceof CancelledFailure) {
-            await syncLogsOnce(executor, benchmarkId, logsDir).catch(() => 0);
+            await syncAll(executor, benchmarkId).catch(() => 0);
             throw err;
           }
           activity.log.warn('relay pass failed; retrying', { error: String(err) });
@@ -110,9 +107,7 @@ export function relayActivities(ctx: ActivityContext) {
     },
 
     async flushLogs({ benchmarkId, recipe }: BenchInput): Promise<void> {
-      await syncLogsOnce(ctx.executorFor(recipe), benchmarkId, paths.logs(ctx.config, benchmarkId));
+      await syncAll(ctx.executorFor(recipe), benchmarkId);
     },
   };
 }
-
-export { latestProgress };

@@ -29,7 +29,8 @@ function pidAlive(pid: number): boolean {
 
 describe('local executor', () => {
   it('runs a job, keeps its output and exit status after it ends', async () => {
-    const ex = new LocalExecutor({ root: root() });
+    const dir = root();
+    const ex = new LocalExecutor({ root: dir });
     const job = await ex.submit({
       name: 'b1-job',
       benchmarkId: 'b1',
