@@ -19,7 +19,7 @@ import type {
   ReadResult,
   TaskStatus,
 } from './types';
-import { TERMINAL_STATES } from './types';
+import { combineTaskStates, TERMINAL_STATES } from './types';
 
 // Runs one task: the job script with its output captured, then its exit status recorded
 // atomically. SIGTERM is forwarded so the job can shut down; the exit file is written after.
@@ -69,16 +69,6 @@ function isAlive(task: TaskRecord | undefined): boolean {
   if (!task) return false;
   const stat = procStat(task.pid);
   return stat !== undefined && stat.state !== 'Z' && stat.startTicks === task.startTicks;
-}
-
-function overallState(tasks: TaskStatus[]): JobState {
-  const states = tasks.map((t) => t.state);
-  if (states.includes('RUNNING')) return 'RUNNING';
-  if (states.includes('PENDING')) return 'PENDING';
-  if (states.includes('FAILED')) return 'FAILED';
-  if (states.includes('CANCELLED')) return 'CANCELLED';
-  if (states.includes('UNKNOWN')) return 'UNKNOWN';
-  return 'COMPLETED';
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {
@@ -215,7 +205,7 @@ export class LocalExecutor implements Executor {
           : `task ${index} was never started (submission interrupted)`;
       }
     }
-    const state = overallState(tasks);
+    const state = combineTaskStates(tasks);
     return reason && state === 'FAILED' ? { state, tasks, reason } : { state, tasks };
   }
 

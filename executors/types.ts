@@ -39,6 +39,15 @@ export interface TaskStatus {
   exitCode?: number;
 }
 
+/** A job's state from its tasks': running while any runs, failed if any failed. */
+export function combineTaskStates(tasks: TaskStatus[]): JobState {
+  const states = new Set(tasks.map((t) => t.state));
+  for (const state of ['RUNNING', 'PENDING', 'FAILED', 'TIMEOUT', 'CANCELLED', 'UNKNOWN'] as const) {
+    if (states.has(state)) return state;
+  }
+  return 'COMPLETED';
+}
+
 export interface JobStatus {
   /** The job's overall state: RUNNING while any task runs; FAILED if any task failed. */
   state: JobState;
