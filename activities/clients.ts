@@ -68,6 +68,7 @@ export function clientActivities(ctx: ActivityContext) {
         script: renderClientsScript({ jobName: name, clientCount: tasks }),
         files: { [loadgenFiles.config]: JSON.stringify(config, null, 2) },
         uploads: { 'loadgen.mjs': bundle },
+        ...(recipe.workload.clients.resources ? { resources: recipe.workload.clients.resources } : {}),
       });
       Context.current().log.info('client jobs submitted', { job: job.name, tasks });
       return job;

@@ -3,6 +3,8 @@
 import { type AifbConfig, paths } from '../core/config';
 import type { Recipe } from '../core/recipe';
 import { LocalExecutor } from '../executors/local';
+import { SlurmExecutor } from '../executors/slurm';
+import { sshConnection } from '../executors/ssh';
 import type { Executor } from '../executors/types';
 
 export interface ActivityContext {
@@ -12,12 +14,40 @@ export interface ActivityContext {
 
 export function createActivityContext(config: AifbConfig): ActivityContext {
   const local = new LocalExecutor({ root: paths.jobs(config) });
+  const slurm = new Map<string, SlurmExecutor>();
   return {
     config,
     executorFor(recipe) {
-      switch (recipe.target.executor) {
+      const { target } = recipe;
+      switch (target.executor) {
         case 'local':
           return local;
+        case 'slurm': {
+          // One executor (and SSH connection) per distinct target, shared by all benchmarks.
+          const key = JSON.stringify(target.slurm);
+          let executor = slurm.get(key);
+          if (!executor) {
+            const s = target.slurm;
+            const ssh = sshConnection({
+              host: s.host,
+              port: s.port,
+              user: s.user,
+              identityFile: s.identityFile,
+              knownHosts: s.knownHosts,
+            });
+            executor = new SlurmExecutor(ssh, {
+              workdir: s.workdir,
+              modules: s.modules,
+              node: s.node,
+              maxPendingMs: s.maxPending,
+              ...(s.account ? { account: s.account } : {}),
+              ...(s.partition ? { partition: s.partition } : {}),
+              ...(s.qos ? { qos: s.qos } : {}),
+            });
+            slurm.set(key, executor);
+          }
+          return executor;
+        }
       }
     },
   };

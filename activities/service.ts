@@ -55,7 +55,14 @@ export function serviceActivities(ctx: ActivityContext) {
         announce = { port: service.port };
       }
       const script = renderServiceScript({ jobName: name, env: service.env, argv, announce });
-      const job = await executor.submit({ name, benchmarkId, script, files, uploads });
+      const job = await executor.submit({
+        name,
+        benchmarkId,
+        script,
+        files,
+        uploads,
+        resources: service.resources,
+      });
       Context.current().log.info('service job submitted', { job: job.name, id: job.id });
       return job;
     },

@@ -51,11 +51,41 @@ const resources = z.strictObject({
 });
 
 const localTarget = z.strictObject({ executor: z.literal('local') });
-const target = z.discriminatedUnion('executor', [localTarget], {
-  error: (issue) =>
-    issue.code === 'invalid_union'
-      ? 'executor must be "local" (the slurm executor is not built yet)'
-      : undefined,
+
+/** Slurm names (account, partition, qos, modules) end up on sbatch command lines: a safe alphabet only. */
+const slurmName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.+-][A-Za-z0-9_.+/-]{0,127}$/, 'letters, digits and _ . + - / only');
+const remotePath = scriptString.refine(
+  (p) => p.startsWith('/') || p.startsWith('~/'),
+  'an absolute path (or ~/...)',
+);
+
+const slurmTarget = z.strictObject({
+  executor: z.literal('slurm'),
+  slurm: z.strictObject({
+    /** The login node, reached over SSH (ssh2); its host key must be in knownHosts. */
+    host: z.string().regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/, 'a host name or IP address'),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,63}$/, 'a Unix user name'),
+    identityFile: remotePath,
+    knownHosts: remotePath.default('~/.ssh/known_hosts'),
+    account: slurmName.optional(),
+    partition: slurmName.optional(),
+    qos: slurmName.optional(),
+    /** Where job folders go on the cluster's shared filesystem. */
+    workdir: remotePath,
+    /** `module load` lines before the job runs (e.g. the site's Node.js or Apptainer). */
+    modules: z.array(slurmName).default([]),
+    /** The Node.js 20+ that runs loadgen and the simulator on compute nodes. */
+    node: scriptString.default('node'),
+    /** A job pending longer than this is cancelled with Slurm's reason. */
+    maxPending: durationMs.default(30 * 60_000),
+  }),
+});
+
+const target = z.discriminatedUnion('executor', [localTarget, slurmTarget], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'executor must be "local" or "slurm"' : undefined),
 });
 
 const health = z.strictObject({

@@ -24,6 +24,18 @@ export interface JobSpec {
   uploads?: Record<string, string>;
   /** Number of tasks (a Slurm job array); each task gets AIFB_TASK_INDEX. Default 1. */
   tasks?: number;
+  /** What the job asks the scheduler for (ignored by the local executor). */
+  resources?: JobResources;
+}
+
+export interface JobResources {
+  nodes?: number;
+  gpus?: number;
+  cpusPerTask?: number;
+  /** e.g. 16G */
+  memory?: string;
+  /** Slurm time limit, e.g. 01:00:00 */
+  time?: string;
 }
 
 export interface JobRef {

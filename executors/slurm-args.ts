@@ -1,0 +1,50 @@
+/**
+ * The sbatch command line for a job. Flags on the command line override #SBATCH lines, so the
+ * rendered scripts stay the same for every executor. Every value is shell-quoted here.
+ */
+import { shellQuote } from '../core/shell';
+import type { JobResources } from './types';
+
+export interface SlurmPlacement {
+  account?: string;
+  partition?: string;
+  qos?: string;
+}
+
+export interface SbatchInput {
+  jobName: string;
+  /** The job's folder on the cluster (absolute). */
+  dir: string;
+  tasks: number;
+  placement: SlurmPlacement;
+  resources?: JobResources;
+  /** Exported into the job on top of the submitting shell's environment. */
+  env: Record<string, string>;
+}
+
+export function sbatchCommand(input: SbatchInput): string {
+  const { dir, tasks } = input;
+  const args = ['sbatch', '--parsable', `--job-name=${input.jobName}`, `--chdir=${dir}`];
+  // %a is the array index; a plain job writes task 0's files, like the local executor.
+  const file = (kind: string) => (tasks > 1 ? `${dir}/${kind}-%a.log` : `${dir}/${kind}-0.log`);
+  args.push(`--output=${file('stdout')}`, `--error=${file('stderr')}`);
+  if (tasks > 1) args.push(`--array=0-${tasks - 1}`);
+  const { account, partition, qos } = input.placement;
+  if (account) args.push(`--account=${account}`);
+  if (partition) args.push(`--partition=${partition}`);
+  if (qos) args.push(`--qos=${qos}`);
+  const r = input.resources ?? {};
+  if (r.nodes) args.push(`--nodes=${r.nodes}`);
+  if (r.gpus) args.push(`--gpus=${r.gpus}`);
+  if (r.cpusPerTask) args.push(`--cpus-per-task=${r.cpusPerTask}`);
+  if (r.memory) args.push(`--mem=${r.memory}`);
+  if (r.time) args.push(`--time=${r.time}`);
+  const env = Object.entries(input.env).map(([k, v]) => {
+    // --export splits on commas: a comma inside a value would become a new variable.
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || v.includes(','))
+      throw new Error(`cannot export ${k}=${v} through sbatch`);
+    return `${k}=${v}`;
+  });
+  args.push(`--export=${['ALL', ...env].join(',')}`, `${dir}/job.sh`);
+  return args.map(shellQuote).join(' ');
+}

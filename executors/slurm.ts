@@ -1,0 +1,295 @@
+/**
+ * The Slurm executor: a login node over SSH (ssh2). sbatch/squeue/scontrol/scancel for jobs,
+ * SFTP for files, forwardOut tunnels to reach a compute node's port from the worker.
+ * Job folders live under the target's workdir on the cluster's shared filesystem.
+ */
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { shellQuote } from '../core/shell';
+import { JOB_NAME_RE } from '../slurm-scripts/render';
+import { type SlurmPlacement, sbatchCommand } from './slurm-args';
+import { parseSbatchId, parseScontrol, parseSqueue, SQUEUE_FORMAT } from './slurm-parse';
+import { type SshConnection, SshConnectionError } from './ssh';
+import {
+  combineTaskStates,
+  type Endpoint,
+  type Executor,
+  type JobRef,
+  type JobSpec,
+  type JobStatus,
+  type ReadResult,
+  type TaskStatus,
+  TERMINAL_STATES,
+} from './types';
+
+const FILE_NAME_RE = /^[A-Za-z0-9._-]+$/;
+
+export interface SlurmExecutorOptions extends SlurmPlacement {
+  /** Job folders go below this (absolute, or ~/ for the login user's home). */
+  workdir: string;
+  /** `module load` these before every job (site runtime for Node.js, Apptainer...). */
+  modules: string[];
+  /** Node.js on the compute nodes. */
+  node: string;
+  /** A job pending longer than this is cancelled, with Slurm's pending reason. */
+  maxPendingMs: number;
+  /** Consecutive SSH failures tolerated (with backoff) before an operation gives up. */
+  transientBudget?: number;
+}
+
+interface JobRecord extends JobRef {
+  submittedAtMs: number;
+  dir: string;
+}
+
+export class SlurmExecutor implements Executor {
+  readonly kind = 'slurm';
+  private root: Promise<string> | undefined;
+
+  constructor(
+    private readonly ssh: SshConnection,
+    private readonly options: SlurmExecutorOptions,
+  ) {}
+
+  /** Runs a command, retrying connection failures (not command failures) within the budget. */
+  private async run(
+    command: string,
+    timeoutMs = 60_000,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const budget = this.options.transientBudget ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ssh.exec(command, timeoutMs);
+      } catch (err) {
+        if (!(err instanceof SshConnectionError) || attempt >= budget) throw err;
+        await sleep(Math.min(10_000, 250 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async check(command: string, what: string): Promise<string> {
+    const result = await this.run(command);
+    if (result.code !== 0) {
+      throw new Error(
+        `${what} failed (exit ${result.code}): ${(result.stderr || result.stdout).trim().slice(0, 2000)}`,
+      );
+    }
+    return result.stdout;
+  }
+
+  private rootDir(): Promise<string> {
+    this.root ??= (async () => {
+      const { workdir } = this.options;
+      if (!workdir.startsWith('~/')) return workdir.replace(/\/+$/, '');
+      const home = (await this.check('printf %s "$HOME"', 'reading $HOME')).trim();
+      return `${home}/${workdir.slice(2)}`.replace(/\/+$/, '');
+    })();
+    this.root.catch(() => {
+      this.root = undefined;
+    });
+    return this.root;
+  }
+
+  private async jobDir(job: { benchmarkId: string; name: string }): Promise<string> {
+    if (!JOB_NAME_RE.test(job.benchmarkId) || !JOB_NAME_RE.test(job.name)) {
+      throw new Error(`unsafe job name ${JSON.stringify(job.name)}`);
+    }
+    return `${await this.rootDir()}/${job.benchmarkId}/${job.name}`;
+  }
+
+  private async liveRowsNamed(name: string) {
+    const out = await this.check(
+      `squeue -h -r -o ${shellQuote(SQUEUE_FORMAT)} --name=${shellQuote(name)}`,
+      'squeue',
+    );
+    return parseSqueue(out).filter((r) => r.name === name && !TERMINAL_STATES.has(r.state));
+  }
+
+  private async record(job: { benchmarkId: string; name: string }): Promise<JobRecord | undefined> {
+    const text = (await this.ssh.read(`${await this.jobDir(job)}/job.json`, 0, 1 << 16)).toString();
+    try {
+      return JSON.parse(text) as JobRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async submit(spec: JobSpec): Promise<JobRef> {
+    const tasks = spec.tasks ?? 1;
+    // Idempotent: a job already submitted under this name (live, or recorded) is adopted.
+    const recorded = await this.record(spec);
+    if (recorded) return toRef(recorded);
+    const live = await this.liveRowsNamed(spec.name);
+    const dir = await this.jobDir(spec);
+    if (live[0]) {
+      const adopted: JobRecord = {
+        id: live[0].jobId,
+        name: spec.name,
+        benchmarkId: spec.benchmarkId,
+        tasks,
+        submittedAtMs: Date.now(),
+        dir,
+      };
+      await this.ssh.writeFile(`${dir}/job.json`, JSON.stringify(adopted));
+      return toRef(adopted);
+    }
+    await this.check(`mkdir -p ${shellQuote(dir)}`, 'creating the job folder');
+    for (const [name, text] of Object.entries(spec.files ?? {})) {
+      if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
+      await this.ssh.writeFile(`${dir}/${name}`, text);
+    }
+    for (const [name, source] of Object.entries(spec.uploads ?? {})) {
+      if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
+      await this.ssh.writeFile(`${dir}/${name}`, await readFile(source));
+    }
+    const modules = this.options.modules.map((m) => `module load ${shellQuote(m)}`).join('\n');
+    // Module loads go before the script's own lines (after its #! and #SBATCH header).
+    const script = modules ? spec.script.replace(/\n(?!#)/, `\n${modules}\n`) : spec.script;
+    await this.ssh.writeFile(`${dir}/job.sh`, script, 0o755);
+    const command = sbatchCommand({
+      jobName: spec.name,
+      dir,
+      tasks,
+      placement: this.options,
+      ...(spec.resources ? { resources: spec.resources } : {}),
+      env: {
+        AIFB_JOB_DIR: dir,
+        AIFB_JOB_NAME: spec.name,
+        AIFB_BENCHMARK_ID: spec.benchmarkId,
+        AIFB_NODE: this.options.node,
+      },
+    });
+    const id = parseSbatchId(await this.check(command, 'sbatch'));
+    const record: JobRecord = {
+      id,
+      name: spec.name,
+      benchmarkId: spec.benchmarkId,
+      tasks,
+      submittedAtMs: Date.now(),
+      dir,
+    };
+    await this.ssh.writeFile(`${dir}/job.json`, JSON.stringify(record));
+    return toRef(record);
+  }
+
+  async status(job: JobRef): Promise<JobStatus> {
+    const queued = parseSqueue(
+      (await this.run(`squeue -h -r -o ${shellQuote(SQUEUE_FORMAT)} -j ${shellQuote(job.id)}`)).stdout,
+    ).filter((r) => r.jobId === job.id);
+    const tasks = new Map<number, TaskStatus & { reason?: string }>();
+    for (const row of queued)
+      tasks.set(row.task ?? 0, { index: row.task ?? 0, state: row.state, reason: row.reason });
+    if (tasks.size < job.tasks) {
+      // Tasks that left the queue: scontrol still knows them for MinJobAge after they end.
+      const shown = await this.run(`scontrol show job -o ${shellQuote(job.id)}`);
+      for (const j of parseScontrol(shown.stdout)) {
+        const index = j.task ?? 0;
+        if (!tasks.has(index)) {
+          tasks.set(index, {
+            index,
+            state: j.state,
+            ...(j.exitCode !== undefined ? { exitCode: j.exitCode } : {}),
+            reason: j.reason,
+          });
+        }
+      }
+    }
+    const list: TaskStatus[] = [];
+    for (let index = 0; index < job.tasks; index++) {
+      const t = tasks.get(index);
+      list.push(
+        t
+          ? { index, state: t.state, ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}) }
+          : { index, state: 'UNKNOWN' },
+      );
+    }
+    const state = combineTaskStates(list);
+    if (state === 'PENDING') {
+      const record = await this.record(job);
+      const reason = [...tasks.values()].find((t) => t.state === 'PENDING')?.reason ?? 'unknown';
+      if (record && Date.now() - record.submittedAtMs > this.options.maxPendingMs) {
+        await this.cancel(job);
+        return {
+          state: 'FAILED',
+          tasks: list,
+          reason: `pending for more than ${Math.round(this.options.maxPendingMs / 60_000)} min (Slurm reason: ${reason}); cancelled`,
+        };
+      }
+    }
+    const failed = list.find((t) => t.state === 'FAILED' || t.state === 'TIMEOUT');
+    const why = failed
+      ? `task ${failed.index} ${failed.state}${failed.exitCode !== undefined ? ` with exit status ${failed.exitCode}` : ''} (Slurm reason: ${tasks.get(failed.index)?.reason ?? '?'})`
+      : undefined;
+    return why ? { state, tasks: list, reason: why } : { state, tasks: list };
+  }
+
+  async cancel(job: JobRef): Promise<void> {
+    await this.run(`scancel ${shellQuote(job.id)}`);
+    await this.waitGone((rows) => rows.some((r) => r.jobId === job.id));
+  }
+
+  /** Polls squeue until `alive(rows)` is false (jobs leave the queue after KillWait). */
+  private async waitGone(
+    alive: (rows: ReturnType<typeof parseSqueue>) => boolean,
+    timeoutMs = 120_000,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = parseSqueue((await this.run(`squeue -h -r -o ${shellQuote(SQUEUE_FORMAT)}`)).stdout);
+      if (!alive(rows)) return;
+      if (Date.now() > deadline) throw new Error('jobs still in the queue after scancel');
+      await sleep(500);
+    }
+  }
+
+  async cancelAll(benchmarkId: string): Promise<string[]> {
+    const prefix = `${benchmarkId}-`;
+    const ours = (rows: ReturnType<typeof parseSqueue>) => rows.filter((r) => r.name.startsWith(prefix));
+    // By id for what we recorded, and by name prefix for anything submitted but not yet recorded.
+    const recorded = (await this.listJobs(benchmarkId)).map((j) => j.id);
+    const queued = ours(
+      parseSqueue(await this.check(`squeue -h -r -o ${shellQuote(SQUEUE_FORMAT)}`, 'squeue')),
+    );
+    const ids = [...new Set([...recorded, ...queued.map((r) => r.jobId)])];
+    if (ids.length > 0) await this.run(`scancel ${ids.map(shellQuote).join(' ')}`);
+    await this.waitGone((rows) => ours(rows).length > 0);
+    return [...new Set(queued.map((r) => r.name))].sort();
+  }
+
+  async listJobs(benchmarkId: string): Promise<JobRef[]> {
+    const base = (await this.jobDir({ benchmarkId, name: 'x' })).replace(/\/x$/, '');
+    const out = await this.run(`cat ${shellQuote(base)}/*/job.json 2>/dev/null | tr '}' '\\n'`);
+    const jobs: JobRef[] = [];
+    for (const piece of out.stdout.split('\n')) {
+      if (!piece.trim()) continue;
+      try {
+        jobs.push(toRef(JSON.parse(`${piece}}`) as JobRecord));
+      } catch {
+        // a record being written right now
+      }
+    }
+    return jobs.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async readFile(job: JobRef, name: string, offset = 0, maxBytes = 1 << 20): Promise<ReadResult> {
+    if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
+    const data = await this.ssh.read(`${await this.jobDir(job)}/${name}`, offset, maxBytes);
+    return { data, nextOffset: offset + data.length };
+  }
+
+  async tail(job: JobRef, name: string, maxBytes: number): Promise<string> {
+    if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
+    const path = `${await this.jobDir(job)}/${name}`;
+    const size = await this.ssh.size(path);
+    const from = Math.max(0, size - maxBytes);
+    return (await this.ssh.read(path, from, size - from)).toString('utf8');
+  }
+
+  async endpoint(host: string, port: number): Promise<Endpoint> {
+    return this.ssh.tunnel(host, port);
+  }
+}
+
+function toRef(record: JobRecord): JobRef {
+  return { id: record.id, name: record.name, benchmarkId: record.benchmarkId, tasks: record.tasks };
+}

@@ -1,0 +1,228 @@
+/**
+ * One SSH connection per target (ssh2), opened on first use and reopened after it drops.
+ * Host keys are verified against known_hosts; commands run with timeouts and report exit
+ * codes; SFTP reads at offsets; forwardOut tunnels reach compute-node ports from the worker.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { homedir } from 'node:os';
+import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+import { verifyHostKey } from './known-hosts';
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  identityFile: string;
+  knownHosts: string;
+}
+
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The connection failed or dropped: worth retrying, unlike a command's own failure. */
+export class SshConnectionError extends Error {}
+/** The host key was unknown or changed: never retried, nothing was executed. */
+export class HostKeyError extends Error {}
+
+const expandHome = (path: string) => (path.startsWith('~/') ? `${homedir()}${path.slice(1)}` : path);
+
+export class SshConnection {
+  private client: Client | undefined;
+  private ready: Promise<Client> | undefined;
+  private sftpSession: Promise<SFTPWrapper> | undefined;
+
+  constructor(
+    readonly target: SshTarget,
+    private readonly options: { connectTimeoutMs?: number; keepaliveMs?: number } = {},
+  ) {}
+
+  private connect(): Promise<Client> {
+    if (this.ready) return this.ready;
+    const { target } = this;
+    const client = new Client();
+    this.client = client;
+    let hostKeyProblem: string | undefined;
+    this.ready = new Promise<Client>((resolve, reject) => {
+      client.once('ready', () => resolve(client));
+      client.once('error', (err) => {
+        this.forget(client);
+        reject(
+          hostKeyProblem
+            ? new HostKeyError(hostKeyProblem)
+            : new SshConnectionError(`ssh ${target.user}@${target.host}:${target.port}: ${err.message}`),
+        );
+      });
+      client.on('close', () => this.forget(client));
+      let privateKey: Buffer;
+      let knownHosts: string;
+      try {
+        privateKey = readFileSync(expandHome(target.identityFile));
+        knownHosts = readFileSync(expandHome(target.knownHosts), 'utf8');
+      } catch (err) {
+        this.forget(client);
+        reject(new HostKeyError(`cannot read SSH key files: ${(err as Error).message}`));
+        return;
+      }
+      client.connect({
+        host: target.host,
+        port: target.port,
+        username: target.user,
+        privateKey,
+        readyTimeout: this.options.connectTimeoutMs ?? 20_000,
+        keepaliveInterval: this.options.keepaliveMs ?? 15_000,
+        keepaliveCountMax: 3,
+        hostVerifier: (key: Buffer) => {
+          const verdict = verifyHostKey(knownHosts, target.knownHosts, target.host, target.port, key);
+          if (!verdict.ok) hostKeyProblem = verdict.reason;
+          return verdict.ok;
+        },
+      });
+    });
+    return this.ready;
+  }
+
+  private forget(client: Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.ready = undefined;
+    this.sftpSession = undefined;
+  }
+
+  /** Runs a command (a full shell line: the caller quotes every value). */
+  async exec(command: string, timeoutMs = 60_000): Promise<ExecResult> {
+    const client = await this.connect();
+    return new Promise<ExecResult>((resolve, reject) => {
+      client.exec(command, (err, stream: ClientChannel) => {
+        if (err) {
+          reject(new SshConnectionError(`ssh exec failed: ${err.message}`));
+          return;
+        }
+        let stdout = '';
+        let stderr = '';
+        const timer = setTimeout(() => {
+          stream.close();
+          reject(
+            new SshConnectionError(`ssh command timed out after ${timeoutMs} ms: ${command.slice(0, 200)}`),
+          );
+        }, timeoutMs);
+        stream.on('data', (d: Buffer) => {
+          stdout += d.toString();
+        });
+        stream.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        stream.on('close', (code: number | null, signal: string | null) => {
+          clearTimeout(timer);
+          // A channel closed without an exit status means the connection went away under it.
+          if (code === null && signal === null && this.client !== client) {
+            reject(new SshConnectionError('ssh connection lost while a command ran'));
+            return;
+          }
+          resolve({ code: code ?? null, signal: signal ?? null, stdout, stderr });
+        });
+      });
+    });
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    if (this.sftpSession) return this.sftpSession;
+    this.sftpSession = this.connect().then(
+      (client) =>
+        new Promise<SFTPWrapper>((resolve, reject) =>
+          client.sftp((err, sftp) =>
+            err ? reject(new SshConnectionError(`sftp: ${err.message}`)) : resolve(sftp),
+          ),
+        ),
+    );
+    this.sftpSession.catch(() => {
+      this.sftpSession = undefined;
+    });
+    return this.sftpSession;
+  }
+
+  async writeFile(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+    const sftp = await this.sftp();
+    await new Promise<void>((resolve, reject) =>
+      sftp.writeFile(path, data, { mode }, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  /** Reads up to maxBytes from offset; a missing file reads as empty. */
+  async read(path: string, offset: number, maxBytes: number): Promise<Buffer> {
+    const sftp = await this.sftp();
+    return new Promise<Buffer>((resolve, reject) => {
+      sftp.open(path, 'r', (err, handle) => {
+        if (err) {
+          if ((err as { code?: number }).code === 2)
+            resolve(Buffer.alloc(0)); // NO_SUCH_FILE
+          else reject(err);
+          return;
+        }
+        const buffer = Buffer.alloc(maxBytes);
+        sftp.read(handle, buffer, 0, maxBytes, offset, (readErr, bytesRead) => {
+          sftp.close(handle, () => undefined);
+          // ssh2 reports EOF as an error with code 1 (EOF) when offset is at the end.
+          if (readErr && (readErr as { code?: number }).code !== 1) reject(readErr);
+          else resolve(buffer.subarray(0, readErr ? 0 : bytesRead));
+        });
+      });
+    });
+  }
+
+  async size(path: string): Promise<number> {
+    const sftp = await this.sftp();
+    return new Promise<number>((resolve, reject) =>
+      sftp.stat(path, (err, stats) => {
+        if (err) {
+          if ((err as { code?: number }).code === 2) resolve(0);
+          else reject(err);
+        } else resolve(stats.size);
+      }),
+    );
+  }
+
+  /** A local 127.0.0.1 port that forwards to host:port as seen from the login node. */
+  async tunnel(host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
+    const client = await this.connect();
+    const server: Server = createServer((socket) => {
+      client.forwardOut('127.0.0.1', 0, host, port, (err, channel) => {
+        if (err) {
+          socket.destroy();
+          return;
+        }
+        socket.pipe(channel).pipe(socket);
+        socket.on('error', () => channel.close());
+        channel.on('error', () => socket.destroy());
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const localPort = typeof address === 'object' && address ? address.port : 0;
+    return {
+      url: `http://127.0.0.1:${localPort}`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  close(): void {
+    this.client?.end();
+  }
+}
+
+const pool = new Map<string, SshConnection>();
+
+/** One connection per user@host:port, shared by every benchmark on this worker. */
+export function sshConnection(target: SshTarget): SshConnection {
+  const key = `${target.user}@${target.host}:${target.port}|${target.identityFile}|${target.knownHosts}`;
+  let connection = pool.get(key);
+  if (!connection) {
+    connection = new SshConnection(target);
+    pool.set(key, connection);
+  }
+  return connection;
+}
