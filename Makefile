@@ -27,3 +27,11 @@ worker: setup
 
 clean:
 	rm -rf dist data/test-reports
+
+# The local Slurm + sshd test cluster of the slurm executor (root; scripts/cluster/).
+.PHONY: cluster-up cluster-down
+cluster-up:
+	@bash scripts/cluster/up.sh
+
+cluster-down:
+	@bash scripts/cluster/down.sh
