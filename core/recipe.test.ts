@@ -44,6 +44,15 @@ describe('recipe schema', () => {
     expect(recipe.service.simulator.itl).toEqual({ mean: 8 });
   });
 
+  it('accepts every example recipe', async () => {
+    const files = readdirSync(examples).filter((f) => f.endsWith('.yaml'));
+    expect(files).toEqual(expect.arrayContaining(['demo.yaml', 'slurm-local.yaml', 'meluxina-vllm.yaml']));
+    for (const file of files) {
+      const result = parseRecipe(await readRecipeFile(join(examples, file)));
+      if (!result.ok) throw new Error(`${file}: ${formatIssues(result.issues)}`);
+    }
+  });
+
   it('has at least 8 distinct bad examples, each covered here', () => {
     const files = readdirSync(join(examples, 'bad')).filter((f) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThanOrEqual(8);

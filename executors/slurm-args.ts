@@ -48,3 +48,16 @@ export function sbatchCommand(input: SbatchInput): string {
   args.push(`--export=${['ALL', ...env].join(',')}`, `${dir}/job.sh`);
   return args.map(shellQuote).join(' ');
 }
+
+/**
+ * Puts `module load` lines right after the script's header (#! and #SBATCH lines), before
+ * anything runs. Module names are validated by the recipe schema and quoted here anyway.
+ */
+export function withModules(script: string, modules: readonly string[]): string {
+  if (modules.length === 0) return script;
+  const lines = script.split('\n');
+  let header = 0;
+  while (header < lines.length && lines[header]!.startsWith('#')) header++;
+  const loads = modules.map((m) => `module load ${shellQuote(m)}`);
+  return [...lines.slice(0, header), ...loads, ...lines.slice(header)].join('\n');
+}

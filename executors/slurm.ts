@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { shellQuote } from '../core/shell';
 import { JOB_NAME_RE } from '../slurm-scripts/render';
-import { type SlurmPlacement, sbatchCommand } from './slurm-args';
+import { type SlurmPlacement, sbatchCommand, withModules } from './slurm-args';
 import { parseSbatchId, parseScontrol, parseSqueue, SQUEUE_FORMAT } from './slurm-parse';
 import { type SshConnection, SshConnectionError } from './ssh';
 import {
@@ -142,9 +142,7 @@ export class SlurmExecutor implements Executor {
       if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
       await this.ssh.writeFile(`${dir}/${name}`, await readFile(source));
     }
-    const modules = this.options.modules.map((m) => `module load ${shellQuote(m)}`).join('\n');
-    // Module loads go before the script's own lines (after its #! and #SBATCH header).
-    const script = modules ? spec.script.replace(/\n(?!#)/, `\n${modules}\n`) : spec.script;
+    const script = withModules(spec.script, this.options.modules);
     await this.ssh.writeFile(`${dir}/job.sh`, script, 0o755);
     const command = sbatchCommand({
       jobName: spec.name,

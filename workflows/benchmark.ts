@@ -32,6 +32,7 @@ export const NON_RETRYABLE = [
   'HealthTimeout',
   'NoClientResults',
   'BadConfig',
+  'HostKeyRejected',
 ];
 
 const retry = {
@@ -90,16 +91,17 @@ function checkIntervalMs(plannedMs: number): number {
  * the activity's own failure instead, so its type (ServiceFailed, HealthTimeout...) and message
  * are what people and the API see first; the wrapper stays as the cause.
  */
-function domainFailure(err: unknown): unknown {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-    return ApplicationFailure.create({
-      type: err.cause.type ?? 'ActivityFailed',
-      message: err.cause.message,
-      nonRetryable: true,
-      cause: err,
-    });
-  }
-  return err;
+function domainFailure(err: unknown, note?: string): unknown {
+  const cause =
+    err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+  if (!cause && !note) return err;
+  const base = cause ?? (err instanceof ApplicationFailure ? err : undefined);
+  return ApplicationFailure.create({
+    type: base?.type ?? 'BenchmarkFailed',
+    message: `${base?.message ?? (err instanceof Error ? err.message : String(err))}${note ? `\n${note}` : ''}`,
+    nonRetryable: true,
+    cause: err instanceof Error ? err : undefined,
+  });
 }
 
 export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummary> {
@@ -216,6 +218,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     state.error =
       err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     const cancelled = isCancellation(err);
+    let teardownNote: string | undefined;
     await CancellationScope.nonCancellable(async () => {
       // Keep whatever the finished stages measured.
       if (state.stages.length > 0) {
@@ -231,10 +234,16 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
           })
           .catch(() => undefined);
       }
-      await tearDown();
+      try {
+        await tearDown();
+      } catch (teardownErr) {
+        // The original failure stays the headline; a teardown that could not run must be seen.
+        const why = teardownErr instanceof Error ? (teardownErr.cause ?? teardownErr) : teardownErr;
+        teardownNote = `teardown could not run: ${why instanceof Error ? why.message : String(why)}`;
+      }
     });
     enter(cancelled ? 'cancelled' : 'failed');
-    throw cancelled ? err : domainFailure(err);
+    throw cancelled && !teardownNote ? err : domainFailure(err, teardownNote);
   }
 
   async function tearDown(): Promise<void> {
