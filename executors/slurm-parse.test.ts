@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mapSlurmState, parseSbatchId, parseScontrol, parseScontrolLine, parseSqueue } from './slurm-parse';
+import {
+  mapSlurmState,
+  parseSacct,
+  parseSbatchId,
+  parseScontrol,
+  parseScontrolLine,
+  parseSqueue,
+} from './slurm-parse';
 
 describe('mapSlurmState', () => {
   it.each([
@@ -108,6 +115,18 @@ describe('scontrol show job -o', () => {
         signal: 15,
         nodes: 'node2',
       },
+    ]);
+  });
+});
+
+describe('parseSacct', () => {
+  it('reads array tasks, "CANCELLED by" states and exit codes; skips anything else', () => {
+    expect(
+      parseSacct('204_0|COMPLETED|0:0\n204_1|CANCELLED by 0|0:15\n205|TIMEOUT|0:1\n205.batch|x|y\n'),
+    ).toEqual([
+      { jobId: '204', task: 0, slurmState: 'COMPLETED', state: 'COMPLETED', exitCode: 0 },
+      { jobId: '204', task: 1, slurmState: 'CANCELLED by 0', state: 'CANCELLED', exitCode: 0 },
+      { jobId: '205', slurmState: 'TIMEOUT', state: 'TIMEOUT', exitCode: 0 },
     ]);
   });
 });

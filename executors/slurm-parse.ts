@@ -125,3 +125,32 @@ export function parseScontrol(output: string): ScontrolJob[] {
   }
   return jobs;
 }
+
+export interface SacctRow {
+  jobId: string;
+  task?: number;
+  state: ReturnType<typeof mapSlurmState>;
+  slurmState: string;
+  exitCode?: number;
+}
+
+/** `sacct -n -P -X -j ID -o JobID,State,ExitCode`: e.g. `123_1|CANCELLED by 0|0:15`. */
+export const SACCT_FIELDS = 'JobID,State,ExitCode';
+
+export function parseSacct(output: string): SacctRow[] {
+  const rows: SacctRow[] = [];
+  for (const line of output.split('\n')) {
+    const [id = '', slurmState = '', exit = ''] = line.trim().split('|');
+    const match = /^(\d+)(?:_(\d+))?$/.exec(id);
+    if (!match) continue;
+    const code = Number.parseInt(exit.split(':')[0] ?? '', 10);
+    rows.push({
+      jobId: match[1]!,
+      ...(match[2] !== undefined ? { task: Number(match[2]) } : {}),
+      slurmState,
+      state: mapSlurmState(slurmState),
+      ...(Number.isFinite(code) ? { exitCode: code } : {}),
+    });
+  }
+  return rows;
+}

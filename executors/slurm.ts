@@ -5,10 +5,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatDuration } from '../core/duration';
 import { shellQuote } from '../core/shell';
 import { JOB_NAME_RE } from '../slurm-scripts/render';
 import { type SlurmPlacement, sbatchCommand, withModules } from './slurm-args';
-import { parseSbatchId, parseScontrol, parseSqueue, SQUEUE_FORMAT } from './slurm-parse';
+import {
+  parseSacct,
+  parseSbatchId,
+  parseScontrol,
+  parseSqueue,
+  SACCT_FIELDS,
+  SQUEUE_FORMAT,
+} from './slurm-parse';
 import { type SshConnection, SshConnectionError } from './ssh';
 import {
   combineTaskStates,
@@ -192,6 +200,25 @@ export class SlurmExecutor implements Executor {
         }
       }
     }
+    let forgotten = '';
+    if (tasks.size < job.tasks) {
+      // Gone from scontrol too (MinJobAge passed): only accounting remembers, when it is on.
+      const acct = await this.run(`sacct -n -P -X -j ${shellQuote(job.id)} -o ${SACCT_FIELDS}`);
+      if (acct.code === 0) {
+        for (const row of parseSacct(acct.stdout)) {
+          const index = row.task ?? 0;
+          if (row.jobId === job.id && !tasks.has(index)) {
+            tasks.set(index, {
+              index,
+              state: row.state,
+              ...(row.exitCode !== undefined ? { exitCode: row.exitCode } : {}),
+            });
+          }
+        }
+      } else {
+        forgotten = `Slurm no longer knows job ${job.id} and sacct cannot tell (${(acct.stderr || acct.stdout).trim()})`;
+      }
+    }
     const list: TaskStatus[] = [];
     for (let index = 0; index < job.tasks; index++) {
       const t = tasks.get(index);
@@ -210,7 +237,7 @@ export class SlurmExecutor implements Executor {
         return {
           state: 'FAILED',
           tasks: list,
-          reason: `pending for more than ${Math.round(this.options.maxPendingMs / 60_000)} min (Slurm reason: ${reason}); cancelled`,
+          reason: `pending for more than ${formatDuration(this.options.maxPendingMs)} (Slurm reason: ${reason}); cancelled`,
         };
       }
     }
@@ -218,7 +245,8 @@ export class SlurmExecutor implements Executor {
     const why = failed
       ? `task ${failed.index} ${failed.state}${failed.exitCode !== undefined ? ` with exit status ${failed.exitCode}` : ''} (Slurm reason: ${tasks.get(failed.index)?.reason ?? '?'})`
       : undefined;
-    return why ? { state, tasks: list, reason: why } : { state, tasks: list };
+    const reason = why ?? (state === 'UNKNOWN' && forgotten ? forgotten : undefined);
+    return reason ? { state, tasks: list, reason } : { state, tasks: list };
   }
 
   async cancel(job: JobRef): Promise<void> {
