@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { sbatchCommand, withModules } from './slurm-args';
+import { sbatchCommand, sbatchFlags, withModules, withSbatchHeader } from './slurm-args';
 
 /** What bash would pass to sbatch: the command's words after shell parsing. */
 function words(command: string): string[] {
@@ -70,5 +70,32 @@ describe('withModules', () => {
       ],
     );
     expect(withModules(script, [])).toBe(script);
+  });
+});
+
+describe('withSbatchHeader', () => {
+  it("writes the submitted flags as the #SBATCH header, replacing the template's", () => {
+    const flags = sbatchFlags({
+      jobName: 'bench-x-service',
+      dir: '/w/bench-x/bench-x-service',
+      tasks: 1,
+      placement: { account: 'p1', partition: 'gpu' },
+      resources: { gpus: 4, time: '01:00:00' },
+      env: {},
+    });
+    const script = '#!/usr/bin/env bash\n#SBATCH --job-name=bench-x-service\n# body\nrun';
+    expect(withSbatchHeader(script, flags).split('\n')).toEqual([
+      '#!/usr/bin/env bash',
+      '#SBATCH --job-name=bench-x-service',
+      '#SBATCH --chdir=/w/bench-x/bench-x-service',
+      '#SBATCH --output=/w/bench-x/bench-x-service/stdout-0.log',
+      '#SBATCH --error=/w/bench-x/bench-x-service/stderr-0.log',
+      '#SBATCH --account=p1',
+      '#SBATCH --partition=gpu',
+      '#SBATCH --gpus=4',
+      '#SBATCH --time=01:00:00',
+      '# body',
+      'run',
+    ]);
   });
 });

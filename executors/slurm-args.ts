@@ -22,9 +22,10 @@ export interface SbatchInput {
   env: Record<string, string>;
 }
 
-export function sbatchCommand(input: SbatchInput): string {
+/** The scheduling flags of a job (everything but --parsable, --export and the script). */
+export function sbatchFlags(input: SbatchInput): string[] {
   const { dir, tasks } = input;
-  const args = ['sbatch', '--parsable', `--job-name=${input.jobName}`, `--chdir=${dir}`];
+  const args = [`--job-name=${input.jobName}`, `--chdir=${dir}`];
   // %a is the array index; a plain job writes task 0's files, like the local executor.
   const file = (kind: string) => (tasks > 1 ? `${dir}/${kind}-%a.log` : `${dir}/${kind}-0.log`);
   args.push(`--output=${file('stdout')}`, `--error=${file('stderr')}`);
@@ -39,14 +40,28 @@ export function sbatchCommand(input: SbatchInput): string {
   if (r.cpusPerTask) args.push(`--cpus-per-task=${r.cpusPerTask}`);
   if (r.memory) args.push(`--mem=${r.memory}`);
   if (r.time) args.push(`--time=${r.time}`);
+  return args;
+}
+
+export function sbatchCommand(input: SbatchInput): string {
   const env = Object.entries(input.env).map(([k, v]) => {
     // --export splits on commas: a comma inside a value would become a new variable.
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || v.includes(','))
       throw new Error(`cannot export ${k}=${v} through sbatch`);
     return `${k}=${v}`;
   });
-  args.push(`--export=${['ALL', ...env].join(',')}`, `${dir}/job.sh`);
-  return args.map(shellQuote).join(' ');
+  const args = ['sbatch', '--parsable', ...sbatchFlags(input), `--export=${['ALL', ...env].join(',')}`];
+  return [...args, `${input.dir}/job.sh`].map(shellQuote).join(' ');
+}
+
+/**
+ * Replaces the script's #SBATCH lines with the job's real flags, so job.sh on the cluster says
+ * what was submitted and can be resubmitted by hand. The command-line flags stay authoritative.
+ */
+export function withSbatchHeader(script: string, flags: readonly string[]): string {
+  const lines = script.split('\n').filter((l) => !l.startsWith('#SBATCH '));
+  const header = flags.map((f) => `#SBATCH ${/\s/.test(f) ? `"${f}"` : f}`);
+  return [lines[0] ?? '#!/usr/bin/env bash', ...header, ...lines.slice(1)].join('\n');
 }
 
 /**

@@ -8,7 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../core/duration';
 import { shellQuote } from '../core/shell';
 import { JOB_NAME_RE } from '../slurm-scripts/render';
-import { type SlurmPlacement, sbatchCommand, withModules } from './slurm-args';
+import {
+  type SbatchInput,
+  type SlurmPlacement,
+  sbatchCommand,
+  sbatchFlags,
+  withModules,
+  withSbatchHeader,
+} from './slurm-args';
 import {
   parseSacct,
   parseSbatchId,
@@ -150,9 +157,7 @@ export class SlurmExecutor implements Executor {
       if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
       await this.ssh.writeFile(`${dir}/${name}`, await readFile(source));
     }
-    const script = withModules(spec.script, this.options.modules);
-    await this.ssh.writeFile(`${dir}/job.sh`, script, 0o755);
-    const command = sbatchCommand({
+    const input: SbatchInput = {
       jobName: spec.name,
       dir,
       tasks,
@@ -164,8 +169,10 @@ export class SlurmExecutor implements Executor {
         AIFB_BENCHMARK_ID: spec.benchmarkId,
         AIFB_NODE: this.options.node,
       },
-    });
-    const id = parseSbatchId(await this.check(command, 'sbatch'));
+    };
+    const script = withModules(withSbatchHeader(spec.script, sbatchFlags(input)), this.options.modules);
+    await this.ssh.writeFile(`${dir}/job.sh`, script, 0o755);
+    const id = parseSbatchId(await this.check(sbatchCommand(input), 'sbatch'));
     const record: JobRecord = {
       id,
       name: spec.name,
