@@ -45,14 +45,25 @@ export function parseSbatchId(output: string): string {
   return id;
 }
 
-export interface SqueueRow {
+/** One job, or one task of an array job, as Slurm reports it. */
+export interface SlurmTaskRow {
   /** The array job's id (or the job's own id). */
   jobId: string;
   /** Array task index; undefined for a plain job. */
   task?: number;
-  name: string;
   slurmState: string;
   state: JobState;
+}
+
+/** `123` or `123_4` (array task); undefined for anything else, e.g. an unexpanded `123_[4-7]`. */
+function splitJobId(id: string): { jobId: string; task?: number } | undefined {
+  const match = /^(\d+)(?:_(\d+))?$/.exec(id);
+  if (!match) return undefined;
+  return match[2] !== undefined ? { jobId: match[1]!, task: Number(match[2]) } : { jobId: match[1]! };
+}
+
+export interface SqueueRow extends SlurmTaskRow {
+  name: string;
   reason: string;
 }
 
@@ -64,11 +75,10 @@ export function parseSqueue(output: string): SqueueRow[] {
   for (const line of output.split('\n')) {
     if (!line.trim()) continue;
     const [id = '', name = '', slurmState = '', ...reason] = line.trim().split('|');
-    const match = /^(\d+)(?:_(\d+))?$/.exec(id);
-    if (!match) continue; // e.g. 123_[4-7] for pending ranges when -r was not given
+    const ids = splitJobId(id);
+    if (!ids) continue; // e.g. 123_[4-7] for pending ranges when -r was not given
     rows.push({
-      jobId: match[1]!,
-      ...(match[2] !== undefined ? { task: Number(match[2]) } : {}),
+      ...ids,
       name,
       slurmState,
       state: mapSlurmState(slurmState),
@@ -90,12 +100,8 @@ export function parseScontrolLine(line: string): Record<string, string> {
   return fields;
 }
 
-export interface ScontrolJob {
-  jobId: string;
-  task?: number;
+export interface ScontrolJob extends SlurmTaskRow {
   name: string;
-  slurmState: string;
-  state: JobState;
   reason: string;
   /** Exit status of the batch script (first half of ExitCode=3:0); a signal shows in the second. */
   exitCode?: number;
@@ -126,11 +132,7 @@ export function parseScontrol(output: string): ScontrolJob[] {
   return jobs;
 }
 
-export interface SacctRow {
-  jobId: string;
-  task?: number;
-  state: ReturnType<typeof mapSlurmState>;
-  slurmState: string;
+export interface SacctRow extends SlurmTaskRow {
   exitCode?: number;
 }
 
@@ -141,12 +143,11 @@ export function parseSacct(output: string): SacctRow[] {
   const rows: SacctRow[] = [];
   for (const line of output.split('\n')) {
     const [id = '', slurmState = '', exit = ''] = line.trim().split('|');
-    const match = /^(\d+)(?:_(\d+))?$/.exec(id);
-    if (!match) continue;
+    const ids = splitJobId(id);
+    if (!ids) continue;
     const code = Number.parseInt(exit.split(':')[0] ?? '', 10);
     rows.push({
-      jobId: match[1]!,
-      ...(match[2] !== undefined ? { task: Number(match[2]) } : {}),
+      ...ids,
       slurmState,
       state: mapSlurmState(slurmState),
       ...(Number.isFinite(code) ? { exitCode: code } : {}),

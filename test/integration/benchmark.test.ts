@@ -1,18 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchmarkStatus } from '../../core/benchmark';
 import type { BenchmarkSummary } from '../../core/summary';
 import {
   type DevEnv,
+  failureOf,
   inProcessWorker,
   jobProcessesUnder,
   simulatorRecipe,
   startDevEnv,
   testConfig,
+  waitForPhase,
   workerProcess,
 } from './harness';
 
@@ -29,29 +31,6 @@ const newId = () => `bench-it-${process.pid}-${++idCounter}`;
 
 function start(taskQueue: string, recipe: unknown, workflowId = newId()): Promise<WorkflowHandle> {
   return dev.env.client.workflow.start('benchmarkWorkflow', { taskQueue, workflowId, args: [recipe] });
-}
-
-async function waitForPhase(
-  handle: WorkflowHandle,
-  phase: string,
-  timeoutMs = 60_000,
-): Promise<BenchmarkStatus> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await handle.query<BenchmarkStatus>('status').catch(() => undefined);
-    if (status?.phase === phase) return status;
-    if (Date.now() > deadline) throw new Error(`benchmark never reached ${phase} (last: ${status?.phase})`);
-    await sleep(200);
-  }
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<WorkflowFailedError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  return err as WorkflowFailedError;
 }
 
 describe('a whole benchmark on the dev server, local executor, simulator', () => {

@@ -7,9 +7,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
+import { expect } from 'vitest';
 import { temporalBinary } from '../../cli/embedded-stack';
+import type { BenchmarkStatus } from '../../core/benchmark';
 import type { AifbConfig } from '../../core/config';
 import { repoRoot } from '../../core/config';
 import { installRuntime } from '../../workers/runtime';
@@ -122,4 +126,29 @@ export function simulatorRecipe(overrides: Record<string, unknown> = {}): Record
     },
     ...overrides,
   };
+}
+
+/** Polls the status query until the benchmark is in `phase`. */
+export async function waitForPhase(
+  handle: WorkflowHandle,
+  phase: string,
+  timeoutMs = 120_000,
+): Promise<BenchmarkStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await handle.query<BenchmarkStatus>('status').catch(() => undefined);
+    if (status?.phase === phase) return status;
+    if (Date.now() > deadline) throw new Error(`benchmark never reached ${phase} (last: ${status?.phase})`);
+    await sleep(200);
+  }
+}
+
+/** The WorkflowFailedError a run ended with (the assertion fails if it did not fail). */
+export async function failureOf(promise: Promise<unknown>): Promise<WorkflowFailedError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  return err as WorkflowFailedError;
 }

@@ -1,12 +1,18 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { type ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchmarkStatus } from '../../core/benchmark';
 import type { BenchmarkSummary } from '../../core/summary';
-import { type DevEnv, inProcessWorker, startDevEnv, testConfig, workerProcess } from '../integration/harness';
+import {
+  type DevEnv,
+  failureOf,
+  inProcessWorker,
+  startDevEnv,
+  testConfig,
+  waitForPhase,
+  workerProcess,
+} from '../integration/harness';
 import { cluster, knownJobNames, queuedNames, slurmRecipe, sshdSessionPids } from './cluster';
 
 let dev: DevEnv;
@@ -19,29 +25,6 @@ afterAll(async () => {
 
 let counter = 0;
 const newId = (name: string) => `bench-${name}-${process.pid}-${++counter}`;
-
-async function waitForPhase(
-  handle: WorkflowHandle,
-  phase: string,
-  timeoutMs = 120_000,
-): Promise<BenchmarkStatus> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await handle.query<BenchmarkStatus>('status').catch(() => undefined);
-    if (status?.phase === phase) return status;
-    if (Date.now() > deadline) throw new Error(`never reached ${phase} (last: ${status?.phase})`);
-    await sleep(250);
-  }
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<WorkflowFailedError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  return err as WorkflowFailedError;
-}
 
 describe('benchmarks through sshd and a real Slurm cluster', () => {
   it('runs a whole benchmark: service job, 3 client array tasks, results and logs; nothing left queued', async () => {
