@@ -19,16 +19,22 @@ import { repoRoot } from '../../core/config';
 import { installRuntime } from '../../workers/runtime';
 import { createBenchmarkWorker, workflowsPath } from '../../workers/worker';
 
+/**
+ * A free port BELOW the kernel's ephemeral range (32768-60999 here). The dev server picks its
+ * internal services' ports by binding to port 0; a port we picked the same way and released could
+ * be handed to one of them before the frontend binds it ("address already in use", then a panic).
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port found in 20000-32000');
 }
 
 export interface DevEnv {
