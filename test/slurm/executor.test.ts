@@ -28,21 +28,25 @@ describe('the Slurm executor on the real cluster', () => {
   it("cancels a job pending longer than maxPending, with Slurm's pending reason", async () => {
     const ex = executor(2000);
     const benchmarkId = `bench-pending-${process.pid}`;
-    const job = await ex.submit({
-      name: `${benchmarkId}-service`,
-      benchmarkId,
-      script: '#!/bin/bash\nsleep 60',
-    });
-    // An admin hold keeps it pending whatever the free resources.
-    execFileSync('scontrol', ['hold', job.id]);
-    let status = await ex.status(job);
-    for (let i = 0; i < 40 && status.state === 'PENDING'; i++) {
-      await sleep(250);
-      status = await ex.status(job);
+    // A DOWN partition accepts jobs but schedules none: the job stays pending, deterministically.
+    execFileSync('scontrol', ['update', `PartitionName=${c.partition}`, 'State=DOWN']);
+    try {
+      const job = await ex.submit({
+        name: `${benchmarkId}-service`,
+        benchmarkId,
+        script: '#!/bin/bash\nsleep 60',
+      });
+      let status = await ex.status(job);
+      for (let i = 0; i < 40 && status.state === 'PENDING'; i++) {
+        await sleep(250);
+        status = await ex.status(job);
+      }
+      expect(status.state).toBe('FAILED');
+      expect(status.reason).toMatch(/pending for more than 2s \(Slurm reason: PartitionDown\); cancelled/);
+      expect(queuedNames(benchmarkId)).toEqual([]);
+    } finally {
+      execFileSync('scontrol', ['update', `PartitionName=${c.partition}`, 'State=UP']);
     }
-    expect(status.state).toBe('FAILED');
-    expect(status.reason).toMatch(/pending for more than 2s \(Slurm reason: JobHeldAdmin\); cancelled/);
-    expect(queuedNames(benchmarkId)).toEqual([]);
   });
 
   it('says so when Slurm has forgotten a job and accounting is off', async () => {
