@@ -129,6 +129,20 @@ export class SlurmExecutor implements Executor {
     }
   }
 
+  /** Writes the job's record (job.json): what a later submit adopts and listJobs finds. */
+  private async remember(spec: JobSpec, dir: string, id: string, tasks: number): Promise<JobRef> {
+    const record: JobRecord = {
+      id,
+      name: spec.name,
+      benchmarkId: spec.benchmarkId,
+      tasks,
+      submittedAtMs: Date.now(),
+      dir,
+    };
+    await this.ssh.writeFile(`${dir}/job.json`, JSON.stringify(record));
+    return toRef(record);
+  }
+
   async submit(spec: JobSpec): Promise<JobRef> {
     const tasks = spec.tasks ?? 1;
     // Idempotent: a job already submitted under this name (live, or recorded) is adopted.
@@ -137,16 +151,7 @@ export class SlurmExecutor implements Executor {
     const live = await this.liveRowsNamed(spec.name);
     const dir = await this.jobDir(spec);
     if (live[0]) {
-      const adopted: JobRecord = {
-        id: live[0].jobId,
-        name: spec.name,
-        benchmarkId: spec.benchmarkId,
-        tasks,
-        submittedAtMs: Date.now(),
-        dir,
-      };
-      await this.ssh.writeFile(`${dir}/job.json`, JSON.stringify(adopted));
-      return toRef(adopted);
+      return this.remember(spec, dir, live[0].jobId, tasks);
     }
     await this.check(`mkdir -p ${shellQuote(dir)}`, 'creating the job folder');
     for (const [name, text] of Object.entries(spec.files ?? {})) {
@@ -173,16 +178,7 @@ export class SlurmExecutor implements Executor {
     const script = withModules(withSbatchHeader(spec.script, sbatchFlags(input)), this.options.modules);
     await this.ssh.writeFile(`${dir}/job.sh`, script, 0o755);
     const id = parseSbatchId(await this.check(sbatchCommand(input), 'sbatch'));
-    const record: JobRecord = {
-      id,
-      name: spec.name,
-      benchmarkId: spec.benchmarkId,
-      tasks,
-      submittedAtMs: Date.now(),
-      dir,
-    };
-    await this.ssh.writeFile(`${dir}/job.json`, JSON.stringify(record));
-    return toRef(record);
+    return this.remember(spec, dir, id, tasks);
   }
 
   async status(job: JobRef): Promise<JobStatus> {

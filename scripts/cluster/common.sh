@@ -133,3 +133,13 @@ stepd_pids() {
   done
   return 0
 }
+
+# wait_until SECONDS COMMAND...: polls every 0.2 s.
+wait_until() {
+  local deadline=$(( $(date +%s) + $1 ))
+  shift
+  until "$@"; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}

@@ -21,15 +21,6 @@ on_login() {
     -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR \
     -p "$AIFB_SLURM_PORT" "$AIFB_SLURM_USER@$AIFB_SLURM_HOST" "$1"
 }
-# wait_for SECONDS COMMAND...: polls every 0.2 s.
-wait_for() {
-  local deadline=$(( $(date +%s) + $1 ))
-  shift
-  until "$@"; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
 field() { on_login "scontrol show job -o $1" | tr ' ' '\n' | grep "^$2=" | head -1 | cut -d= -f2-; }
 
 W="$AIFB_SLURM_WORKDIR/selftest-$$"
@@ -41,28 +32,28 @@ ids=()
 for _ in $(seq 1 12); do ids+=("$(submit "-J aifb-selftest-conc -c 1 -o /dev/null --wrap 'sleep 20'")"); done
 joined="$(IFS=,; echo "${ids[*]}")"
 running() { [ "$(on_login "squeue -h -t RUNNING -j $joined -o %i" | wc -l)" -eq 12 ]; }
-if wait_for 10 running; then pass "12 single-CPU jobs RUNNING at once on $AIFB_SLURM_CPUS CPUs"; else fail "12 concurrent jobs: $(on_login "squeue -h -j $joined -o '%i|%T|%r'" | tr '\n' ' ')"; fi
+if wait_until 10 running; then pass "12 single-CPU jobs RUNNING at once on $AIFB_SLURM_CPUS CPUs"; else fail "12 concurrent jobs: $(on_login "squeue -h -j $joined -o '%i|%T|%r'" | tr '\n' ' ')"; fi
 on_login "scancel $joined"
 
 # 2. Job array: all tasks at once, one output file per task (%a).
 arr="$(submit "-J aifb-selftest-array --array=0-3 --output='$W/stdout-%a.log' --wrap 'sleep 5; echo \$SLURM_ARRAY_TASK_ID'")"
 tasks_running() { [ "$(on_login "squeue -h -r -t RUNNING -j $arr -o %i" | wc -l)" -eq 4 ]; }
-if wait_for 10 tasks_running; then pass "array $arr: 4 tasks RUNNING at once"; else fail "array $arr: $(on_login "squeue -h -r -j $arr -o '%i|%T|%r'" | tr '\n' ' ')"; fi
+if wait_until 10 tasks_running; then pass "array $arr: 4 tasks RUNNING at once"; else fail "array $arr: $(on_login "squeue -h -r -j $arr -o '%i|%T|%r'" | tr '\n' ' ')"; fi
 array_done() { [ -z "$(on_login "squeue -h -j $arr -o %i")" ]; }
-wait_for 30 array_done
+wait_until 30 array_done
 outs="$(for a in 0 1 2 3; do cat "$W/stdout-$a.log" 2>/dev/null; done | tr '\n' ' ')"
 if [ "$outs" = "0 1 2 3 " ]; then pass "array --output=stdout-%a.log: one file per task with its index"; else fail "array outputs: '$outs'"; fi
 
 # 3. Exit status 3 → FAILED, ExitCode=3:0, kept in scontrol after completion (MinJobAge=300).
 f3="$(submit "-J aifb-selftest-exit3 -o /dev/null --wrap 'exit 3'")"
 finished() { [[ "$(field "$1" JobState)" =~ ^(COMPLETED|FAILED|CANCELLED|TIMEOUT|OUT_OF_MEMORY|NODE_FAIL)$ ]]; }
-wait_for 20 finished "$f3"
+wait_until 20 finished "$f3"
 st="$(field "$f3" JobState) $(field "$f3" ExitCode)"
 if [ "$st" = "FAILED 3:0" ]; then pass "exit 3 → JobState=FAILED ExitCode=3:0"; else fail "exit 3 → $st"; fi
 
 # 4. --export=ALL,VAR=value reaches the job.
 ex="$(submit "-J aifb-selftest-export -o '$W/export.out' --export=ALL,AIFB_JOB_DIR=/x --wrap 'echo \$AIFB_JOB_DIR'")"
-wait_for 20 finished "$ex"
+wait_until 20 finished "$ex"
 if [ "$(cat "$W/export.out" 2>/dev/null)" = /x ] && [ "$(field "$ex" JobState) $(field "$ex" ExitCode)" = "COMPLETED 0:0" ]; then
   pass "--export=ALL,AIFB_JOB_DIR=/x → /x, COMPLETED 0:0"
 else
@@ -79,23 +70,23 @@ wait
 EOF
 tr_id="$(submit "-J aifb-selftest-tree -o /dev/null '$W/tree.sh'")"
 have_pids() { [ -s "$W/child.pid" ] && [ -s "$W/grandchild.pid" ]; }
-wait_for 15 have_pids
+wait_until 15 have_pids
 child="$(cat "$W/child.pid" 2>/dev/null)"
 grandchild="$(cat "$W/grandchild.pid" 2>/dev/null)"
 on_login "scancel $tr_id"
 gone() { ! kill -0 "$child" 2>/dev/null && ! kill -0 "$grandchild" 2>/dev/null; }
-if [ -n "$child" ] && [ -n "$grandchild" ] && wait_for 10 gone; then
+if [ -n "$child" ] && [ -n "$grandchild" ] && wait_until 10 gone; then
   pass "scancel killed child $child and grandchild $grandchild (sleep 600)"
 else
   fail "scancel left processes: $(ps -o pid=,args= -p "${child:-1},${grandchild:-1}" | tr '\n' ' ')"
 fi
-wait_for 15 finished "$tr_id"
+wait_until 15 finished "$tr_id"
 if [ "$(field "$tr_id" JobState)" = CANCELLED ]; then pass "cancelled job → JobState=CANCELLED ExitCode=$(field "$tr_id" ExitCode)"; else fail "cancelled job → $(field "$tr_id" JobState)"; fi
 
 # 6. The squeue format the executor parses.
 sq="$(submit "-J aifb-selftest-squeue -o /dev/null --wrap 'sleep 10'")"
 row() { on_login "squeue -h -o '%i|%j|%T|%r' -j $sq" | grep -q "^$sq|aifb-selftest-squeue|RUNNING|None$"; }
-if wait_for 10 row; then pass "squeue -h -o '%i|%j|%T|%r' → $sq|aifb-selftest-squeue|RUNNING|None"; else fail "squeue row: $(on_login "squeue -h -o '%i|%j|%T|%r' -j $sq")"; fi
+if wait_until 10 row; then pass "squeue -h -o '%i|%j|%T|%r' → $sq|aifb-selftest-squeue|RUNNING|None"; else fail "squeue row: $(on_login "squeue -h -o '%i|%j|%T|%r' -j $sq")"; fi
 on_login "scancel $sq"
 
 # 7. sacct: accounting is off on purpose; report what it says.
@@ -108,7 +99,7 @@ marker="120.$$"
 on_login "exec sleep $marker" 2>/dev/null &
 client=$!
 remote_cmd() { pgrep -x -f "sleep $marker" >/dev/null; }
-wait_for 10 remote_cmd
+wait_until 10 remote_cmd
 orphan="$(pgrep -x -f "sleep $marker" | head -1)"
 served="$(ps -o ppid= -p "${orphan:-1}" | tr -d ' ')"
 served_args="$(ps -o args= -p "${served:-1}")"

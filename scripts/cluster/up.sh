@@ -179,15 +179,6 @@ fail_with_log() {
   tail -n 40 "$log" >&2 2>/dev/null || true
   die "$what"
 }
-# wait_until SECONDS COMMAND...: polls every 0.2 s.
-wait_until() {
-  local deadline=$(( $(date +%s) + $1 ))
-  shift
-  until "$@"; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
 
 # ---------------------------------------------------------------------------------------------
 step "state folder $STATE"
