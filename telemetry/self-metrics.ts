@@ -1,0 +1,121 @@
+/**
+ * aifb's own metrics (prom-client default registry), served by the worker on
+ * AIFB_WORKER_METRICS_PORT and by the API on GET /metrics: benchmarks started and finished by
+ * outcome, running benchmarks (from Temporal visibility where a client is at hand), activity
+ * durations and failures, and how far behind the relay is.
+ */
+import { createServer, type Server } from 'node:http';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, register } from 'prom-client';
+
+let defaultsOn = false;
+
+function once<T>(name: string, make: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+export const selfMetrics = {
+  started: once(
+    'aifb_benchmarks_started_total',
+    () =>
+      new Counter({
+        name: 'aifb_benchmarks_started_total',
+        help: 'Benchmarks whose service job this worker submitted first.',
+      }),
+  ),
+  finished: once(
+    'aifb_benchmarks_finished_total',
+    () =>
+      new Counter({
+        name: 'aifb_benchmarks_finished_total',
+        help: 'Benchmarks that ended, by outcome (done, failed, cancelled).',
+        labelNames: ['outcome'],
+      }),
+  ),
+  activityDuration: once(
+    'aifb_activity_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'aifb_activity_duration_seconds',
+        help: 'Activity execution time by activity type and outcome.',
+        labelNames: ['activity', 'outcome'],
+        buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 7200],
+      }),
+  ),
+  activityFailures: once(
+    'aifb_activity_failures_total',
+    () =>
+      new Counter({
+        name: 'aifb_activity_failures_total',
+        help: 'Failed activity attempts by activity type and error type.',
+        labelNames: ['activity', 'type'],
+      }),
+  ),
+  relayLag: once(
+    'aifb_relay_lag_seconds',
+    () =>
+      new Gauge({
+        name: 'aifb_relay_lag_seconds',
+        help: 'Age of the newest client progress snapshot when the relay pushed it.',
+        labelNames: ['benchmark'],
+      }),
+  ),
+};
+
+/** `aifb_benchmarks_running`, asked of Temporal visibility at scrape time. */
+export function registerRunningGauge(count: () => Promise<number>): void {
+  if (register.getSingleMetric('aifb_benchmarks_running')) return;
+  new Gauge({
+    name: 'aifb_benchmarks_running',
+    help: 'Benchmark workflows running, from Temporal visibility.',
+    async collect() {
+      this.set(await count().catch(() => Number.NaN));
+    },
+  });
+}
+
+/** Times every activity; counts failures (cancellations are not failures). */
+export const activityMetricsInterceptor: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: {
+    async execute(input, next) {
+      const activity = ctx.info.activityType;
+      const end = selfMetrics.activityDuration.startTimer({ activity });
+      try {
+        const result = await next(input);
+        end({ outcome: 'ok' });
+        if (activity === 'submitService' && ctx.info.attempt === 1) selfMetrics.started.inc();
+        return result;
+      } catch (err) {
+        const type = (err as { type?: string; name?: string }).type ?? (err as Error).name ?? 'Error';
+        const cancelled = type === 'CancelledFailure';
+        end({ outcome: cancelled ? 'cancelled' : 'failed' });
+        if (!cancelled) selfMetrics.activityFailures.inc({ activity, type });
+        throw err;
+      }
+    },
+  },
+});
+
+/** Serves the default registry on 127.0.0.1:`port` (or `host`); resolves once listening. */
+export async function serveMetrics(port: number, host = '127.0.0.1'): Promise<Server> {
+  if (!defaultsOn) {
+    collectDefaultMetrics({ prefix: 'aifb_worker_' });
+    defaultsOn = true;
+  }
+  const server = createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end('try /metrics\n');
+      return;
+    }
+    register.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': register.contentType }).end(text),
+      (err: Error) => res.writeHead(500).end(err.message),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  server.unref();
+  return server;
+}
