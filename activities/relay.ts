@@ -1,16 +1,20 @@
 /**
- * The relay runs beside the whole benchmark: it copies every job's stdout/stderr to
- * data/logs/<id>/ and publishes the clients' latest progress in its heartbeats.
- * The copy's size is the read offset, so a restarted relay resumes without duplicates.
+ * The relay runs beside the whole benchmark. Every second it copies every job's stdout/stderr
+ * to data/logs/<id>/ (the copy's size is the read offset, so a restarted relay resumes without
+ * duplicates) and publishes the clients' latest progress in its heartbeats; every push
+ * interval it also pushes status, client, service and system metrics (activities/telemetry.ts)
+ * and ships new log lines to Loki.
  */
 import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledFailure, Context } from '@temporalio/activity';
-import type { BenchInput, RelayProgress } from '../core/benchmark';
+import type { BenchInput, BenchmarkStatus, Phase, RelayProgress } from '../core/benchmark';
 import { paths } from '../core/config';
-import { loadgenFiles, type ProgressSnapshot } from '../core/loadgen-protocol';
+import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import { type Executor, type JobRef, jobFiles } from '../executors/types';
+import { selfMetrics } from '../telemetry/self-metrics';
 import { type ActivityContext, componentName } from './context';
+import { RunTelemetry, serviceJobOf } from './telemetry';
 
 const RELAY_INTERVAL_MS = 1000;
 
@@ -52,27 +56,18 @@ export async function syncLogsOnce(
   return copied;
 }
 
-function lastLine(text: string): string | undefined {
-  const lines = text.split('\n').filter((l) => l.trim().length > 0);
-  // Only the part after the first newline is surely whole: a tail may start mid-line.
-  return lines.length > 1 || text.startsWith('{') ? lines.at(-1) : undefined;
+/** The latest snapshot of each client of the newest stage, as the live view shows them. */
+function newestClientsJob(jobs: JobRef[]): JobRef | undefined {
+  return jobs.filter((j) => j.name.endsWith('-clients')).at(-1);
 }
 
-/** The latest snapshot of each client of the newest stage. */
-async function progressOf(executor: Executor, jobs: JobRef[], logBytes: number): Promise<RelayProgress> {
-  const job = jobs.filter((j) => j.name.endsWith('-clients')).at(-1);
-  if (!job) return { stageJob: null, clients: [], logBytes };
-  const clients: ProgressSnapshot[] = [];
-  for (let index = 0; index < job.tasks; index++) {
-    const line = lastLine(await executor.tail(job, loadgenFiles.progress(index), 4096));
-    if (!line) continue;
-    try {
-      clients.push(JSON.parse(line) as ProgressSnapshot);
-    } catch {
-      // a torn line: the next pass reads a whole one
-    }
+async function workflowStatus(benchmarkId: string): Promise<BenchmarkStatus | null> {
+  try {
+    // The benchmark's own workflow answers its `status` query (workflows/benchmark.ts).
+    return await Context.current().client.workflow.getHandle(benchmarkId).query<BenchmarkStatus>('status');
+  } catch {
+    return null;
   }
-  return { stageJob: job.name, clients, logBytes };
 }
 
 export function relayActivities(ctx: ActivityContext) {
@@ -88,26 +83,69 @@ export function relayActivities(ctx: ActivityContext) {
     async relayTelemetry({ benchmarkId, recipe }: BenchInput): Promise<void> {
       const activity = Context.current();
       const executor = ctx.executorFor(recipe);
+      const telemetry = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
+        activity.log.warn(m),
+      );
+      const pushEvery = ctx.config.telemetry?.pushIntervalMs ?? 2000;
       let logBytes = 0;
-      for (;;) {
-        try {
-          const jobs = await executor.listJobs(benchmarkId);
-          logBytes += await syncLogsOnce(executor, jobs, benchmarkId, paths.logs(ctx.config, benchmarkId));
-          activity.heartbeat(await progressOf(executor, jobs, logBytes));
-          await activity.sleep(RELAY_INTERVAL_MS);
-        } catch (err) {
-          if (err instanceof CancelledFailure) {
-            await syncAll(executor, benchmarkId).catch(() => 0);
-            throw err;
+      let lastPush = 0;
+      try {
+        for (;;) {
+          try {
+            const jobs = await executor.listJobs(benchmarkId);
+            logBytes += await syncLogsOnce(executor, jobs, benchmarkId, paths.logs(ctx.config, benchmarkId));
+            const clientsJob = newestClientsJob(jobs);
+            let clients: ProgressSnapshot[] | null = null;
+            if (Date.now() - lastPush >= pushEvery) {
+              lastPush = Date.now();
+              const service = serviceJobOf(benchmarkId, jobs);
+              const status = await workflowStatus(benchmarkId);
+              if (status) await telemetry.pushStatus(status);
+              clients = await telemetry.pushClients(clientsJob);
+              await telemetry.scrapeService(service);
+              await telemetry.pushSystem(service);
+              await telemetry.shipLogs(jobs);
+            }
+            clients ??= await telemetry.readClients(clientsJob);
+            const progress: RelayProgress = { stageJob: clientsJob?.name ?? null, clients, logBytes };
+            activity.heartbeat(progress);
+            await activity.sleep(RELAY_INTERVAL_MS);
+          } catch (err) {
+            if (err instanceof CancelledFailure) {
+              await syncAll(executor, benchmarkId).catch(() => 0);
+              throw err;
+            }
+            activity.log.warn('relay pass failed; retrying', { error: String(err) });
+            await activity.sleep(RELAY_INTERVAL_MS * 5);
           }
-          activity.log.warn('relay pass failed; retrying', { error: String(err) });
-          await activity.sleep(RELAY_INTERVAL_MS * 5);
         }
+      } finally {
+        await telemetry.closeEndpoint();
       }
     },
 
-    async flushLogs({ benchmarkId, recipe }: BenchInput): Promise<void> {
-      await syncAll(ctx.executorFor(recipe), benchmarkId);
+    /** The last log copy after teardown, the logs' last lines to Loki, the final status. */
+    async flushLogs({ benchmarkId, recipe, outcome }: BenchInput & { outcome?: Phase }): Promise<void> {
+      const activity = Context.current();
+      const executor = ctx.executorFor(recipe);
+      await syncAll(executor, benchmarkId);
+      const telemetry = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
+        activity.log.warn(m),
+      );
+      await telemetry.shipLogs(await executor.listJobs(benchmarkId));
+      const status = await workflowStatus(benchmarkId);
+      if (status && outcome) {
+        const atMs = Date.now();
+        await telemetry.pushStatus({
+          ...status,
+          phase: outcome,
+          phases: [...status.phases, { phase: outcome, atMs }],
+          stageIndex: null,
+          stageName: null,
+          stageEndsAtMs: null,
+        });
+        selfMetrics.finished.inc({ outcome });
+      }
     },
   };
 }

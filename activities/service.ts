@@ -5,8 +5,14 @@ import type { BenchInput, HealthyEndpoint } from '../core/benchmark';
 import { paths } from '../core/config';
 import { formatDuration } from '../core/duration';
 import { modelName } from '../core/recipe';
-import { type JobRef, jobFiles, TERMINAL_STATES } from '../executors/types';
-import { jobShell, renderServiceScript, type ServiceScriptInput, type Word } from '../slurm-scripts/render';
+import { type Executor, type JobRef, jobFiles, TERMINAL_STATES } from '../executors/types';
+import {
+  jobShell,
+  renderServiceScript,
+  type ServiceScriptInput,
+  samplerScript,
+  type Word,
+} from '../slurm-scripts/render';
 import { type ActivityContext, jobNames } from './context';
 import { outputTail, permanent } from './failures';
 import { httpStatus } from './http-probe';
@@ -54,6 +60,7 @@ export function serviceActivities(ctx: ActivityContext) {
         argv = service.command.map((arg) => arg.replaceAll('{port}', String(service.port)));
         announce = { port: service.port };
       }
+      uploads['sampler.sh'] = samplerScript;
       const script = renderServiceScript({ jobName: name, env: service.env, argv, announce });
       const job = await executor.submit({
         name,
@@ -86,11 +93,9 @@ export function serviceActivities(ctx: ActivityContext) {
           );
         }
         if (status.state === 'RUNNING') {
-          const announced = (await executor.readFile(service, jobFiles.endpoint)).data.toString().trim();
-          const match = /^(.+):(\d+)$/.exec(announced);
-          if (match) {
-            // The simulator writes IPv6 hosts in brackets; the executor adds its own.
-            const [host, port] = [match[1]!.replace(/^\[(.*)\]$/, '$1'), Number(match[2])];
+          const announced = await announcedAddress(executor, service);
+          if (announced) {
+            const { host, port } = announced;
             const endpoint = await executor.endpoint(host, port);
             try {
               const status = await httpStatus(`${endpoint.url}${path}`, 5000);
@@ -118,4 +123,15 @@ export function serviceActivities(ctx: ActivityContext) {
       }
     },
   };
+}
+
+/** The host:port the service job announced in its endpoint file; null until it has. */
+export async function announcedAddress(
+  executor: Executor,
+  service: JobRef,
+): Promise<{ host: string; port: number } | null> {
+  const announced = (await executor.readFile(service, jobFiles.endpoint)).data.toString().trim();
+  const match = /^(.+):(\d+)$/.exec(announced);
+  // The simulator writes IPv6 hosts in brackets; the executor adds its own.
+  return match ? { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) } : null;
 }

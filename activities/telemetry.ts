@@ -5,11 +5,13 @@
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
 import type { BenchmarkStatus } from '../core/benchmark';
 import { type AifbConfig, paths } from '../core/config';
-import { loadgenFiles, type ProgressSnapshot } from '../core/loadgen-protocol';
+import { type ClientResult, loadgenFiles, type ProgressSnapshot } from '../core/loadgen-protocol';
 import type { Recipe } from '../core/recipe';
 import { stageName } from '../core/recipe';
+import type { StageSummary } from '../core/summary';
 import type { Endpoint, Executor, JobRef } from '../executors/types';
 import { LokiShipper, lokiCursorFile } from '../telemetry/loki';
 import { formatPromText, parsePromText } from '../telemetry/prom-text';
@@ -25,7 +27,7 @@ import {
   parseProcCsv,
   type Window,
 } from '../telemetry/system-samples';
-import { componentName, jobNames } from './context';
+import { type ActivityContext, componentName, jobNames } from './context';
 import { announcedAddress } from './service';
 
 export const serviceFiles = { proc: 'proc.csv', gpu: 'gpu.csv', gpuAbsent: 'gpu.absent' } as const;
@@ -270,4 +272,30 @@ export async function stageTelemetry(
     };
   }
   return { server, system };
+}
+
+/**
+ * The stage summary with its window, `server` and `system` parts; pushes the clients' final
+ * snapshots (the relay may not have passed since they ended) and the stage's results.
+ */
+export async function withStageTelemetry(
+  ctx: ActivityContext,
+  { benchmarkId, recipe }: { benchmarkId: string; recipe: Recipe },
+  summary: StageSummary,
+  results: ClientResult[],
+): Promise<StageSummary> {
+  const window = {
+    startMs: Math.min(...results.map((r) => r.windowStartMs)),
+    endMs: Math.max(...results.map((r) => r.windowEndMs)),
+  };
+  const executor = ctx.executorFor(recipe);
+  const extra = await stageTelemetry(ctx.config, executor, benchmarkId, window, summary.tokens.output);
+  const full: StageSummary = { ...summary, window, ...extra };
+  const telemetry = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
+    Context.current().log.warn(m),
+  );
+  const jobs = await executor.listJobs(benchmarkId);
+  await telemetry.pushClients(jobs.find((j) => j.name === jobNames.clients(benchmarkId, summary.index)));
+  await telemetry.pushStageSummary(full);
+  return full;
 }

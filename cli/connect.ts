@@ -6,6 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { AifbConfig } from '../core/config';
 import { temporalSettings } from '../core/temporal';
+import { startTelemetryStack, type TelemetryStack } from '../telemetry/stack';
 import {
   type DevServer,
   type InProcessWorker,
@@ -53,11 +54,15 @@ export async function openSession(
   );
   const client = new Client({ connection, namespace: settings.namespace });
   let worker: InProcessWorker | undefined;
+  let telemetryStack: TelemetryStack | undefined;
   if (
     options.ensureWorker &&
     (server || (await workflowPollers(client, settings.namespace, config.taskQueue)) === 0)
   ) {
     if (!server) options.log(`no worker polls ${config.taskQueue}: running one in this process`);
+    // This process runs the worker, so it also brings the live-metrics side (telemetry/stack.ts).
+    telemetryStack = await startTelemetryStack(config);
+    for (const note of telemetryStack.notes) options.log(note);
     worker = await startInProcessWorker({
       address,
       namespace: settings.namespace,
@@ -73,6 +78,7 @@ export async function openSession(
     startedServer: server !== undefined,
     async close() {
       await worker?.stop();
+      await telemetryStack?.stop();
       await connection.close();
       await server?.stop();
     },

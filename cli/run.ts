@@ -100,6 +100,13 @@ export async function runBenchmark(
       console.log(renderResultsTable(summary, process.stdout.isTTY));
       console.log(`results: ${paths.results(config, benchmarkId)}/ (summary.json, results.csv)`);
       console.log(`logs:    ${paths.logs(config, benchmarkId)}/`);
+      const prometheus = config.telemetry?.prometheusUrl;
+      if (prometheus) {
+        const expr = encodeURIComponent(`{benchmark="${benchmarkId}"}`);
+        console.log(
+          `metrics: ${prometheus}/graph?g0.expr=${expr}${session.startedServer ? ' (stopped with this run; `npx aifb dev` serves it again)' : ''}`,
+        );
+      }
     }
     return 0;
   } catch (err) {

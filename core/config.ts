@@ -4,6 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { TASK_QUEUE } from './benchmark';
+import { parseDurationMs } from './duration';
 
 export const repoRoot = resolve(import.meta.dirname, '..');
 
@@ -13,6 +14,43 @@ export interface AifbConfig {
   /** Built bundles (loadgen.mjs, simulator.mjs) uploaded into jobs. */
   distDir: string;
   taskQueue: string;
+  /** Where live metrics and logs go; absent or null URLs switch that part off. */
+  telemetry?: TelemetryConfig;
+}
+
+export interface TelemetryConfig {
+  /** AIFB_PUSHGATEWAY_URL, e.g. http://127.0.0.1:9091 */
+  pushgatewayUrl: string | null;
+  /** AIFB_PROMETHEUS_URL: read back for the server-side aggregates of each stage. */
+  prometheusUrl: string | null;
+  /** LOKI_URL: the log copies are also pushed to Loki. */
+  lokiUrl: string | null;
+  /**
+   * AIFB_PUSHGATEWAY_RETENTION: how long a finished benchmark's groups stay in Pushgateway
+   * (Prometheus keeps the data; stale groups only clutter). `keep` = never delete.
+   */
+  pushRetentionMs: number | null;
+  /** AIFB_PUSH_INTERVAL: how often the relay pushes live numbers (default 2s; at most 5s). */
+  pushIntervalMs: number;
+}
+
+function envDuration(name: string, text: string): number {
+  const ms = parseDurationMs(text);
+  if (ms === undefined)
+    throw new Error(`${name}=${JSON.stringify(text)} is not a duration like 30s, 10m or 2h`);
+  return ms;
+}
+
+export function loadTelemetryConfig(env: NodeJS.ProcessEnv = process.env): TelemetryConfig {
+  const url = (v: string | undefined) => (v && v.trim() !== '' ? v.trim().replace(/\/$/, '') : null);
+  const retention = env.AIFB_PUSHGATEWAY_RETENTION ?? '10m';
+  return {
+    pushgatewayUrl: url(env.AIFB_PUSHGATEWAY_URL),
+    prometheusUrl: url(env.AIFB_PROMETHEUS_URL),
+    lokiUrl: url(env.LOKI_URL),
+    pushRetentionMs: retention === 'keep' ? null : envDuration('AIFB_PUSHGATEWAY_RETENTION', retention),
+    pushIntervalMs: Math.min(5000, envDuration('AIFB_PUSH_INTERVAL', env.AIFB_PUSH_INTERVAL ?? '2s')),
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AifbConfig {
@@ -20,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AifbConfig {
     dataDir: resolve(env.AIFB_DATA_DIR ?? join(repoRoot, 'data')),
     distDir: resolve(env.AIFB_DIST_DIR ?? join(repoRoot, 'dist')),
     taskQueue: env.AIFB_TASK_QUEUE ?? TASK_QUEUE,
+    telemetry: loadTelemetryConfig(env),
   };
 }
 

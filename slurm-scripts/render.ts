@@ -32,6 +32,9 @@ export const templates = {
   clients: readFileSync(`${templateDir}/clients.sh.tmpl`, 'utf8'),
 };
 
+/** The sidecar sampler (CPU/memory/GPU), uploaded into every service job's folder. */
+export const samplerScript = `${templateDir}/sampler.sh`;
+
 /** Job names go to Slurm, file names and logs: keep them to a safe alphabet. */
 export const JOB_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createActivityContext } from '../activities';
 import type { AifbConfig } from '../core/config';
+import { activityMetricsInterceptor } from '../telemetry/self-metrics';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -29,5 +30,7 @@ export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Pr
     // The relay's heartbeats carry live progress; the default throttle (0.8 x heartbeatTimeout)
     // would leave `aifb run` showing numbers up to 16 s old.
     maxHeartbeatThrottleInterval: '2s',
+    // aifb_activity_duration_seconds / aifb_activity_failures_total (telemetry/self-metrics.ts).
+    interceptors: { activity: [activityMetricsInterceptor] },
   });
 }

@@ -1,0 +1,211 @@
+/**
+ * A benchmark against the simulator with real Prometheus and Pushgateway: what Prometheus
+ * holds for the run afterwards, the summary's server/system parts, the raw scrape copy, the
+ * retention janitor, and a worker killed mid-stage (no counter reset, no lost or doubled
+ * snapshot, log copies identical to the jobs' own files).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { componentName } from '../../activities/context';
+import { serviceScrapeFile } from '../../activities/telemetry';
+import { WORKFLOW_TYPE } from '../../core/benchmark';
+import type { AifbConfig } from '../../core/config';
+import type { BenchmarkSummary } from '../../core/summary';
+import { sweepPushgateway } from '../../telemetry/janitor';
+import { Pushgateway } from '../../telemetry/pushgateway';
+import {
+  type DevEnv,
+  inProcessWorker,
+  simulatorRecipe,
+  startDevEnv,
+  testConfig,
+  waitForPhase,
+  workerProcess,
+} from '../integration/harness';
+import { lokiReceiver } from './loki-receiver';
+import { eventually, type PromStack, startPromStack } from './prom-stack';
+
+let prom: PromStack;
+let dev: DevEnv;
+
+beforeAll(async () => {
+  prom = await startPromStack();
+  dev = await startDevEnv();
+});
+afterAll(async () => {
+  await dev?.teardown();
+  await prom?.stop();
+});
+
+function telemetryConfig(): AifbConfig {
+  return {
+    ...testConfig(),
+    telemetry: {
+      pushgatewayUrl: prom.pushgatewayUrl,
+      prometheusUrl: prom.prometheusUrl,
+      lokiUrl: null,
+      pushRetentionMs: null,
+      pushIntervalMs: 1000,
+    },
+  };
+}
+
+const recipe = (name: string, duration: string) =>
+  simulatorRecipe({
+    name,
+    workload: {
+      kind: 'openai-chat',
+      dataset: { synthetic: { inputTokens: 32, outputTokens: 20 } },
+      clients: { count: 2 },
+      stages: [{ name: 'c4', mode: 'concurrency', concurrency: 4, duration, warmup: '1s', cooldown: '3s' }],
+    },
+  });
+
+const sum = (rs: { value: number }[]) => rs.reduce((a, r) => a + r.value, 0);
+
+describe('telemetry with real Prometheus and Pushgateway', () => {
+  it('after a benchmark, Prometheus has its client quantiles, status and service metrics; the summary its server side; Loki its logs', async () => {
+    const loki = lokiReceiver();
+    await new Promise<void>((r) => loki.server.listen(0, '127.0.0.1', r));
+    const config = telemetryConfig();
+    config.telemetry!.lokiUrl = `http://127.0.0.1:${(loki.server.address() as AddressInfo).port}`;
+    const worker = await inProcessWorker(dev, config);
+    const id = `bench-tele-${Date.now().toString(36)}`;
+    const summary = (await worker.runUntil(
+      dev.env.client.workflow.execute(WORKFLOW_TYPE, {
+        taskQueue: config.taskQueue,
+        workflowId: id,
+        args: [recipe('tele', '6s')],
+      }),
+    )) as BenchmarkSummary;
+    const stage = summary.stages[0]!;
+    const sel = `{benchmark="${id}"}`;
+
+    await eventually(prom.api, `aifb_benchmark_phase_code${sel}`, (r) => r[0]?.value === 6);
+    const ttft = await eventually(
+      prom.api,
+      `max_over_time(aifb_client_ttft_seconds{benchmark="${id}",quantile="0.99"}[10m])`,
+      (r) => r.length === 2,
+    );
+    for (const r of ttft) expect(r.value).toBeGreaterThan(0.04); // simulator TTFT is 50 ms
+    await eventually(
+      prom.api,
+      `max_over_time(vllm:num_requests_running${sel}[10m])`,
+      (r) => (r[0]?.value ?? 0) > 0,
+    );
+    const ok = await eventually(prom.api, `aifb_stage_requests_ok${sel}`, (r) => r.length === 1);
+    expect(ok[0]!.value).toBe(stage.requests.ok);
+    const phases = await prom.api.query(`aifb_benchmark_phase_entered_timestamp_seconds${sel}`);
+    expect(phases.map((p) => p.metric.phase).sort()).toEqual(
+      [
+        'collecting',
+        'deploying',
+        'done',
+        'loading',
+        'tearing-down',
+        'validating',
+        'waiting-for-health',
+      ].sort(),
+    );
+
+    const { server, system } = stage;
+    if (!server || !('source' in server) || server.source !== 'prometheus')
+      throw new Error(`server: ${JSON.stringify(server)}`);
+    expect(server.runningRequests.mean).toBeGreaterThan(0);
+    expect(server.runningRequests.max).toBeLessThanOrEqual(4);
+    expect(server.kvCacheUsage.max).not.toBeNull();
+    if (!system || !('process' in system)) throw new Error(`system: ${JSON.stringify(system)}`);
+    expect(system.process.samples).toBeGreaterThan(3);
+    expect(system.process.cpuCoresMean).toBeGreaterThan(0);
+    expect(system.process.rssMaxBytes).toBeGreaterThan(10 * 2 ** 20);
+    expect('absent' in system.gpu && system.gpu.absent).toMatch(/nvidia-smi not found/);
+    expect(system.energyJ).toBeNull();
+
+    const scrapes = readFileSync(serviceScrapeFile(config, id), 'utf8').trim().split('\n');
+    expect(scrapes.length).toBeGreaterThan(3);
+    expect(JSON.parse(scrapes[0]!).samples.some((x: unknown[]) => x[0] === 'vllm:num_requests_running')).toBe(
+      true,
+    );
+
+    // Loki got every line of every log copy, once, in the documented format.
+    loki.server.close();
+    expect(loki.problems).toEqual([]);
+    const logsDir = join(config.dataDir, 'logs', id);
+    for (const file of readdirSync(logsDir).filter((f) => f.endsWith('.log'))) {
+      const component = file.replace(/(\.err)?\.log$/, '');
+      const stream = file.endsWith('.err.log') ? 'stderr' : 'stdout';
+      const lines = readFileSync(join(logsDir, file), 'utf8').split('\n').slice(0, -1);
+      const key = [...loki.received.keys()].find((k) => {
+        const labels = JSON.parse(k) as Record<string, string>;
+        return labels.component === component && labels.stream === stream && labels.benchmark === id;
+      });
+      expect(key ? loki.received.get(key)!.map((e) => e.line) : [], file).toEqual(lines);
+    }
+    expect(loki.received.size).toBeGreaterThanOrEqual(2);
+
+    // Retention: the finished benchmark's groups go; nothing of it is left in Pushgateway.
+    const push = new Pushgateway(prom.pushgatewayUrl);
+    expect((await push.groups()).filter((g) => g.labels.benchmark === id).length).toBeGreaterThan(3);
+    expect(await sweepPushgateway(push, 0)).toBeGreaterThan(3);
+    expect((await push.groups()).filter((g) => g.labels.benchmark === id)).toEqual([]);
+  });
+
+  it('a worker killed mid-stage: counters never reset, the final counts match, logs are exact copies', async () => {
+    const config = telemetryConfig();
+    const env = {
+      AIFB_PUSHGATEWAY_URL: prom.pushgatewayUrl,
+      AIFB_PROMETHEUS_URL: prom.prometheusUrl,
+      AIFB_PUSHGATEWAY_RETENTION: 'keep',
+      AIFB_PUSH_INTERVAL: '1s',
+    };
+    const id = `bench-kill-${Date.now().toString(36)}`;
+    const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue: config.taskQueue,
+      workflowId: id,
+      args: [recipe('kill', '15s')],
+    });
+    const first = workerProcess(dev, config, env);
+    await waitForPhase(handle, 'loading', 120_000);
+    await sleep(3000);
+    first.kill('SIGKILL');
+    await sleep(3000);
+    const second = workerProcess(dev, config, env);
+    try {
+      const summary = (await handle.result()) as BenchmarkSummary;
+      const stage = summary.stages[0]!;
+      const sel = `{benchmark="${id}"}`;
+      const sent = await eventually(
+        prom.api,
+        `max_over_time(aifb_client_requests_sent_total${sel}[10m])`,
+        (r) => r.length === 2 && sum(r) === stage.requests.sentTotal,
+      );
+      expect(sum(sent)).toBe(stage.requests.sentTotal);
+      const resets = await prom.api.query(`resets(aifb_client_requests_sent_total${sel}[10m])`);
+      expect(resets.length).toBe(2);
+      expect(sum(resets)).toBe(0);
+
+      // Every job's stdout/stderr, copied by two relays in turn, byte for byte.
+      const jobsDir = join(config.dataDir, 'jobs', id);
+      const logsDir = join(config.dataDir, 'logs', id);
+      let compared = 0;
+      for (const jobName of readdirSync(jobsDir)) {
+        const files = readdirSync(join(jobsDir, jobName)).filter((f) => /^std(out|err)-\d+\.log$/.test(f));
+        const tasks = new Set(files.map((f) => Number(/-(\d+)\.log$/.exec(f)![1]))).size;
+        for (const file of files) {
+          const [, stream, task] = /^std(out|err)-(\d+)\.log$/.exec(file)!;
+          const component = componentName(id, jobName, Number(task), tasks);
+          const copy = join(logsDir, `${component}${stream === 'out' ? '.log' : '.err.log'}`);
+          const original = readFileSync(join(jobsDir, jobName, file), 'utf8');
+          expect(existsSync(copy) ? readFileSync(copy, 'utf8') : '').toBe(original);
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThanOrEqual(6); // service + 2 clients, stdout and stderr each
+    } finally {
+      second.kill('SIGTERM');
+    }
+  });
+});
