@@ -1,14 +1,17 @@
 /** Load-generating client jobs: one job array per stage, running the bundled loadgen. */
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, ClientsCheck, FinishedClients } from '../core/benchmark';
 import { paths } from '../core/config';
 import { type ClientResult, type LoadgenConfig, loadgenFiles } from '../core/loadgen-protocol';
-import { modelName, type Recipe, stageName } from '../core/recipe';
-import { type JobRef, TERMINAL_STATES } from '../executors/types';
+import { modelName, type Recipe, stageLoad, stageName } from '../core/recipe';
+import { type Executor, type JobRef, TERMINAL_STATES } from '../executors/types';
 import { renderClientsScript } from '../slurm-scripts/render';
 import { type ActivityContext, jobNames } from './context';
 import { outputTail, permanent } from './failures';
+import { writeFileAtomic } from './files';
 
 /** Extra time past cooldown + request timeout before stragglers are stopped. */
 const FINISH_SLACK_MS = 30_000;
@@ -21,9 +24,9 @@ export function loadgenConfig(
 ): LoadgenConfig {
   const stage = recipe.workload.stages[stageIndex];
   if (!stage) throw permanent('BadConfig', `stage ${stageIndex} does not exist`);
-  const { slo } = recipe.workload;
+  const { slo, dataset } = recipe.workload;
   return {
-    version: 1,
+    version: 2,
     benchmarkId,
     stageIndex,
     stageName: stageName(recipe, stageIndex),
@@ -31,17 +34,31 @@ export function loadgenConfig(
     api: recipe.workload.kind,
     model: modelName(recipe),
     clientCount: recipe.workload.clients.count,
-    load: { mode: 'concurrency', concurrency: stage.concurrency },
+    load: stageLoad(stage),
     timing: {
       warmupMs: stage.warmup,
-      durationMs: stage.duration,
       cooldownMs: stage.cooldown,
-      ...(stage.maxRequests ? { maxRequests: stage.maxRequests } : {}),
+      ...(stage.duration !== undefined ? { durationMs: stage.duration } : {}),
+      ...(stage.maxRequests !== undefined ? { maxRequests: stage.maxRequests } : {}),
     },
-    dataset: { synthetic: recipe.workload.dataset.synthetic, seed: recipe.workload.dataset.seed },
+    dataset: {
+      ...(dataset.file
+        ? {
+            file: {
+              format: dataset.file.format,
+              file: loadgenFiles.dataset,
+              ...(dataset.file.outputTokens ? { outputTokens: dataset.file.outputTokens } : {}),
+            },
+          }
+        : { synthetic: dataset.synthetic! }),
+      seed: dataset.seed,
+      exactOutputLength: dataset.exactOutputLength,
+    },
     requestTimeoutMs: recipe.workload.requestTimeout,
     ...(recipe.workload.temperature !== undefined ? { temperature: recipe.workload.temperature } : {}),
     ...(recipe.workload.extraBody ? { extraBody: recipe.workload.extraBody } : {}),
+    ...(recipe.workload.apiKeyEnv ? { apiKeyEnv: recipe.workload.apiKeyEnv } : {}),
+    ...(recipe.workload.recordRequests ? { recordRequests: true } : {}),
     ...(slo ? { slo: { ttftMs: slo.ttft, tpotMs: slo.tpot, itlMs: slo.itl, e2eMs: slo.e2e } } : {}),
     progressIntervalMs: 1000,
   };
@@ -61,13 +78,21 @@ export function clientActivities(ctx: ActivityContext) {
       const name = jobNames.clients(benchmarkId, stageIndex);
       const tasks = recipe.workload.clients.count;
       const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceAddress);
+      const uploads: Record<string, string> = { 'loadgen.mjs': bundle };
+      const datasetFile = recipe.workload.dataset.file;
+      if (datasetFile) {
+        const path = resolve(datasetFile.path);
+        if (!existsSync(path))
+          throw permanent('BadConfig', `workload.dataset.file.path: ${path} does not exist on the worker`);
+        uploads[loadgenFiles.dataset] = path;
+      }
       const job = await ctx.executorFor(recipe).submit({
         name,
         benchmarkId,
         tasks,
         script: renderClientsScript({ jobName: name, clientCount: tasks }),
         files: { [loadgenFiles.config]: JSON.stringify(config, null, 2) },
-        uploads: { 'loadgen.mjs': bundle },
+        uploads,
         ...(recipe.workload.clients.resources ? { resources: recipe.workload.clients.resources } : {}),
       });
       Context.current().log.info('client jobs submitted', { job: job.name, tasks });
@@ -122,7 +147,36 @@ export function clientActivities(ctx: ActivityContext) {
           });
         }
       }
+      if (recipe.workload.recordRequests) await copyRequestRecords(ctx, executor, job, stageIndex);
       return { results, missing };
     },
   };
 }
+
+/**
+ * Gathers the clients' `requests-<i>.jsonl` into `data/results/<id>/stage-<k>-requests.jsonl`
+ * (rewritten whole, so a retried attempt gives the same file); writeResults joins the stages.
+ */
+async function copyRequestRecords(ctx: ActivityContext, executor: Executor, job: JobRef, stageIndex: number) {
+  const chunks: Buffer[] = [];
+  for (let index = 0; index < job.tasks; index++) {
+    let offset = 0;
+    for (;;) {
+      const { data, nextOffset } = await executor.readFile(
+        job,
+        loadgenFiles.requests(index),
+        offset,
+        16 << 20,
+      );
+      if (data.length === 0) break;
+      chunks.push(data);
+      offset = nextOffset;
+      Context.current().heartbeat({ copying: loadgenFiles.requests(index), offset });
+    }
+  }
+  const dir = paths.results(ctx.config, job.benchmarkId);
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(join(dir, requestRecordsFile(stageIndex)), Buffer.concat(chunks).toString());
+}
+
+export const requestRecordsFile = (stageIndex: number) => `stage-${stageIndex}-requests.jsonl`;

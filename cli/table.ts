@@ -5,7 +5,31 @@ import type { LatencySummary } from '../loadgen/histograms';
 
 const fmt = (n: number | undefined | null, digits = 1) =>
   n === undefined || n === null ? '-' : n.toFixed(digits);
-const pair = (l: LatencySummary | null) => (l ? `${fmt(l.p50)} / ${fmt(l.p99)}` : '-');
+const pair = (l: LatencySummary | null, digits = 1) =>
+  l ? `${fmt(l.p50, digits)} / ${fmt(l.p99, digits)}` : '-';
+
+// The service's side (README "Live metrics"): '-' where it could not be had.
+function serverPair(s: StageSummary): string {
+  const server = s.server;
+  if (!server || !('runningRequests' in server)) return '-';
+  return `${fmt(server.runningRequests.mean)} / ${fmt(server.waitingRequests.mean)}`;
+}
+function serverKv(s: StageSummary): string {
+  const kv = s.server && 'kvCacheUsage' in s.server ? s.server.kvCacheUsage : null;
+  return kv && kv.mean !== null ? `${fmt(kv.mean * 100)} / ${fmt((kv.max ?? 0) * 100)}` : '-';
+}
+function serviceProcess(s: StageSummary): string {
+  const p = s.system && 'process' in s.system ? s.system.process : null;
+  return p
+    ? `${fmt(p.cpuCoresMean, 2)} / ${fmt(p.rssMaxBytes === null ? null : p.rssMaxBytes / 2 ** 20, 0)}`
+    : '-';
+}
+function gpuLine(s: StageSummary): string {
+  if (!s.system || !('gpu' in s.system)) return '-';
+  const { gpu, joulesPerOutputToken } = s.system;
+  if ('absent' in gpu) return 'no GPU';
+  return `${fmt(gpu.utilizationMeanPct)} / ${fmt(joulesPerOutputToken, 3)}`;
+}
 
 const ROWS: [string, (s: StageSummary) => string][] = [
   ['requests ok / failed', (s) => `${s.requests.ok} / ${s.requests.failed}`],
@@ -15,17 +39,43 @@ const ROWS: [string, (s: StageSummary) => string][] = [
     'goodput req/s (SLO met %)',
     (s) => (s.goodput ? `${fmt(s.goodput.requestsPerS, 2)} (${fmt(s.goodput.fraction * 100)}%)` : '-'),
   ],
+  [
+    'rate achieved / asked /s',
+    (s) =>
+      s.rate.requestedPerS === null
+        ? '-'
+        : `${fmt(s.rate.achievedPerS, 1)} / ${fmt(s.rate.requestedPerS, 1)} (${fmt(s.rate.errorPct, 2)}%)`,
+  ],
   ['TTFT p50 / p99 ms', (s) => pair(s.latencyMs.ttft)],
   ['TPOT p50 / p99 ms', (s) => pair(s.latencyMs.tpot)],
-  ['ITL p50 / p99 ms', (s) => pair(s.latencyMs.itl)],
+  ['ITL per chunk p50 / p99 ms', (s) => pair(s.latencyMs.itl)],
+  ['ITL per token p50 / p99 ms', (s) => pair(s.latencyMs.itlPerToken)],
   ['E2E p50 / p99 ms', (s) => pair(s.latencyMs.e2e)],
+  ['TTFT service p50 / p99 ms', (s) => pair(s.serviceTimeMs.ttft)],
+  ['schedule lag p50 / p99 ms', (s) => (s.rate.requestedPerS === null ? '-' : pair(s.scheduleLagMs, 2))],
+  ['loadgen CPU (cores, max)', (s) => fmt(s.loadgen.cpuCoresMax, 2)],
+  ['server running / waiting (mean)', (s) => serverPair(s)],
+  ['KV cache use mean / max %', (s) => serverKv(s)],
+  ['service CPU cores / RSS MiB', (s) => serviceProcess(s)],
+  ['GPU util % / energy J/token', (s) => gpuLine(s)],
   ['clients reported', (s) => `${s.clientsReported} / ${s.clientsExpected}`],
   ['measured window s', (s) => fmt(s.windowS)],
 ];
 
+/** Column head: the stage and its load, e.g. `p100 (poisson 100/s ≤32)`, `c8 (concurrency 8)`. */
+function stageLabel(s: StageSummary): string {
+  const load =
+    s.rate.requestedPerS !== null
+      ? `${s.rate.requestedPerS}/s${s.concurrency !== null ? ` ≤${s.concurrency}` : ''}`
+      : s.mode === 'synchronous'
+        ? ''
+        : String(s.concurrency);
+  return `${s.name} (${s.mode}${load ? ` ${load}` : ''})`;
+}
+
 export function renderResultsTable(summary: BenchmarkSummary, color = false): string {
   const table = new Table({
-    head: ['', ...summary.stages.map((s) => `${s.name} (${s.mode} ${s.concurrency})`)],
+    head: ['', ...summary.stages.map(stageLabel)],
     style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
   });
   for (const [label, value] of ROWS) table.push([label, ...summary.stages.map(value)]);

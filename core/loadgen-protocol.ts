@@ -25,28 +25,61 @@ export interface Slo {
   e2eMs?: number;
 }
 
-export interface ConcurrencyStage {
-  mode: 'concurrency';
-  /** Total in-flight requests across all clients; each client takes an exact share. */
-  concurrency: number;
-}
+/**
+ * The load of one stage, for the whole stage (all clients together). Each client takes an exact
+ * share: concurrencies and request counts split with `clientShare`, rates divided by the count.
+ */
+export type StageLoad =
+  /** One request at a time (client 0 sends; other clients idle). */
+  | { mode: 'synchronous' }
+  /** Closed loop: this many requests in flight, each sent when the previous one ended. */
+  | { mode: 'concurrency'; concurrency: number }
+  /** Everything at once: as many requests as `maxConcurrency` allows, refilled as they end. */
+  | { mode: 'throughput'; maxConcurrency: number }
+  /**
+   * Open loop: sends at precomputed times (evenly spaced, or exponential gaps) whatever the
+   * responses do. With `maxConcurrency`, a send waits for a free slot and the wait shows as
+   * schedule lag and in the response time.
+   */
+  | { mode: 'constant' | 'poisson'; rate: number; maxConcurrency?: number };
 
-export type StageLoad = ConcurrencyStage;
+export type LoadMode = StageLoad['mode'];
 
 export interface StageTiming {
   /** Excluded from the measured window at the start. */
   warmupMs: number;
-  /** The measured window. */
-  durationMs: number;
+  /** The measured window; absent = bounded by `maxRequests` only. */
+  durationMs?: number;
   /** Sending stops after warmup + duration; in-flight requests get this long to finish. */
   cooldownMs: number;
-  /** Optional bound on requests sent by this client (after which the stage ends for it). */
+  /** Requests the whole stage sends (warm-up included), split exactly over the clients. */
   maxRequests?: number;
+}
+
+/** Prompts from a JSONL file uploaded beside the config as `dataset.jsonl`. */
+export interface FileDataset {
+  /** `prompts`: {"prompt": "..."} (or a bare JSON string) per line; `sharegpt`: {"conversations": [...]} */
+  format: 'prompts' | 'sharegpt';
+  /** File name inside the job folder. */
+  file: string;
+  /** Output length when a line does not give one (`max_tokens`, or ShareGPT's reply length). */
+  outputTokens?: Distribution;
+}
+
+export interface DatasetSpec {
+  synthetic?: SyntheticDataset;
+  file?: FileDataset;
+  seed: number;
+  /**
+   * Ask for exactly `max_tokens` tokens (`min_tokens` + `ignore_eos`, which vLLM, llama.cpp and
+   * the simulator honour). False: only `max_tokens` is sent; the summary says so.
+   */
+  exactOutputLength: boolean;
 }
 
 /** Written by the worker as `loadgen-config.json` in the client job's folder. */
 export interface LoadgenConfig {
-  version: 1;
+  version: 2;
   benchmarkId: string;
   stageIndex: number;
   stageName: string;
@@ -58,12 +91,16 @@ export interface LoadgenConfig {
   clientCount: number;
   load: StageLoad;
   timing: StageTiming;
-  dataset: { synthetic: SyntheticDataset; seed: number };
+  dataset: DatasetSpec;
   requestTimeoutMs: number;
   temperature?: number;
-  /** Merged into every request body (e.g. ignore_eos, top_p). */
+  /** Merged into every request body (e.g. top_p); a null value removes a field loadgen sets. */
   extraBody?: Record<string, unknown>;
+  /** Name of an environment variable holding a bearer token (never the token itself). */
+  apiKeyEnv?: string;
   slo?: Slo;
+  /** Write `requests-<i>.jsonl`, one record per request. */
+  recordRequests?: boolean;
   /** How often a progress snapshot is appended (default 1000). */
   progressIntervalMs?: number;
 }
@@ -73,11 +110,15 @@ export const loadgenFiles = {
   config: 'loadgen-config.json',
   progress: (i: number) => `progress-${i}.jsonl`,
   result: (i: number) => `result-${i}.json`,
+  requests: (i: number) => `requests-${i}.jsonl`,
+  dataset: 'dataset.jsonl',
 } as const;
 
 /** One line of `progress-<i>.jsonl`: cumulative since the client started. */
 export interface ProgressSnapshot {
-  version: 1;
+  version: 2;
+  benchmarkId: string;
+  stageIndex: number;
   clientIndex: number;
   /** Wall clock (epoch ms) when the snapshot was taken. */
   timeMs: number;
@@ -97,40 +138,83 @@ export interface ProgressSnapshot {
 /**
  * HDR histograms as produced by hdr-histogram-js `encodeIntoCompressedBase64`,
  * values recorded in MICROseconds (integers), 3 significant digits.
+ * TTFT and E2E are response times: from the INTENDED send time (the schedule's, open loop; the
+ * actual send, closed loop). The `*Service` ones are from the actual send.
  */
 export interface EncodedHistograms {
   ttft: string;
   e2e: string;
-  /** Per-chunk inter-token latency, pooled over all requests (first token excluded). */
+  /** Per-chunk inter-token latency (vLLM's ITL), pooled over requests, first chunk excluded. */
   itl: string;
+  /** Per-token ITL: a gap before a chunk of k tokens counts k times as gap / k. */
+  itlPerToken: string;
   tpot: string;
+  ttftService: string;
+  e2eService: string;
+  /** Actual send − intended send, every request sent in the window (0 in closed loops). */
+  scheduleLag: string;
+}
+
+export type HistogramName = keyof EncodedHistograms;
+
+/** One line of `requests-<i>.jsonl` (times in ms, relative to the client's stage start). */
+export interface RequestRecord {
+  stage: number;
+  client: number;
+  seq: number;
+  intendedMs: number;
+  sentMs: number;
+  measured: boolean;
+  ok: boolean;
+  error?: string;
+  ttftMs?: number | null;
+  e2eMs?: number;
+  tpotMs?: number | null;
+  outputTokens?: number;
+  inputTokens?: number;
+  streamChunks?: number;
+  maxTokens: number;
 }
 
 /** `result-<i>.json`, written once when the client finishes. */
 export interface ClientResult {
-  version: 1;
+  version: 2;
+  benchmarkId: string;
+  stageIndex: number;
   clientIndex: number;
   startedAtMs: number;
   endedAtMs: number;
   /** Measured window in wall-clock epoch ms (warmup/cooldown excluded). */
   windowStartMs: number;
   windowEndMs: number;
+  /** This client's share of the stage's load. */
+  share: { concurrency: number | null; ratePerS: number | null; maxRequests: number | null };
+  /** Open loop: sends the schedule asked for in the window (the rest went unsent); null otherwise. */
+  scheduled: number | null;
   /** Requests whose send time fell in the measured window. */
   measured: {
+    /** Sent (ok, failed or still running at the end). */
+    sent: number;
     ok: number;
     failed: number;
-    /** Keyed by kind: `http_<status>`, `timeout`, `connection`, `malformed_stream`, `aborted`. */
+    /** By kind: `http_<status>`, `timeout`, `connection_refused`, `connection_reset`, `connection`, `malformed_stream`, `early_stop`, `stream_error`, `aborted`, `other`. */
     errors: Record<string, number>;
     inputTokens: number;
     outputTokens: number;
-    /** Output tokens counted from the stream (token-bearing chunks), as a cross-check. */
+    /** Token-bearing chunks counted from the stream. */
     streamChunks: number;
     /** Completed requests where the server sent no `usage`. */
     usageMissing: number;
+    /** Requests whose stream-side token count (per-chunk usage, else chunks) differs from `usage`. */
+    streamMismatch: number;
+    /** Requests that got fewer output tokens than `max_tokens` asked for. */
+    lengthShort: number;
     /** Requests meeting every SLO in the config (all ok requests when there is none). */
     goodOk: number;
   };
   /** Everything sent, including warmup and cooldown. */
-  total: { sent: number; ok: number; failed: number };
+  total: { sent: number; ok: number; failed: number; errors: Record<string, number> };
   histograms: EncodedHistograms;
+  /** The client's own load: CPU time over wall time (1 = one core), event-loop utilisation. */
+  loadgen: { cpuMs: number; wallMs: number; eventLoopUtilization: number; clamped: number };
 }

@@ -26,6 +26,10 @@ const expectedPaths: Record<string, string[]> = {
   ],
   '11-duplicate-stage-names.yaml': ['workload.stages.1.name'],
   '12-not-yaml.yaml': [''],
+  '13-stage-without-bound.yaml': ['workload.stages.0.duration'],
+  '14-bad-rate-and-mode.yaml': ['workload.stages.0.rate', 'workload.stages.1.mode'],
+  '15-dataset-both-and-bad-key-env.yaml': ['workload.dataset.file', 'workload.apiKeyEnv'],
+  '16-cap-below-clients.yaml': ['workload.stages.0.maxConcurrency', 'workload.stages.0.maxRequests'],
 };
 
 describe('recipe schema', () => {
@@ -87,6 +91,41 @@ describe('recipe schema', () => {
     expect(text).toContain('- service.port:');
     expect(text).toContain('- workload.kind:');
     expect(text).toContain('- workload.stages:');
+  });
+
+  it('reads every load mode and fills defaults (load-modes.yaml)', async () => {
+    const result = parseRecipe(await readRecipeFile(join(examples, 'load-modes.yaml')));
+    if (!result.ok) throw new Error(formatIssues(result.issues));
+    const stages = result.recipe.workload.stages;
+    expect(stages.map((s) => s.mode)).toEqual([
+      'synchronous',
+      'concurrency',
+      'throughput',
+      'constant',
+      'poisson',
+      'poisson',
+    ]);
+    expect(stages[2]).toMatchObject({ maxConcurrency: 64, maxRequests: 2000 });
+    expect(stages[2]?.duration).toBeUndefined();
+    expect(stages[5]).toMatchObject({ rate: 200, maxConcurrency: 32, duration: 10_000, warmup: 0 });
+    expect(result.recipe.workload.dataset).toMatchObject({ seed: 1, exactOutputLength: true });
+    expect(result.recipe.workload.recordRequests).toBe(true);
+  });
+
+  it('defaults the dataset to synthetic prompts, and leaves it out when a file is given', () => {
+    const base = { name: 'd', service: { kind: 'simulator' } };
+    const stages = [{ mode: 'concurrency', concurrency: 1, duration: 2 }];
+    const plain = parseRecipe({ ...base, workload: { kind: 'openai-chat', stages } });
+    expect(plain.ok && plain.recipe.workload.dataset).toEqual({
+      synthetic: { inputTokens: { mean: 128 }, outputTokens: { mean: 128 } },
+      seed: 1,
+      exactOutputLength: true,
+    });
+    const file = parseRecipe({
+      ...base,
+      workload: { kind: 'openai-chat', stages, dataset: { file: { path: 'p.jsonl', format: 'sharegpt' } } },
+    });
+    expect(file.ok && file.recipe.workload.dataset.synthetic).toBeUndefined();
   });
 
   it('rejects a non-object', () => {

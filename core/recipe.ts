@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { durationMs } from './duration';
-import type { Distribution } from './loadgen-protocol';
+import type { Distribution, StageLoad } from './loadgen-protocol';
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -141,19 +141,53 @@ const service = z.discriminatedUnion('kind', [simulatorService, commandService],
   error: (issue) => (issue.code === 'invalid_union' ? 'kind must be one of: simulator, command' : undefined),
 });
 
-const concurrencyStage = z.strictObject({
+const stageCommon = {
   name: z.string().regex(NAME_RE, 'lowercase letters, digits and dashes').optional(),
-  mode: z.literal('concurrency'),
-  concurrency: z.number().int().min(1).max(100_000),
-  duration: durationMs.refine((ms) => ms >= 1000, 'at least 1s'),
+  /** The measured window; with `maxRequests` the stage ends at whichever comes first. */
+  duration: durationMs.refine((ms) => ms >= 1000, 'at least 1s').optional(),
   warmup: durationMs.default(0),
   cooldown: durationMs.default(10_000),
-  maxRequests: z.number().int().min(1).optional(),
-});
+  /** Requests the whole stage sends (warm-up included), split exactly over the clients. */
+  maxRequests: z.number().int().min(1).max(1_000_000_000).optional(),
+};
+const inFlight = z.number().int().min(1).max(100_000);
+const rate = z.number().positive().max(1_000_000);
 
-const stage = z.discriminatedUnion('mode', [concurrencyStage], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'mode must be: concurrency' : undefined),
-});
+const stage = z
+  .discriminatedUnion(
+    'mode',
+    [
+      /** One request at a time (client 0 sends; other clients idle). */
+      z.strictObject({ mode: z.literal('synchronous'), ...stageCommon }),
+      /** Closed loop: this many requests in flight. */
+      z.strictObject({ mode: z.literal('concurrency'), concurrency: inFlight, ...stageCommon }),
+      /** Everything at once, up to maxConcurrency in flight. */
+      z.strictObject({ mode: z.literal('throughput'), maxConcurrency: inFlight, ...stageCommon }),
+      /** Open loop at `rate` req/s: evenly spaced, or Poisson arrivals; optional in-flight cap. */
+      z.strictObject({
+        mode: z.literal('constant'),
+        rate,
+        maxConcurrency: inFlight.optional(),
+        ...stageCommon,
+      }),
+      z.strictObject({
+        mode: z.literal('poisson'),
+        rate,
+        maxConcurrency: inFlight.optional(),
+        ...stageCommon,
+      }),
+    ],
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union'
+          ? 'mode must be one of: synchronous, concurrency, throughput, constant, poisson'
+          : undefined,
+    },
+  )
+  .refine((s) => s.duration !== undefined || s.maxRequests !== undefined, {
+    message: 'a stage needs a duration, maxRequests, or both',
+    path: ['duration'],
+  });
 
 const slo = z.strictObject({
   ttft: durationMs.optional(),
@@ -162,18 +196,44 @@ const slo = z.strictObject({
   e2e: durationMs.optional(),
 });
 
+const synthetic = z.strictObject({
+  inputTokens: tokenDistribution.default({ mean: 128 }),
+  outputTokens: tokenDistribution.default({ mean: 128 }),
+});
+
+const datasetFile = z.strictObject({
+  /** A JSONL file on the worker's machine (absolute, or relative to its working directory). */
+  path: scriptString,
+  format: z.enum(['prompts', 'sharegpt']).default('prompts'),
+  /** Overrides the lengths the file gives. */
+  outputTokens: tokenDistribution.optional(),
+});
+
+/** Synthetic prompts (the default) or a prompt file; never both. */
+const dataset = z
+  .strictObject({
+    synthetic: synthetic.optional(),
+    file: datasetFile.optional(),
+    seed: z.number().int().default(1),
+    /** Ask for exactly max_tokens (min_tokens + ignore_eos); false for servers that reject them. */
+    exactOutputLength: z.boolean().default(true),
+  })
+  .refine((d) => !(d.synthetic && d.file), { message: 'give synthetic or file, not both', path: ['file'] })
+  .transform((d) =>
+    d.file
+      ? d
+      : { ...d, synthetic: d.synthetic ?? { inputTokens: { mean: 128 }, outputTokens: { mean: 128 } } },
+  );
+
 const workload = z
   .strictObject({
     kind: z.enum(['openai-chat', 'openai-completions']),
-    dataset: z
-      .strictObject({
-        synthetic: z.strictObject({
-          inputTokens: tokenDistribution.default({ mean: 128 }),
-          outputTokens: tokenDistribution.default({ mean: 128 }),
-        }),
-        seed: z.number().int().default(1),
-      })
-      .default({ synthetic: { inputTokens: { mean: 128 }, outputTokens: { mean: 128 } }, seed: 1 }),
+    // zod returns a default as it is (no transform): it must be the complete dataset.
+    dataset: dataset.default({
+      synthetic: { inputTokens: { mean: 128 }, outputTokens: { mean: 128 } },
+      seed: 1,
+      exactOutputLength: true,
+    }),
     clients: z
       .strictObject({ count: z.number().int().min(1).max(1024).default(1), resources: resources.optional() })
       .default({ count: 1 }),
@@ -182,15 +242,29 @@ const workload = z
     requestTimeout: durationMs.refine((ms) => ms >= 100, 'at least 100ms').default(60_000),
     temperature: z.number().min(0).max(2).optional(),
     extraBody: z.record(z.string(), z.unknown()).optional(),
+    /** Name of the environment variable holding the API key (sent as a bearer token); never the key. */
+    apiKeyEnv: z.string().regex(ENV_NAME_RE, 'an environment variable name like OPENAI_API_KEY').optional(),
+    /** Also write requests.jsonl: one record per request. */
+    recordRequests: z.boolean().default(false),
   })
   .superRefine((w, ctx) => {
+    const clients = w.clients.count;
     w.stages.forEach((s, i) => {
-      if (s.concurrency < w.clients.count) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['stages', i, 'concurrency'],
-          message: `concurrency ${s.concurrency} is less than clients.count ${w.clients.count}: some clients would send nothing`,
-        });
+      // Each client takes an exact share; a share of 0 would leave a client idle (synchronous
+      // is the exception: one request at a time is client 0's job by definition).
+      const limits: [string, number | undefined][] = [
+        ['concurrency', 'concurrency' in s ? s.concurrency : undefined],
+        ['maxConcurrency', 'maxConcurrency' in s ? s.maxConcurrency : undefined],
+        ['maxRequests', s.mode === 'synchronous' ? undefined : s.maxRequests],
+      ];
+      for (const [field, value] of limits) {
+        if (value !== undefined && value < clients) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', i, field],
+            message: `${field} ${value} is less than clients.count ${clients}: some clients would send nothing`,
+          });
+        }
       }
     });
     const names = w.stages.map((s, i) => s.name ?? `stage-${i}`);
@@ -251,4 +325,29 @@ export function stageName(recipe: Recipe, index: number): string {
 /** The model name requests carry. */
 export function modelName(recipe: Recipe): string {
   return recipe.service.model ?? (recipe.service.kind === 'simulator' ? 'aifb-sim' : 'default');
+}
+
+/** What a stage asks of the load generator, for all clients together. */
+export function stageLoad(stage: StageSpec): StageLoad {
+  switch (stage.mode) {
+    case 'synchronous':
+      return { mode: 'synchronous' };
+    case 'concurrency':
+      return { mode: 'concurrency', concurrency: stage.concurrency };
+    case 'throughput':
+      return { mode: 'throughput', maxConcurrency: stage.maxConcurrency };
+    default:
+      return {
+        mode: stage.mode,
+        rate: stage.rate,
+        ...(stage.maxConcurrency !== undefined ? { maxConcurrency: stage.maxConcurrency } : {}),
+      };
+  }
+}
+
+/** The stage's in-flight limit (concurrency, or the cap); null for an uncapped open loop. */
+export function stageConcurrency(stage: StageSpec): number | null {
+  if (stage.mode === 'synchronous') return 1;
+  if (stage.mode === 'concurrency') return stage.concurrency;
+  return stage.maxConcurrency ?? null;
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { LatencyRecorder } from '../loadgen/histograms';
 import type { ClientResult } from './loadgen-protocol';
-import { type BenchmarkSummary, CSV_COLUMNS, SUMMARY_SCHEMA, summarizeStage, toCsv } from './summary';
+import {
+  type BenchmarkSummary,
+  CSV_COLUMNS,
+  type StageMeta,
+  SUMMARY_SCHEMA,
+  summarizeStage,
+  toCsv,
+} from './summary';
 
 function client(
   index: number,
@@ -17,13 +24,18 @@ function client(
   };
   const start = 1_700_000_000_000;
   const result: ClientResult = {
-    version: 1,
+    version: 2,
+    benchmarkId: 'bench-x-1',
+    stageIndex: 0,
     clientIndex: index,
     startedAtMs: start - 1000,
     endedAtMs: start + windowS * 1000 + 500,
     windowStartMs: start,
     windowEndMs: start + windowS * 1000,
+    share: { concurrency: 2, ratePerS: null, maxRequests: null },
+    scheduled: ok + 1,
     measured: {
+      sent: ok + (extra.failed ?? 0),
       ok,
       failed: 0,
       errors: {},
@@ -31,21 +43,43 @@ function client(
       outputTokens: ok * 4,
       streamChunks: ok * 4,
       usageMissing: 0,
+      streamMismatch: 0,
+      lengthShort: 0,
       goodOk: ok,
       ...extra,
     },
-    total: { sent: ok + 3, ok: ok + 3, failed: 0 },
+    total: { sent: ok + 3, ok: ok + 3, failed: 0, errors: extra.errors ?? {} },
     histograms: {
       ttft: rec(ttftMs),
       e2e: rec(ttftMs.map((t) => t + 30)),
       itl: rec([10, 10, 10]),
+      itlPerToken: rec([10, 10, 10]),
       tpot: rec([10]),
+      ttftService: rec(ttftMs.map((t) => t - 1)),
+      e2eService: rec(ttftMs.map((t) => t + 29)),
+      scheduleLag: rec(ttftMs.map(() => 1)),
+    },
+    loadgen: {
+      cpuMs: 500 * (index + 1),
+      wallMs: 1000,
+      eventLoopUtilization: 0.25 * (index + 1),
+      clamped: index,
     },
   };
   return result;
 }
 
-const meta = { index: 0, name: 'c4', mode: 'concurrency', concurrency: 4, clientsExpected: 3, hasSlo: true };
+const meta: StageMeta = {
+  index: 0,
+  name: 'c4',
+  mode: 'concurrency',
+  concurrency: 4,
+  requestedRatePerS: null,
+  bounds: { durationS: 10, maxRequests: null, warmupS: 1, cooldownS: 2 },
+  clientsExpected: 3,
+  hasSlo: true,
+  exactOutputLength: true,
+};
 
 describe('summarizeStage', () => {
   it('sums each client rate over its own window and merges histograms exactly', () => {
@@ -54,7 +88,25 @@ describe('summarizeStage', () => {
     const s = summarizeStage(meta, [a, b]);
     expect(s.clientsReported).toBe(2);
     expect(s.clientsExpected).toBe(3);
-    expect(s.requests).toEqual({ ok: 150, failed: 2, errors: { http_500: 2 }, sentTotal: 156 });
+    expect(s.requests).toEqual({
+      sent: 152,
+      ok: 150,
+      failed: 2,
+      errors: { http_500: 2 },
+      sentTotal: 156,
+      errorsTotal: { http_500: 2 },
+    });
+    expect(s.rate).toEqual({
+      requestedPerS: null,
+      achievedPerS: 100 / 10 + 52 / 5,
+      errorPct: null,
+      scheduled: null,
+      deliveryErrorPct: null,
+    });
+    expect(s.loadgen).toEqual({ cpuCoresMax: 1, eventLoopUtilizationMax: 0.5, clampedValues: 1 });
+    expect(s.serviceTimeMs.ttft!.count).toBe(4);
+    expect(s.scheduleLagMs!.p50).toBeCloseTo(1, 2);
+    expect(s.latencyMs.itlPerToken!.count).toBe(6);
     // 100/10 + 50/5 requests per second; tokens likewise.
     expect(s.throughput.requestsPerS).toBeCloseTo(20);
     expect(s.throughput.outputTokensPerS).toBeCloseTo(400 / 10 + 200 / 5);
@@ -68,6 +120,18 @@ describe('summarizeStage', () => {
     expect(ttft.max).toBeCloseTo(60, 1);
     expect(ttft.p50).toBeCloseTo(20, 1);
     expect(s.latencyMs.e2e!.max).toBeCloseTo(90, 0);
+  });
+
+  it('reports achieved against requested rate for open-loop stages', () => {
+    const s = summarizeStage({ ...meta, mode: 'poisson', concurrency: null, requestedRatePerS: 20 }, [
+      client(0, 10, 99, [20]),
+      client(1, 10, 99, [20]),
+    ]);
+    expect(s.rate.achievedPerS).toBeCloseTo(19.8);
+    expect(s.rate.errorPct).toBeCloseTo(-1);
+    // The schedule asked for 100 + 100 in the window; 99 + 99 went out.
+    expect(s.rate.scheduled).toBe(200);
+    expect(s.rate.deliveryErrorPct).toBeCloseTo(-1);
   });
 
   it('has no latencies and no goodput when nothing completed and no SLO was set', () => {
@@ -94,9 +158,16 @@ describe('results.csv', () => {
       'total_tokens_per_s',
       'goodput_per_s',
     ]);
-    expect(CSV_COLUMNS.slice(12)).toEqual(
+    expect(CSV_COLUMNS.slice(12, 24)).toEqual(
       ['ttft', 'tpot', 'itl', 'e2e'].flatMap((m) => ['p50', 'p90', 'p99'].map((p) => `${m}_${p}_ms`)),
     );
+    // v2 columns come after the v1 ones, so v1 readers keep working.
+    expect(CSV_COLUMNS.slice(24, 28)).toEqual([
+      'rate_requested_per_s',
+      'rate_achieved_per_s',
+      'sched_lag_p50_ms',
+      'sched_lag_p99_ms',
+    ]);
     const stage = summarizeStage(meta, [client(0, 10, 100, [20])]);
     const summary: BenchmarkSummary = {
       schema: SUMMARY_SCHEMA,
@@ -121,5 +192,51 @@ describe('results.csv', () => {
     });
     expect(Number(row.ttft_p50_ms)).toBeCloseTo(20, 1);
     expect(lines[2]!.split(',')[1]).toBe('c8');
+  });
+
+  it('fills the service-side columns from server/system, and leaves them empty without', () => {
+    const stage = summarizeStage(meta, [client(0, 10, 100, [20])]);
+    const mm = (mean: number) => ({ mean, max: mean * 2 });
+    const withTelemetry = {
+      ...stage,
+      server: {
+        source: 'prometheus' as const,
+        windowStartMs: 0,
+        windowEndMs: 1,
+        runningRequests: mm(3),
+        waitingRequests: mm(1),
+        kvCacheUsage: mm(0.25),
+        gpuUtilization: mm(0.5),
+        serviceCpuCores: mm(1),
+      },
+      system: {
+        process: { samples: 3, cpuCoresMean: 1.5, cpuCoresMax: 2, rssMaxBytes: 1024 },
+        gpu: {
+          gpus: 1,
+          samples: 2,
+          utilizationMeanPct: 80,
+          utilizationMaxPct: 90,
+          memoryUsedMaxMiB: 1,
+          powerMeanW: 300,
+          energyJ: 600,
+        },
+        energyJ: 600,
+        joulesPerOutputToken: 0.5,
+      },
+    };
+    const summary = { stages: [withTelemetry, stage], benchmarkId: 'b' } as BenchmarkSummary;
+    const [, full, bare] = toCsv(summary).trimEnd().split('\n');
+    const cells = (line: string) => Object.fromEntries(line.split(',').map((v, i) => [CSV_COLUMNS[i], v]));
+    expect(cells(full!)).toMatchObject({
+      server_running_mean: '3.000',
+      kv_cache_usage_mean: '0.2500',
+      service_cpu_cores_mean: '1.500',
+      service_rss_max_bytes: '1024',
+      gpu_utilization_mean_pct: '80.000',
+      energy_j: '600.000',
+      joules_per_output_token: '0.500000',
+    });
+    expect(cells(bare!).energy_j).toBe('');
+    expect(cells(bare!).server_running_mean).toBe('');
   });
 });

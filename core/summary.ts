@@ -3,49 +3,114 @@
  * Pure: the collectMetrics activity does the I/O around it.
  */
 import { type LatencySummary, mergeEncoded, summarize } from '../loadgen/histograms';
-import type { ClientResult } from './loadgen-protocol';
+import type { StageTelemetry } from '../telemetry/stage-telemetry';
+import type { ClientResult, HistogramName, LoadMode } from './loadgen-protocol';
 
-export const SUMMARY_SCHEMA = 'aifb.summary/v1';
+export const SUMMARY_SCHEMA = 'aifb.summary/v2';
+
+/** Latency summaries in ms; null when nothing was recorded. */
+export interface StageLatencies {
+  /** Response times: from the intended send (open loop), the actual send (closed loop). */
+  ttft: LatencySummary | null;
+  e2e: LatencySummary | null;
+  /** Per request: (E2E − TTFT) / (output tokens − 1), requests with ≥ 2 tokens. */
+  tpot: LatencySummary | null;
+  /** Per chunk, as vLLM: one gap per token-bearing chunk after the first. */
+  itl: LatencySummary | null;
+  /** Per token: a gap before a chunk of k tokens counts k times as gap / k. */
+  itlPerToken: LatencySummary | null;
+}
 
 export interface StageSummary {
   index: number;
   name: string;
-  mode: string;
-  concurrency: number;
+  mode: LoadMode;
+  /** In-flight limit of the stage (concurrency, or the cap); null for an uncapped open loop. */
+  concurrency: number | null;
+  /**
+   * Open loop: the asked rate, what was sent (sends with their intended time in the window, per
+   * s) and its error against the asked rate; `scheduled` is what the seeded schedule itself asked
+   * for in the window (a Poisson count varies by ±1/√n around rate × window), and
+   * `deliveryErrorPct` the sends against it: the generator's own shortfall.
+   */
+  rate: {
+    requestedPerS: number | null;
+    achievedPerS: number;
+    errorPct: number | null;
+    scheduled: number | null;
+    deliveryErrorPct: number | null;
+  };
+  bounds: { durationS: number | null; maxRequests: number | null; warmupS: number; cooldownS: number };
   clientsExpected: number;
   clientsReported: number;
+  /** Wall-clock bounds of the measured window over all clients (epoch ms); set by collectMetrics. */
+  window?: { startMs: number; endMs: number };
+  /** The service's side over the window (Prometheus or the raw scrapes); see README "Live metrics". */
+  server?: StageTelemetry['server'];
+  /** CPU/memory of the service's process tree, GPUs, energy and J per output token. */
+  system?: StageTelemetry['system'];
   /** Mean measured window across clients, seconds. */
   windowS: number;
-  requests: { ok: number; failed: number; errors: Record<string, number>; sentTotal: number };
+  requests: {
+    /** Sent in the measured window (intended send inside it). */
+    sent: number;
+    ok: number;
+    failed: number;
+    errors: Record<string, number>;
+    /** Everything sent, warm-up and cool-down included, and its failures by kind. */
+    sentTotal: number;
+    errorsTotal: Record<string, number>;
+  };
   throughput: { requestsPerS: number; outputTokensPerS: number; totalTokensPerS: number };
   /** Requests per second meeting every SLO; null when the recipe sets none. */
   goodput: { requestsPerS: number; fraction: number } | null;
-  tokens: { input: number; output: number; streamChunks: number; usageMissing: number };
-  /** Milliseconds; null when no request completed. ITL is per chunk (see README). */
-  latencyMs: {
-    ttft: LatencySummary | null;
-    tpot: LatencySummary | null;
-    itl: LatencySummary | null;
-    e2e: LatencySummary | null;
+  tokens: {
+    input: number;
+    output: number;
+    streamChunks: number;
+    usageMissing: number;
+    /** Requests whose stream-side count differs from `usage` (see the loadgen README). */
+    streamMismatch: number;
+    /** Requests that got fewer tokens than max_tokens. */
+    lengthShort: number;
+    /** Whether exact lengths were asked for (min_tokens + ignore_eos). */
+    exactOutputLength: boolean;
   };
+  latencyMs: StageLatencies;
+  /** The same from the actual send: the server's share, without client-side queueing. */
+  serviceTimeMs: { ttft: LatencySummary | null; e2e: LatencySummary | null };
+  /** Actual − intended send of requests sent in the window (≈ 0 in closed loops). */
+  scheduleLagMs: LatencySummary | null;
+  /** The load generators' own load: CPU (1 = one core) and event-loop utilisation, worst client. */
+  loadgen: { cpuCoresMax: number; eventLoopUtilizationMax: number; clampedValues: number };
 }
 
 export interface StageMeta {
   index: number;
   name: string;
-  mode: string;
-  concurrency: number;
+  mode: LoadMode;
+  concurrency: number | null;
+  requestedRatePerS: number | null;
+  bounds: StageSummary['bounds'];
   clientsExpected: number;
   hasSlo: boolean;
+  exactOutputLength: boolean;
 }
 
-function latency(results: ClientResult[], key: keyof ClientResult['histograms']): LatencySummary | null {
-  const merged = summarize(mergeEncoded(results.map((r) => r.histograms[key])));
+function latency(results: ClientResult[], key: HistogramName): LatencySummary | null {
+  // Results of older clients may lack a histogram: merge what there is.
+  const encoded = results.map((r) => r.histograms[key]).filter((h): h is string => typeof h === 'string');
+  const merged = summarize(mergeEncoded(encoded));
   return merged.count === 0 ? null : merged;
+}
+
+function addErrors(into: Record<string, number>, from: Record<string, number> | undefined): void {
+  for (const [kind, n] of Object.entries(from ?? {})) into[kind] = (into[kind] ?? 0) + n;
 }
 
 export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageSummary {
   const sum = (f: (r: ClientResult) => number) => results.reduce((acc, r) => acc + f(r), 0);
+  const max = (f: (r: ClientResult) => number) => results.reduce((acc, r) => Math.max(acc, f(r)), 0);
   // Each client's rate over its own window, summed: clients start a little apart, and this
   // keeps one slow starter from stretching everybody's window.
   const rate = (f: (r: ClientResult) => number) =>
@@ -54,20 +119,43 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
       return seconds > 0 ? f(r) / seconds : 0;
     });
   const errors: Record<string, number> = {};
+  const errorsTotal: Record<string, number> = {};
   for (const r of results) {
-    for (const [kind, n] of Object.entries(r.measured.errors)) errors[kind] = (errors[kind] ?? 0) + n;
+    addErrors(errors, r.measured.errors);
+    addErrors(errorsTotal, r.total.errors);
   }
   const ok = sum((r) => r.measured.ok);
   const goodOk = sum((r) => r.measured.goodOk);
+  const achieved = rate((r) => r.measured.sent);
+  const requested = meta.requestedRatePerS;
+  const scheduled = results.every((r) => typeof r.scheduled === 'number')
+    ? sum((r) => r.scheduled ?? 0)
+    : null;
+  const sent = sum((r) => r.measured.sent);
   return {
     index: meta.index,
     name: meta.name,
     mode: meta.mode,
     concurrency: meta.concurrency,
+    rate: {
+      requestedPerS: requested,
+      achievedPerS: achieved,
+      errorPct: requested ? ((achieved - requested) / requested) * 100 : null,
+      scheduled: requested ? scheduled : null,
+      deliveryErrorPct: requested && scheduled ? ((sent - scheduled) / scheduled) * 100 : null,
+    },
+    bounds: meta.bounds,
     clientsExpected: meta.clientsExpected,
     clientsReported: results.length,
     windowS: results.length ? sum((r) => (r.windowEndMs - r.windowStartMs) / 1000) / results.length : 0,
-    requests: { ok, failed: sum((r) => r.measured.failed), errors, sentTotal: sum((r) => r.total.sent) },
+    requests: {
+      sent,
+      ok,
+      failed: sum((r) => r.measured.failed),
+      errors,
+      sentTotal: sum((r) => r.total.sent),
+      errorsTotal,
+    },
     throughput: {
       requestsPerS: rate((r) => r.measured.ok),
       outputTokensPerS: rate((r) => r.measured.outputTokens),
@@ -81,12 +169,23 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
       output: sum((r) => r.measured.outputTokens),
       streamChunks: sum((r) => r.measured.streamChunks),
       usageMissing: sum((r) => r.measured.usageMissing),
+      streamMismatch: sum((r) => r.measured.streamMismatch),
+      lengthShort: sum((r) => r.measured.lengthShort),
+      exactOutputLength: meta.exactOutputLength,
     },
     latencyMs: {
       ttft: latency(results, 'ttft'),
+      e2e: latency(results, 'e2e'),
       tpot: latency(results, 'tpot'),
       itl: latency(results, 'itl'),
-      e2e: latency(results, 'e2e'),
+      itlPerToken: latency(results, 'itlPerToken'),
+    },
+    serviceTimeMs: { ttft: latency(results, 'ttftService'), e2e: latency(results, 'e2eService') },
+    scheduleLagMs: latency(results, 'scheduleLag'),
+    loadgen: {
+      cpuCoresMax: max((r) => (r.loadgen.wallMs > 0 ? r.loadgen.cpuMs / r.loadgen.wallMs : 0)),
+      eventLoopUtilizationMax: max((r) => r.loadgen.eventLoopUtilization),
+      clampedValues: sum((r) => r.loadgen.clamped),
     },
   };
 }
@@ -112,6 +211,13 @@ const num = (n: number | null | undefined, digits = 3) =>
 
 type Column = [name: string, cell: (stage: StageSummary, benchmarkId: string) => string];
 
+const serverOf = (s: StageSummary) => (s.server && 'runningRequests' in s.server ? s.server : undefined);
+const systemOf = (s: StageSummary) => (s.system && 'process' in s.system ? s.system : undefined);
+const gpuOf = (s: StageSummary) => {
+  const gpu = systemOf(s)?.gpu;
+  return gpu && !('absent' in gpu) ? gpu : undefined;
+};
+
 const latencyColumns = (['ttft', 'tpot', 'itl', 'e2e'] as const).flatMap((metric) =>
   (['p50', 'p90', 'p99'] as const).map(
     (p): Column => [`${metric}_${p}_ms`, (s) => num(s.latencyMs[metric]?.[p])],
@@ -123,7 +229,7 @@ const CSV: Column[] = [
   ['benchmark_id', (_, id) => id],
   ['stage', (s) => s.name],
   ['mode', (s) => s.mode],
-  ['concurrency', (s) => String(s.concurrency)],
+  ['concurrency', (s) => (s.concurrency === null ? '' : String(s.concurrency))],
   ['clients', (s) => String(s.clientsReported)],
   ['window_s', (s) => num(s.windowS)],
   ['requests_ok', (s) => String(s.requests.ok)],
@@ -133,6 +239,38 @@ const CSV: Column[] = [
   ['total_tokens_per_s', (s) => num(s.throughput.totalTokensPerS)],
   ['goodput_per_s', (s) => num(s.goodput?.requestsPerS)],
   ...latencyColumns,
+  // Added in aifb.summary/v2.
+  ['rate_requested_per_s', (s) => num(s.rate.requestedPerS)],
+  ['rate_achieved_per_s', (s) => num(s.rate.achievedPerS)],
+  ['sched_lag_p50_ms', (s) => num(s.scheduleLagMs?.p50)],
+  ['sched_lag_p99_ms', (s) => num(s.scheduleLagMs?.p99)],
+  ['itl_per_token_p50_ms', (s) => num(s.latencyMs.itlPerToken?.p50)],
+  ['itl_per_token_p99_ms', (s) => num(s.latencyMs.itlPerToken?.p99)],
+  ['ttft_service_p50_ms', (s) => num(s.serviceTimeMs.ttft?.p50)],
+  ['ttft_service_p99_ms', (s) => num(s.serviceTimeMs.ttft?.p99)],
+  ['e2e_service_p50_ms', (s) => num(s.serviceTimeMs.e2e?.p50)],
+  ['e2e_service_p99_ms', (s) => num(s.serviceTimeMs.e2e?.p99)],
+  ['ttft_p999_ms', (s) => num(s.latencyMs.ttft?.p999)],
+  ['e2e_p999_ms', (s) => num(s.latencyMs.e2e?.p999)],
+  ['goodput_fraction', (s) => num(s.goodput?.fraction, 4)],
+  [
+    'errors',
+    (s) =>
+      Object.entries(s.requests.errors)
+        .map(([k, n]) => `${k}=${n}`)
+        .join(';'),
+  ],
+  ['loadgen_cpu_cores_max', (s) => num(s.loadgen.cpuCoresMax)],
+  ['rate_delivery_error_pct', (s) => num(s.rate.deliveryErrorPct)],
+  // The service's side (telemetry): empty where it could not be had.
+  ['server_running_mean', (s) => num(serverOf(s)?.runningRequests.mean)],
+  ['server_waiting_mean', (s) => num(serverOf(s)?.waitingRequests.mean)],
+  ['kv_cache_usage_mean', (s) => num(serverOf(s)?.kvCacheUsage.mean, 4)],
+  ['service_cpu_cores_mean', (s) => num(systemOf(s)?.process.cpuCoresMean)],
+  ['service_rss_max_bytes', (s) => num(systemOf(s)?.process.rssMaxBytes, 0)],
+  ['gpu_utilization_mean_pct', (s) => num(gpuOf(s)?.utilizationMeanPct)],
+  ['energy_j', (s) => num(systemOf(s)?.energyJ)],
+  ['joules_per_output_token', (s) => num(systemOf(s)?.joulesPerOutputToken, 6)],
 ];
 
 export const CSV_COLUMNS: readonly string[] = CSV.map(([name]) => name);

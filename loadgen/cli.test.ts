@@ -56,7 +56,7 @@ describe('loadgen bundle', () => {
     const r = await exec(['--config', join(d, 'loadgen-config.json')], { AIFB_CLIENT_INDEX: '1' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\[loadgen 1\] start .*concurrency=2\/4/);
+    expect(r.stdout).toMatch(/^\[loadgen 1\] start .*mode=concurrency .*concurrency=2 /);
     const result = JSON.parse(readFileSync(join(d, 'result-1.json'), 'utf8')) as ClientResult;
     expect(result.clientIndex).toBe(1);
     expect(result.measured.ok).toBeGreaterThan(0);

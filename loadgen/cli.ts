@@ -17,6 +17,7 @@ export interface CliArgs {
   config: LoadgenConfig;
   clientIndex: number;
   outDir: string;
+  configDir: string;
 }
 
 /** Parses argv (as in process.argv) and reads + validates the config; throws UsageError. */
@@ -57,7 +58,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (clientIndex >= config.clientCount) {
     throw new UsageError(`client index ${clientIndex} out of range: clientCount is ${config.clientCount}`);
   }
-  return { config, clientIndex, outDir: o.out ?? dirname(o.config) };
+  return { config, clientIndex, outDir: o.out ?? dirname(o.config), configDir: dirname(o.config) };
 }
 
 /** Runs the CLI and returns the exit code (main.ts passes it to process.exit). */
@@ -81,6 +82,7 @@ export async function runLoadgenCli(argv: string[]): Promise<number> {
     await runLoadgen(args.config, {
       clientIndex: args.clientIndex,
       outDir: args.outDir,
+      configDir: args.configDir,
       signal: stop.signal,
     });
     return 0;

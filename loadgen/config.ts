@@ -21,33 +21,69 @@ const slo = z.object({
   e2eMs: nonNeg.optional(),
 });
 
+const positiveInt = z.number().int().positive();
+
+const load = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('synchronous') }),
+  z.object({ mode: z.literal('concurrency'), concurrency: positiveInt }),
+  z.object({ mode: z.literal('throughput'), maxConcurrency: positiveInt }),
+  z.object({
+    mode: z.enum(['constant', 'poisson']),
+    rate: z.number().finite().positive(),
+    maxConcurrency: positiveInt.optional(),
+  }),
+]);
+
 /** Mirrors `LoadgenConfig`; the annotation makes tsc fail if the two drift apart. */
-export const loadgenConfigSchema: z.ZodType<LoadgenConfig> = z.object({
-  version: z.literal(1),
-  benchmarkId: z.string().min(1),
-  stageIndex: z.number().int().nonnegative(),
-  stageName: z.string(),
-  baseUrl: z.url({ protocol: /^https?$/ }),
-  api: z.enum(['openai-chat', 'openai-completions']),
-  model: z.string().min(1),
-  clientCount: z.number().int().positive(),
-  load: z.object({ mode: z.literal('concurrency'), concurrency: z.number().int().nonnegative() }),
-  timing: z.object({
-    warmupMs: nonNeg,
-    durationMs: nonNeg,
-    cooldownMs: nonNeg,
-    maxRequests: z.number().int().nonnegative().optional(),
-  }),
-  dataset: z.object({
-    synthetic: z.object({ inputTokens: distribution, outputTokens: distribution }),
-    seed: z.number().int(),
-  }),
-  requestTimeoutMs: z.number().positive(),
-  temperature: z.number().optional(),
-  extraBody: z.record(z.string(), z.unknown()).optional(),
-  slo: slo.optional(),
-  progressIntervalMs: z.number().positive().optional(),
-});
+export const loadgenConfigSchema: z.ZodType<LoadgenConfig> = z
+  .object({
+    version: z.literal(2),
+    benchmarkId: z.string().min(1),
+    stageIndex: z.number().int().nonnegative(),
+    stageName: z.string(),
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    api: z.enum(['openai-chat', 'openai-completions']),
+    model: z.string().min(1),
+    clientCount: positiveInt,
+    load,
+    timing: z.object({
+      warmupMs: nonNeg,
+      durationMs: nonNeg.optional(),
+      cooldownMs: nonNeg,
+      maxRequests: positiveInt.optional(),
+    }),
+    dataset: z
+      .object({
+        synthetic: z.object({ inputTokens: distribution, outputTokens: distribution }).optional(),
+        file: z
+          .object({
+            format: z.enum(['prompts', 'sharegpt']),
+            file: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a file name in the job folder'),
+            outputTokens: distribution.optional(),
+          })
+          .optional(),
+        seed: z.number().int(),
+        exactOutputLength: z.boolean(),
+      })
+      .refine(
+        (d) => (d.synthetic === undefined) !== (d.file === undefined),
+        'exactly one of synthetic, file',
+      ),
+    requestTimeoutMs: z.number().positive(),
+    temperature: z.number().optional(),
+    extraBody: z.record(z.string(), z.unknown()).optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional(),
+    slo: slo.optional(),
+    recordRequests: z.boolean().optional(),
+    progressIntervalMs: z.number().positive().optional(),
+  })
+  .refine(
+    (c) => c.timing.durationMs !== undefined || c.timing.maxRequests !== undefined,
+    'timing needs durationMs or maxRequests',
+  );
 
 /** Parses and validates; throws an Error whose message lists every problem, one per line. */
 export function parseLoadgenConfig(json: unknown): LoadgenConfig {
@@ -57,6 +93,41 @@ export function parseLoadgenConfig(json: unknown): LoadgenConfig {
     throw new Error(`invalid loadgen config:\n${lines.join('\n')}`);
   }
   return r.data;
+}
+
+/** This client's share of the stage's load (see `StageLoad`). */
+export interface ClientShare {
+  /** In-flight limit: the closed loop's workers, or an open loop's cap (null = none). */
+  concurrency: number | null;
+  /** Open loop only: this client's rate, requests per second. */
+  ratePerS: number | null;
+  /** Requests this client sends at most (null = bounded by time only). */
+  maxRequests: number | null;
+}
+
+export function shareOf(config: LoadgenConfig, index: number): ClientShare {
+  const n = config.clientCount;
+  const load = config.load;
+  const max = config.timing.maxRequests;
+  const maxRequests = max === undefined ? null : clientShare(max, n, index);
+  switch (load.mode) {
+    case 'synchronous':
+      return {
+        concurrency: index === 0 ? 1 : 0,
+        ratePerS: null,
+        maxRequests: index === 0 ? (max ?? null) : 0,
+      };
+    case 'concurrency':
+      return { concurrency: clientShare(load.concurrency, n, index), ratePerS: null, maxRequests };
+    case 'throughput':
+      return { concurrency: clientShare(load.maxConcurrency, n, index), ratePerS: null, maxRequests };
+    default:
+      return {
+        concurrency: load.maxConcurrency === undefined ? null : clientShare(load.maxConcurrency, n, index),
+        ratePerS: load.rate / n,
+        maxRequests,
+      };
+  }
 }
 
 /**

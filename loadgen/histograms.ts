@@ -45,15 +45,20 @@ export class LatencyRecorder {
   clamped = 0;
 
   recordMs(ms: number): void {
-    let us = Math.round(ms * 1000);
-    if (!(us >= 0)) {
-      us = 0; // negative or NaN: a clock bug, keep the sample visible at 0
-      this.clamped++;
-    } else if (us > HIST_MAX_US) {
-      us = HIST_MAX_US;
-      this.clamped++;
-    }
-    this.histogram.recordValue(us);
+    this.histogram.recordValue(this.toUs(ms, 1));
+  }
+
+  /** `count` samples of `ms` at once (per-token ITL: a chunk of k tokens is k samples). */
+  recordMsWithCount(ms: number, count: number): void {
+    this.histogram.recordValueWithCount(this.toUs(ms, count), count);
+  }
+
+  private toUs(ms: number, count: number): number {
+    const us = Math.round(ms * 1000);
+    if (us >= 0 && us <= HIST_MAX_US) return us;
+    this.clamped += count;
+    // Negative or NaN is a clock bug: keep the sample visible at 0.
+    return us > HIST_MAX_US ? HIST_MAX_US : 0;
   }
 
   encode(): string {
@@ -77,6 +82,16 @@ export function mergeEncoded(list: readonly string[]): Histogram {
 }
 
 const usToMs = (us: number) => us / 1000;
+
+/** Calls `fn(valueMs, count)` for every non-empty bucket, lowest first (re-analysis, the bench). */
+export function forEachValueMs(h: Histogram, fn: (ms: number, count: number) => void): void {
+  const it = (h as unknown as hdr.JsHistogram).recordedValuesIterator;
+  it.reset();
+  while (it.hasNext()) {
+    const v = it.next();
+    fn(usToMs(v.valueIteratedTo), v.countAddedInThisIterationStep);
+  }
+}
 
 /**
  * Summary in milliseconds. Every figure is derived from the buckets (min/max are the bucket

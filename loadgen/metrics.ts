@@ -5,9 +5,17 @@
 import type { Slo } from '../core/loadgen-protocol';
 
 export interface Timeline {
+  /** When the request should have been sent: the schedule's time (open loop), else = sendMs. */
+  intendedMs: number;
+  /** When it was handed to the HTTP client. */
   sendMs: number;
   /** Arrival time of each token-bearing chunk, in order. */
   chunkTimesMs: number[];
+  /**
+   * Tokens in each token-bearing chunk, when the server said (vLLM's
+   * `stream_options.continuous_usage_stats`: cumulative usage in every chunk); null otherwise.
+   */
+  chunkTokens: number[] | null;
   /** Last byte of the response. */
   endMs: number;
   /** From the server's `usage`; null when it sent none. */
@@ -17,35 +25,95 @@ export interface Timeline {
 }
 
 export interface RequestMetrics {
-  /** null when no chunk carried a token (then the request can meet no TTFT SLO). */
+  /** Response time to the first token (from the intended send); null when no chunk carried a token. */
   ttftMs: number | null;
+  /** Response time to the last byte (from the intended send). */
   e2eMs: number;
-  /** One gap per token-bearing chunk after the first, however many tokens that chunk held. */
+  /** The same two from the actual send (service time). */
+  ttftServiceMs: number | null;
+  e2eServiceMs: number;
+  /** Actual − intended send. */
+  lagMs: number;
+  /** Per chunk (vLLM): one gap per token-bearing chunk after the first, however many tokens it held. */
   itlMs: number[];
+  /**
+   * Per token: [gap / k, k] for each chunk of k tokens after the first, plus [0, k1 - 1] for the
+   * tokens after the first one inside the first chunk (they arrived together).
+   */
+  itlPerToken: [ms: number, count: number][];
   /** null below 2 output tokens, where "time per output token after the first" is undefined. */
   tpotMs: number | null;
-  /** `usage` when present, else the stream's token-bearing chunk count. */
+  /** `usage` when present, else the stream's count. */
   outputTokens: number;
+  /** Counted from the stream: per-chunk usage summed when given, else token-bearing chunks. */
+  streamTokens: number;
+}
+
+/**
+ * Tokens per chunk: the server's own counts when it gave them, else `total` spread as evenly as
+ * possible (earlier chunks take the remainder), which is exact for servers that send the same
+ * number of tokens in every chunk.
+ */
+export function tokensPerChunk(chunks: number, total: number, known: number[] | null): number[] {
+  if (known !== null && known.length === chunks) return known;
+  const base = Math.floor(total / chunks);
+  const extra = total - base * chunks;
+  return Array.from({ length: chunks }, (_, j) => base + (j < extra ? 1 : 0));
 }
 
 export function computeMetrics(t: Timeline): RequestMetrics {
   const times = t.chunkTimesMs;
   const first = times[0];
-  const ttftMs = first === undefined ? null : first - t.sendMs;
-  const e2eMs = t.endMs - t.sendMs;
+  const ttftServiceMs = first === undefined ? null : first - t.sendMs;
+  const ttftMs = first === undefined ? null : first - t.intendedMs;
+  const e2eServiceMs = t.endMs - t.sendMs;
+  const e2eMs = t.endMs - t.intendedMs;
+  let streamTokens = t.streamChunks;
+  if (t.chunkTokens !== null && t.chunkTokens.length === times.length) {
+    streamTokens = 0;
+    for (const k of t.chunkTokens) streamTokens += k;
+  }
+  const outputTokens = t.outputTokens ?? streamTokens;
   const itlMs: number[] = [];
-  for (let i = 1; i < times.length; i++) itlMs.push(times[i]! - times[i - 1]!);
-  const outputTokens = t.outputTokens ?? t.streamChunks;
+  const itlPerToken: [number, number][] = [];
+  const chunks = times.length;
+  if (chunks > 0) {
+    const known = t.chunkTokens !== null && t.chunkTokens.length === chunks ? t.chunkTokens : null;
+    // Even spread when the server did not say (see tokensPerChunk), without building the array.
+    const base = Math.floor(outputTokens / chunks);
+    const extra = outputTokens - base * chunks;
+    const k = (j: number) => (known ? known[j]! : base + (j < extra ? 1 : 0));
+    if (k(0) > 1) itlPerToken.push([0, k(0) - 1]);
+    for (let i = 1; i < chunks; i++) {
+      const gap = times[i]! - times[i - 1]!;
+      itlMs.push(gap);
+      const ki = k(i);
+      if (ki > 0) itlPerToken.push([gap / ki, ki]);
+    }
+  }
   // TPOT divides by tokens, not chunks: a server that packs k tokens per chunk has k times fewer
-  // ITL gaps but the same TPOT.
-  const tpotMs = ttftMs !== null && outputTokens >= 2 ? (e2eMs - ttftMs) / (outputTokens - 1) : null;
-  return { ttftMs, e2eMs, itlMs, tpotMs, outputTokens };
+  // ITL gaps but the same TPOT. It is a difference of two times, so the same from either origin.
+  const tpotMs =
+    ttftServiceMs !== null && outputTokens >= 2 ? (e2eServiceMs - ttftServiceMs) / (outputTokens - 1) : null;
+  return {
+    ttftMs,
+    e2eMs,
+    ttftServiceMs,
+    e2eServiceMs,
+    lagMs: t.sendMs - t.intendedMs,
+    itlMs,
+    itlPerToken,
+    tpotMs,
+    outputTokens,
+    streamTokens,
+  };
 }
 
 /**
- * True when the request meets every SLO that is set. ITL is judged on the worst gap of the
- * request; a metric that is undefined for this request (TPOT or ITL of a 1-token answer) cannot
- * violate its SLO, but a missing TTFT (no token at all) fails a TTFT SLO.
+ * True when the request meets every SLO that is set, judged on response times (what a user
+ * waiting since the intended send saw). ITL is judged on the request's worst per-chunk gap; a
+ * metric that is undefined for this request (TPOT or ITL of a 1-token answer) cannot violate its
+ * SLO, but a missing TTFT (no token at all) fails a TTFT SLO.
  */
 export function meetsSlo(m: RequestMetrics, slo: Slo | undefined): boolean {
   if (slo === undefined) return true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OpenAiStreamReader } from './openai-stream';
+import { OpenAiStreamReader, scanTokenChunk } from './openai-stream';
 
 const chat = (delta: object) =>
   JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta }] });
@@ -44,10 +44,27 @@ describe('OpenAiStreamReader', () => {
     expect(r.tokenChunks).toBe(1);
   });
 
-  it('treats a stream that ends without [DONE] as malformed', () => {
+  it('treats a stream that ends without [DONE] as an early stop', () => {
     const r = new OpenAiStreamReader();
     r.onPayload(chat({ content: 'a' }));
-    expect(r.finish()).toBe('malformed_stream');
+    expect(r.finish()).toBe('early_stop');
+  });
+
+  it('reads per-chunk token counts from cumulative usage (continuous_usage_stats)', () => {
+    const r = new OpenAiStreamReader();
+    const c = (content: string, n: number) =>
+      JSON.stringify({
+        choices: [{ delta: { content } }],
+        usage: { prompt_tokens: 4, completion_tokens: n },
+      });
+    r.onPayload(c('a', 1));
+    r.onPayload(c('b c d', 4));
+    r.onPayload(JSON.stringify({ choices: [], usage: { prompt_tokens: 4, completion_tokens: 4 } }));
+    r.onPayload('[DONE]');
+    expect(r.knownChunkTokens()).toEqual([1, 3]);
+    const plain = new OpenAiStreamReader();
+    plain.onPayload(chat({ content: 'a' }));
+    expect(plain.knownChunkTokens()).toBeNull();
   });
 
   it('reports an in-stream error object as stream_error', () => {
@@ -63,5 +80,38 @@ describe('OpenAiStreamReader', () => {
     r.onPayload('[DONE]');
     expect(r.onPayload(chat({ content: 'late' }))).toBe(false);
     expect(r.tokenChunks).toBe(0);
+  });
+});
+
+describe('scanTokenChunk (fast path) agrees with a full parse', () => {
+  const cases: [string, boolean | null][] = [
+    [chat({ content: 'hi' }), true],
+    [chat({ role: 'assistant', content: '' }), false],
+    [chat({ content: '"quoted" and \\ "content":"x"' }), true],
+    [chat({ content: '' }), false],
+    [chat({ reasoning_content: 'r' }), true],
+    [chat({ reasoning: 'r' }), true],
+    [JSON.stringify({ choices: [{ text: 'abc' }] }), true],
+    [JSON.stringify({ choices: [{ text: '' }, { text: 'x' }] }), true],
+    [JSON.stringify({ choices: [{ delta: {}, finish_reason: 'stop' }] }), false],
+    // Only a full parse can tell (or must check): usage, errors, spaced JSON, non-objects.
+    [JSON.stringify({ choices: [], usage: { completion_tokens: 3 } }), null],
+    [JSON.stringify({ error: { message: 'x' } }), null],
+    ['{"choices": [{"delta": {"content": "x"}}]}', null],
+    ['{"choices":[{"delta":{"content":"x"', null],
+    ['<html>', null],
+  ];
+  it.each(cases)('%s', (payload, expected) => {
+    expect(scanTokenChunk(payload)).toBe(expected);
+    if (expected !== null) {
+      // Same answer as the parsing path would give.
+      const choices = (
+        JSON.parse(payload) as { choices: { delta?: Record<string, string>; text?: string }[] }
+      ).choices;
+      const full = choices.some(
+        (c) => !!(c.text || c.delta?.content || c.delta?.reasoning_content || c.delta?.reasoning),
+      );
+      expect(full).toBe(expected);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRequestBody, classifyError, endpointPath } from './request';
+import { buildRequestBody, classifyError, endpointPath, requestHeaders } from './request';
 import { validConfig } from './testing';
 
 describe('endpointPath', () => {
@@ -23,6 +23,16 @@ describe('buildRequestBody', () => {
       stream_options: { include_usage: true },
       temperature: 0,
     });
+  });
+  it('without exactOutputLength asks for max_tokens only', () => {
+    const cfg = { ...validConfig, dataset: { ...validConfig.dataset, exactOutputLength: false } };
+    const body = JSON.parse(buildRequestBody(cfg, sample));
+    expect(body.max_tokens).toBe(9);
+    expect('min_tokens' in body || 'ignore_eos' in body).toBe(false);
+  });
+  it('sends the API key from the environment as a bearer token', () => {
+    expect(requestHeaders('sk-1').authorization).toBe('Bearer sk-1');
+    expect('authorization' in requestHeaders()).toBe(false);
   });
   it('uses prompt for completions; extraBody overrides, null removes', () => {
     const cfg = {
@@ -55,9 +65,10 @@ describe('buildRequestBody', () => {
 describe('classifyError', () => {
   it('maps undici and socket errors to kinds', () => {
     const e = (code: string) => Object.assign(new Error(code), { code });
-    expect(classifyError(e('ECONNREFUSED'))).toBe('connection');
-    expect(classifyError(e('ECONNRESET'))).toBe('connection');
-    expect(classifyError(e('UND_ERR_SOCKET'))).toBe('connection');
+    expect(classifyError(e('ECONNREFUSED'))).toBe('connection_refused');
+    expect(classifyError(e('ECONNRESET'))).toBe('connection_reset');
+    expect(classifyError(e('UND_ERR_SOCKET'))).toBe('connection_reset');
+    expect(classifyError(e('EHOSTUNREACH'))).toBe('connection');
     expect(classifyError(e('UND_ERR_CONNECT_TIMEOUT'))).toBe('connection');
     expect(classifyError(e('UND_ERR_HEADERS_TIMEOUT'))).toBe('timeout');
     expect(classifyError(e('UND_ERR_BODY_TIMEOUT'))).toBe('timeout');

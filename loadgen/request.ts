@@ -19,8 +19,9 @@ export function endpointPath(baseUrl: string, api: LoadgenConfig['api']): string
 }
 
 /**
- * JSON body of each request, compiled once per run. `ignore_eos` + `min_tokens` ask servers that
- * support them (vLLM, llama.cpp, the simulator) for exactly `max_tokens` tokens. `extraBody` is
+ * JSON body of each request, compiled once per run. With `exactOutputLength`, `ignore_eos` +
+ * `min_tokens` ask servers that support them (vLLM, llama.cpp, the simulator) for exactly
+ * `max_tokens` tokens. `extraBody` is
  * merged last so a recipe can override anything; an `extraBody` value of null removes that key
  * (for servers that reject unknown fields).
  *
@@ -32,8 +33,10 @@ export function compileRequestBody(config: LoadgenConfig): (sample: PromptSample
   if (config.api === 'openai-chat') body.messages = [{ role: 'user', content: PROMPT }];
   else body.prompt = PROMPT;
   body.max_tokens = MAX_TOKENS;
-  body.min_tokens = MAX_TOKENS;
-  body.ignore_eos = true;
+  if (config.dataset.exactOutputLength) {
+    body.min_tokens = MAX_TOKENS;
+    body.ignore_eos = true;
+  }
   body.stream = true;
   body.stream_options = { include_usage: true };
   if (config.temperature !== undefined) body.temperature = config.temperature;
@@ -68,6 +71,9 @@ export function classifyError(err: unknown): string {
   if (typeof code !== 'string') return 'other';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
   if (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return 'malformed_stream';
+  if (code === 'ECONNREFUSED') return 'connection_refused';
+  // The server closed or reset an open connection (mid-request or mid-stream).
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return 'connection_reset';
   // Socket-level trouble: refused, reset, closed, unreachable, DNS, connect timeout.
   if (code.startsWith('E') || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return 'connection';
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_DESTROYED') return 'connection';
@@ -75,15 +81,35 @@ export function classifyError(err: unknown): string {
 }
 
 export interface RequestTarget {
-  dispatcher: Dispatcher;
+  /** A connection for one request, and where it goes back when the request has ended. */
+  acquire(): Dispatcher;
+  release(d: Dispatcher): void;
   path: string;
   timeoutMs: number;
+  headers: Record<string, string>;
 }
 
-const HEADERS = { 'content-type': 'application/json', accept: 'text/event-stream' };
+/** Request headers; `apiKey` (read from the recipe's `apiKeyEnv`) becomes a bearer token. */
+export function requestHeaders(apiKey?: string): Record<string, string> {
+  const h: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+  if (apiKey) h.authorization = `Bearer ${apiKey}`;
+  return h;
+}
+
+/** What the runner knows about a request before sending it. */
+export interface RequestPlan {
+  /** Intended send time (performance.now() clock). */
+  intendedMs: number;
+  inputWords: number;
+  maxTokens: number;
+}
 
 export class StreamRequest implements Dispatcher.DispatchHandler {
-  /** performance.now() when the request was handed to undici. */
+  /**
+   * performance.now() when loadgen handed the request to undici. Waiting there for a free
+   * connection (only when the pool is capped) is in the service time, never hidden: response
+   * times run from the intended send.
+   */
   readonly sendMs: number;
   readonly done: Promise<RequestOutcome>;
   /** First error detail seen (for the log), '' when none. */
@@ -99,20 +125,23 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
   private readonly chunkTimes: number[] = [];
   private chunkTime = 0;
   private readonly timer: NodeJS.Timeout;
+  private readonly target: RequestTarget;
+  private connection: Dispatcher | null;
 
   constructor(
     target: RequestTarget,
     body: string,
-    private readonly inputWords: number,
-    sendMs = performance.now(),
+    readonly plan: RequestPlan,
   ) {
     this.done = new Promise((r) => {
       this.resolve = r;
     });
-    this.sendMs = sendMs;
+    this.sendMs = performance.now();
     this.timer = setTimeout(() => this.abort('timeout'), target.timeoutMs);
+    this.target = target;
+    this.connection = target.acquire();
     try {
-      target.dispatcher.dispatch({ path: target.path, method: 'POST', headers: HEADERS, body }, this);
+      this.connection.dispatch({ path: target.path, method: 'POST', headers: target.headers, body }, this);
     } catch (err) {
       this.finish({ ok: false, error: classifyError(err) }, err);
     }
@@ -164,14 +193,17 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
     this.finish({
       ok: true,
       timeline: {
+        intendedMs: this.plan.intendedMs,
         sendMs: this.sendMs,
         chunkTimesMs: this.chunkTimes,
+        chunkTokens: r.knownChunkTokens(),
         endMs,
         outputTokens: r.completionTokens,
         streamChunks: r.tokenChunks,
       },
       promptTokens: r.promptTokens,
-      inputWords: this.inputWords,
+      inputWords: this.plan.inputWords,
+      maxTokens: this.plan.maxTokens,
     });
   }
 
@@ -187,6 +219,10 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
+    if (this.connection !== null) {
+      this.target.release(this.connection);
+      this.connection = null;
+    }
     if (err !== undefined && this.detail === '') this.detail = String((err as Error)?.message ?? err);
     this.resolve(o);
   }

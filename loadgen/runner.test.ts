@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClientResult, LoadgenConfig, ProgressSnapshot } from '../core/loadgen-protocol';
+import type { ClientResult, LoadgenConfig, ProgressSnapshot, RequestRecord } from '../core/loadgen-protocol';
 import { decodeHistogram, summarize } from './histograms';
 import { runLoadgen } from './runner';
 import { type SseServer, type SseServerOptions, startSseServer, validConfig } from './testing';
@@ -93,7 +93,7 @@ describe('runner against a local SSE server', () => {
     const last = progress.at(-1)!;
     expect(last).toMatchObject({ phase: 'done', sent: result.total.sent, ok: result.total.ok, inFlight: 0 });
     expect(last.ttftP50Ms).not.toBeNull();
-    expect(logs.at(-1)).toMatch(/^\[loadgen 0\] done .* measured ok=\d+ failed=0/);
+    expect(logs.at(-1)).toMatch(/^\[loadgen 0\] done .* measured sent=\d+ ok=\d+ failed=0/);
   });
 
   it('counts HTTP 500s by kind with empty histograms, and completes normally', async () => {
@@ -107,8 +107,14 @@ describe('runner against a local SSE server', () => {
     expect(result.measured.failed).toBeGreaterThan(0);
     expect(result.measured.ok).toBe(0);
     expect(result.measured.errors).toEqual({ http_500: result.measured.failed });
-    expect(result.total).toEqual({ sent: result.total.failed, ok: 0, failed: result.total.failed });
-    for (const k of ['ttft', 'e2e', 'itl', 'tpot'] as const) expect(summary(result, k).count).toBe(0);
+    expect(result.total).toEqual({
+      sent: result.total.failed,
+      ok: 0,
+      failed: result.total.failed,
+      errors: { http_500: result.total.failed },
+    });
+    for (const k of ['ttft', 'e2e', 'itl', 'itlPerToken', 'tpot'] as const)
+      expect(summary(result, k).count).toBe(0);
   });
 
   it('stops on the abort signal: in-flight requests counted as aborted, window ends at the stop', async () => {
@@ -124,7 +130,7 @@ describe('runner against a local SSE server', () => {
       stop.signal,
     );
     expect(Date.now() - t0).toBeLessThan(3000);
-    expect(result.total).toEqual({ sent: 3, ok: 0, failed: 3 });
+    expect(result.total).toEqual({ sent: 3, ok: 0, failed: 3, errors: { aborted: 3 } });
     // Sent at t≈0, inside warmup: counted in total only.
     expect(result.measured.failed).toBe(0);
     expect(result.windowEndMs - result.windowStartMs).toBeGreaterThanOrEqual(450);
@@ -141,7 +147,7 @@ describe('runner against a local SSE server', () => {
       },
     );
     expect(result.measured.errors).toEqual({ aborted: 2 });
-    expect(result.total).toEqual({ sent: 2, ok: 0, failed: 2 });
+    expect(result.total).toEqual({ sent: 2, ok: 0, failed: 2, errors: { aborted: 2 } });
   });
 
   it('honours maxRequests and ends the window at the last completion', async () => {
@@ -152,7 +158,7 @@ describe('runner against a local SSE server', () => {
         timing: { warmupMs: 0, durationMs: 10_000, cooldownMs: 1000, maxRequests: 10 },
       },
     );
-    expect(result.total).toEqual({ sent: 10, ok: 10, failed: 0 });
+    expect(result.total).toEqual({ sent: 10, ok: 10, failed: 0, errors: {} });
     expect(result.measured.ok).toBe(10);
     expect(result.windowEndMs - result.windowStartMs).toBeLessThan(2000);
     expect(result.windowEndMs - result.windowStartMs).toBeGreaterThanOrEqual(50); // 5 rounds of >= 10 ms
@@ -178,7 +184,9 @@ describe('runner against a local SSE server', () => {
       timing: { warmupMs: 0, durationMs: 100, cooldownMs: 100 },
     });
     expect(refused.result.measured.failed).toBeGreaterThan(0);
-    expect(refused.result.measured.errors).toEqual({ connection: refused.result.measured.failed });
+    expect(refused.result.measured.errors).toEqual({ connection_refused: refused.result.measured.failed });
+    // Backoff: a refused connection is retried at most ~every 10, 20, 40... ms, not in a tight loop.
+    expect(refused.result.total.sent).toBeLessThan(10);
   });
 
   it('a client with no share idles through the stage and writes an empty result', async () => {
@@ -192,9 +200,107 @@ describe('runner against a local SSE server', () => {
     };
     const result = await runLoadgen(config, { clientIndex: 2, outDir, log: () => {} });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
-    expect(result.total).toEqual({ sent: 0, ok: 0, failed: 0 });
+    expect(result.total).toEqual({ sent: 0, ok: 0, failed: 0, errors: {} });
     expect(result.measured.ok).toBe(0);
     expect(result.windowEndMs - result.windowStartMs).toBeGreaterThanOrEqual(299);
     expect(JSON.parse(readFileSync(join(outDir, 'result-2.json'), 'utf8'))).toEqual(result);
+  });
+});
+
+describe('open-loop and bounded modes', () => {
+  it('constant rate: sends exactly rate × duration in the window, on time, with lag recorded', async () => {
+    const { result } = await run(
+      { ttftMs: 2, tokens: 3, gapMs: 1 },
+      { load: { mode: 'constant', rate: 200 }, timing: { warmupMs: 200, durationMs: 1000, cooldownMs: 500 } },
+    );
+    // Intended times 0, 5, 10, ... ms: exactly 200 of them fall in [200, 1200).
+    expect(result.measured.sent).toBe(200);
+    expect(result.measured.ok).toBe(200);
+    expect(result.total.sent).toBe(240);
+    expect(result.share).toEqual({ concurrency: null, ratePerS: 200, maxRequests: null });
+    expect(result.scheduled).toBe(200);
+    expect(summary(result, 'scheduleLag').count).toBe(200);
+    const ttft = summary(result, 'ttft');
+    const service = summary(result, 'ttftService');
+    expect(ttft.count).toBe(200);
+    // Response time includes the (small) lag: never below the service time.
+    expect(ttft.p50).toBeGreaterThanOrEqual(service.p50);
+    expect(result.loadgen.cpuMs).toBeGreaterThan(0);
+  });
+
+  it('poisson with a request budget only: sends exactly the budget; window ends at the next arrival', async () => {
+    const { result } = await run(
+      { ttftMs: 0, tokens: 2, gapMs: 0 },
+      { load: { mode: 'poisson', rate: 500 }, timing: { warmupMs: 0, cooldownMs: 500, maxRequests: 100 } },
+    );
+    expect(result.total).toMatchObject({ sent: 100, ok: 100 });
+    expect(result.measured.sent).toBe(100);
+    // 100 arrivals at 500/s take about 200 ms.
+    const windowMs = result.windowEndMs - result.windowStartMs;
+    expect(windowMs).toBeGreaterThan(100);
+    expect(windowMs).toBeLessThan(400);
+  });
+
+  it('a concurrency cap holds sends back, and the wait shows as schedule lag and response time', async () => {
+    const { result } = await run(
+      { ttftMs: 100, tokens: 1, gapMs: 0 },
+      {
+        load: { mode: 'constant', rate: 100, maxConcurrency: 2 },
+        timing: { warmupMs: 0, durationMs: 1000, cooldownMs: 2000 },
+      },
+    );
+    // 100 were due in the window; at 2 in flight × 100 ms only ~20 can go out per second, and
+    // the rest go out late (their intended time is still inside the window).
+    expect(result.measured.sent).toBeLessThan(40);
+    expect(result.scheduled).toBe(100); // what the schedule asked for in the window
+    expect(summary(result, 'scheduleLag').max).toBeGreaterThan(200);
+    expect(summary(result, 'ttft').p99).toBeGreaterThan(summary(result, 'ttftService').p99 + 100);
+  });
+
+  it('throughput mode: everything at once up to the cap, bounded by a request count', async () => {
+    const { result } = await run(
+      { ttftMs: 5, tokens: 2, gapMs: 1 },
+      {
+        load: { mode: 'throughput', maxConcurrency: 8 },
+        timing: { warmupMs: 0, cooldownMs: 500, maxRequests: 40 },
+      },
+    );
+    expect(result.total).toMatchObject({ sent: 40, ok: 40, failed: 0 });
+    expect(result.share.concurrency).toBe(8);
+  });
+
+  it('synchronous: one request at a time', async () => {
+    const { result } = await run(
+      { ttftMs: 20, tokens: 1, gapMs: 0 },
+      { load: { mode: 'synchronous' }, timing: { warmupMs: 0, durationMs: 500, cooldownMs: 500 } },
+    );
+    // >= 20 ms each, one after the other: at most 25 in 500 ms.
+    expect(result.total.sent).toBeLessThanOrEqual(26);
+    expect(result.total.sent).toBeGreaterThan(5);
+  });
+
+  it('writes one record per request when asked, and refuses a missing API key variable', async () => {
+    server = await startSseServer({ ttftMs: 0, tokens: 2, gapMs: 0 });
+    const outDir = mkdtempSync(join(tmpdir(), 'loadgen-test-'));
+    const config: LoadgenConfig = {
+      ...validConfig,
+      baseUrl: server.url,
+      clientCount: 1,
+      load: { mode: 'concurrency', concurrency: 2 },
+      timing: { warmupMs: 0, cooldownMs: 100, maxRequests: 6 },
+      recordRequests: true,
+      apiKeyEnv: 'AIFB_TEST_KEY',
+    };
+    await expect(runLoadgen(config, { clientIndex: 0, outDir, log: () => {}, env: {} })).rejects.toThrow(
+      /AIFB_TEST_KEY is not set/,
+    );
+    await runLoadgen(config, { clientIndex: 0, outDir, log: () => {}, env: { AIFB_TEST_KEY: 'k' } });
+    const records = readFileSync(join(outDir, 'requests-0.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RequestRecord);
+    expect(records).toHaveLength(6);
+    expect(records[0]).toMatchObject({ stage: 0, client: 0, ok: true, measured: true, outputTokens: 2 });
+    expect(records.map((r) => r.seq).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });

@@ -1,47 +1,79 @@
 /**
- * One client's run of one stage: closed-loop concurrency for a fixed time.
+ * One client's run of one stage, in any load mode (see `StageLoad`).
  *
  * Timeline (monotonic ms from start): warmup [0, W) → measuring [W, W+D) → sending stops at W+D
- * → in-flight requests get cooldownMs, then are aborted. A request is "measured" when its SEND
- * time falls in [W, W+D); everything sent counts in `total`.
+ * (or when this client's request budget is spent) → in-flight requests get cooldownMs after W+D,
+ * then are aborted. A request is "measured" when its INTENDED send time falls in [W, W+D); in a
+ * closed loop the intended time is the actual send. Everything sent counts in `total`.
  *
  * Window bounds reported (wall clock): start = W; end = the moment sending stopped for good:
- * W+D normally, the SIGTERM time if stopped early, or — when maxRequests ran out first — the time
- * the last request completed (the client is idle after that, so a later end would dilute
- * throughput). If that moment falls inside warmup, the window is empty (start = end).
+ * W+D normally, the SIGTERM time if stopped early, or — when the request budget ran out first —
+ * the time the last request completed (closed loop: the client is idle after that) or the
+ * intended time of the next, unsent request (open loop: the schedule's own end). If that moment
+ * falls inside warmup, the window is empty (start = end).
  */
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import type { ClientResult, LoadgenConfig, ProgressSnapshot } from '../core/loadgen-protocol';
+import type { ClientResult, LoadgenConfig, ProgressSnapshot, RequestRecord } from '../core/loadgen-protocol';
 import { loadgenFiles } from '../core/loadgen-protocol';
-import { clientShare } from './config';
+import { type ClientShare, shareOf } from './config';
 import { createPromptSource, type PromptSample } from './dataset';
+import { createFilePromptSource, parseDataset } from './dataset-file';
 import { percentileMs } from './histograms';
+import type { RequestMetrics } from './metrics';
 import { ProgressLog, writeJsonAtomic } from './output';
-import { compileRequestBody, endpointPath, type RequestTarget, StreamRequest } from './request';
-import { StageStats } from './stats';
+import {
+  compileRequestBody,
+  endpointPath,
+  type RequestTarget,
+  requestHeaders,
+  StreamRequest,
+} from './request';
+import { countInWindow, createSchedule, type ScheduleSpec } from './schedule';
+import { type RequestOutcome, StageStats } from './stats';
 
 export interface RunOptions {
   clientIndex: number;
   outDir: string;
+  /** Folder of the config (where a file dataset lies); default outDir. */
+  configDir?: string;
   /** Aborting it (the CLI does on SIGTERM) stops sending, aborts in-flight requests and ends the run normally. */
   signal?: AbortSignal;
   log?: (line: string) => void;
   /** Status line period on stdout (default 5000 ms). */
   logIntervalMs?: number;
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function runLoadgen(config: LoadgenConfig, opts: RunOptions): Promise<ClientResult> {
   return new ClientRun(config, opts).run();
 }
 
+/**
+ * Open loop: a timer wakes the scheduler this long before a send is due, and the rest is waited
+ * out with setImmediate turns (Node timers are millisecond-grained and fire up to ~1 ms late;
+ * the turns keep serving I/O meanwhile).
+ */
+const SPIN_MS = 1.5;
+/**
+ * Connections of an uncapped open loop. undici's Pool scans its connections on every dispatch, and
+ * an unbounded pool grows without end once a burst of late sends opens hundreds of them at once.
+ */
+const OPEN_LOOP_CONNECTIONS = 256;
+/** Closed loop: backoff after a connection failure, so a dead server is not hammered. */
+const BACKOFF_MIN_MS = 10;
+const BACKOFF_MAX_MS = 1000;
+
 const fmt = (ms: number | null) => (ms === null ? '-' : ms.toFixed(1));
 const pct = (x: number) => `${Math.round(x * 100)}%`;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 class ClientRun {
   private readonly idx: number;
-  private readonly share: number;
+  private readonly share: ClientShare;
   private readonly stats: StageStats;
   private readonly nextPrompt: () => PromptSample;
   private readonly renderBody: (s: PromptSample) => string;
@@ -50,6 +82,9 @@ class ClientRun {
   private readonly inflight = new Set<StreamRequest>();
   private readonly log: (line: string) => void;
   private readonly loggedKinds = new Set<string>();
+  private readonly records: WriteStream | null;
+  private nextSample: PromptSample;
+  private nextBody: string;
 
   // Monotonic (performance.now()) times.
   private readonly t0 = performance.now();
@@ -57,10 +92,12 @@ class ClientRun {
   private readonly warmupEnd: number;
   private readonly measureEnd: number;
   private stopAt: number | null = null;
-  private maxReachedAt: number | null = null;
-  private wakeIdle: () => void = () => {};
+  /** When the request budget ran out (see the window rules above). */
+  private budgetEndAt: number | null = null;
+  private wake: () => void = () => {};
+  private readonly startCpu = process.cpuUsage();
   // Event-loop utilisation near 100% means loadgen itself is the bottleneck and latencies
-  // include its own queueing: shown in the log so such runs are recognisable.
+  // include its own queueing: reported in the result and shown in the log.
   private readonly startElu = performance.eventLoopUtilization();
   private lastElu = this.startElu;
 
@@ -69,37 +106,50 @@ class ClientRun {
     private readonly opts: RunOptions,
   ) {
     this.idx = opts.clientIndex;
-    this.share = clientShare(config.load.concurrency, config.clientCount, this.idx);
+    this.share = shareOf(config, this.idx);
     this.stats = new StageStats(config.slo);
-    this.nextPrompt = createPromptSource(config.dataset.synthetic, config.dataset.seed, this.idx);
+    this.nextPrompt = promptSource(config, this.idx, opts.configDir ?? opts.outDir);
     this.renderBody = compileRequestBody(config);
     this.warmupEnd = this.t0 + config.timing.warmupMs;
-    this.measureEnd = this.warmupEnd + config.timing.durationMs;
+    this.measureEnd = this.warmupEnd + (config.timing.durationMs ?? Number.POSITIVE_INFINITY);
     this.log = opts.log ?? ((line) => console.log(line));
-    const origin = new URL(config.baseUrl).origin;
-    this.pool = new Pool(origin, {
-      // One connection per concurrent request: a closed loop never needs more, and fewer would queue.
-      connections: Math.max(1, this.share),
+    let apiKey: string | undefined;
+    if (config.apiKeyEnv !== undefined) {
+      apiKey = (opts.env ?? process.env)[config.apiKeyEnv];
+      if (!apiKey) throw new Error(`apiKeyEnv: environment variable ${config.apiKeyEnv} is not set`);
+    }
+    // Closed loop: one connection per concurrent request (fewer would queue inside undici). Open
+    // loop: the cap, else OPEN_LOOP_CONNECTIONS; a request waiting inside undici for a connection
+    // is not "sent" yet: sendMs is taken when it starts going out, so the wait is schedule lag.
+    this.pool = new Pool(new URL(config.baseUrl).origin, {
+      connections: Math.max(1, this.share.concurrency ?? OPEN_LOOP_CONNECTIONS),
       headersTimeout: config.requestTimeoutMs,
       bodyTimeout: config.requestTimeoutMs,
       connect: { timeout: Math.min(10_000, config.requestTimeoutMs) },
     });
     this.target = {
-      dispatcher: this.pool,
+      acquire: () => this.pool,
+      release: () => {},
       path: endpointPath(config.baseUrl, config.api),
       timeoutMs: config.requestTimeoutMs,
+      headers: requestHeaders(apiKey),
     };
+    this.records = config.recordRequests
+      ? createWriteStream(join(opts.outDir, loadgenFiles.requests(this.idx)))
+      : null;
+    this.nextSample = this.nextPrompt();
+    this.nextBody = this.renderBody(this.nextSample);
   }
 
   async run(): Promise<ClientResult> {
-    const { config, idx } = this;
+    const { config, idx, share } = this;
     const { timing } = config;
     const startedAtMs = this.wall(this.t0);
     this.log(
-      `[loadgen ${idx}] start stage=${config.stageName} ${config.api} ${config.baseUrl} model=${config.model} ` +
-        `concurrency=${this.share}/${config.load.concurrency} warmup=${timing.warmupMs}ms ` +
-        `duration=${timing.durationMs}ms cooldown=${timing.cooldownMs}ms` +
-        (timing.maxRequests !== undefined ? ` maxRequests=${timing.maxRequests}` : ''),
+      `[loadgen ${idx}] start stage=${config.stageName} mode=${config.load.mode} ${config.api} ${config.baseUrl} ` +
+        `model=${config.model} concurrency=${share.concurrency ?? '-'} rate=${share.ratePerS ?? '-'}/s ` +
+        `warmup=${timing.warmupMs}ms duration=${timing.durationMs ?? '-'}ms cooldown=${timing.cooldownMs}ms` +
+        (share.maxRequests !== null ? ` maxRequests=${share.maxRequests}` : ''),
     );
     const progress = new ProgressLog(join(this.opts.outDir, loadgenFiles.progress(idx)));
     progress.append(this.snapshot());
@@ -107,35 +157,24 @@ class ClientRun {
       setInterval(() => progress.append(this.snapshot()), config.progressIntervalMs ?? 1000),
       setInterval(() => this.log(this.statusLine()), this.opts.logIntervalMs ?? 5000),
     ];
-    const cooldownTimer = setTimeout(
-      () => this.abortInflight(),
-      this.measureEnd + timing.cooldownMs - performance.now(),
-    );
+    const cooldownTimer = Number.isFinite(this.measureEnd)
+      ? setTimeout(() => this.abortInflight(), this.measureEnd + timing.cooldownMs - performance.now())
+      : undefined;
     const onStop = () => this.stop();
     this.opts.signal?.addEventListener('abort', onStop, { once: true });
     if (this.opts.signal?.aborted) this.stop();
 
     try {
-      if (this.share > 0) {
-        const workers: Promise<void>[] = [];
-        for (let i = 0; i < this.share; i++) workers.push(this.worker());
-        await Promise.all(workers);
-        if (this.maxReached()) this.maxReachedAt = performance.now();
-      } else {
-        // No share of the load: stay for the stage (so the worker sees a normal client) and idle.
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, Math.max(0, this.measureEnd - performance.now()));
-          this.wakeIdle = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-      }
+      if (share.ratePerS !== null && share.maxRequests !== 0) await this.openLoop(share.ratePerS);
+      else if ((share.concurrency ?? 0) > 0 && share.maxRequests !== 0)
+        await this.closedLoop(share.concurrency!);
+      else await this.idle();
     } finally {
       for (const t of timers) clearInterval(t);
       clearTimeout(cooldownTimer);
       this.opts.signal?.removeEventListener('abort', onStop);
       await this.pool.destroy();
+      if (this.records) await new Promise((r) => this.records!.end(r));
     }
 
     const result = this.result(startedAtMs);
@@ -147,34 +186,161 @@ class ClientRun {
     return result;
   }
 
+  /** Sends the prepared request now, as due at `intendedMs`, and prepares the next body. */
+  private send(intendedMs: number): StreamRequest {
+    const sample = this.nextSample;
+    const req = new StreamRequest(this.target, this.nextBody, {
+      intendedMs,
+      inputWords: sample.inputWords,
+      maxTokens: sample.maxTokens,
+    });
+    this.stats.onSent(intendedMs >= this.warmupEnd && intendedMs < this.measureEnd);
+    this.inflight.add(req);
+    // Rendering the next body now keeps it off the path between a due time and its send.
+    this.nextSample = this.nextPrompt();
+    this.nextBody = this.renderBody(this.nextSample);
+    return req;
+  }
+
+  private settle(req: StreamRequest, o: RequestOutcome): void {
+    this.inflight.delete(req);
+    const intended = req.plan.intendedMs;
+    const measured = intended >= this.warmupEnd && intended < this.measureEnd;
+    const m = this.stats.onOutcome(o, measured, req.sendMs - intended);
+    if (!o.ok && !this.loggedKinds.has(o.error)) {
+      // First failure of each kind goes to the log with its detail; later ones are only counted.
+      this.loggedKinds.add(o.error);
+      this.log(`[loadgen ${this.idx}] first ${o.error} error: ${req.detail || '(no detail)'}`);
+    }
+    if (this.records) this.records.write(`${JSON.stringify(this.record(req, o, m, measured))}\n`);
+  }
+
+  private record(req: StreamRequest, o: RequestOutcome, m: RequestMetrics | null, measured: boolean) {
+    const r: RequestRecord = {
+      stage: this.config.stageIndex,
+      client: this.idx,
+      seq: this.stats.total.ok + this.stats.total.failed - 1,
+      intendedMs: round3(req.plan.intendedMs - this.t0),
+      sentMs: round3(req.sendMs - this.t0),
+      measured,
+      ok: o.ok,
+      maxTokens: req.plan.maxTokens,
+    };
+    if (!o.ok) r.error = o.error;
+    if (o.ok && m) {
+      r.ttftMs = m.ttftMs === null ? null : round3(m.ttftMs);
+      r.e2eMs = round3(m.e2eMs);
+      r.tpotMs = m.tpotMs === null ? null : round3(m.tpotMs);
+      r.outputTokens = m.outputTokens;
+      r.inputTokens = o.promptTokens ?? o.inputWords;
+      r.streamChunks = o.timeline.streamChunks;
+    }
+    return r;
+  }
+
+  /** Closed loop: `workers` loops, each sending its next request when the previous one ended. */
+  private async closedLoop(workers: number): Promise<void> {
+    const loops: Promise<void>[] = [];
+    for (let i = 0; i < workers; i++) loops.push(this.worker());
+    await Promise.all(loops);
+    if (this.budgetSpent()) this.budgetEndAt = performance.now();
+  }
+
   private async worker(): Promise<void> {
+    let backoff = 0;
     for (;;) {
-      const sample = this.nextPrompt();
-      const body = this.renderBody(sample);
       const now = performance.now();
       if (!this.maySend(now)) return;
-      const req = new StreamRequest(this.target, body, sample.inputWords, now);
-      this.stats.onSent();
-      this.inflight.add(req);
+      const req = this.send(now);
       const outcome = await req.done;
-      this.inflight.delete(req);
-      const measured = req.sendMs >= this.warmupEnd && req.sendMs < this.measureEnd;
-      this.stats.onOutcome(outcome, measured);
-      if (!outcome.ok && !this.loggedKinds.has(outcome.error)) {
-        // First failure of each kind goes to the log with its detail; later ones are only counted.
-        this.loggedKinds.add(outcome.error);
-        this.log(`[loadgen ${this.idx}] first ${outcome.error} error: ${req.detail || '(no detail)'}`);
+      this.settle(req, outcome);
+      if (!outcome.ok && outcome.error.startsWith('connection') && this.stopAt === null) {
+        backoff = Math.min(BACKOFF_MAX_MS, backoff === 0 ? BACKOFF_MIN_MS : backoff * 2);
+        await sleep(Math.min(backoff, Math.max(0, this.measureEnd - performance.now())));
+      } else if (outcome.ok) {
+        backoff = 0;
       }
     }
   }
 
-  private maySend(now: number): boolean {
-    return this.stopAt === null && now < this.measureEnd && !this.maxReached();
+  /** Open loop: sends at the schedule's times; with a cap, a send waits for a free slot. */
+  private openLoop(ratePerS: number): Promise<void> {
+    const next = createSchedule(this.scheduleSpec(ratePerS));
+    const cap = this.share.concurrency;
+    let due = this.t0 + next();
+    let timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+    let sending = true;
+    return new Promise<void>((resolve) => {
+      const finishWhenDrained = () => {
+        if (!sending && this.inflight.size === 0) resolve();
+      };
+      const onDone = (req: StreamRequest, o: RequestOutcome) => {
+        this.settle(req, o);
+        // A freed slot may unblock a capped schedule.
+        if (sending && timer === null) tick();
+        finishWhenDrained();
+      };
+      const tick = () => {
+        timer = null;
+        for (;;) {
+          // Late sends stop at the stage's end too: what was not sent by then shows in the
+          // achieved rate rather than stretching the stage.
+          if (!this.maySend(due) || performance.now() >= this.measureEnd) {
+            sending = false;
+            if (this.budgetSpent()) this.budgetEndAt = due;
+            finishWhenDrained();
+            return;
+          }
+          if (due > performance.now()) break;
+          if (cap !== null && this.inflight.size >= cap) return; // onDone resumes
+          const req = this.send(due);
+          req.done.then((o) => onDone(req, o));
+          due = this.t0 + next();
+        }
+        const wait = due - performance.now();
+        timer = wait > SPIN_MS ? setTimeout(tick, wait - SPIN_MS) : setImmediate(tick);
+      };
+      this.wake = () => {
+        if (timer !== null) {
+          clearTimeout(timer as NodeJS.Timeout);
+          clearImmediate(timer as NodeJS.Immediate);
+        }
+        tick();
+      };
+      tick();
+    });
   }
 
-  private maxReached(): boolean {
-    const max = this.config.timing.maxRequests;
-    return max !== undefined && this.stats.total.sent >= max;
+  private scheduleSpec(ratePerS: number): ScheduleSpec {
+    const { config } = this;
+    return {
+      mode: config.load.mode === 'poisson' ? 'poisson' : 'constant',
+      ratePerS: ratePerS * config.clientCount,
+      seed: config.dataset.seed,
+      clientIndex: this.idx,
+      clientCount: config.clientCount,
+    };
+  }
+
+  /** No share of the load: stay for the stage (so the worker sees a normal client) and idle. */
+  private idle(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const left = Number.isFinite(this.measureEnd) ? this.measureEnd - performance.now() : 0;
+      const t = setTimeout(resolve, Math.max(0, left));
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private maySend(at: number): boolean {
+    return this.stopAt === null && at < this.measureEnd && !this.budgetSpent();
+  }
+
+  private budgetSpent(): boolean {
+    const max = this.share.maxRequests;
+    return max !== null && this.stats.total.sent >= max;
   }
 
   /** SIGTERM: stop sending and end in-flight requests now; the run then finishes normally. */
@@ -183,7 +349,7 @@ class ClientRun {
     this.stopAt = performance.now();
     this.log(`[loadgen ${this.idx}] stop requested: aborting ${this.inflight.size} in-flight request(s)`);
     this.abortInflight();
-    this.wakeIdle();
+    this.wake();
   }
 
   private abortInflight(): void {
@@ -195,7 +361,7 @@ class ClientRun {
   }
 
   private phase(now: number): ProgressSnapshot['phase'] {
-    if (this.stopAt !== null || this.maxReached() || now >= this.measureEnd) return 'cooldown';
+    if (this.stopAt !== null || this.budgetSpent() || now >= this.measureEnd) return 'cooldown';
     return now < this.warmupEnd ? 'warmup' : 'measuring';
   }
 
@@ -203,7 +369,9 @@ class ClientRun {
     const now = performance.now();
     const { total } = this.stats;
     return {
-      version: 1,
+      version: 2,
+      benchmarkId: this.config.benchmarkId,
+      stageIndex: this.config.stageIndex,
       clientIndex: this.idx,
       timeMs: this.wall(now),
       elapsedMs: Math.round(now - this.t0),
@@ -213,27 +381,46 @@ class ClientRun {
       failed: total.failed,
       inFlight: this.inflight.size,
       outputTokens: this.stats.totalOutputTokens,
-      ttftP50Ms: percentileMs(this.stats.ttft.histogram, 50),
-      ttftP99Ms: percentileMs(this.stats.ttft.histogram, 99),
-      e2eP50Ms: percentileMs(this.stats.e2e.histogram, 50),
+      ttftP50Ms: percentileMs(this.stats.h.ttft.histogram, 50),
+      ttftP99Ms: percentileMs(this.stats.h.ttft.histogram, 99),
+      e2eP50Ms: percentileMs(this.stats.h.e2e.histogram, 50),
     };
   }
 
   private result(startedAtMs: number): ClientResult {
+    const now = performance.now();
     let end = this.measureEnd;
     if (this.stopAt !== null) end = Math.min(end, this.stopAt);
-    if (this.maxReachedAt !== null) end = Math.min(end, this.maxReachedAt);
+    if (this.budgetEndAt !== null) end = Math.min(end, this.budgetEndAt);
+    if (!Number.isFinite(end)) end = now; // budget-only stage that never spent it (cannot happen normally)
     const start = Math.min(this.warmupEnd, end);
+    const cpu = process.cpuUsage(this.startCpu);
+    const rate = this.share.ratePerS;
+    // The schedule is deterministic: replaying it gives how many sends it asked for in the window.
+    const scheduled =
+      rate === null || this.share.maxRequests === 0
+        ? null
+        : countInWindow(this.scheduleSpec(rate), start - this.t0, end - this.t0);
     return {
-      version: 1,
+      version: 2,
+      benchmarkId: this.config.benchmarkId,
+      stageIndex: this.config.stageIndex,
       clientIndex: this.idx,
       startedAtMs,
-      endedAtMs: this.wall(performance.now()),
+      endedAtMs: this.wall(now),
       windowStartMs: this.wall(start),
       windowEndMs: this.wall(end),
+      share: this.share,
+      scheduled,
       measured: this.stats.measured,
       total: this.stats.total,
       histograms: this.stats.encodeHistograms(),
+      loadgen: {
+        cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        wallMs: Math.round(now - this.t0),
+        eventLoopUtilization: round3(performance.eventLoopUtilization(this.startElu).utilization),
+        clamped: this.stats.clamped,
+      },
     };
   }
 
@@ -243,9 +430,11 @@ class ClientRun {
     const elu = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(elu, this.lastElu).utilization;
     this.lastElu = elu;
+    const lag = percentileMs(this.stats.h.scheduleLag.histogram, 99);
     return (
       `[loadgen ${this.idx}] ${this.phase(now)} ${((now - this.t0) / 1000).toFixed(1)}s ` +
-      `sent=${t.sent} ok=${t.ok} failed=${t.failed} inflight=${this.inflight.size} busy=${pct(busy)}`
+      `sent=${t.sent} ok=${t.ok} failed=${t.failed} inflight=${this.inflight.size} ` +
+      `lag p99=${lag === null ? '-' : lag.toFixed(2)}ms busy=${pct(busy)}`
     );
   }
 
@@ -256,16 +445,27 @@ class ClientRun {
     const errors = Object.entries(m.errors)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
-    const clamped = this.stats.clamped > 0 ? ` clamped=${this.stats.clamped}` : '';
+    const h = this.stats.h;
+    const clamped = r.loadgen.clamped > 0 ? ` clamped=${r.loadgen.clamped}` : '';
+    const cpu = r.loadgen.wallMs > 0 ? r.loadgen.cpuMs / r.loadgen.wallMs : 0;
     return (
       `[loadgen ${this.idx}] done ${((r.endedAtMs - r.startedAtMs) / 1000).toFixed(1)}s ` +
-      `window=${windowS.toFixed(1)}s measured ok=${m.ok} failed=${m.failed}${errors ? ` (${errors})` : ''} ` +
-      `req/s=${rate(m.ok)} tok/s=${rate(m.outputTokens)} ` +
-      `ttft p50=${fmt(percentileMs(this.stats.ttft.histogram, 50))}ms ` +
-      `p99=${fmt(percentileMs(this.stats.ttft.histogram, 99))}ms ` +
-      `itl p50=${fmt(percentileMs(this.stats.itl.histogram, 50))}ms ` +
+      `window=${windowS.toFixed(1)}s measured sent=${m.sent} ok=${m.ok} failed=${m.failed}${errors ? ` (${errors})` : ''} ` +
+      `req/s=${rate(m.ok)} send/s=${rate(m.sent)} tok/s=${rate(m.outputTokens)} ` +
+      `ttft p50=${fmt(percentileMs(h.ttft.histogram, 50))}ms p99=${fmt(percentileMs(h.ttft.histogram, 99))}ms ` +
+      `itl p50=${fmt(percentileMs(h.itl.histogram, 50))}ms ` +
+      `lag p99=${fmt(percentileMs(h.scheduleLag.histogram, 99))}ms ` +
       `total sent=${r.total.sent} ok=${r.total.ok} failed=${r.total.failed} ` +
-      `busy=${pct(performance.eventLoopUtilization(this.startElu).utilization)}${clamped}`
+      `cpu=${pct(cpu)} busy=${pct(r.loadgen.eventLoopUtilization)}${clamped}`
     );
   }
+}
+
+function promptSource(config: LoadgenConfig, clientIndex: number, dir: string): () => PromptSample {
+  const { dataset } = config;
+  if (dataset.file) {
+    const entries = parseDataset(readFileSync(join(dir, dataset.file.file), 'utf8'), dataset.file.format);
+    return createFilePromptSource(entries, dataset.file.outputTokens, dataset.seed, clientIndex);
+  }
+  return createPromptSource(dataset.synthetic!, dataset.seed, clientIndex);
 }

@@ -7,32 +7,61 @@ const ok = (
   endMs: number,
   outputTokens: number | null,
   promptTokens: number | null = 7,
+  maxTokens = outputTokens ?? chunkTimesMs.length,
 ) =>
   ({
     ok: true,
-    timeline: { sendMs: 0, chunkTimesMs, endMs, outputTokens, streamChunks: chunkTimesMs.length },
+    timeline: {
+      intendedMs: 0,
+      sendMs: 0,
+      chunkTimesMs,
+      chunkTokens: null,
+      endMs,
+      outputTokens,
+      streamChunks: chunkTimesMs.length,
+    },
     promptTokens,
     inputWords: 5,
+    maxTokens,
   }) satisfies RequestOutcome;
 
 const counts = (s: StageStats) =>
   Object.fromEntries(
     Object.entries(s.encodeHistograms()).map(([k, v]) => [k, summarize(decodeHistogram(v)).count]),
   );
+const none = {
+  ttft: 0,
+  e2e: 0,
+  itl: 0,
+  itlPerToken: 0,
+  tpot: 0,
+  ttftService: 0,
+  e2eService: 0,
+  scheduleLag: 0,
+};
 
 describe('StageStats', () => {
-  it('counts a mid-stream error as failed by kind, with nothing in the histograms', () => {
+  it('counts a mid-stream error as failed by kind, with nothing in the latency histograms', () => {
     const s = new StageStats();
-    s.onSent();
-    s.onOutcome({ ok: false, error: 'malformed_stream' }, true);
-    expect(s.measured).toMatchObject({ ok: 0, failed: 1, errors: { malformed_stream: 1 }, outputTokens: 0 });
-    expect(s.total).toEqual({ sent: 1, ok: 0, failed: 1 });
-    expect(counts(s)).toEqual({ ttft: 0, e2e: 0, itl: 0, tpot: 0 });
+    s.onSent(true);
+    s.onOutcome({ ok: false, error: 'malformed_stream' }, true, 0.2);
+    s.onSent(true);
+    s.onOutcome({ ok: false, error: 'early_stop' }, true, 0);
+    expect(s.measured).toMatchObject({
+      sent: 2,
+      ok: 0,
+      failed: 2,
+      errors: { malformed_stream: 1, early_stop: 1 },
+      outputTokens: 0,
+    });
+    expect(s.total).toEqual({ sent: 2, ok: 0, failed: 2, errors: { malformed_stream: 1, early_stop: 1 } });
+    // Only the schedule lag of the two requests is recorded.
+    expect(counts(s)).toEqual({ ...none, scheduleLag: 2 });
   });
 
-  it('records a measured ok request everywhere, per chunk for ITL', () => {
+  it('records a measured ok request everywhere, per chunk and per token for ITL', () => {
     const s = new StageStats({ ttftMs: 100 });
-    s.onOutcome(ok([40, 60, 90], 95, 6), true); // 2 ITL gaps, 1 TPOT
+    s.onOutcome(ok([40, 60, 90], 95, 6), true); // 2 chunk gaps, 5 token gaps, 1 TPOT
     s.onOutcome(ok([10], 12, 1), true); // no ITL, no TPOT
     expect(s.measured).toMatchObject({
       ok: 2,
@@ -41,26 +70,46 @@ describe('StageStats', () => {
       inputTokens: 14,
       streamChunks: 4,
       usageMissing: 0,
+      streamMismatch: 1, // 3 chunks carried 6 tokens: the stream-side count (chunks) disagrees
+      lengthShort: 0,
       goodOk: 2,
     });
-    expect(counts(s)).toEqual({ ttft: 2, e2e: 2, itl: 2, tpot: 1 });
-    expect(summarize(s.ttft.histogram).max).toBeCloseTo(40, 1);
+    expect(counts(s)).toEqual({
+      ...none,
+      scheduleLag: 2,
+      ttft: 2,
+      e2e: 2,
+      itl: 2,
+      itlPerToken: 5,
+      tpot: 1,
+      ttftService: 2,
+      e2eService: 2,
+    });
+    expect(summarize(s.h.ttft.histogram).max).toBeCloseTo(40, 1);
   });
 
   it('falls back to words and stream chunks without usage, and counts usageMissing', () => {
     const s = new StageStats();
     s.onOutcome(ok([1, 2, 3], 4, null, null), true);
-    expect(s.measured).toMatchObject({ inputTokens: 5, outputTokens: 3, usageMissing: 1 });
+    expect(s.measured).toMatchObject({ inputTokens: 5, outputTokens: 3, usageMissing: 1, streamMismatch: 0 });
+  });
+
+  it('counts outputs shorter than max_tokens', () => {
+    const s = new StageStats();
+    s.onOutcome(ok([1, 2], 3, 2, 7, 16), true);
+    s.onOutcome(ok([1, 2], 3, 2, 7, 2), true);
+    expect(s.measured.lengthShort).toBe(1);
   });
 
   it('keeps requests sent outside the window out of measured figures but in total', () => {
     const s = new StageStats();
+    s.onSent(false);
     s.onOutcome(ok([1, 2], 3, 2), false);
     s.onOutcome({ ok: false, error: 'timeout' }, false);
-    expect(s.measured).toMatchObject({ ok: 0, failed: 0, errors: {}, outputTokens: 0 });
-    expect(s.total).toMatchObject({ ok: 1, failed: 1 });
+    expect(s.measured).toMatchObject({ sent: 0, ok: 0, failed: 0, errors: {}, outputTokens: 0 });
+    expect(s.total).toMatchObject({ sent: 1, ok: 1, failed: 1, errors: { timeout: 1 } });
     expect(s.totalOutputTokens).toBe(2);
-    expect(counts(s).e2e).toBe(0);
+    expect(counts(s)).toEqual(none);
   });
 
   it('counts goodput against every SLO', () => {
@@ -68,5 +117,11 @@ describe('StageStats', () => {
     s.onOutcome(ok([40, 60, 90], 95, 6), true); // tpot 11 > 10
     s.onOutcome(ok([20, 25], 30, 2), true); // ttft 20, tpot 10
     expect(s.measured.goodOk).toBe(1);
+  });
+
+  it('counts values clamped into the histogram range', () => {
+    const s = new StageStats();
+    s.onOutcome({ ok: false, error: 'timeout' }, true, -1); // a clock bug would show, not vanish
+    expect(s.clamped).toBe(1);
   });
 });

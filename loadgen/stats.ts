@@ -2,9 +2,9 @@
  * Accounting of request outcomes into the counters and histograms of a `ClientResult`.
  * Pure (no I/O, no clock) so every rule here is unit-tested.
  */
-import type { ClientResult, EncodedHistograms, Slo } from '../core/loadgen-protocol';
+import type { ClientResult, EncodedHistograms, HistogramName, Slo } from '../core/loadgen-protocol';
 import { LatencyRecorder } from './histograms';
-import { computeMetrics, meetsSlo, type Timeline } from './metrics';
+import { computeMetrics, meetsSlo, type RequestMetrics, type Timeline } from './metrics';
 
 export type RequestOutcome =
   | {
@@ -14,15 +14,33 @@ export type RequestOutcome =
       promptTokens: number | null;
       /** Fallback input-token count: words in the prompt. */
       inputWords: number;
+      /** The `max_tokens` asked for. */
+      maxTokens: number;
     }
   | {
       ok: false;
-      /** `http_<status>`, `timeout`, `connection`, `malformed_stream`, `stream_error`, `aborted`, `other`. */
+      /** See `ClientResult.measured.errors`. */
       error: string;
     };
 
+const HISTOGRAMS: readonly HistogramName[] = [
+  'ttft',
+  'e2e',
+  'itl',
+  'itlPerToken',
+  'tpot',
+  'ttftService',
+  'e2eService',
+  'scheduleLag',
+];
+
+const bump = (errors: Record<string, number>, kind: string) => {
+  errors[kind] = (errors[kind] ?? 0) + 1;
+};
+
 export class StageStats {
   readonly measured: ClientResult['measured'] = {
+    sent: 0,
     ok: 0,
     failed: 0,
     errors: {},
@@ -30,60 +48,74 @@ export class StageStats {
     outputTokens: 0,
     streamChunks: 0,
     usageMissing: 0,
+    streamMismatch: 0,
+    lengthShort: 0,
     goodOk: 0,
   };
-  readonly total: ClientResult['total'] = { sent: 0, ok: 0, failed: 0 };
+  readonly total: ClientResult['total'] = { sent: 0, ok: 0, failed: 0, errors: {} };
   /** Output tokens of every ok request, warmup and cooldown included (progress snapshots). */
   totalOutputTokens = 0;
-  readonly ttft = new LatencyRecorder();
-  readonly e2e = new LatencyRecorder();
-  readonly itl = new LatencyRecorder();
-  readonly tpot = new LatencyRecorder();
+  readonly h = Object.fromEntries(HISTOGRAMS.map((k) => [k, new LatencyRecorder()])) as Record<
+    HistogramName,
+    LatencyRecorder
+  >;
 
   constructor(private readonly slo?: Slo) {}
 
-  onSent(): void {
+  /** A request was sent; `measured`: its intended time is inside the window. */
+  onSent(measured: boolean): void {
     this.total.sent++;
+    if (measured) this.measured.sent++;
   }
 
-  /** `measured`: the request was sent inside the measured window. Failures never reach the histograms. */
-  onOutcome(o: RequestOutcome, measured: boolean): void {
+  /**
+   * A request ended. `measured`: its intended send fell inside the measured window; `lagMs`: it
+   * went out that long after its intended time (recorded for failures too). Failures never reach
+   * the latency histograms. Returns the metrics of an ok request (for per-request records).
+   */
+  onOutcome(o: RequestOutcome, measured: boolean, lagMs = 0): RequestMetrics | null {
+    if (measured) this.h.scheduleLag.recordMs(lagMs);
     if (!o.ok) {
       this.total.failed++;
+      bump(this.total.errors, o.error);
       if (measured) {
         this.measured.failed++;
-        this.measured.errors[o.error] = (this.measured.errors[o.error] ?? 0) + 1;
+        bump(this.measured.errors, o.error);
       }
-      return;
+      return null;
     }
     const m = computeMetrics(o.timeline);
     this.total.ok++;
     this.totalOutputTokens += m.outputTokens;
-    if (!measured) return;
+    if (!measured) return m;
     const s = this.measured;
     s.ok++;
     s.outputTokens += m.outputTokens;
     s.inputTokens += o.promptTokens ?? o.inputWords;
     s.streamChunks += o.timeline.streamChunks;
     if (o.timeline.outputTokens === null) s.usageMissing++;
+    else if (m.streamTokens !== o.timeline.outputTokens) s.streamMismatch++;
+    if (m.outputTokens < o.maxTokens) s.lengthShort++;
     if (meetsSlo(m, this.slo)) s.goodOk++;
-    if (m.ttftMs !== null) this.ttft.recordMs(m.ttftMs);
-    this.e2e.recordMs(m.e2eMs);
-    for (const gap of m.itlMs) this.itl.recordMs(gap);
-    if (m.tpotMs !== null) this.tpot.recordMs(m.tpotMs);
+    const h = this.h;
+    if (m.ttftMs !== null) h.ttft.recordMs(m.ttftMs);
+    if (m.ttftServiceMs !== null) h.ttftService.recordMs(m.ttftServiceMs);
+    h.e2e.recordMs(m.e2eMs);
+    h.e2eService.recordMs(m.e2eServiceMs);
+    for (const gap of m.itlMs) h.itl.recordMs(gap);
+    for (const [ms, count] of m.itlPerToken) h.itlPerToken.recordMsWithCount(ms, count);
+    if (m.tpotMs !== null) h.tpot.recordMs(m.tpotMs);
+    return m;
   }
 
-  /** Values clamped into the histograms' range (should stay 0; reported in the log). */
+  /** Values clamped into the histograms' range (should stay 0; reported in the result). */
   get clamped(): number {
-    return this.ttft.clamped + this.e2e.clamped + this.itl.clamped + this.tpot.clamped;
+    let n = 0;
+    for (const k of HISTOGRAMS) n += this.h[k].clamped;
+    return n;
   }
 
   encodeHistograms(): EncodedHistograms {
-    return {
-      ttft: this.ttft.encode(),
-      e2e: this.e2e.encode(),
-      itl: this.itl.encode(),
-      tpot: this.tpot.encode(),
-    };
+    return Object.fromEntries(HISTOGRAMS.map((k) => [k, this.h[k].encode()])) as unknown as EncodedHistograms;
   }
 }

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { LoadgenConfig } from '../core/loadgen-protocol';
 
 export const validConfig: LoadgenConfig = {
-  version: 1,
+  version: 2,
   benchmarkId: 'b-1',
   stageIndex: 0,
   stageName: 'c16',
@@ -17,7 +17,11 @@ export const validConfig: LoadgenConfig = {
   clientCount: 2,
   load: { mode: 'concurrency', concurrency: 16 },
   timing: { warmupMs: 1000, durationMs: 5000, cooldownMs: 1000 },
-  dataset: { synthetic: { inputTokens: { mean: 100 }, outputTokens: { mean: 10 } }, seed: 1 },
+  dataset: {
+    synthetic: { inputTokens: { mean: 100 }, outputTokens: { mean: 10 } },
+    seed: 1,
+    exactOutputLength: true,
+  },
   requestTimeoutMs: 30_000,
 };
 

@@ -22,6 +22,7 @@ export interface SimulatorFlags {
   tokensPerChunk?: number;
   maxConcurrency?: number;
   seed?: number;
+  preciseTiming?: boolean;
   endpointFile?: string;
   advertiseHost?: string;
   config?: string;
@@ -50,7 +51,15 @@ function withFlags(base: unknown, fallback: Distribution, mean?: number, stdev?:
 /** Merges a parsed `--config` file with flags (flags win). Validation happens later, in zod. */
 export function mergeOptions(config: Record<string, unknown>, flags: SimulatorFlags): SimulatorOptionsInput {
   const merged: Record<string, unknown> = { ...config };
-  for (const key of ['host', 'port', 'model', 'tokensPerChunk', 'maxConcurrency', 'seed'] as const) {
+  for (const key of [
+    'host',
+    'port',
+    'model',
+    'tokensPerChunk',
+    'maxConcurrency',
+    'seed',
+    'preciseTiming',
+  ] as const) {
     if (flags[key] !== undefined) merged[key] = flags[key];
   }
   merged.ttftMs = withFlags(config.ttftMs, DEFAULTS.ttftMs, flags.ttftMs, flags.ttftStdevMs);
@@ -135,6 +144,10 @@ export function simulatorCommand(name = 'aifb-sim'): Command {
     .option('--tokens-per-chunk <k>', `tokens per SSE chunk (default ${DEFAULTS.tokensPerChunk})`, number)
     .option('--max-concurrency <n>', 'requests beyond this many queue (default: no limit)', number)
     .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`, number)
+    .option(
+      '--precise-timing',
+      'busy-wait the last 1.5 ms before each chunk so delays are exact (benchmarks)',
+    )
     .option('--endpoint-file <path>', 'after listening, atomically write host:port to this file')
     .option('--advertise-host <host>', 'host written to the endpoint file (default: bind host, or hostname)')
     .option('--config <file>', 'JSON file with startSimulator() options; flags override it')

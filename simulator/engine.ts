@@ -48,6 +48,8 @@ type State = 'queued' | 'running' | 'done';
 class Generation {
   state: State = 'queued';
   timer: NodeJS.Timeout | undefined;
+  /** `timer` is really an Immediate (precise timing). */
+  immediate = false;
   listening = false;
   template: StreamTemplate | undefined;
   id = '';
@@ -182,6 +184,7 @@ export class Engine {
       this.metrics.waiting--;
     } else if (g.state === 'running') {
       clearTimeout(g.timer);
+      if (g.immediate) clearImmediate(g.timer as unknown as NodeJS.Immediate);
       this.metrics.running--;
       this.metrics.finished.abort++;
       this.drain();
@@ -230,7 +233,7 @@ function watchClose(g: Generation): void {
 function pump(g: Generation): void {
   g.timer = undefined;
   const now = performance.now();
-  if (g.nextAt - now > EARLY_MS) {
+  if (g.nextAt - now > (g.engine.options.preciseTiming ? 0 : EARLY_MS)) {
     arm(g, now);
     return;
   }
@@ -276,7 +279,19 @@ function pump(g: Generation): void {
   arm(g, now);
 }
 
+/** Precise timing: a timer to this long before the due time, then event-loop turns to it. */
+const SPIN_MS = 1.5;
+
 function arm(g: Generation, now: number): void {
   watchClose(g);
-  g.timer = setTimeout(pump, g.nextAt - now, g);
+  const wait = g.nextAt - now;
+  if (g.engine.options.preciseTiming && wait <= SPIN_MS) {
+    // Node timers fire up to ~1 ms late; setImmediate turns (I/O keeps flowing) hit the due
+    // time within a few µs, at the cost of a busy core while a chunk is about to be due.
+    g.timer = setImmediate(pump, g) as unknown as NodeJS.Timeout;
+    g.immediate = true;
+    return;
+  }
+  g.immediate = false;
+  g.timer = setTimeout(pump, g.engine.options.preciseTiming ? wait - SPIN_MS : wait, g);
 }

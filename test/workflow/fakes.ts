@@ -5,7 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { BenchInput, BenchmarkActivities, FinishedClients } from '../../core/benchmark';
-import { type Recipe, type RecipeInput, stageName } from '../../core/recipe';
+import { type Recipe, type RecipeInput, stageConcurrency, stageName } from '../../core/recipe';
 import { type BenchmarkSummary, type StageSummary, SUMMARY_SCHEMA } from '../../core/summary';
 
 export type ActivityName = keyof BenchmarkActivities;
@@ -35,15 +35,46 @@ export function fakeStageSummary(recipe: Recipe, index: number): StageSummary {
     index,
     name: stageName(recipe, index),
     mode: stage.mode,
-    concurrency: stage.concurrency,
+    concurrency: stageConcurrency(stage),
+    rate: {
+      requestedPerS: null,
+      achievedPerS: ok / 10,
+      errorPct: null,
+      scheduled: null,
+      deliveryErrorPct: null,
+    },
+    bounds: {
+      durationS: (stage.duration ?? 0) / 1000,
+      maxRequests: null,
+      warmupS: stage.warmup / 1000,
+      cooldownS: stage.cooldown / 1000,
+    },
     clientsExpected: recipe.workload.clients.count,
     clientsReported: recipe.workload.clients.count,
-    windowS: stage.duration / 1000,
-    requests: { ok, failed: index, errors: index ? { timeout: index } : {}, sentTotal: ok + index },
+    windowS: (stage.duration ?? 0) / 1000,
+    requests: {
+      sent: ok + index,
+      ok,
+      failed: index,
+      errors: index ? { timeout: index } : {},
+      sentTotal: ok + index,
+      errorsTotal: index ? { timeout: index } : {},
+    },
     throughput: { requestsPerS: ok / 10, outputTokensPerS: ok * 12.8, totalTokensPerS: ok * 25.6 },
     goodput: null,
-    tokens: { input: ok * 128, output: ok * 128, streamChunks: ok * 128, usageMissing: 0 },
-    latencyMs: { ttft: null, tpot: null, itl: null, e2e: null },
+    tokens: {
+      input: ok * 128,
+      output: ok * 128,
+      streamChunks: ok * 128,
+      usageMissing: 0,
+      streamMismatch: 0,
+      lengthShort: 0,
+      exactOutputLength: true,
+    },
+    latencyMs: { ttft: null, e2e: null, tpot: null, itl: null, itlPerToken: null },
+    serviceTimeMs: { ttft: null, e2e: null },
+    scheduleLagMs: null,
+    loadgen: { cpuCoresMax: 0.5, eventLoopUtilizationMax: 0.4, clampedValues: 0 },
   };
 }
 
