@@ -58,6 +58,16 @@ export function loadgenConfig(
     ...(recipe.workload.temperature !== undefined ? { temperature: recipe.workload.temperature } : {}),
     ...(recipe.workload.extraBody ? { extraBody: recipe.workload.extraBody } : {}),
     ...(recipe.workload.apiKeyEnv ? { apiKeyEnv: recipe.workload.apiKeyEnv } : {}),
+    ...(recipe.telemetry.directPushUrl
+      ? {
+          directPush: {
+            url: recipe.telemetry.directPushUrl,
+            // `s0-clients-`: the relay's component names (componentName), so Grafana sees one series set.
+            componentPrefix: `${jobNames.clients(benchmarkId, stageIndex).slice(benchmarkId.length + 1)}-`,
+            recipe: recipe.name,
+          },
+        }
+      : {}),
     ...(recipe.workload.recordRequests ? { recordRequests: true } : {}),
     ...(slo ? { slo: { ttftMs: slo.ttft, tpotMs: slo.tpot, itlMs: slo.itl, e2eMs: slo.e2e } } : {}),
     progressIntervalMs: 1000,

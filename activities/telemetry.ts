@@ -103,7 +103,8 @@ export class RunTelemetry {
   /** Pushes each client's latest snapshot to its own group (PUT: a re-push never double-counts). */
   async pushClients(job: JobRef | undefined): Promise<ProgressSnapshot[]> {
     const snapshots = await this.readClients(job);
-    if (!job) return snapshots;
+    // With telemetry.directPushUrl the clients push for themselves (loadgen/direct-push.ts).
+    if (!job || this.recipe.telemetry.directPushUrl) return snapshots;
     const stageIndex = Number(/-s(\d+)-clients$/.exec(job.name)?.[1] ?? 0);
     for (const snap of snapshots) {
       const component = componentName(this.benchmarkId, job.name, snap.clientIndex, job.tasks);

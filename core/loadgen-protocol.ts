@@ -103,6 +103,11 @@ export interface LoadgenConfig {
   recordRequests?: boolean;
   /** How often a progress snapshot is appended (default 1000). */
   progressIntervalMs?: number;
+  /**
+   * Where the nodes can reach Pushgateway (recipe `telemetry.directPushUrl`): the client pushes
+   * its own live metrics to `<url>/metrics/job/aifb/benchmark/<id>/stage/<k>/component/<prefix><i>`.
+   */
+  directPush?: { url: string; componentPrefix: string; recipe: string };
 }
 
 /** File names inside the client job folder; `{i}` is the client index. */

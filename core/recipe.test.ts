@@ -30,6 +30,7 @@ const expectedPaths: Record<string, string[]> = {
   '14-bad-rate-and-mode.yaml': ['workload.stages.0.rate', 'workload.stages.1.mode'],
   '15-dataset-both-and-bad-key-env.yaml': ['workload.dataset.file', 'workload.apiKeyEnv'],
   '16-cap-below-clients.yaml': ['workload.stages.0.maxConcurrency', 'workload.stages.0.maxRequests'],
+  '17-direct-push-not-a-url.yaml': ['telemetry.directPushUrl'],
 };
 
 describe('recipe schema', () => {

@@ -283,6 +283,15 @@ export const recipeSchema = z.strictObject({
   target: target.default({ executor: 'local' }),
   service,
   workload,
+  telemetry: z
+    .strictObject({
+      /**
+       * Set when the compute nodes can reach Pushgateway: clients push their live metrics there
+       * themselves instead of through the worker's relay.
+       */
+      directPushUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL of a Pushgateway' }).optional(),
+    })
+    .default({}),
 });
 
 /** What people write (durations as strings, defaults missing). */

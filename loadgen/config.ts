@@ -79,6 +79,9 @@ export const loadgenConfigSchema: z.ZodType<LoadgenConfig> = z
     slo: slo.optional(),
     recordRequests: z.boolean().optional(),
     progressIntervalMs: z.number().positive().optional(),
+    directPush: z
+      .strictObject({ url: z.string().url(), componentPrefix: z.string(), recipe: z.string() })
+      .optional(),
   })
   .refine(
     (c) => c.timing.durationMs !== undefined || c.timing.maxRequests !== undefined,

@@ -10,13 +10,18 @@ import type { ProgressSnapshot } from '../core/loadgen-protocol';
 export class ProgressLog {
   private fd: number | null;
 
-  constructor(path: string) {
+  constructor(
+    path: string,
+    /** Told of every snapshot written (the direct push to Pushgateway, when configured). */
+    private readonly onAppend?: (snapshot: ProgressSnapshot) => void,
+  ) {
     this.fd = openSync(path, 'a');
   }
 
   append(snapshot: ProgressSnapshot): void {
     if (this.fd === null) return;
     writeSync(this.fd, `${JSON.stringify(snapshot)}\n`);
+    this.onAppend?.(snapshot);
   }
 
   close(): void {

@@ -22,6 +22,7 @@ import { loadgenFiles } from '../core/loadgen-protocol';
 import { type ClientShare, shareOf } from './config';
 import { createPromptSource, type PromptSample } from './dataset';
 import { createFilePromptSource, parseDataset } from './dataset-file';
+import { DirectPush } from './direct-push';
 import { percentileMs } from './histograms';
 import type { RequestMetrics } from './metrics';
 import { ProgressLog, writeJsonAtomic } from './output';
@@ -151,7 +152,10 @@ class ClientRun {
         `warmup=${timing.warmupMs}ms duration=${timing.durationMs ?? '-'}ms cooldown=${timing.cooldownMs}ms` +
         (share.maxRequests !== null ? ` maxRequests=${share.maxRequests}` : ''),
     );
-    const progress = new ProgressLog(join(this.opts.outDir, loadgenFiles.progress(idx)));
+    const push = config.directPush ? new DirectPush(config, idx) : null;
+    const progress = new ProgressLog(join(this.opts.outDir, loadgenFiles.progress(idx)), (s) =>
+      push?.offer(s),
+    );
     progress.append(this.snapshot());
     const timers = [
       setInterval(() => progress.append(this.snapshot()), config.progressIntervalMs ?? 1000),
@@ -180,8 +184,14 @@ class ClientRun {
     const result = this.result(startedAtMs);
     writeJsonAtomic(join(this.opts.outDir, loadgenFiles.result(idx)), result);
     // 'done' only after the result file exists, so a reader seeing it can fetch the result.
-    progress.append(this.snapshot('done'));
+    const done = this.snapshot('done');
+    progress.append(done);
     progress.close();
+    if (push) {
+      await push.final(done);
+      if (push.failures > 0)
+        this.log(`[loadgen ${idx}] ${push.failures} direct push(es) failed: ${push.lastError}`);
+    }
     this.log(this.summaryLine(result));
     return result;
   }

@@ -208,4 +208,26 @@ describe('telemetry with real Prometheus and Pushgateway', () => {
       second.kill('SIGTERM');
     }
   });
+  it('with telemetry.directPushUrl the clients push for themselves (the worker has no Pushgateway)', async () => {
+    const config = { ...testConfig() }; // no telemetry: the relay pushes nothing
+    const worker = await inProcessWorker(dev, config);
+    const id = `bench-direct-${Date.now().toString(36)}`;
+    const summary = (await worker.runUntil(
+      dev.env.client.workflow.execute(WORKFLOW_TYPE, {
+        taskQueue: config.taskQueue,
+        workflowId: id,
+        args: [{ ...recipe('direct', '3s'), telemetry: { directPushUrl: prom.pushgatewayUrl } }],
+      }),
+    )) as BenchmarkSummary;
+    const sel = `{benchmark="${id}"}`;
+    const sent = await eventually(
+      prom.api,
+      `aifb_client_requests_sent_total${sel}`,
+      (r) => sum(r) === summary.stages[0]!.requests.sentTotal,
+    );
+    expect(sent.map((r) => r.metric.component).sort()).toEqual(['s0-clients-0', 's0-clients-1']);
+    expect(sent.every((r) => r.metric.stage === '0' && r.metric.recipe === 'direct')).toBe(true);
+    // Nothing came from the worker: no status group.
+    expect(await prom.api.query(`aifb_benchmark_phase_code${sel}`)).toEqual([]);
+  });
 });
