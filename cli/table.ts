@@ -77,6 +77,8 @@ export function renderResultsTable(summary: BenchmarkSummary, color = false): st
   const table = new Table({
     head: ['', ...summary.stages.map(stageLabel)],
     style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
+    // No rule between rows: a tall table stays readable on one screen.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const [label, value] of ROWS) table.push([label, ...summary.stages.map(value)]);
   const errors = summary.stages.flatMap((s) =>
