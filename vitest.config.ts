@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
-            '{core,slurm-scripts,executors,activities,workflows,loadgen,simulator,cli,api}/**/*.test.ts',
+            '{core,slurm-scripts,executors,activities,workflows,loadgen,simulator,cli,api,control,telemetry}/**/*.test.ts',
           ],
           testTimeout: 20_000,
         },
@@ -27,6 +27,27 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'telemetry',
+          include: ['test/telemetry/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // HTTP API, CLI, `temporal` CLI and the Web UI in a browser, against a dev server + worker.
+          name: 'api',
+          include: ['test/api/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 180_000,

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { type AifbConfig, repoRoot } from '../core/config';
+import { DEV_SERVER_SEARCH_ATTRIBUTE_ARGS } from '../core/search-attributes';
 import { createBenchmarkWorker } from '../workers/worker';
 
 export function temporalBinary(): string {
@@ -65,6 +66,8 @@ export async function startDevServer(options: {
       dbFile,
       '--log-level',
       'error',
+      // The benchmark's search attributes (core/search-attributes.ts), registered at start.
+      ...DEV_SERVER_SEARCH_ATTRIBUTE_ARGS,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -1,39 +1,22 @@
-/** The `aifb` command line. Exit codes: 0 ok, 1 failure, 2 bad input, 130 interrupted. */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+/** The `aifb` command line. Exit codes (cli/exit.ts): 0 ok, 1 failure, 2 bad input, 130 cancelled. */
 import { Command, CommanderError } from 'commander';
-import { loadConfig, paths } from '../core/config';
-import { formatIssues, parseRecipe } from '../core/recipe';
-import { RecipeFileError, readRecipeFile } from '../core/recipe-file';
-import type { BenchmarkSummary } from '../core/summary';
+import { ControlError } from '../control/types';
+import { loadConfig } from '../core/config';
 import { simulatorCommand } from '../simulator/cli';
-import { renderResultsTable } from './table';
+import { addControlCommands } from './commands';
+import { EXIT, ExitCode } from './exit';
+import { loadValidRecipe } from './recipe-input';
+import { scheduleCommand } from './schedule';
 
-export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
+export { EXIT } from './exit';
 
-class ExitCode extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
+function port(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`${name}: not a port: ${value}`);
+    throw new ExitCode(EXIT.badInput);
   }
-}
-
-/** Reads and validates a recipe file; prints every problem and exits 2 when it is bad. */
-async function loadValidRecipe(file: string) {
-  try {
-    const input = await readRecipeFile(file);
-    const parsed = parseRecipe(input);
-    if (!parsed.ok) {
-      console.error(`${file}: ${formatIssues(parsed.issues)}`);
-      throw new ExitCode(EXIT.badInput);
-    }
-    return { input, recipe: parsed.recipe };
-  } catch (err) {
-    if (err instanceof RecipeFileError) {
-      console.error(err.message);
-      throw new ExitCode(EXIT.badInput);
-    }
-    throw err;
-  }
+  return n;
 }
 
 export function buildProgram(): Command {
@@ -66,41 +49,44 @@ export function buildProgram(): Command {
     .option('--detach', 'start it, print its id and return')
     .option('--json', 'print the summary as JSON instead of a table')
     .action(async (file: string, opts: { detach?: boolean; json?: boolean }) => {
-      const { input, recipe } = await loadValidRecipe(file);
+      const { input } = await loadValidRecipe(file);
       const { runBenchmark } = await import('./run');
-      const code = await runBenchmark(loadConfig(), input, recipe, {
+      const code = await runBenchmark(loadConfig(), input, {
         detach: !!opts.detach,
         json: !!opts.json,
       });
       if (code !== 0) throw new ExitCode(code);
     });
 
-  program
-    .command('results')
-    .description('print the results of a finished benchmark')
-    .argument('<id>', 'benchmark id (bench-<name>-<suffix>)')
-    .option('--format <format>', 'table | json | csv', 'table')
-    .action(async (id: string, opts: { format: string }) => {
-      const dir = paths.results(loadConfig(), id);
-      if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new ExitCode(EXIT.badInput);
-      const file = opts.format === 'csv' ? 'results.csv' : 'summary.json';
-      const text = await readFile(join(dir, file), 'utf8').catch(() => undefined);
-      if (text === undefined) {
-        console.error(`no results for ${id} in ${dir}`);
-        throw new ExitCode(EXIT.failure);
-      }
-      if (opts.format === 'table') console.log(renderResultsTable(JSON.parse(text) as BenchmarkSummary));
-      else process.stdout.write(text);
-    });
+  addControlCommands(program);
+  program.addCommand(scheduleCommand());
 
   program
     .command('dev')
-    .description('run the embedded stack (Temporal dev server + Web UI + worker) until Ctrl-C')
+    .description('run the embedded stack (Temporal dev server + Web UI + worker + HTTP API) until Ctrl-C')
     .option('--port <port>', 'Temporal frontend port', '7233')
     .option('--ui-port <port>', 'Temporal Web UI port', '8233')
-    .action(async (opts: { port: string; uiPort: string }) => {
+    .option('--api-port <port>', 'HTTP API port', '8080')
+    .action(async (opts: { port: string; uiPort: string; apiPort: string }) => {
       const { runDev } = await import('./dev');
-      await runDev(loadConfig(), Number(opts.port), Number(opts.uiPort));
+      await runDev(loadConfig(), {
+        port: port('--port', opts.port),
+        uiPort: port('--ui-port', opts.uiPort),
+        apiPort: port('--api-port', opts.apiPort),
+      });
+    });
+
+  program
+    .command('api')
+    .description('run the HTTP API alone, against the configured Temporal server (needs AIFB_API_TOKEN)')
+    .option('--host <host>', 'address to bind (AIFB_API_HOST)')
+    .option('--port <port>', 'port (AIFB_API_PORT, default 8080)')
+    .action(async (opts: { host?: string; port?: string }) => {
+      const { runApi } = await import('./api');
+      await runApi(loadConfig(), {
+        ...(opts.host ? { host: opts.host } : {}),
+        ...(opts.port ? { port: port('--port', opts.port) } : {}),
+      });
     });
 
   program.addCommand(simulatorCommand('sim'));
@@ -115,6 +101,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ExitCode) return err.code;
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (err instanceof ControlError) {
+      // A wrong id or a bad request is the caller's input; the rest is a failure.
+      console.error(`aifb: ${err.message}`);
+      return err.kind === 'invalid-input' || err.kind === 'not-found' ? EXIT.badInput : EXIT.failure;
     }
     console.error(`aifb: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT.failure;

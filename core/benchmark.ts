@@ -39,6 +39,12 @@ export interface BenchmarkStatus {
   error: string | null;
 }
 
+/** What the stop and stopStage updates answer: where the benchmark was when asked. */
+export interface StopAck {
+  phase: Phase;
+  stageName: string | null;
+}
+
 export interface BenchInput {
   benchmarkId: string;
   recipe: Recipe;
@@ -88,6 +94,7 @@ export interface BenchmarkActivities {
     error?: string;
   }): Promise<BenchmarkSummary>;
   relayTelemetry(input: BenchInput): Promise<void>;
-  flushLogs(input: BenchInput): Promise<void>;
+  /** The final log copy and Loki push, and the run's final phase for the status metrics. */
+  flushLogs(input: BenchInput & { outcome?: Phase }): Promise<void>;
   teardown(input: BenchInput): Promise<{ cancelled: string[] }>;
 }

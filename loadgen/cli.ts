@@ -76,8 +76,10 @@ export async function runLoadgenCli(argv: string[]): Promise<number> {
   }
   const stop = new AbortController();
   const onSignal = () => stop.abort();
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  // `on`, not `once`: a cancel may deliver TERM more than once (to the group and to the
+  // process); a second TERM must not kill us before the result file is written.
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     await runLoadgen(args.config, {
       clientIndex: args.clientIndex,

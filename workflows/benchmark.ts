@@ -10,13 +10,18 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  defineUpdate,
   isCancellation,
   proxyActivities,
   setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BenchmarkActivities, BenchmarkStatus, Phase } from '../core/benchmark';
+import type { BenchmarkActivities, BenchmarkStatus, Phase, StopAck } from '../core/benchmark';
+import { benchmarkIdOf } from '../core/benchmark-id';
 import { formatIssues, parseRecipe, type Recipe, stageName } from '../core/recipe';
+import { benchmarkSearchAttributes, PhaseKey } from '../core/search-attributes';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
 
 export const statusQuery = defineQuery<BenchmarkStatus>('status');
@@ -24,6 +29,11 @@ export const statusQuery = defineQuery<BenchmarkStatus>('status');
 export const stopSignal = defineSignal<[reason?: string]>('stop');
 /** End the current stage now and go on with the next one. */
 export const stopStageSignal = defineSignal('stopStage');
+/** The same two requests as updates: the caller learns whether there was anything to stop. */
+export const stopUpdate = defineUpdate<StopAck, [reason?: string]>('stop');
+export const stopStageUpdate = defineUpdate<StopAck>('stopStage');
+
+const FINISHING: Phase[] = ['tearing-down', 'done', 'failed', 'cancelled'];
 
 /** Errors that retrying cannot fix; the activities throw them with these types. */
 export const NON_RETRYABLE = [
@@ -70,7 +80,8 @@ function activitiesFor(recipe: Recipe) {
     startToCloseTimeout: '30d',
     // Wait for its final log flush when it is cancelled at the end.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    heartbeatTimeout: '20s',
+    // Short: after a worker crash the relay resumes on another worker within seconds.
+    heartbeatTimeout: '10s',
     retry, // no maximumAttempts: unlimited
   });
   // Teardown retries without limit: a benchmark stays visibly "tearing-down" rather than leak jobs.
@@ -80,6 +91,9 @@ function activitiesFor(recipe: Recipe) {
   });
   return { quick, submit, health, finish, relay, teardown };
 }
+
+/** Backstop for a stage bounded by maxRequests only: its clients normally end long before. */
+const REQUEST_BOUND_STAGE_MAX_MS = 24 * 3600_000;
 
 /** How often a running stage checks whether its clients ended early (crash, request limit). */
 function checkIntervalMs(plannedMs: number): number {
@@ -105,7 +119,7 @@ function domainFailure(err: unknown, note?: string): unknown {
 }
 
 export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummary> {
-  const benchmarkId = workflowInfo().workflowId;
+  const benchmarkId = benchmarkIdOf(workflowInfo().workflowId);
   const startedAtMs = Date.now();
   const state: BenchmarkStatus = {
     benchmarkId,
@@ -123,19 +137,53 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     error: null,
   };
   const enter = (phase: Phase) => {
+    if (phase !== state.phase) upsertSearchAttributes([{ key: PhaseKey, value: phase }]);
     state.phase = phase;
     state.phases.push({ phase, atMs: Date.now() });
   };
   let stopStage = false;
-  setHandler(statusQuery, () => state);
-  setHandler(stopSignal, () => {
+  const requestStop = () => {
     state.stopRequested = true;
-  });
-  setHandler(stopStageSignal, () => {
+  };
+  const requestStopStage = () => {
     stopStage = true;
-  });
+  };
+  setHandler(statusQuery, () => state);
+  setHandler(stopSignal, requestStop);
+  setHandler(stopStageSignal, requestStopStage);
+  setHandler(
+    stopUpdate,
+    (_reason?: string): StopAck => {
+      requestStop();
+      return { phase: state.phase, stageName: state.stageName };
+    },
+    {
+      validator: (_reason?: string) => {
+        if (FINISHING.includes(state.phase))
+          throw new Error(`nothing to stop: the benchmark is ${state.phase}`);
+      },
+    },
+  );
+  setHandler(
+    stopStageUpdate,
+    (): StopAck => {
+      requestStopStage();
+      return { phase: state.phase, stageName: state.stageName };
+    },
+    {
+      validator: () => {
+        if (state.phase !== 'loading' || stopStage || state.stopRequested) {
+          throw new Error(`no stage is running: the benchmark is ${state.phase}`);
+        }
+      },
+    },
+  );
 
   const parsed = parseRecipe(input);
+  // Listed in visibility (Web UI, API) from its first task on; `enter` keeps the phase current.
+  upsertSearchAttributes(
+    benchmarkSearchAttributes(benchmarkId, parsed.ok ? parsed.recipe : null, state.phase),
+  );
   if (!parsed.ok) {
     state.error = formatIssues(parsed.issues);
     enter('failed');
@@ -148,6 +196,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
   }
   const recipe = parsed.recipe;
   const bench = { benchmarkId, recipe };
+  upsertMemo({ recipe: input });
   state.recipeName = recipe.name;
   state.stageCount = recipe.workload.stages.length;
   const acts = activitiesFor(recipe);
@@ -178,7 +227,9 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       state.jobs.push(job.name);
 
       // The stage's length is a durable timer: it survives worker restarts and skips in tests.
-      const plannedMs = stage.warmup + stage.duration;
+      // A stage bounded by maxRequests alone ends when its clients do (checkClients sees it);
+      // its timer is only a backstop.
+      const plannedMs = stage.warmup + (stage.duration ?? REQUEST_BOUND_STAGE_MAX_MS);
       const endsAt = Date.now() + plannedMs;
       state.stageEndsAtMs = endsAt;
       for (;;) {
@@ -186,7 +237,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
         if (remaining <= 0) break;
         const interrupted = await condition(
           () => stopStage || state.stopRequested,
-          Math.min(remaining, checkIntervalMs(plannedMs)),
+          Math.min(remaining, stage.duration === undefined ? 2000 : checkIntervalMs(plannedMs)),
         );
         if (interrupted || Date.now() >= endsAt) break;
         if ((await acts.quick.checkClients({ job, recipe })).ended) break;
@@ -211,7 +262,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       endpoint: state.endpoint,
       stages: state.stages,
     });
-    await tearDown();
+    await tearDown('done');
     enter('done');
     return result;
   } catch (err) {
@@ -235,7 +286,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
           .catch(() => undefined);
       }
       try {
-        await tearDown();
+        await tearDown(cancelled ? 'cancelled' : 'failed');
       } catch (teardownErr) {
         // The original failure stays the headline; a teardown that could not run must be seen.
         const why = teardownErr instanceof Error ? (teardownErr.cause ?? teardownErr) : teardownErr;
@@ -246,13 +297,14 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     throw cancelled && !teardownNote ? err : domainFailure(err, teardownNote);
   }
 
-  async function tearDown(): Promise<void> {
+  /** `outcome` is the phase the run ends in, published with the last telemetry push. */
+  async function tearDown(outcome: Phase): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
       enter('tearing-down');
       await acts.teardown.teardown(bench);
       relayScope.cancel();
       await relayDone;
-      await acts.quick.flushLogs(bench).catch(() => undefined);
+      await acts.quick.flushLogs({ ...bench, outcome }).catch(() => undefined);
     });
   }
 }

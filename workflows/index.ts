@@ -1,2 +1,9 @@
 // Everything the worker registers as workflow code. Keep this free of Node imports.
-export { benchmarkWorkflow, statusQuery, stopSignal, stopStageSignal } from './benchmark';
+export {
+  benchmarkWorkflow,
+  statusQuery,
+  stopSignal,
+  stopStageSignal,
+  stopStageUpdate,
+  stopUpdate,
+} from './benchmark';

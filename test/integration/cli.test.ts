@@ -79,7 +79,7 @@ describe('aifb run against a Temporal server', () => {
       'requests ok / failed',
       'TTFT p50 / p99 ms',
       'TPOT p50 / p99 ms',
-      'ITL p50 / p99 ms',
+      'ITL per chunk p50 / p99 ms',
       'E2E p50 / p99 ms',
       'output tok/s',
       'req/s',

@@ -16,6 +16,7 @@ import { temporalBinary } from '../../cli/embedded-stack';
 import type { BenchmarkStatus } from '../../core/benchmark';
 import type { AifbConfig } from '../../core/config';
 import { repoRoot } from '../../core/config';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../core/search-attributes';
 import { installRuntime } from '../../workers/runtime';
 import { createBenchmarkWorker, workflowsPath } from '../../workers/worker';
 
@@ -44,7 +45,8 @@ export interface DevEnv {
   teardown(): Promise<void>;
 }
 
-export async function startDevEnv(): Promise<DevEnv> {
+/** `uiPort` also serves the Temporal Web UI there (the API tier's browser test). */
+export async function startDevEnv(options: { uiPort?: number } = {}): Promise<DevEnv> {
   installRuntime('WARN');
   const binary = temporalBinary();
   if (!existsSync(binary)) {
@@ -54,7 +56,13 @@ export async function startDevEnv(): Promise<DevEnv> {
   }
   const port = await freePort();
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: binary }, ip: '127.0.0.1', port },
+    server: {
+      executable: { type: 'existing-path', path: binary },
+      ip: '127.0.0.1',
+      port,
+      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
+    },
   });
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   return { env, address: `127.0.0.1:${port}`, bundle, teardown: () => env.teardown() };
@@ -80,7 +88,11 @@ export async function inProcessWorker(dev: DevEnv, config: AifbConfig): Promise<
 }
 
 /** A worker in its own process, so a test can kill -9 it like a crash would. */
-export function workerProcess(dev: DevEnv, config: AifbConfig): ChildProcess {
+export function workerProcess(
+  dev: DevEnv,
+  config: AifbConfig,
+  extraEnv: Record<string, string> = {},
+): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'workers', 'main.ts')], {
     cwd: repoRoot,
     env: {
@@ -90,6 +102,8 @@ export function workerProcess(dev: DevEnv, config: AifbConfig): ChildProcess {
       AIFB_DIST_DIR: config.distDir,
       AIFB_TASK_QUEUE: config.taskQueue,
       AIFB_LOG_LEVEL: 'WARN',
+      AIFB_WORKER_METRICS_PORT: '0',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

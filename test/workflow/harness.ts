@@ -13,6 +13,7 @@ import {
   Runtime,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import { ensureSearchAttributes } from '../../control/search-attributes';
 import type { BenchmarkActivities, BenchmarkStatus, Phase } from '../../core/benchmark';
 import { type AifbConfig, repoRoot } from '../../core/config';
 import { createBenchmarkWorker, workflowsPath } from '../../workers/worker';
@@ -48,9 +49,12 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   }
   installQuietRuntime();
   // A port below the ephemeral range: see freePort in test/integration/harness.ts.
-  return TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath }, port: await freePort() },
   });
+  // The workflow upserts aifb's search attributes; like any server, this one must know them.
+  await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
 }
 
 /** ~3 s: build once per file and hand it to every worker. */

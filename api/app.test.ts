@@ -1,0 +1,141 @@
+/** The app's HTTP contract with a fake control (no Temporal): auth, error shapes, status codes. */
+import { describe, expect, it } from 'vitest';
+import { type BenchmarkControl, ControlError } from '../control/types';
+import type { BenchmarkSummary } from '../core/summary';
+import { buildApp } from './app';
+
+const TOKEN = 'unit-test-token-0123456789';
+
+function fakeControl(calls: string[]): BenchmarkControl {
+  const unused = async () => {
+    throw new Error('not used');
+  };
+  return {
+    start: async (_recipe, options) => {
+      calls.push(`start ${options?.idempotencyKey ?? ''}`);
+      return {
+        benchmarkId: 'bench-x-aaaaaa',
+        workflowId: 'bench-x-aaaaaa',
+        runId: 'r',
+        created: !options?.idempotencyKey,
+      };
+    },
+    stop: async (id, reason) => {
+      calls.push(`stop ${id} ${reason ?? '-'}`);
+      return { phase: 'loading', stageName: 'c8' };
+    },
+    stopStage: async () => {
+      throw new ControlError('conflict', 'no stage is running: the benchmark is done');
+    },
+    status: async (id) => {
+      throw new ControlError('not-found', `no benchmark ${id}`);
+    },
+    results: async () => ({ benchmarkId: 'bench-x-aaaaaa', stages: [] }) as unknown as BenchmarkSummary,
+    list: unused,
+    cancel: unused,
+    logs: unused,
+    createSchedule: unused,
+    listSchedules: unused,
+    setSchedulePaused: unused,
+    deleteSchedule: unused,
+    close: async () => {},
+  };
+}
+
+async function app(calls: string[] = [], token: string | null = TOKEN) {
+  return buildApp({
+    control: fakeControl(calls),
+    token,
+    corsOrigins: [],
+    health: async () => ({
+      ok: true,
+      temporal: { address: 'x', namespace: 'default', reachable: true },
+      taskQueue: 'q',
+      workers: 1,
+    }),
+    examplesDir: '/nonexistent',
+  });
+}
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe('API contract', () => {
+  it('401 without the token, 201 with it; an Idempotency-Key answer that started nothing is a 200', async () => {
+    const calls: string[] = [];
+    const a = await app(calls);
+    expect((await a.inject({ method: 'POST', url: '/benchmarks', payload: {} })).statusCode).toBe(401);
+    const created = await a.inject({
+      method: 'POST',
+      url: '/benchmarks',
+      payload: { name: 'x' },
+      headers: auth,
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.headers.location).toBe('/benchmarks/bench-x-aaaaaa');
+    const again = await a.inject({
+      method: 'POST',
+      url: '/benchmarks',
+      payload: { name: 'x' },
+      headers: { ...auth, 'idempotency-key': 'k1' },
+    });
+    expect(again.statusCode).toBe(200);
+    expect(calls).toEqual(['start ', 'start k1']);
+  });
+
+  it('a token-less app (dev mode) lets mutating routes through', async () => {
+    const a = await app([], null);
+    expect((await a.inject({ method: 'POST', url: '/benchmarks', payload: {} })).statusCode).toBe(201);
+  });
+
+  it('stop accepts no body or a reason; control errors map to 404 and 409 with { error, message }', async () => {
+    const calls: string[] = [];
+    const a = await app(calls);
+    expect(
+      (await a.inject({ method: 'POST', url: '/benchmarks/bench-x-aaaaaa/stop', headers: auth })).statusCode,
+    ).toBe(202);
+    await a.inject({
+      method: 'POST',
+      url: '/benchmarks/bench-x-aaaaaa/stop',
+      headers: auth,
+      payload: { reason: 'r' },
+    });
+    expect(calls).toEqual(['stop bench-x-aaaaaa -', 'stop bench-x-aaaaaa r']);
+    const conflict = await a.inject({
+      method: 'POST',
+      url: '/benchmarks/bench-x-aaaaaa/stages/current/stop',
+      headers: auth,
+    });
+    expect([conflict.statusCode, conflict.json()]).toEqual([
+      409,
+      { error: 'conflict', message: 'no stage is running: the benchmark is done' },
+    ]);
+    const missing = await a.inject({ method: 'GET', url: '/benchmarks/bench-y-bbbbbb' });
+    expect([missing.statusCode, missing.json().error]).toEqual([404, 'not-found']);
+  });
+
+  it('rejects a malformed id and YAML syntax errors with 400 and a path', async () => {
+    const a = await app();
+    const badId = await a.inject({ method: 'GET', url: '/benchmarks/..%2Fetc' });
+    expect(badId.statusCode).toBe(400);
+    expect(badId.json().issues[0].path).toBe('params.id');
+    const yaml = await a.inject({
+      method: 'POST',
+      url: '/benchmarks',
+      headers: { ...auth, 'content-type': 'application/yaml' },
+      payload: 'name: [',
+    });
+    expect(yaml.statusCode).toBe(400);
+    expect(yaml.json().message).toMatch(/not valid YAML\/JSON at line 1/);
+  });
+
+  it('serves results as CSV on ?format=csv or Accept: text/csv', async () => {
+    const a = await app();
+    const csv = await a.inject({
+      method: 'GET',
+      url: '/benchmarks/bench-x-aaaaaa/results',
+      headers: { accept: 'text/csv' },
+    });
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.body).toMatch(/^benchmark_id,stage,/);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Builds the HTTP API from its dependencies (no sockets, no Temporal connection of its own), so
+ * tests and `aifb dev` build the same app. One plugin per route group, under routes/.
+ */
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { BenchmarkControl } from '../control/types';
+import { bearerAuth } from './auth';
+import { errorHandler } from './errors';
+import { recordRequestMetrics } from './metrics';
+import { benchmarkRoutes } from './routes/benchmarks';
+import { recipeRoutes } from './routes/recipes';
+import { scheduleRoutes } from './routes/schedules';
+import { systemRoutes } from './routes/system';
+import type { Health } from './schemas';
+
+export interface ApiDeps {
+  control: BenchmarkControl;
+  /** Bearer token for mutating routes; null only in the explicit local dev mode. */
+  token: string | null;
+  /** Origins allowed by CORS (e.g. the Grafana URL); empty: CORS off. */
+  corsOrigins: string[];
+  health(): Promise<z.infer<typeof Health>>;
+  /** Where GET /recipes finds example recipes. */
+  examplesDir: string;
+  logger?: boolean;
+}
+
+/** What every route plugin receives. */
+export interface RouteOptions {
+  deps: ApiDeps;
+  auth: ReturnType<typeof bearerAuth>;
+}
+
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
+
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1 << 20 });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  // YAML bodies arrive as text; the routes parse them with the recipe parser (line/column errors).
+  app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  if (deps.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: deps.corsOrigins,
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key'],
+    });
+  }
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'aifb API',
+        version: '1',
+        description:
+          'Start, watch, stop and list benchmarks (Temporal workflows), read their results and logs, schedule recipes.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  recordRequestMetrics(app);
+  const options: RouteOptions = { deps, auth: bearerAuth(deps.token) };
+  await app.register(systemRoutes, options);
+  await app.register(recipeRoutes, options);
+  await app.register(benchmarkRoutes, options);
+  await app.register(scheduleRoutes, options);
+  return app;
+}

@@ -1,0 +1,69 @@
+/** GET /recipes (the examples) and POST /recipes/validate. */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { parseRecipe } from '../../core/recipe';
+import { parseRecipeText, RecipeFileError } from '../../core/recipe-file';
+import type { RouteOptions } from '../app';
+import { ErrorBody, ExampleRecipe, RecipeBodyDoc, ValidateResult } from '../schemas';
+
+/** A body that arrived as YAML text becomes a value; JSON already is one. */
+export function bodyValue(body: unknown): unknown {
+  return typeof body === 'string' ? parseRecipeText(body) : body;
+}
+
+export const recipeRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
+  app.get(
+    '/recipes',
+    {
+      schema: {
+        summary: 'The example recipes shipped in examples/ (valid ones only)',
+        tags: ['recipes'],
+        response: { 200: z.array(ExampleRecipe) },
+      },
+    },
+    async () => {
+      const files = (await readdir(deps.examplesDir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+      const examples = [];
+      for (const file of files) {
+        const value = parseRecipeText(await readFile(join(deps.examplesDir, file), 'utf8'));
+        const parsed = parseRecipe(value);
+        if (!parsed.ok) continue;
+        examples.push({
+          file: `examples/${file}`,
+          name: parsed.recipe.name,
+          description: parsed.recipe.description ?? null,
+          recipe: value,
+        });
+      }
+      return examples;
+    },
+  );
+
+  app.post(
+    '/recipes/validate',
+    {
+      schema: {
+        summary: 'Validate a recipe without running it (200 either way; `valid` says)',
+        description: RecipeBodyDoc,
+        tags: ['recipes'],
+        body: z.unknown(),
+        response: { 200: ValidateResult, 400: ErrorBody },
+      },
+    },
+    async (request) => {
+      let value: unknown;
+      try {
+        value = bodyValue(request.body);
+      } catch (err) {
+        if (err instanceof RecipeFileError) return { valid: false, issues: err.issues, recipe: null };
+        throw err;
+      }
+      const parsed = parseRecipe(value);
+      return parsed.ok
+        ? { valid: true, issues: [], recipe: parsed.recipe as Record<string, unknown> }
+        : { valid: false, issues: parsed.issues, recipe: null };
+    },
+  );
+};

@@ -1,0 +1,174 @@
+/**
+ * The commands that act on benchmarks through a `BenchmarkControl` (API or Temporal, see
+ * control-client.ts): list, status, watch, stop, stop-stage, cancel, logs, results, compare,
+ * schedule. Each opens the control, does one thing and closes it.
+ */
+import type { Command } from 'commander';
+import { type BenchmarkControl, type ListFilter, RUN_STATUSES, type RunStatus } from '../control/types';
+import { loadConfig } from '../core/config';
+import { toCsv } from '../core/summary';
+import { compareSummaries, renderCompare } from './compare';
+import { openControl } from './control-client';
+import { EXIT, ExitCode } from './exit';
+import { renderList, renderStatus } from './list-format';
+import { renderResultsTable } from './table';
+import { watchUntilEnd } from './watch';
+
+export async function withControl<T>(fn: (control: BenchmarkControl) => Promise<T>): Promise<T> {
+  const control = await openControl(loadConfig());
+  try {
+    return await fn(control);
+  } finally {
+    await control.close();
+  }
+}
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${name}: expected a positive integer, got ${value}`);
+    throw new ExitCode(EXIT.badInput);
+  }
+  return n;
+}
+
+/** Exit code of a run that ended: what `run` and `watch` return. */
+export function exitCodeOf(status: RunStatus): number {
+  if (status === 'completed') return EXIT.ok;
+  return status === 'cancelled' ? EXIT.cancelled : EXIT.failure;
+}
+
+export function addControlCommands(program: Command): void {
+  program
+    .command('list')
+    .description('list benchmarks from Temporal visibility')
+    .option('--status <status>', RUN_STATUSES.join(' | '))
+    .option('--recipe <name>', 'recipe name')
+    .option('--service-kind <kind>', 'simulator | command | ...')
+    .option('--phase <phase>', 'e.g. loading, tearing-down')
+    .option('--since <time>', 'started at or after (ISO 8601)')
+    .option('--limit <n>', 'at most n rows', '50')
+    .option('--json', 'print the rows as JSON')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      if (o.status !== undefined && !RUN_STATUSES.includes(o.status as RunStatus)) {
+        console.error(`--status: one of ${RUN_STATUSES.join(', ')}`);
+        throw new ExitCode(EXIT.badInput);
+      }
+      const filter: ListFilter = {
+        ...(o.status ? { status: o.status as RunStatus } : {}),
+        ...(o.recipe ? { recipe: String(o.recipe) } : {}),
+        ...(o.serviceKind ? { serviceKind: String(o.serviceKind) } : {}),
+        ...(o.phase ? { phase: String(o.phase) as ListFilter['phase'] & string } : {}),
+        ...(o.since ? { startedAfter: String(o.since) } : {}),
+        pageSize: positiveInt('--limit', String(o.limit)) ?? 50,
+      };
+      const page = await withControl((c) => c.list(filter));
+      console.log(o.json ? JSON.stringify(page.items, null, 2) : renderList(page.items));
+    });
+
+  program
+    .command('status')
+    .description('the status of one benchmark: phase, stage, jobs, failure')
+    .argument('<id>', 'benchmark id')
+    .option('--json', 'print the status as JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const view = await withControl((c) => c.status(id));
+      console.log(o.json ? JSON.stringify(view, null, 2) : renderStatus(view));
+    });
+
+  program
+    .command('watch')
+    .description('live progress bars per stage and client until the benchmark ends; exits like `run`')
+    .argument('<id>', 'benchmark id')
+    .action(async (id: string) => {
+      const view = await withControl((c) => watchUntilEnd(c, id));
+      if (view.failure) console.error(`failed: ${view.failure}`);
+      const code = exitCodeOf(view.status);
+      if (code !== EXIT.ok) throw new ExitCode(code);
+    });
+
+  program
+    .command('stop')
+    .description(
+      'stop a benchmark gracefully: the current stage ends now and keeps its numbers, teardown runs',
+    )
+    .argument('<id>', 'benchmark id')
+    .option('--reason <text>', 'recorded with the request')
+    .action(async (id: string, o: { reason?: string }) => {
+      const ack = await withControl((c) => c.stop(id, o.reason));
+      console.log(`stopping ${id} (was ${ack.phase}${ack.stageName ? `, stage ${ack.stageName}` : ''})`);
+    });
+
+  program
+    .command('stop-stage')
+    .description('end the current stage of a benchmark now; the next stage starts')
+    .argument('<id>', 'benchmark id')
+    .action(async (id: string) => {
+      const ack = await withControl((c) => c.stopStage(id));
+      console.log(`ending stage ${ack.stageName} of ${id}`);
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a benchmark (Temporal cancellation): teardown runs, it ends as cancelled')
+    .argument('<id>', 'benchmark id')
+    .action(async (id: string) => {
+      await withControl((c) => c.cancel(id));
+      console.log(`cancelling ${id}`);
+    });
+
+  program
+    .command('logs')
+    .description("print a job's log (service, service.err, s0-clients-0, ...)")
+    .argument('<id>', 'benchmark id')
+    .option('--component <name>', 'which log (default: service; the list is printed when it is wrong)')
+    .option('--tail <n>', 'only the last n lines')
+    .option('-f, --follow', 'keep printing what is appended until the benchmark ends')
+    .action(async (id: string, o: { component?: string; tail?: string; follow?: boolean }) => {
+      const tail = positiveInt('--tail', o.tail);
+      await withControl(async (c) => {
+        const first = await c.logs(id, {
+          ...(o.component ? { component: o.component } : {}),
+          ...(tail ? { tail } : {}),
+        });
+        process.stdout.write(first.text);
+        if (!o.follow) return;
+        let offset = first.nextOffset;
+        for (;;) {
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          const next = await c.logs(id, { component: first.component, offset });
+          process.stdout.write(next.text);
+          offset = next.nextOffset;
+          if (next.text === '' && (await c.status(id)).status !== 'running') return;
+        }
+      });
+    });
+
+  program
+    .command('results')
+    .description('print the results of a finished benchmark')
+    .argument('<id>', 'benchmark id (bench-<name>-<suffix>)')
+    .option('--format <format>', 'table | json | csv', 'table')
+    .action(async (id: string, o: { format: string }) => {
+      if (!['table', 'json', 'csv'].includes(o.format)) {
+        console.error(`--format: table, json or csv (got ${o.format})`);
+        throw new ExitCode(EXIT.badInput);
+      }
+      const summary = await withControl((c) => c.results(id));
+      if (o.format === 'json') console.log(JSON.stringify(summary, null, 2));
+      else if (o.format === 'csv') process.stdout.write(toCsv(summary));
+      else console.log(renderResultsTable(summary, process.stdout.isTTY));
+    });
+
+  program
+    .command('compare')
+    .description('compare two benchmarks stage by stage: B against A, with deltas')
+    .argument('<a>', 'benchmark id (baseline)')
+    .argument('<b>', 'benchmark id')
+    .option('--json', 'print the deltas as JSON')
+    .action(async (a: string, b: string, o: { json?: boolean }) => {
+      const [sa, sb] = await withControl((c) => Promise.all([c.results(a), c.results(b)]));
+      console.log(o.json ? JSON.stringify(compareSummaries(sa, sb), null, 2) : renderCompare(sa, sb));
+    });
+}

@@ -1,0 +1,123 @@
+/**
+ * `BenchmarkControl` over the HTTP API (the CLI with AIFB_API_URL set). The API answers with the
+ * shapes of control/types.ts and errors as `{ error, message, issues }`, turned back into the
+ * `ControlError` a `TemporalControl` would have thrown.
+ */
+import type { StopAck } from '../core/benchmark';
+import type { BenchmarkSummary } from '../core/summary';
+import {
+  type BenchmarkControl,
+  type BenchmarkView,
+  ControlError,
+  type ControlErrorKind,
+  type ListFilter,
+  type ListPage,
+  type LogsOptions,
+  type LogsView,
+  type ScheduleInput,
+  type ScheduleView,
+  type StartResult,
+} from './types';
+
+const KINDS: ControlErrorKind[] = ['invalid-input', 'not-found', 'conflict', 'unavailable'];
+
+function queryString(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+export class HttpControl implements BenchmarkControl {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string | null,
+  ) {}
+
+  private async call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (err) {
+      throw new ControlError(
+        'unavailable',
+        `cannot reach the aifb API at ${this.baseUrl}: ${(err as Error).message}`,
+      );
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!response.ok) {
+      const error = json as {
+        error?: string;
+        message?: string;
+        issues?: { path: string; message: string }[];
+      };
+      const kind =
+        KINDS.find((k) => k === error?.error) ?? (response.status === 401 ? 'invalid-input' : 'unavailable');
+      throw new ControlError(kind, `${error?.message ?? `HTTP ${response.status}`}`, error?.issues ?? []);
+    }
+    return json as T;
+  }
+
+  start(recipe: unknown, options: { idempotencyKey?: string } = {}): Promise<StartResult> {
+    const headers: Record<string, string> = options.idempotencyKey
+      ? { 'idempotency-key': options.idempotencyKey }
+      : {};
+    return this.call('POST', '/benchmarks', recipe, headers);
+  }
+
+  list(filter: ListFilter = {}): Promise<ListPage> {
+    return this.call('GET', `/benchmarks${queryString({ ...filter })}`);
+  }
+
+  status(id: string): Promise<BenchmarkView> {
+    return this.call('GET', `/benchmarks/${encodeURIComponent(id)}`);
+  }
+
+  stop(id: string, reason?: string): Promise<StopAck> {
+    return this.call('POST', `/benchmarks/${encodeURIComponent(id)}/stop`, reason ? { reason } : {});
+  }
+
+  stopStage(id: string): Promise<StopAck> {
+    return this.call('POST', `/benchmarks/${encodeURIComponent(id)}/stages/current/stop`);
+  }
+
+  async cancel(id: string): Promise<void> {
+    await this.call('POST', `/benchmarks/${encodeURIComponent(id)}/cancel`);
+  }
+
+  results(id: string): Promise<BenchmarkSummary> {
+    return this.call('GET', `/benchmarks/${encodeURIComponent(id)}/results`);
+  }
+
+  logs(id: string, options: LogsOptions = {}): Promise<LogsView> {
+    return this.call('GET', `/benchmarks/${encodeURIComponent(id)}/logs${queryString({ ...options })}`);
+  }
+
+  createSchedule(input: ScheduleInput): Promise<ScheduleView> {
+    return this.call('POST', '/schedules', input);
+  }
+
+  listSchedules(): Promise<ScheduleView[]> {
+    return this.call('GET', '/schedules');
+  }
+
+  setSchedulePaused(scheduleId: string, paused: boolean): Promise<ScheduleView> {
+    return this.call('POST', `/schedules/${encodeURIComponent(scheduleId)}/${paused ? 'pause' : 'unpause'}`);
+  }
+
+  async deleteSchedule(scheduleId: string): Promise<void> {
+    await this.call('DELETE', `/schedules/${encodeURIComponent(scheduleId)}`);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,22 @@
+/** Benchmark ids: `bench-<recipe name>-<6 chars>`, random or derived from an Idempotency-Key. */
+import { createHash, randomBytes } from 'node:crypto';
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const suffixOf = (bytes: Uint8Array) => [...bytes.subarray(0, 6)].map((b) => ALPHABET[b % 36]).join('');
+
+export function newBenchmarkId(recipeName: string): string {
+  return `bench-${recipeName}-${suffixOf(randomBytes(6))}`;
+}
+
+/**
+ * The same key (and recipe name) always gives the same id, so a retried POST finds the run
+ * its first attempt started instead of starting another.
+ */
+export function idempotentBenchmarkId(recipeName: string, idempotencyKey: string): string {
+  return `bench-${recipeName}-${suffixOf(createHash('sha256').update(idempotencyKey).digest())}`;
+}
+
+/** Schedule ids follow the recipe: one schedule per recipe unless named otherwise. */
+export function defaultScheduleId(recipeName: string): string {
+  return `aifb-${recipeName}`;
+}

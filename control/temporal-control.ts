@@ -1,0 +1,232 @@
+/**
+ * `BenchmarkControl` straight on Temporal: visibility for lists, the `status` query and the
+ * relay's heartbeats for live views, the stop updates, and the worker's data folder for results
+ * and logs (the API runs beside the worker, or shares its AIFB_DATA_DIR).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type Client,
+  isGrpcDeadlineError,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowHandle,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { BenchmarkStatus, RelayProgress, StopAck } from '../core/benchmark';
+import { WORKFLOW_TYPE } from '../core/benchmark';
+import { BENCHMARK_ID_RE } from '../core/benchmark-id';
+import { type AifbConfig, paths } from '../core/config';
+import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
+import { BenchmarkIdKey, benchmarkSearchAttributes } from '../core/search-attributes';
+import type { BenchmarkSummary } from '../core/summary';
+import { listItemOf } from './decode';
+import { failureMessage } from './failure';
+import { idempotentBenchmarkId, newBenchmarkId } from './ids';
+import { readLogs } from './logs';
+import { ScheduleControl } from './schedules';
+import {
+  type BenchmarkControl,
+  type BenchmarkView,
+  ControlError,
+  type ListFilter,
+  type ListPage,
+  type LogsOptions,
+  type LogsView,
+  type ScheduleInput,
+  type ScheduleView,
+  type StartResult,
+} from './types';
+import { buildListQuery, quote } from './visibility';
+
+/** A query or update that no worker picks up within this long is reported, not waited on. */
+const ANSWER_TIMEOUT_MS = 10_000;
+
+export function validRecipe(input: unknown): Recipe {
+  const parsed = parseRecipe(input);
+  if (!parsed.ok) throw new ControlError('invalid-input', formatIssues(parsed.issues), parsed.issues);
+  return parsed.recipe;
+}
+
+export class TemporalControl implements BenchmarkControl {
+  private readonly schedules: ScheduleControl;
+
+  constructor(
+    readonly client: Client,
+    readonly config: AifbConfig,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {
+    this.schedules = new ScheduleControl(client, config.taskQueue);
+  }
+
+  async start(input: unknown, options: { idempotencyKey?: string } = {}): Promise<StartResult> {
+    const recipe = validRecipe(input);
+    const key = options.idempotencyKey;
+    const benchmarkId = key ? idempotentBenchmarkId(recipe.name, key) : newBenchmarkId(recipe.name);
+    try {
+      const handle = await this.client.workflow.start(WORKFLOW_TYPE, {
+        taskQueue: this.config.taskQueue,
+        workflowId: benchmarkId,
+        args: [input],
+        // Set at start too (the workflow upserts the same), so a list right after shows it.
+        typedSearchAttributes: benchmarkSearchAttributes(benchmarkId, recipe, 'validating'),
+        memo: { recipe: input },
+        // An id from an Idempotency-Key names one run forever, finished or not.
+        ...(key ? { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE } : {}),
+      });
+      return { benchmarkId, workflowId: benchmarkId, runId: handle.firstExecutionRunId, created: true };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError && key) {
+        const existing = await this.client.workflow.getHandle(benchmarkId).describe();
+        return { benchmarkId, workflowId: benchmarkId, runId: existing.runId, created: false };
+      }
+      throw err;
+    }
+  }
+
+  async list(filter: ListFilter = {}): Promise<ListPage> {
+    let query: string;
+    try {
+      query = buildListQuery(filter, WORKFLOW_TYPE);
+    } catch (err) {
+      throw new ControlError('invalid-input', (err as Error).message);
+    }
+    const response = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.client.options.namespace,
+      query,
+      pageSize: filter.pageSize ?? 50,
+      nextPageToken: filter.pageToken ? Buffer.from(filter.pageToken, 'base64url') : null,
+    });
+    const token = response.nextPageToken;
+    return {
+      items: (response.executions ?? []).map((raw) => listItemOf(raw)),
+      nextPageToken: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
+    };
+  }
+
+  /** The benchmark's workflow: its id, or (schedule-started runs) the run carrying that AifbBenchmarkId. */
+  private async handleOf(benchmarkId: string): Promise<WorkflowHandle> {
+    if (!BENCHMARK_ID_RE.test(benchmarkId)) {
+      throw new ControlError('invalid-input', `not a benchmark id: ${JSON.stringify(benchmarkId)}`);
+    }
+    const direct = this.client.workflow.getHandle(benchmarkId);
+    try {
+      await direct.describe();
+      return direct;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    const response = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.client.options.namespace,
+      query: `${BenchmarkIdKey.name} = ${quote(benchmarkId)}`,
+      pageSize: 1,
+    });
+    const workflowId = response.executions?.[0]?.execution?.workflowId;
+    if (!workflowId) throw new ControlError('not-found', `no benchmark ${benchmarkId}`);
+    return this.client.workflow.getHandle(workflowId);
+  }
+
+  async status(benchmarkId: string): Promise<BenchmarkView> {
+    const handle = await this.handleOf(benchmarkId);
+    const description = await handle.describe();
+    const item = listItemOf(description.raw.workflowExecutionInfo ?? {});
+    const live = await this.client.connection
+      .withDeadline(Date.now() + ANSWER_TIMEOUT_MS, () => handle.query<BenchmarkStatus>('status'))
+      .catch(() => null);
+    const relay = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'relayTelemetry');
+    const payload = relay?.heartbeatDetails?.payloads?.[0];
+    const progress = payload ? defaultPayloadConverter.fromPayload<RelayProgress>(payload) : undefined;
+    const clients =
+      live && progress?.stageJob?.endsWith(`-s${live.stageIndex}-clients`) ? progress.clients : [];
+    let failure: string | null = null;
+    if (item.status === 'failed' || item.status === 'terminated' || item.status === 'timed-out') {
+      failure = await handle.result().then(
+        () => null,
+        (err: unknown) => failureMessage(err),
+      );
+    }
+    return { ...item, live, clients, failure };
+  }
+
+  private async update(benchmarkId: string, name: 'stop' | 'stopStage', reason?: string): Promise<StopAck> {
+    const handle = await this.handleOf(benchmarkId);
+    try {
+      return await this.client.connection.withDeadline(Date.now() + ANSWER_TIMEOUT_MS, () =>
+        reason === undefined
+          ? handle.executeUpdate<StopAck, []>(name)
+          : handle.executeUpdate<StopAck, [string]>(name, { args: [reason] }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new ControlError('conflict', failureMessage(err));
+      }
+      if (err instanceof WorkflowNotFoundError || /already completed/i.test(String(err))) {
+        throw new ControlError('conflict', `${benchmarkId} has already ended`);
+      }
+      if (isGrpcDeadlineError(err)) {
+        throw new ControlError('unavailable', `no worker answered the ${name} request for ${benchmarkId}`);
+      }
+      throw err;
+    }
+  }
+
+  stop(benchmarkId: string, reason?: string): Promise<StopAck> {
+    return this.update(benchmarkId, 'stop', reason);
+  }
+
+  stopStage(benchmarkId: string): Promise<StopAck> {
+    return this.update(benchmarkId, 'stopStage');
+  }
+
+  async cancel(benchmarkId: string): Promise<void> {
+    await (await this.handleOf(benchmarkId)).cancel();
+  }
+
+  async results(benchmarkId: string): Promise<BenchmarkSummary> {
+    if (!BENCHMARK_ID_RE.test(benchmarkId)) {
+      throw new ControlError('invalid-input', `not a benchmark id: ${JSON.stringify(benchmarkId)}`);
+    }
+    const file = join(paths.results(this.config, benchmarkId), 'summary.json');
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) return JSON.parse(text) as BenchmarkSummary;
+    // Not on this machine's disk: a completed run's summary is its workflow result too.
+    const handle = await this.handleOf(benchmarkId);
+    const { status } = await handle.describe();
+    if (status.name !== 'COMPLETED') {
+      throw new ControlError(
+        'not-found',
+        `no results for ${benchmarkId} yet (it is ${status.name.toLowerCase()}; none in ${file})`,
+      );
+    }
+    return (await handle.result()) as BenchmarkSummary;
+  }
+
+  async logs(benchmarkId: string, options: LogsOptions = {}): Promise<LogsView> {
+    if (!BENCHMARK_ID_RE.test(benchmarkId)) {
+      throw new ControlError('invalid-input', `not a benchmark id: ${JSON.stringify(benchmarkId)}`);
+    }
+    return readLogs(paths.logs(this.config, benchmarkId), benchmarkId, options);
+  }
+
+  createSchedule(input: ScheduleInput): Promise<ScheduleView> {
+    return this.schedules.create(input);
+  }
+
+  listSchedules(): Promise<ScheduleView[]> {
+    return this.schedules.list();
+  }
+
+  setSchedulePaused(scheduleId: string, paused: boolean): Promise<ScheduleView> {
+    return this.schedules.setPaused(scheduleId, paused);
+  }
+
+  deleteSchedule(scheduleId: string): Promise<void> {
+    return this.schedules.delete(scheduleId);
+  }
+
+  close(): Promise<void> {
+    return this.onClose();
+  }
+}

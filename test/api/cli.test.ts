@@ -1,0 +1,205 @@
+/**
+ * The `aifb` CLI as a process, against a dev server + worker, both ways it can connect: through
+ * the HTTP API (AIFB_API_URL) and straight to Temporal (TEMPORAL_ADDRESS). Same output, same
+ * exit codes.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { repoRoot } from '../../core/config';
+import { simulatorRecipe } from '../integration/harness';
+import { type ApiStack, startApiStack, TOKEN } from './harness';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+type Mode = 'api' | 'temporal';
+
+let stack: ApiStack;
+beforeAll(async () => {
+  stack = await startApiStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+function aifb(mode: Mode, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+  const env: Record<string, string | undefined> = { ...process.env, AIFB_LOG_LEVEL: 'ERROR' };
+  for (const key of ['AIFB_API_URL', 'AIFB_API_TOKEN', 'TEMPORAL_ADDRESS']) delete env[key];
+  Object.assign(
+    env,
+    mode === 'api'
+      ? { AIFB_API_URL: stack.url, AIFB_API_TOKEN: TOKEN }
+      : {
+          TEMPORAL_ADDRESS: stack.dev.address,
+          AIFB_DATA_DIR: stack.config.dataDir,
+          AIFB_TASK_QUEUE: stack.config.taskQueue,
+        },
+    extraEnv,
+  );
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'aifb.mjs'), ...args], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function recipeFile(name: string, recipe: Record<string, unknown>): string {
+  const file = join(stack.config.dataDir, `${name}.yaml`);
+  writeFileSync(file, stringify(recipe));
+  return file;
+}
+
+function twoLongStages(name: string) {
+  const base = simulatorRecipe({ name });
+  return {
+    ...base,
+    workload: {
+      ...(base.workload as object),
+      stages: [
+        { name: 'first', mode: 'concurrency', concurrency: 2, duration: '10m', cooldown: '2s' },
+        { name: 'second', mode: 'concurrency', concurrency: 2, duration: '10m', cooldown: '2s' },
+      ],
+    },
+  };
+}
+
+async function waitForClients(id: string, stageName: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const view = await stack.control.status(id);
+    if (
+      view.live?.stageName === stageName &&
+      view.clients.length === 2 &&
+      view.clients.every((c) => c.ok > 0)
+    ) {
+      return;
+    }
+    await sleep(300);
+  }
+  throw new Error(`${id}: stage ${stageName} never measured`);
+}
+
+describe('aifb against the API and against Temporal', () => {
+  let longId = '';
+  let quickId = '';
+
+  it('run --detach through the API prints the id; stop-stage, stop and watch control it (exit 0)', async () => {
+    const started = await aifb('api', ['run', recipeFile('cli-long', twoLongStages('cli-long')), '--detach']);
+    expect(started.code, started.stderr).toBe(0);
+    longId = started.stdout.trim();
+    expect(longId).toMatch(/^bench-cli-long-[a-z0-9]{6}$/);
+
+    await waitForClients(longId, 'first');
+    const stopStage = await aifb('temporal', ['stop-stage', longId]);
+    expect(stopStage.code, stopStage.stderr).toBe(0);
+    expect(stopStage.stdout).toContain(`ending stage first of ${longId}`);
+    await waitForClients(longId, 'second');
+    const watching = aifb('api', ['watch', longId]);
+    await sleep(1500);
+    const stop = await aifb('api', ['stop', longId, '--reason', 'enough']);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.stdout).toContain(`stopping ${longId} (was loading, stage second)`);
+    const watched = await watching;
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stderr).toMatch(/stage 1\/2 first .*100% done/);
+    expect(watched.stderr).toMatch(/client 0 \[#*\.*\] +\d+% +\w+ +sent \d+/);
+    expect(watched.stderr).toContain('completed: done');
+  });
+
+  it('run through Temporal directly (worker already polling) prints the table', async () => {
+    const run = await aifb('temporal', [
+      'run',
+      recipeFile('cli-quick', simulatorRecipe({ name: 'cli-quick' })),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('no worker polls');
+    quickId = /benchmark (bench-cli-quick-[a-z0-9]+) \(cli-quick\) completed/.exec(run.stdout)?.[1] ?? '';
+    expect(quickId).not.toBe('');
+  });
+
+  it('list, status, results and logs print the same either way', async () => {
+    for (const args of [
+      ['list', '--recipe', 'cli-long'],
+      ['list', '--status', 'completed', '--json'],
+      ['status', longId],
+      ['results', longId],
+      ['results', longId, '--format', 'csv'],
+      ['results', quickId, '--format', 'json'],
+      ['logs', longId, '--component', 's1-clients-0', '--tail', '3'],
+    ]) {
+      const [viaApi, viaTemporal] = await Promise.all([aifb('api', args), aifb('temporal', args)]);
+      expect(viaApi.code, `${args.join(' ')}: ${viaApi.stderr}`).toBe(0);
+      expect(viaTemporal.code, `${args.join(' ')}: ${viaTemporal.stderr}`).toBe(0);
+      expect(viaApi.stdout, args.join(' ')).toBe(viaTemporal.stdout);
+      expect(viaApi.stdout.length).toBeGreaterThan(0);
+    }
+    const list = await aifb('api', ['list', '--recipe', 'cli-long']);
+    expect(list.stdout).toContain(longId);
+    expect(list.stdout).toMatch(/completed .*done .*simulator .*local/);
+    const results = await aifb('api', ['results', longId]);
+    expect(results.stdout).toContain(`benchmark ${longId} (cli-long) stopped`);
+  });
+
+  it('compare prints both runs side by side with deltas', async () => {
+    const compared = await aifb('api', ['compare', longId, quickId]);
+    expect(compared.code, compared.stderr).toBe(0);
+    expect(compared.stdout).toContain(`A: ${longId} (cli-long, stopped)`);
+    // Stages are matched by name: these runs share none, so every row has one side only.
+    expect(compared.stdout).toMatch(/first .*req\/s/);
+    const self = await aifb('temporal', ['compare', quickId, quickId, '--json']);
+    const rows = JSON.parse(self.stdout) as { delta: number | null }[];
+    expect(rows.filter((r) => r.delta !== null).every((r) => r.delta === 0)).toBe(true);
+  });
+
+  it('schedules: create through the API, list through Temporal, pause, delete', async () => {
+    const file = recipeFile('cli-nightly', simulatorRecipe({ name: 'cli-nightly' }));
+    const created = await aifb('api', ['schedule', 'create', file, '--every', '12h']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('aifb-cli-nightly: recipe cli-nightly, every 43200s');
+    const listed = await aifb('temporal', ['schedule', 'list']);
+    expect(listed.stdout).toContain('aifb-cli-nightly');
+    const paused = await aifb('temporal', ['schedule', 'pause', 'aifb-cli-nightly']);
+    expect(paused.stdout).toContain('PAUSED');
+    expect((await aifb('api', ['schedule', 'delete', 'aifb-cli-nightly'])).code).toBe(0);
+    const gone = await aifb('api', ['schedule', 'delete', 'aifb-cli-nightly']);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain('no schedule aifb-cli-nightly');
+  });
+
+  it('exit codes: 2 for bad input (unknown id, bad option, bad recipe, rejected token), 1 for a refused action', async () => {
+    for (const mode of ['api', 'temporal'] as const) {
+      const unknown = await aifb(mode, ['status', 'bench-nobody-zzzzzz']);
+      expect(unknown.code, mode).toBe(2);
+      expect(unknown.stderr).toContain('no benchmark bench-nobody-zzzzzz');
+      const stopDone = await aifb(mode, ['stop', quickId]);
+      expect(stopDone.code, mode).toBe(1);
+      expect(stopDone.stderr).toMatch(/nothing to stop|already ended/);
+      expect((await aifb(mode, ['results', quickId, '--format', 'xml'])).code).toBe(2);
+      expect((await aifb(mode, ['list', '--status', 'sleeping'])).code).toBe(2);
+    }
+    const bad = await aifb('api', ['schedule', 'create', 'examples/bad/04-no-stages.yaml', '--every', '1h']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('workload.stages');
+    const wrongToken = await aifb('api', ['stop', longId], { AIFB_API_TOKEN: 'wrong-token-0123456789' });
+    expect(wrongToken.code).toBe(2);
+    expect(wrongToken.stderr).toContain('Authorization: Bearer');
+  });
+});
