@@ -28,6 +28,7 @@ import {
   type Window,
 } from '../telemetry/system-samples';
 import { type ActivityContext, componentName, jobNames } from './context';
+import { httpGet } from './http-probe';
 import { announcedAddress } from './service';
 
 export const serviceFiles = { proc: 'proc.csv', gpu: 'gpu.csv', gpuAbsent: 'gpu.absent' } as const;
@@ -54,6 +55,7 @@ export class RunTelemetry {
   private readonly loki: LokiShipper | null;
   private readonly previous = new Map<string, ProgressSnapshot>();
   private endpoint: { address: string; endpoint: Endpoint } | null = null;
+  private scrapeFailures = 0;
   private readonly problem: (what: string, err: unknown) => void;
 
   constructor(
@@ -135,9 +137,10 @@ export class RunTelemetry {
           endpoint: await this.executor.endpoint(at.host, at.port),
         };
       }
-      const res = await fetch(`${this.endpoint.endpoint.url}/metrics`, { signal: AbortSignal.timeout(3000) });
-      if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
-      const parsed = parsePromText(await res.text());
+      // node:http, not fetch: the service may listen on a port fetch refuses (see http-probe.ts).
+      const res = await httpGet(`${this.endpoint.endpoint.url}/metrics`, 3000);
+      if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`);
+      const parsed = parsePromText(res.body);
       const timeMs = Date.now();
       const file = serviceScrapeFile(this.config, this.benchmarkId);
       await mkdir(join(file, '..'), { recursive: true });
@@ -146,8 +149,10 @@ export class RunTelemetry {
         `${JSON.stringify({ timeMs, samples: parsed.samples.map((s) => [s.name, s.labels, s.value]) })}\n`,
       );
       await this.put(this.key({ component: 'service' }), formatPromText(parsed), 'service metrics');
+      this.scrapeFailures = 0;
     } catch (err) {
-      this.problem('service metrics scrape', err);
+      // The service may still be starting: only a run of failures is worth a warning.
+      if (++this.scrapeFailures >= 3) this.problem('service metrics scrape', err);
       // A tunnel may have died with its SSH connection: open a new one next time.
       await this.closeEndpoint();
     }

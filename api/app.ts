@@ -14,6 +14,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { BenchmarkControl } from '../control/types';
+import { registerRunningGauge } from '../telemetry/self-metrics';
 import { bearerAuth } from './auth';
 import { errorHandler } from './errors';
 import { recordRequestMetrics } from './metrics';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   /** Where GET /recipes finds example recipes. */
   examplesDir: string;
   logger?: boolean;
+  /** For aifb_benchmarks_running on GET /metrics (Temporal visibility); absent: not exported. */
+  runningBenchmarks?: () => Promise<number>;
 }
 
 /** What every route plugin receives. */
@@ -72,6 +75,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   recordRequestMetrics(app);
+  if (deps.runningBenchmarks) registerRunningGauge(deps.runningBenchmarks);
   const options: RouteOptions = { deps, auth: bearerAuth(deps.token) };
   await app.register(systemRoutes, options);
   await app.register(recipeRoutes, options);

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { temporalHealth } from '../control/connect';
-import type { TemporalControl } from '../control/temporal-control';
+import { runningBenchmarks, type TemporalControl } from '../control/temporal-control';
 import { repoRoot } from '../core/config';
 import { buildApp } from './app';
 import type { ApiConfig } from './config';
@@ -26,6 +26,7 @@ export async function startApiServer(
     health: () => temporalHealth(control, temporalAddress),
     examplesDir: join(repoRoot, 'examples'),
     logger: options.logger ?? false,
+    runningBenchmarks: () => runningBenchmarks(control),
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

@@ -230,3 +230,11 @@ export class TemporalControl implements BenchmarkControl {
     return this.onClose();
   }
 }
+
+/** Benchmarks running now, from Temporal visibility (the API's aifb_benchmarks_running). */
+export async function runningBenchmarks(control: TemporalControl): Promise<number> {
+  const { count } = await control.client.workflow.count(
+    `WorkflowType="${WORKFLOW_TYPE}" AND ExecutionStatus="Running"`,
+  );
+  return count;
+}

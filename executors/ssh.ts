@@ -231,15 +231,20 @@ export class SshConnection {
   async tunnel(host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
     const client = await this.connect();
     const server: Server = createServer((socket) => {
-      client.forwardOut('127.0.0.1', 0, host, port, (err, channel) => {
-        if (err) {
-          socket.destroy();
-          return;
-        }
+      const pipe = (channel: ClientChannel) => {
         socket.pipe(channel).pipe(socket);
         socket.on('error', () => channel.close());
         channel.on('error', () => socket.destroy());
-      });
+      };
+      try {
+        client.forwardOut('127.0.0.1', 0, host, port, (err, channel) =>
+          err ? socket.destroy() : pipe(channel),
+        );
+      } catch {
+        // The SSH connection died under a tunnel kept open (ssh2 throws "Not connected"): the
+        // caller sees a failed request and opens a new tunnel; the worker must not crash.
+        socket.destroy();
+      }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();

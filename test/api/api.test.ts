@@ -367,6 +367,8 @@ describe('system routes', () => {
     expect(text).toMatch(
       /aifb_api_request_duration_seconds_bucket\{le="[\d.]+",method="GET",route="\/benchmarks\/:id"\}/,
     );
+    // From Temporal visibility at scrape time: a count, not a made-up constant.
+    expect(text).toMatch(/^aifb_benchmarks_running \d+$/m);
   });
 
   it('answers CORS preflights for the configured Grafana origin only', async () => {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from '@temporalio/worker';
 import { buildApp } from '../../api/app';
 import { temporalHealth } from '../../control/connect';
-import { TemporalControl } from '../../control/temporal-control';
+import { runningBenchmarks, TemporalControl } from '../../control/temporal-control';
 import type { AifbConfig } from '../../core/config';
 import { repoRoot } from '../../core/config';
 import { type DevEnv, freePort, inProcessWorker, startDevEnv, testConfig } from '../integration/harness';
@@ -46,6 +46,7 @@ export async function startApiStack(options: { ui?: boolean } = {}): Promise<Api
     corsOrigins: ['http://grafana.test:3000'],
     health: () => temporalHealth(control, dev.address),
     examplesDir: `${repoRoot}/examples`,
+    runningBenchmarks: () => runningBenchmarks(control),
   });
   const port = await freePort();
   await app.listen({ host: '127.0.0.1', port });
