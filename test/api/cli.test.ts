@@ -1,23 +1,10 @@
-/**
- * The `aifb` CLI as a process, against a dev server + worker, both ways it can connect: through
- * the HTTP API (AIFB_API_URL) and straight to Temporal (TEMPORAL_ADDRESS). Same output, same
- * exit codes.
- */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { repoRoot } from '../../core/config';
-import { simulatorRecipe } from '../integration/harness';
+import { type CliRun, runAifb, simulatorRecipe } from '../integration/harness';
 import { type ApiStack, startApiStack, TOKEN } from './harness';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 type Mode = 'api' | 'temporal';
 
@@ -29,7 +16,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function aifb(mode: Mode, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+function aifb(mode: Mode, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
   const env: Record<string, string | undefined> = { ...process.env, AIFB_LOG_LEVEL: 'ERROR' };
   for (const key of ['AIFB_API_URL', 'AIFB_API_TOKEN', 'TEMPORAL_ADDRESS']) delete env[key];
   Object.assign(
@@ -43,22 +30,7 @@ function aifb(mode: Mode, args: string[], extraEnv: Record<string, string> = {})
         },
     extraEnv,
   );
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'aifb.mjs'), ...args], {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runAifb(args, env);
 }
 
 function recipeFile(name: string, recipe: Record<string, unknown>): string {

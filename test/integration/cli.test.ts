@@ -1,34 +1,19 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { repoRoot } from '../../core/config';
-import { type DevEnv, jobProcessesUnder, simulatorRecipe, startDevEnv, testConfig } from './harness';
+import {
+  type CliRun,
+  type DevEnv,
+  jobProcessesUnder,
+  runAifb,
+  simulatorRecipe,
+  startDevEnv,
+  testConfig,
+} from './harness';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function aifb(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'aifb.mjs'), ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function aifb(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runAifb(args, { ...process.env, ...env });
 }
 
 describe('aifb validate', () => {
