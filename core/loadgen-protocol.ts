@@ -134,10 +134,25 @@ export interface ProgressSnapshot {
   failed: number;
   inFlight: number;
   outputTokens: number;
-  /** Over the requests completed so far in the measured window; null before any. */
+  /** Failures since the client started, by kind (as in ClientResult.total.errors). */
+  errors: Record<string, number>;
+  /**
+   * Over the requests completed so far in the measured window (ms; null before any). The relay
+   * pushes every `<name>P<q>Ms` field as aifb_client_<name>_seconds{quantile="0.<q>"}.
+   */
   ttftP50Ms: number | null;
+  ttftP90Ms: number | null;
   ttftP99Ms: number | null;
+  tpotP50Ms: number | null;
+  tpotP99Ms: number | null;
+  itlP50Ms: number | null;
+  itlP99Ms: number | null;
   e2eP50Ms: number | null;
+  e2eP99Ms: number | null;
+  scheduleLagP50Ms: number | null;
+  scheduleLagP99Ms: number | null;
+  /** CPU the client used since the previous snapshot, in cores (1 = one core busy). */
+  cpuCores: number;
 }
 
 /**

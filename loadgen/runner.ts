@@ -17,7 +17,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import type { ClientResult, LoadgenConfig, ProgressSnapshot, RequestRecord } from '../core/loadgen-protocol';
+import type {
+  ClientResult,
+  HistogramName,
+  LoadgenConfig,
+  ProgressSnapshot,
+  RequestRecord,
+} from '../core/loadgen-protocol';
 import { loadgenFiles } from '../core/loadgen-protocol';
 import { type ClientShare, shareOf } from './config';
 import { createPromptSource, type PromptSample } from './dataset';
@@ -391,10 +397,39 @@ class ClientRun {
       failed: total.failed,
       inFlight: this.inflight.size,
       outputTokens: this.stats.totalOutputTokens,
-      ttftP50Ms: percentileMs(this.stats.h.ttft.histogram, 50),
-      ttftP99Ms: percentileMs(this.stats.h.ttft.histogram, 99),
-      e2eP50Ms: percentileMs(this.stats.h.e2e.histogram, 50),
+      errors: { ...total.errors },
+      ...this.quantiles(),
+      cpuCores: this.snapshotCpu(now),
     };
+  }
+
+  /** The live quantiles a snapshot carries (core/loadgen-protocol.ts ProgressSnapshot). */
+  private quantiles() {
+    const q = (name: HistogramName, p: number) => percentileMs(this.stats.h[name].histogram, p);
+    return {
+      ttftP50Ms: q('ttft', 50),
+      ttftP90Ms: q('ttft', 90),
+      ttftP99Ms: q('ttft', 99),
+      tpotP50Ms: q('tpot', 50),
+      tpotP99Ms: q('tpot', 99),
+      itlP50Ms: q('itl', 50),
+      itlP99Ms: q('itl', 99),
+      e2eP50Ms: q('e2e', 50),
+      e2eP99Ms: q('e2e', 99),
+      scheduleLagP50Ms: q('scheduleLag', 50),
+      scheduleLagP99Ms: q('scheduleLag', 99),
+    };
+  }
+
+  private lastCpu = { at: performance.now(), usage: process.cpuUsage() };
+
+  /** Cores used since the previous snapshot (process.cpuUsage deltas). */
+  private snapshotCpu(now: number): number {
+    const usage = process.cpuUsage();
+    const spentUs = usage.user + usage.system - this.lastCpu.usage.user - this.lastCpu.usage.system;
+    const elapsedMs = now - this.lastCpu.at;
+    this.lastCpu = { at: now, usage };
+    return elapsedMs > 0 ? Math.round((spentUs / 1000 / elapsedMs) * 1000) / 1000 : 0;
   }
 
   private result(startedAtMs: number): ClientResult {

@@ -165,6 +165,7 @@ const KNOWN = new Set([
   'version',
   'clientIndex',
   'timeMs',
+  'elapsedMs',
   'sent',
   'ok',
   'failed',

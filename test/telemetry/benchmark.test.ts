@@ -91,6 +91,13 @@ describe('telemetry with real Prometheus and Pushgateway', () => {
       (r) => r.length === 2,
     );
     for (const r of ttft) expect(r.value).toBeGreaterThan(0.04); // simulator TTFT is 50 ms
+    // ITL is the simulator's 5 ms a token; the loadgen's own CPU use comes along.
+    const itl = await prom.api.query(
+      `max_over_time(aifb_client_itl_seconds{benchmark="${id}",quantile="0.5"}[10m])`,
+    );
+    expect(itl.length).toBe(2);
+    for (const r of itl) expect(r.value).toBeGreaterThan(0.004);
+    expect((await prom.api.query(`aifb_client_cpu_cores{benchmark="${id}"}`)).length).toBe(2);
     await eventually(
       prom.api,
       `max_over_time(vllm:num_requests_running${sel}[10m])`,
