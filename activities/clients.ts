@@ -7,7 +7,7 @@ import type { BenchInput, ClientsCheck, FinishedClients } from '../core/benchmar
 import { paths } from '../core/config';
 import { type ClientResult, type LoadgenConfig, loadgenFiles } from '../core/loadgen-protocol';
 import { modelName, type Recipe, stageLoad, stageName } from '../core/recipe';
-import { type Executor, type JobRef, TERMINAL_STATES } from '../executors/types';
+import { type Executor, type JobRef, readChunks, TERMINAL_STATES } from '../executors/types';
 import { renderClientsScript } from '../slurm-scripts/render';
 import { type ActivityContext, jobNames } from './context';
 import { outputTail, permanent } from './failures';
@@ -170,18 +170,10 @@ export function clientActivities(ctx: ActivityContext) {
 async function copyRequestRecords(ctx: ActivityContext, executor: Executor, job: JobRef, stageIndex: number) {
   const chunks: Buffer[] = [];
   for (let index = 0; index < job.tasks; index++) {
-    let offset = 0;
-    for (;;) {
-      const { data, nextOffset } = await executor.readFile(
-        job,
-        loadgenFiles.requests(index),
-        offset,
-        16 << 20,
-      );
-      if (data.length === 0) break;
+    const file = loadgenFiles.requests(index);
+    for await (const { data, nextOffset } of readChunks(executor, job, file, 0, 16 << 20)) {
       chunks.push(data);
-      offset = nextOffset;
-      Context.current().heartbeat({ copying: loadgenFiles.requests(index), offset });
+      Context.current().heartbeat({ copying: file, offset: nextOffset });
     }
   }
   const dir = paths.results(ctx.config, job.benchmarkId);

@@ -11,7 +11,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import type { BenchInput, BenchmarkStatus, Phase, RelayProgress } from '../core/benchmark';
 import { paths } from '../core/config';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
-import { type Executor, type JobRef, jobFiles } from '../executors/types';
+import { type Executor, type JobRef, jobFiles, readChunks } from '../executors/types';
 import { selfMetrics } from '../telemetry/self-metrics';
 import { type ActivityContext, componentName } from './context';
 import { RunTelemetry, serviceJobOf } from './telemetry';
@@ -42,13 +42,9 @@ export async function syncLogsOnce(
         [jobFiles.stderr(task), '.err.log'],
       ] as const) {
         const target = join(logsDir, `${component}${suffix}`);
-        let offset = await sizeOf(target);
-        for (;;) {
-          const chunk = await executor.readFile(job, source, offset);
-          if (chunk.data.length === 0) break;
-          await appendFile(target, chunk.data);
-          copied += chunk.data.length;
-          offset = chunk.nextOffset;
+        for await (const { data } of readChunks(executor, job, source, await sizeOf(target))) {
+          await appendFile(target, data);
+          copied += data.length;
         }
       }
     }
@@ -56,7 +52,7 @@ export async function syncLogsOnce(
   return copied;
 }
 
-/** The latest snapshot of each client of the newest stage, as the live view shows them. */
+/** The client job of the newest stage: the one the live view shows. */
 function newestClientsJob(jobs: JobRef[]): JobRef | undefined {
   return jobs.filter((j) => j.name.endsWith('-clients')).at(-1);
 }
@@ -128,11 +124,12 @@ export function relayActivities(ctx: ActivityContext) {
     async flushLogs({ benchmarkId, recipe, outcome }: BenchInput & { outcome?: Phase }): Promise<void> {
       const activity = Context.current();
       const executor = ctx.executorFor(recipe);
-      await syncAll(executor, benchmarkId);
+      const jobs = await executor.listJobs(benchmarkId);
+      await syncLogsOnce(executor, jobs, benchmarkId, paths.logs(ctx.config, benchmarkId));
       const telemetry = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
         activity.log.warn(m),
       );
-      await telemetry.shipLogs(await executor.listJobs(benchmarkId));
+      await telemetry.shipLogs(jobs);
       const status = await workflowStatus(benchmarkId);
       if (status && outcome) {
         const atMs = Date.now();

@@ -12,7 +12,7 @@ import { type ClientResult, loadgenFiles, type ProgressSnapshot } from '../core/
 import type { Recipe } from '../core/recipe';
 import { stageName } from '../core/recipe';
 import type { StageSummary } from '../core/summary';
-import type { Endpoint, Executor, JobRef } from '../executors/types';
+import { type Endpoint, type Executor, type JobRef, readChunks } from '../executors/types';
 import { LokiShipper, lokiCursorFile } from '../telemetry/loki';
 import { formatPromText, parsePromText } from '../telemetry/prom-text';
 import { PrometheusApi, serverAggregates } from '../telemetry/prometheus';
@@ -229,13 +229,8 @@ export function lastWholeLine(text: string): string | undefined {
 
 async function readWhole(executor: Executor, job: JobRef, name: string): Promise<string> {
   const parts: Buffer[] = [];
-  let offset = 0;
-  for (;;) {
-    const chunk = await executor.readFile(job, name, offset);
-    if (chunk.data.length === 0) return Buffer.concat(parts).toString('utf8');
-    parts.push(chunk.data);
-    offset = chunk.nextOffset;
-  }
+  for await (const { data } of readChunks(executor, job, name)) parts.push(data);
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /**
@@ -247,6 +242,7 @@ export async function stageTelemetry(
   config: AifbConfig,
   executor: Executor,
   benchmarkId: string,
+  service: JobRef | undefined,
   window: Window,
   outputTokens: number,
 ): Promise<StageTelemetry> {
@@ -262,7 +258,6 @@ export async function stageTelemetry(
   } catch (err) {
     server = { unavailable: (err as Error).message };
   }
-  const service = serviceJobOf(benchmarkId, await executor.listJobs(benchmarkId));
   let system: StageTelemetry['system'] = { unavailable: 'no service job' };
   if (service) {
     const gpuAbsent = (await executor.tail(service, serviceFiles.gpuAbsent, 1024)).trim();
@@ -295,12 +290,20 @@ export async function withStageTelemetry(
     endMs: Math.max(...results.map((r) => r.windowEndMs)),
   };
   const executor = ctx.executorFor(recipe);
-  const extra = await stageTelemetry(ctx.config, executor, benchmarkId, window, summary.tokens.output);
+  const jobs = await executor.listJobs(benchmarkId);
+  const service = serviceJobOf(benchmarkId, jobs);
+  const extra = await stageTelemetry(
+    ctx.config,
+    executor,
+    benchmarkId,
+    service,
+    window,
+    summary.tokens.output,
+  );
   const full: StageSummary = { ...summary, window, ...extra };
   const telemetry = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
     Context.current().log.warn(m),
   );
-  const jobs = await executor.listJobs(benchmarkId);
   await telemetry.pushClients(jobs.find((j) => j.name === jobNames.clients(benchmarkId, summary.index)));
   await telemetry.pushStageSummary(full);
   return full;

@@ -2,13 +2,12 @@
  * The embedded stack: a Temporal dev server (SQLite file under data/) plus an in-process
  * worker. Used by `aifb run` when no Temporal address is configured, and by `aifb dev`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { spawnUntilReady } from '../core/child-server';
 import { type AifbConfig, repoRoot } from '../core/config';
 import { DEV_SERVER_SEARCH_ATTRIBUTE_ARGS } from '../core/search-attributes';
 import { createBenchmarkWorker } from '../workers/worker';
@@ -51,9 +50,9 @@ export async function startDevServer(options: {
   const dbFile = join(dir, 'dev.sqlite');
   const address = `127.0.0.1:${options.port}`;
   const binary = temporalBinary();
-  const child: ChildProcess = spawn(
+  const child = await spawnUntilReady({
     binary,
-    [
+    args: [
       'server',
       'start-dev',
       '--ip',
@@ -69,38 +68,18 @@ export async function startDevServer(options: {
       // The benchmark's search attributes (core/search-attributes.ts), registered at start.
       ...DEV_SERVER_SEARCH_ATTRIBUTE_ARGS,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
+    ready: () => temporalReachable(address, 1000),
+    what: 'the Temporal dev server',
+    where: address,
+    timeoutMs: 60_000,
+    pollMs: 250,
+    hint: 'Is the toolchain installed? Run `make setup`.',
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.once('error', (err) => {
-    stderr += `\n${err.message}`;
-  });
-  const deadline = Date.now() + 60_000;
-  while (!(await temporalReachable(address, 1000))) {
-    const early = await Promise.race([exited, sleep(250).then(() => 'running' as const)]);
-    if (early !== 'running' || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(
-        `the Temporal dev server (${binary}) did not start on ${address}` +
-          `${early !== 'running' ? ` (exit ${early})` : ' within 60s'}: ${stderr.trim() || 'no output'}\n` +
-          'Is the toolchain installed? Run `make setup`.',
-      );
-    }
-  }
   return {
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
     dbFile,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const done = await Promise.race([exited, sleep(10_000).then(() => 'timeout' as const)]);
-      if (done === 'timeout') child.kill('SIGKILL');
-    },
+    stop: () => child.stop(),
   };
 }
 

@@ -98,6 +98,25 @@ export interface Executor {
   endpoint(host: string, port: number): Promise<Endpoint>;
 }
 
+/**
+ * A job file from `offset` to its current end, chunk by chunk as `readFile` hands them out
+ * (the executor bounds each chunk; a file still growing is read up to where it is now).
+ */
+export async function* readChunks(
+  executor: Executor,
+  job: JobRef,
+  name: string,
+  offset = 0,
+  maxBytes?: number,
+): AsyncGenerator<{ data: Buffer; nextOffset: number }> {
+  for (;;) {
+    const chunk = await executor.readFile(job, name, offset, maxBytes);
+    if (chunk.data.length === 0) return;
+    yield chunk;
+    offset = chunk.nextOffset;
+  }
+}
+
 export const jobFiles = {
   stdout: (task: number) => `stdout-${task}.log`,
   stderr: (task: number) => `stderr-${task}.log`,

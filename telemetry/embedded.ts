@@ -4,11 +4,10 @@
  * data/. Prometheus scrapes Pushgateway (honor_labels keeps our benchmark/stage/component
  * labels), the worker's and the API's /metrics.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnUntilReady } from '../core/child-server';
 
 export const TELEMETRY_BINARIES = {
   prometheus: process.env.AIFB_PROMETHEUS_BIN ?? 'prometheus',
@@ -64,35 +63,16 @@ async function ready(url: string): Promise<boolean> {
 }
 
 async function launch(binary: string, args: string[], url: string, what: string): Promise<RunningServer> {
-  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-3000);
+  const child = await spawnUntilReady({
+    binary,
+    args,
+    ready: () => ready(url),
+    what,
+    where: url,
+    timeoutMs: 30_000,
+    pollMs: 200,
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.once('error', (err) => {
-    stderr += `\n${err.message}`;
-  });
-  const deadline = Date.now() + 30_000;
-  while (!(await ready(url))) {
-    const early = await Promise.race([exited, sleep(200).then(() => 'running' as const)]);
-    if (early !== 'running' || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(
-        `${what} (${binary}) did not start at ${url}: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`,
-      );
-    }
-  }
-  return {
-    url,
-    started: true,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const done = await Promise.race([exited, sleep(10_000).then(() => 'timeout' as const)]);
-      if (done === 'timeout') child.kill('SIGKILL');
-    },
-  };
+  return { url, started: true, stop: () => child.stop() };
 }
 
 const adopted = (url: string): RunningServer => ({ url, started: false, stop: async () => {} });

@@ -6,7 +6,8 @@
  * Prometheus keeps the data already scraped; only the stale live series go.
  */
 
-import { PUSH_JOB, type PushedGroup, type Pushgateway } from './pushgateway';
+import type { TelemetryConfig } from '../core/config';
+import { PUSH_JOB, type PushedGroup, Pushgateway } from './pushgateway';
 import { PHASE_CODES } from './run-metrics';
 
 const ABANDONED_MS = 24 * 3_600_000;
@@ -55,4 +56,10 @@ export function startJanitor(push: Pushgateway, retentionMs: number, log: (m: st
   const timer = setInterval(sweep, 60_000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** The janitor for the configured Pushgateway and retention; a no-op without one or with `keep`. */
+export function startRetention(telemetry: TelemetryConfig | undefined, log: (m: string) => void): () => void {
+  if (!telemetry?.pushgatewayUrl || telemetry.pushRetentionMs === null) return () => {};
+  return startJanitor(new Pushgateway(telemetry.pushgatewayUrl), telemetry.pushRetentionMs, log);
 }

@@ -61,6 +61,20 @@ export interface ServerAggregates {
   serviceCpuCores: MeanMax;
 }
 
+/**
+ * The service's own series behind each server aggregate, by the names vLLM (new, then old),
+ * llama.cpp and the simulator (vLLM's names) export, and how a service's several series
+ * combine. Used for the PromQL below and for the raw-scrape fallback (stage-telemetry.ts).
+ */
+export const SERVICE_SERIES = {
+  runningRequests: { names: ['vllm:num_requests_running', 'llamacpp:requests_processing'], combine: 'sum' },
+  waitingRequests: { names: ['vllm:num_requests_waiting', 'llamacpp:requests_deferred'], combine: 'sum' },
+  kvCacheUsage: {
+    names: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc', 'llamacpp:kv_cache_usage_ratio'],
+    combine: 'avg',
+  },
+} as const;
+
 /** PromQL selectors per aggregate; `or` picks whichever name the service exports. */
 export function aggregateSelectors(
   benchmark: string,
@@ -68,10 +82,14 @@ export function aggregateSelectors(
   if (!/^[A-Za-z0-9._-]+$/.test(benchmark))
     throw new Error(`unsafe benchmark id ${JSON.stringify(benchmark)}`);
   const m = `{benchmark="${benchmark}"}`;
+  const service = (key: keyof typeof SERVICE_SERIES) => {
+    const { names, combine } = SERVICE_SERIES[key];
+    return names.map((name) => `${combine}(${name}${m})`).join(' or ');
+  };
   return {
-    runningRequests: `sum(vllm:num_requests_running${m}) or sum(llamacpp:requests_processing${m})`,
-    waitingRequests: `sum(vllm:num_requests_waiting${m}) or sum(llamacpp:requests_deferred${m})`,
-    kvCacheUsage: `avg(vllm:kv_cache_usage_perc${m}) or avg(vllm:gpu_cache_usage_perc${m}) or avg(llamacpp:kv_cache_usage_ratio${m})`,
+    runningRequests: service('runningRequests'),
+    waitingRequests: service('waitingRequests'),
+    kvCacheUsage: service('kvCacheUsage'),
     gpuUtilization: `avg(aifb_gpu_utilization_ratio${m})`,
     serviceCpuCores: `sum(rate(aifb_service_cpu_seconds_total${m}[15s]))`,
   };

@@ -119,3 +119,30 @@ export async function serveMetrics(port: number, host = '127.0.0.1'): Promise<Se
   server.unref();
   return server;
 }
+
+/**
+ * The worker's /metrics on AIFB_WORKER_METRICS_PORT (default 9464; 0: off) and
+ * AIFB_WORKER_METRICS_HOST (default 127.0.0.1). A second worker on the same machine finds the
+ * port taken: it works on without /metrics, and `note` says so.
+ */
+export async function serveWorkerMetrics(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ target: string | null; note: string | null; close(): void }> {
+  const port = Number(env.AIFB_WORKER_METRICS_PORT ?? 9464);
+  const host = env.AIFB_WORKER_METRICS_HOST ?? '127.0.0.1';
+  if (port <= 0) return { target: null, note: null, close() {} };
+  try {
+    const server = await serveMetrics(port, host);
+    return {
+      target: `${host}:${port}`,
+      note: `worker metrics on http://${host}:${port}/metrics`,
+      close: () => server.close(),
+    };
+  } catch (err) {
+    return {
+      target: null,
+      note: `worker metrics not served on ${host}:${port}: ${(err as Error).message}`,
+      close() {},
+    };
+  }
+}

@@ -4,7 +4,7 @@
  * their default ports, serves the worker's own /metrics, and runs the retention janitor.
  * Without the binaries the run goes on and says plainly that live metrics are off.
  */
-import type { AifbConfig, TelemetryConfig } from '../core/config';
+import { type AifbConfig, loadTelemetryConfig, type TelemetryConfig } from '../core/config';
 import {
   binaryPath,
   type RunningServer,
@@ -12,9 +12,8 @@ import {
   startPushgateway,
   TELEMETRY_BINARIES,
 } from './embedded';
-import { startJanitor } from './janitor';
-import { Pushgateway } from './pushgateway';
-import { serveMetrics } from './self-metrics';
+import { startRetention } from './janitor';
+import { serveWorkerMetrics } from './self-metrics';
 
 export interface TelemetryStack {
   telemetry: TelemetryConfig;
@@ -29,28 +28,14 @@ export async function startTelemetryStack(
   config: AifbConfig,
   extraTargets: string[] = [],
 ): Promise<TelemetryStack> {
-  const telemetry: TelemetryConfig = config.telemetry ?? {
-    pushgatewayUrl: null,
-    prometheusUrl: null,
-    lokiUrl: null,
-    pushRetentionMs: 600_000,
-    pushIntervalMs: 2000,
-  };
+  const telemetry: TelemetryConfig = config.telemetry ?? loadTelemetryConfig({});
   const notes: string[] = [];
   const started: RunningServer[] = [];
   const stops: (() => unknown)[] = [];
 
-  const workerPort = port('AIFB_WORKER_METRICS_PORT', 9464);
-  let workerTarget: string | null = null;
-  if (workerPort > 0) {
-    try {
-      const server = await serveMetrics(workerPort);
-      stops.push(() => server.close());
-      workerTarget = `127.0.0.1:${workerPort}`;
-    } catch (err) {
-      notes.push(`worker metrics not served on :${workerPort}: ${(err as Error).message}`);
-    }
-  }
+  const workerMetrics = await serveWorkerMetrics();
+  stops.push(() => workerMetrics.close());
+  if (!workerMetrics.target && workerMetrics.note) notes.push(workerMetrics.note);
 
   if (!telemetry.pushgatewayUrl) {
     const missing = [TELEMETRY_BINARIES.pushgateway, TELEMETRY_BINARIES.prometheus].filter(
@@ -72,7 +57,7 @@ export async function startTelemetryStack(
           port: port('AIFB_PROMETHEUS_PORT', 9090),
           targets: {
             pushgateway: pushgateway.url.replace(/^http:\/\//, ''),
-            aifb: [...(workerTarget ? [workerTarget] : []), ...extraTargets],
+            aifb: [...(workerMetrics.target ? [workerMetrics.target] : []), ...extraTargets],
           },
         });
         started.push(prometheus);
@@ -90,9 +75,7 @@ export async function startTelemetryStack(
       `live metrics: Pushgateway ${telemetry.pushgatewayUrl}, Prometheus ${telemetry.prometheusUrl ?? '(not configured)'}`,
     );
   }
-  if (telemetry.pushgatewayUrl && telemetry.pushRetentionMs !== null) {
-    stops.push(startJanitor(new Pushgateway(telemetry.pushgatewayUrl), telemetry.pushRetentionMs, () => {}));
-  }
+  stops.push(startRetention(telemetry, () => {}));
   config.telemetry = telemetry;
   return {
     telemetry,

@@ -2,7 +2,7 @@
  * The `server` and `system` parts of a stage summary, and the fallback that computes the
  * server aggregates from the raw scrape copy (service-metrics.jsonl) when no Prometheus is set.
  */
-import type { MeanMax, ServerAggregates } from './prometheus';
+import { type MeanMax, SERVICE_SERIES, type ServerAggregates } from './prometheus';
 import type { GpuAggregates, ProcessAggregates, Window } from './system-samples';
 
 export interface ScrapeAggregates
@@ -26,18 +26,9 @@ export interface StageTelemetry {
 
 type RawSample = [name: string, labels: Record<string, string>, value: number];
 
-const NAMES = {
-  runningRequests: { names: ['vllm:num_requests_running', 'llamacpp:requests_processing'], combine: 'sum' },
-  waitingRequests: { names: ['vllm:num_requests_waiting', 'llamacpp:requests_deferred'], combine: 'sum' },
-  kvCacheUsage: {
-    names: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc', 'llamacpp:kv_cache_usage_ratio'],
-    combine: 'avg',
-  },
-} as const;
-
 /** Mean and max per aggregate over the scrapes inside the window (one line per scrape). */
 export function aggregateScrapes(jsonl: string, window: Window): ScrapeAggregates {
-  const series: Record<keyof typeof NAMES, number[]> = {
+  const series: Record<keyof typeof SERVICE_SERIES, number[]> = {
     runningRequests: [],
     waitingRequests: [],
     kvCacheUsage: [],
@@ -53,9 +44,9 @@ export function aggregateScrapes(jsonl: string, window: Window): ScrapeAggregate
     }
     if (scrape.timeMs < window.startMs || scrape.timeMs > window.endMs) continue;
     scrapes++;
-    for (const [key, spec] of Object.entries(NAMES) as [
-      keyof typeof NAMES,
-      (typeof NAMES)[keyof typeof NAMES],
+    for (const [key, spec] of Object.entries(SERVICE_SERIES) as [
+      keyof typeof SERVICE_SERIES,
+      (typeof SERVICE_SERIES)[keyof typeof SERVICE_SERIES],
     ][]) {
       const name = spec.names.find((n) => scrape.samples.some((s) => s[0] === n));
       if (!name) continue;

@@ -1,3 +1,8 @@
+/**
+ * The `aifb` CLI as a process, against a dev server + worker, both ways it can connect: through
+ * the HTTP API (AIFB_API_URL) and straight to Temporal (TEMPORAL_ADDRESS). Same output, same
+ * exit codes.
+ */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
