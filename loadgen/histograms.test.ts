@@ -63,6 +63,26 @@ describe('histograms', () => {
     expect(summarize(r.histogram).max).toBeGreaterThanOrEqual(HIST_MAX_US / 1000);
   });
 
+  it('records runs of equal values exactly as one by one, clamping included', () => {
+    const values = [0, 0, 0, 0.0004, 5, 5, 5.0001, -2, -2, 1e12, 0, ...latencies(500, 3)];
+    const one = new LatencyRecorder();
+    const runs = new LatencyRecorder();
+    for (const v of values) one.recordMs(v);
+    runs.recordAllMs(values);
+    expect(runs.encode()).toBe(one.encode());
+    expect([runs.clamped, runs.histogram.totalCount]).toEqual([3, values.length]);
+
+    const pairs = values.map((v, i) => [v, (i % 3) + 1] as const);
+    const oneW = new LatencyRecorder();
+    const runsW = new LatencyRecorder();
+    for (const [v, n] of pairs) oneW.recordMsWithCount(v, n);
+    runsW.recordAllMsWithCount(pairs);
+    expect(runsW.encode()).toBe(oneW.encode());
+    expect(runsW.clamped).toBe(oneW.clamped);
+    runs.recordAllMs([]);
+    expect(runs.histogram.totalCount).toBe(values.length);
+  });
+
   it('encodes, decodes and summarises an empty histogram', () => {
     const h = decodeHistogram(encodeHistogram(createHistogram()));
     expect(summarize(h)).toMatchObject({ count: 0, p50: 0, max: 0 });

@@ -53,6 +53,44 @@ export class LatencyRecorder {
     this.histogram.recordValueWithCount(this.toUs(ms, count), count);
   }
 
+  /**
+   * Records every value of `ms` in order. A run of equal µs values costs one call: chunks read
+   * in one socket read are all 0 µs apart, and recording was a tenth of loadgen's CPU at 16
+   * chunks a response (bench:loadgen). The histogram is the same as recording them one by one.
+   */
+  recordAllMs(ms: readonly number[]): void {
+    let run = 0;
+    let value = 0;
+    for (const v of ms) {
+      const us = this.toUs(v, 1);
+      if (run > 0 && us === value) {
+        run++;
+        continue;
+      }
+      if (run > 0) this.histogram.recordValueWithCount(value, run);
+      value = us;
+      run = 1;
+    }
+    if (run > 0) this.histogram.recordValueWithCount(value, run);
+  }
+
+  /** Pairs of [ms, count], with runs of equal µs values merged as in recordAllMs. */
+  recordAllMsWithCount(pairs: readonly (readonly [ms: number, count: number])[]): void {
+    let run = 0;
+    let value = 0;
+    for (const [v, count] of pairs) {
+      const us = this.toUs(v, count);
+      if (run > 0 && us === value) {
+        run += count;
+        continue;
+      }
+      if (run > 0) this.histogram.recordValueWithCount(value, run);
+      value = us;
+      run = count;
+    }
+    if (run > 0) this.histogram.recordValueWithCount(value, run);
+  }
+
   private toUs(ms: number, count: number): number {
     const us = Math.round(ms * 1000);
     if (us >= 0 && us <= HIST_MAX_US) return us;

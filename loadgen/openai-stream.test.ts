@@ -94,10 +94,17 @@ describe('scanTokenChunk (fast path) agrees with a full parse', () => {
     [JSON.stringify({ choices: [{ text: 'abc' }] }), true],
     [JSON.stringify({ choices: [{ text: '' }, { text: 'x' }] }), true],
     [JSON.stringify({ choices: [{ delta: {}, finish_reason: 'stop' }] }), false],
-    // Only a full parse can tell (or must check): usage, errors, spaced JSON, non-objects.
+    // Pretty-printed JSON (whitespace around colons) keeps the fast path.
+    ['{"choices": [{"delta": {"content" : "x"}}]}', true],
+    ['{"choices": [{"delta": {"content": ""}}]}', false],
+    [JSON.stringify({ choices: [{ delta: { content: '' } }], usage: null }), false],
+    // A value that looks like a key, and an escaped key inside content, are not keys.
+    [JSON.stringify({ choices: [{ delta: { content: '' }, finish_reason: 'content' }] }), false],
+    // Only a full parse can tell (or must check): usage, errors, non-objects.
     [JSON.stringify({ choices: [], usage: { completion_tokens: 3 } }), null],
+    [JSON.stringify({ choices: [{ delta: { content: 'x' } }], usage: { completion_tokens: 3 } }), null],
+    ['{"choices":[{"delta":{"content":"x"}}],"usage" : {"completion_tokens":1}}', null],
     [JSON.stringify({ error: { message: 'x' } }), null],
-    ['{"choices": [{"delta": {"content": "x"}}]}', null],
     ['{"choices":[{"delta":{"content":"x"', null],
     ['<html>', null],
   ];

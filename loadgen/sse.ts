@@ -5,18 +5,24 @@
  * Chunks may split lines (and UTF-8 sequences) anywhere. Lines end in `\n` or `\r\n`; a lone `\r`
  * line ending (allowed by the SSE spec, used by no inference server) is not supported.
  *
- * It works on bytes because it runs for every chunk of every request: it scans for the newline
- * byte with indexOf and decodes only the value of each `data:` line. Cutting at `\n` bytes is safe
- * for UTF-8 (a multi-byte sequence never contains 0x0A), so no streaming text decoder is needed;
- * only an unfinished last line is kept between chunks.
+ * It runs for every chunk of every request, so each socket read is decoded once: the bytes up to
+ * its last newline become one string, and each `data:` value is a slice of it (V8 slices share
+ * the parent's memory, so no copy per event). Cutting at a `\n` byte is safe for UTF-8 (a
+ * multi-byte sequence never contains 0x0A), so no streaming text decoder is needed; only the
+ * bytes of an unfinished last line are kept between chunks.
  */
 const NL = 10;
 const CR = 13;
 const SPACE = 32;
+const COLON = 58;
 
-/** The line starts with "data:" (byte compare; cheaper than decoding the line). */
-const isDataField = (b: Buffer, i: number) =>
-  b[i] === 100 && b[i + 1] === 97 && b[i + 2] === 116 && b[i + 3] === 97 && b[i + 4] === 58;
+/** The line starts with "data:" (char compare; no substring allocated). */
+const isDataField = (s: string, i: number) =>
+  s.charCodeAt(i) === 100 &&
+  s.charCodeAt(i + 1) === 97 &&
+  s.charCodeAt(i + 2) === 116 &&
+  s.charCodeAt(i + 3) === 97 &&
+  s.charCodeAt(i + 4) === COLON;
 
 export class SseParser {
   /** Bytes of an unfinished line carried over from the previous chunk. */
@@ -34,15 +40,10 @@ export class SseParser {
       buf = Buffer.concat([this.pending, buf]);
       this.pending = null;
     }
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(NL, start);
-      if (nl < 0) break;
-      this.line(buf, start, nl > start && buf[nl - 1] === CR ? nl - 1 : nl, onData);
-      start = nl + 1;
-    }
+    const last = buf.lastIndexOf(NL);
+    if (last >= 0) this.lines(buf.toString('utf8', 0, last + 1), onData);
     // Copy the tail: the chunk's memory may be reused by the caller after we return.
-    if (start < buf.length) this.pending = Buffer.from(buf.subarray(start));
+    if (last + 1 < buf.length) this.pending = Buffer.from(buf.subarray(last + 1));
   }
 
   /**
@@ -52,20 +53,30 @@ export class SseParser {
   end(onData: (data: string) => void): void {
     const rest = this.pending;
     this.pending = null;
-    if (rest !== null)
-      this.line(rest, 0, rest[rest.length - 1] === CR ? rest.length - 1 : rest.length, onData);
+    if (rest !== null) this.lines(`${rest.toString('utf8')}\n`, onData);
     if (this.data !== null) this.dispatch(onData);
   }
 
-  private line(buf: Buffer, start: number, end: number, onData: (data: string) => void): void {
+  /** Every line of `text`, which ends in a newline. */
+  private lines(text: string, onData: (data: string) => void): void {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) return;
+      this.line(text, start, nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl, onData);
+      start = nl + 1;
+    }
+  }
+
+  private line(text: string, start: number, end: number, onData: (data: string) => void): void {
     if (start === end) {
       if (this.data !== null) this.dispatch(onData);
       return;
     }
-    if (end - start >= 5 && isDataField(buf, start)) {
+    if (end - start >= 5 && isDataField(text, start)) {
       // "data:" then one optional space.
-      const v = start + 5 < end && buf[start + 5] === SPACE ? start + 6 : start + 5;
-      const value = buf.toString('utf8', v, end);
+      const v = start + 5 < end && text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5;
+      const value = text.slice(v, end);
       this.data = this.data === null ? value : `${this.data}\n${value}`;
     }
     // Comments (":") and other fields are ignored.

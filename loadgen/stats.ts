@@ -102,8 +102,8 @@ export class StageStats {
     if (m.ttftServiceMs !== null) h.ttftService.recordMs(m.ttftServiceMs);
     h.e2e.recordMs(m.e2eMs);
     h.e2eService.recordMs(m.e2eServiceMs);
-    for (const gap of m.itlMs) h.itl.recordMs(gap);
-    for (const [ms, count] of m.itlPerToken) h.itlPerToken.recordMsWithCount(ms, count);
+    h.itl.recordAllMs(m.itlMs);
+    h.itlPerToken.recordAllMsWithCount(m.itlPerToken);
     if (m.tpotMs !== null) h.tpot.recordMs(m.tpotMs);
     return m;
   }
