@@ -182,6 +182,11 @@ export interface RequestRecord {
   stage: number;
   client: number;
   seq: number;
+  /**
+   * Sent as the request's `x-request-id` header (vLLM logs it; the simulator's timing log
+   * records it), so a record can be joined with the server's view of the same request.
+   */
+  id: string;
   intendedMs: number;
   sentMs: number;
   measured: boolean;
@@ -193,6 +198,8 @@ export interface RequestRecord {
   outputTokens?: number;
   inputTokens?: number;
   streamChunks?: number;
+  /** Arrival of each token-bearing chunk, ms after `sentMs` (ok requests). */
+  chunkMs?: number[];
   maxTokens: number;
 }
 

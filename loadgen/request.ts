@@ -102,6 +102,8 @@ export interface RequestPlan {
   intendedMs: number;
   inputWords: number;
   maxTokens: number;
+  /** Sent as `x-request-id` when per-request records are kept. */
+  requestId?: string;
 }
 
 export class StreamRequest implements Dispatcher.DispatchHandler {
@@ -141,7 +143,9 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
     this.target = target;
     this.connection = target.acquire();
     try {
-      this.connection.dispatch({ path: target.path, method: 'POST', headers: target.headers, body }, this);
+      const headers =
+        plan.requestId === undefined ? target.headers : { ...target.headers, 'x-request-id': plan.requestId };
+      this.connection.dispatch({ path: target.path, method: 'POST', headers, body }, this);
     } catch (err) {
       this.finish({ ok: false, error: classifyError(err) }, err);
     }

@@ -302,5 +302,14 @@ describe('open-loop and bounded modes', () => {
     expect(records).toHaveLength(6);
     expect(records[0]).toMatchObject({ stage: 0, client: 0, ok: true, measured: true, outputTokens: 2 });
     expect(records.map((r) => r.seq).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+    // Each record's id went out as the request's x-request-id (the refused run sent nothing).
+    expect(records.map((r) => r.id).sort()).toEqual([...server.requestIds].sort());
+    expect(new Set(records.map((r) => r.id)).size).toBe(6);
+    expect(records[0]!.id).toMatch(/^b-1-s0-c0-[0-5]$/);
+    for (const r of records) {
+      expect(r.chunkMs).toHaveLength(2);
+      expect(r.chunkMs![0]).toBeGreaterThanOrEqual(0);
+      expect(r.chunkMs![0]).toBeLessThanOrEqual(r.e2eMs! + r.intendedMs - r.sentMs + 0.001);
+    }
   });
 });

@@ -205,10 +205,16 @@ class ClientRun {
   /** Sends the prepared request now, as due at `intendedMs`, and prepares the next body. */
   private send(intendedMs: number): StreamRequest {
     const sample = this.nextSample;
+    const { config } = this;
     const req = new StreamRequest(this.target, this.nextBody, {
       intendedMs,
       inputWords: sample.inputWords,
       maxTokens: sample.maxTokens,
+      // Only with records: an id is of use only where it can be looked up again.
+      requestId:
+        this.records === null
+          ? undefined
+          : `${config.benchmarkId}-s${config.stageIndex}-c${this.idx}-${this.stats.total.sent}`,
     });
     this.stats.onSent(intendedMs >= this.warmupEnd && intendedMs < this.measureEnd);
     this.inflight.add(req);
@@ -236,6 +242,7 @@ class ClientRun {
       stage: this.config.stageIndex,
       client: this.idx,
       seq: this.stats.total.ok + this.stats.total.failed - 1,
+      id: req.plan.requestId ?? '',
       intendedMs: round3(req.plan.intendedMs - this.t0),
       sentMs: round3(req.sendMs - this.t0),
       measured,
@@ -250,6 +257,7 @@ class ClientRun {
       r.outputTokens = m.outputTokens;
       r.inputTokens = o.promptTokens ?? o.inputWords;
       r.streamChunks = o.timeline.streamChunks;
+      r.chunkMs = o.timeline.chunkTimesMs.map((t) => round3(t - req.sendMs));
     }
     return r;
   }

@@ -40,6 +40,8 @@ export interface SseServer {
   url: string;
   /** Requests received so far. */
   requests: number;
+  /** Their `x-request-id` headers, where present. */
+  requestIds: string[];
   close(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ const chunk = (i: number) =>
 
 export async function startSseServer(opts: SseServerOptions, port = 0): Promise<SseServer> {
   const usage = `data: {"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":${opts.tokens}}}\n\ndata: [DONE]\n\n`;
-  const state = { requests: 0 };
+  const state = { requests: 0, requestIds: [] as string[] };
   const instant =
     opts.ttftMs === 0 && opts.gapMs === 0
       ? Array.from({ length: opts.tokens }, (_, i) => chunk(i)).join('') + usage
@@ -75,6 +77,8 @@ export async function startSseServer(opts: SseServerOptions, port = 0): Promise<
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     state.requests++;
+    const id = req.headers['x-request-id'];
+    if (typeof id === 'string') state.requestIds.push(id);
     req.resume(); // the body is not needed, but must be consumed
     req.on('end', () => respond(res));
   });
@@ -86,6 +90,7 @@ export async function startSseServer(opts: SseServerOptions, port = 0): Promise<
     get requests() {
       return state.requests;
     },
+    requestIds: state.requestIds,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -23,6 +23,7 @@ export interface SimulatorFlags {
   maxConcurrency?: number;
   seed?: number;
   preciseTiming?: boolean;
+  timingLog?: string;
   endpointFile?: string;
   advertiseHost?: string;
   config?: string;
@@ -59,6 +60,7 @@ export function mergeOptions(config: Record<string, unknown>, flags: SimulatorFl
     'maxConcurrency',
     'seed',
     'preciseTiming',
+    'timingLog',
   ] as const) {
     if (flags[key] !== undefined) merged[key] = flags[key];
   }
@@ -147,6 +149,10 @@ export function simulatorCommand(name = 'aifb-sim'): Command {
     .option(
       '--precise-timing',
       'busy-wait the last 1.5 ms before each chunk so delays are exact (benchmarks)',
+    )
+    .option(
+      '--timing-log <file>',
+      'append one JSON line per request: x-request-id and when each chunk was written (benchmarks)',
     )
     .option('--endpoint-file <path>', 'after listening, atomically write host:port to this file')
     .option('--advertise-host <host>', 'host written to the endpoint file (default: bind host, or hostname)')

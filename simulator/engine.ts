@@ -9,6 +9,7 @@
  * load) is simply re-armed. Chunks that are already due are written in one batch, which
  * with zero delays means the whole response goes out in a single `res.end()`.
  */
+import { createWriteStream, type WriteStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { createCountSampler, createSampler, deriveRng } from '../core/random';
 import {
@@ -60,6 +61,8 @@ class Generation {
   lastAt = 0;
   chunksSent = 0;
   tokensSent = 0;
+  /** With a timing log: when each chunk went to the socket, ms after arrival. */
+  readonly chunkMs: number[] | null;
 
   constructor(
     readonly engine: Engine,
@@ -74,7 +77,11 @@ class Generation {
     readonly textAt: number,
     /** Request receipt; TTFT and e2e are measured from here, so queueing counts. */
     readonly arrival: number,
-  ) {}
+    /** The client's `x-request-id` header, for the timing log. */
+    readonly requestId: string | null,
+  ) {
+    this.chunkMs = engine.timingLog === null ? null : [];
+  }
 }
 
 export class Engine {
@@ -91,6 +98,7 @@ export class Engine {
   private stopped = false;
   private sequence = 0;
   private readonly idPrefix = Math.floor(Math.random() * 0xffffffff).toString(16);
+  readonly timingLog: WriteStream | null;
 
   constructor(readonly options: SimulatorOptions) {
     const { seed } = options;
@@ -102,10 +110,17 @@ export class Engine {
     this.text = new TokenText(deriveRng(seed, 3), this.tokensPerChunk);
     const offsetRng = deriveRng(seed, 4);
     this.textOffset = () => Math.floor(offsetRng() * this.text.size);
+    this.timingLog = options.timingLog ? createWriteStream(options.timingLog, { flags: 'a' }) : null;
   }
 
   /** Takes over `res` for a validated request received at `arrival`. */
-  submit(res: SimResponse, kind: ApiKind, req: SimRequest, arrival: number): void {
+  submit(
+    res: SimResponse,
+    kind: ApiKind,
+    req: SimRequest,
+    arrival: number,
+    requestId: string | null = null,
+  ): void {
     const plan = planOutput(this.outputTokens(), req);
     const g = new Generation(
       this,
@@ -118,6 +133,7 @@ export class Engine {
       plan.finishReason,
       this.textOffset(),
       arrival,
+      requestId,
     );
     const max = this.options.maxConcurrency;
     if (max !== undefined && this.metrics.running >= max) {
@@ -147,6 +163,7 @@ export class Engine {
     m.running--;
     m.finished[g.finishReason]++;
     m.e2e.observe((now - g.arrival) / 1000);
+    this.logTiming(g, 'finished');
     if (g.stream) {
       if (g.includeUsage) out += usageChunk(g.template!, g.promptTokens, g.tokens);
       out += DONE_EVENT;
@@ -187,9 +204,22 @@ export class Engine {
       if (g.immediate) clearImmediate(g.timer as unknown as NodeJS.Immediate);
       this.metrics.running--;
       this.metrics.finished.abort++;
+      this.logTiming(g, 'aborted');
       this.drain();
     }
     g.state = 'done';
+  }
+
+  private logTiming(g: Generation, outcome: 'finished' | 'aborted'): void {
+    if (this.timingLog === null || !g.stream) return;
+    const line = { requestId: g.requestId, outcome, chunkMs: g.chunkMs };
+    this.timingLog.write(`${JSON.stringify(line)}\n`);
+  }
+
+  /** Flushes the timing log (after the server has closed). */
+  closeTimingLog(): Promise<void> {
+    const log = this.timingLog;
+    return log === null ? Promise.resolve() : new Promise((resolve) => log.end(resolve));
   }
 
   /** On shutdown: queued requests must not start as the connections are torn down. */
@@ -260,6 +290,11 @@ function pump(g: Generation): void {
 
   const m = e.metrics;
   const batch = g.chunksSent - firstInBatch;
+  if (g.chunkMs !== null && g.stream) {
+    // Stamped after the chunks were built, just before they are written.
+    const at = Math.round((performance.now() - g.arrival) * 1000) / 1000;
+    for (let i = 0; i < batch; i++) g.chunkMs.push(at);
+  }
   if (firstInBatch === 0) m.ttft.observe((now - g.arrival) / 1000);
   else m.itl.observe((now - g.lastAt) / 1000);
   // Chunks written together are zero apart.

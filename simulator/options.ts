@@ -40,6 +40,12 @@ export const simulatorOptionsSchema = z.strictObject({
   seed: z.number().int().default(0),
   /** Hit due times to within µs (busy-waits the last 1.5 ms before a chunk): for accuracy benchmarks. */
   preciseTiming: z.boolean().default(false),
+  /**
+   * Appends one JSON line per ended request: its `x-request-id`, and when each token chunk was
+   * handed to the socket, in ms after receipt. The simulator's actual timing, which benchmarks
+   * compare a client's measurements against (bench:loadgen part c).
+   */
+  timingLog: z.string().min(1).optional(),
 });
 
 /** What callers may pass (everything optional). */

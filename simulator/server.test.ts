@@ -1,4 +1,7 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorOptionsInput } from './options';
 import { type SimulatorHandle, startSimulator } from './server';
@@ -32,12 +35,16 @@ function request(
   s: SimulatorHandle,
   path: string,
   body?: string | object,
-  opts: { method?: string; onEvent?: (e: SseEvent, req: http.ClientRequest) => void } = {},
+  opts: {
+    method?: string;
+    headers?: http.OutgoingHttpHeaders;
+    onEvent?: (e: SseEvent, req: http.ClientRequest) => void;
+  } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const payload = typeof body === 'string' || body === undefined ? body : JSON.stringify(body);
     const method = opts.method ?? (payload === undefined ? 'GET' : 'POST');
-    const req = http.request({ host: s.host, port: s.port, path, method }, (res) => {
+    const req = http.request({ host: s.host, port: s.port, path, method, headers: opts.headers }, (res) => {
       const events: SseEvent[] = [];
       let text = '';
       let pending = '';
@@ -170,6 +177,34 @@ describe('streaming chat', () => {
     expect(at[1]! - at[0]!).toBeLessThan(34);
     expect(at[2]! - at[1]!).toBeGreaterThan(7);
     expect(at[2]! - at[1]!).toBeLessThan(14);
+  });
+});
+
+describe('timing log', () => {
+  it('records each request id and when every chunk was written', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'aifb-sim-')), 'timing.jsonl');
+    const s = await sim({ ttftMs: 10, itlMs: 5, outputTokens: 4, timingLog: log });
+    const r = await request(s, '/v1/chat/completions', chat({ stream: true, max_tokens: 4 }), {
+      headers: { 'x-request-id': 'bench-s0-c0-1' },
+    });
+    await request(s, '/v1/chat/completions', chat({ stream: true, max_tokens: 3, ttft: 0 }));
+    await s.close();
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { requestId: string | null; outcome: string; chunkMs: number[] });
+    expect(lines.map((l) => [l.requestId, l.outcome, l.chunkMs.length])).toEqual([
+      ['bench-s0-c0-1', 'finished', 4],
+      [null, 'finished', 3],
+    ]);
+    const written = lines[0]!.chunkMs;
+    expect(written[0]).toBeGreaterThanOrEqual(9.5);
+    for (let i = 1; i < 4; i++) expect(written[i]! - written[i - 1]!).toBeGreaterThan(4);
+    // What the client saw agrees with what the server says it did, gap for gap.
+    const seen = r.events.slice(0, 4).map((e) => e.at);
+    for (let i = 1; i < 4; i++) {
+      expect(Math.abs(seen[i]! - seen[i - 1]! - (written[i]! - written[i - 1]!))).toBeLessThan(3);
+    }
   });
 });
 

@@ -44,6 +44,8 @@ function readCompletion(
   res: SimResponse,
   arrival: number,
 ) {
+  const header = req.headers['x-request-id'];
+  const requestId = typeof header === 'string' ? header : null;
   let body = '';
   req.setEncoding('utf8');
   req.on('data', (chunk: string) => {
@@ -59,7 +61,7 @@ function readCompletion(
     const parsed = parseRequest(kind, body, engine.options.model);
     if (isRequestError(parsed))
       sendError(res, parsed.status, parsed.type, parsed.message, parsed.param ?? undefined);
-    else engine.submit(res, kind, parsed, arrival);
+    else engine.submit(res, kind, parsed, arrival, requestId);
   });
 }
 
@@ -144,7 +146,7 @@ export async function startSimulator(input: SimulatorOptionsInput = {}): Promise
       server.close((err) => (err ? reject(err) : resolve()));
       // Destroying sockets fires 'close' on open responses, which aborts their generations.
       server.closeAllConnections();
-    });
+    }).then(() => engine.closeTimingLog());
     return closing;
   };
 
