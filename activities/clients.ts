@@ -69,6 +69,7 @@ export function loadgenConfig(
         }
       : {}),
     ...(recipe.workload.recordRequests ? { recordRequests: true } : {}),
+    ...(recipe.workload.clients.busyPoll ? { busyPoll: true } : {}),
     ...(slo ? { slo: { ttftMs: slo.ttft, tpotMs: slo.tpot, itlMs: slo.itl, e2eMs: slo.e2e } } : {}),
     progressIntervalMs: 1000,
   };

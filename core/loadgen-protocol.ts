@@ -101,6 +101,8 @@ export interface LoadgenConfig {
   slo?: Slo;
   /** Write `requests-<i>.jsonl`, one record per request. */
   recordRequests?: boolean;
+  /** Spin the event loop for the whole run (recipe `workload.clients.busyPoll`). */
+  busyPoll?: boolean;
   /** How often a progress snapshot is appended (default 1000). */
   progressIntervalMs?: number;
   /**

@@ -235,8 +235,17 @@ const workload = z
       exactOutputLength: true,
     }),
     clients: z
-      .strictObject({ count: z.number().int().min(1).max(1024).default(1), resources: resources.optional() })
-      .default({ count: 1 }),
+      .strictObject({
+        count: z.number().int().min(1).max(1024).default(1),
+        resources: resources.optional(),
+        /**
+         * Keep each client's event loop turning instead of sleeping between socket reads, so a
+         * chunk is timestamped without the wake-up delay (bench:loadgen part c). Costs one core
+         * per client process: give the clients that core in `resources`.
+         */
+        busyPoll: z.boolean().default(false),
+      })
+      .default({ count: 1, busyPoll: false }),
     stages: z.array(stage).min(1).max(100),
     slo: slo.optional(),
     requestTimeout: durationMs.refine((ms) => ms >= 100, 'at least 100ms').default(60_000),

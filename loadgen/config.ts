@@ -78,6 +78,7 @@ export const loadgenConfigSchema: z.ZodType<LoadgenConfig> = z
       .optional(),
     slo: slo.optional(),
     recordRequests: z.boolean().optional(),
+    busyPoll: z.boolean().optional(),
     progressIntervalMs: z.number().positive().optional(),
     directPush: z
       .strictObject({ url: z.string().url(), componentPrefix: z.string(), recipe: z.string() })

@@ -279,6 +279,22 @@ describe('open-loop and bounded modes', () => {
     expect(result.total.sent).toBeGreaterThan(5);
   });
 
+  it('busy poll keeps the process on the CPU while it waits for chunks; without it the process sleeps', async () => {
+    const options = { ttftMs: 50, tokens: 2, gapMs: 50 };
+    const stage = {
+      load: { mode: 'synchronous' },
+      timing: { warmupMs: 0, durationMs: 600, cooldownMs: 300 },
+    } as const;
+    const cores = (r: ClientResult) => r.loadgen.cpuMs / r.loadgen.wallMs;
+    // Busy first: the first run in a worker also pays for warming up, which only makes the
+    // sleeping figure (measured second) cleaner.
+    const busy = cores((await run(options, { ...stage, busyPoll: true })).result);
+    await server?.close();
+    const sleeping = cores((await run(options, stage)).result);
+    expect(sleeping).toBeLessThan(0.3);
+    expect(busy).toBeGreaterThan(Math.max(0.5, 2 * sleeping));
+  });
+
   it('writes one record per request when asked, and refuses a missing API key variable', async () => {
     server = await startSseServer({ ttftMs: 0, tokens: 2, gapMs: 0 });
     const outDir = mkdtempSync(join(tmpdir(), 'loadgen-test-'));

@@ -172,6 +172,13 @@ class ClientRun {
       : undefined;
     const onStop = () => this.stop();
     this.opts.signal?.addEventListener('abort', onStop, { once: true });
+    // Busy poll: an Immediate always pending makes every loop turn poll with a zero timeout, so
+    // the process never sleeps in epoll and reads are stamped without a wake-up delay.
+    let spinning = config.busyPoll === true;
+    const spin = () => {
+      if (spinning) setImmediate(spin);
+    };
+    spin();
     if (this.opts.signal?.aborted) this.stop();
 
     try {
@@ -180,6 +187,7 @@ class ClientRun {
         await this.closedLoop(share.concurrency!);
       else await this.idle();
     } finally {
+      spinning = false;
       for (const t of timers) clearInterval(t);
       clearTimeout(cooldownTimer);
       this.opts.signal?.removeEventListener('abort', onStop);
