@@ -3,7 +3,10 @@
  *  (a) highest streamed req/s against the simulator at zero delay (16 chunks a response), beside
  *      wrk and k6 on the same endpoint in the same run (rounds interleaved, best round each);
  *  (b) schedule lag and achieved/requested rate at 100, 1,000 and 5,000 req/s Poisson;
- *  (c) TTFT, TPOT and ITL error against the simulator's known constant delays.
+ *  (c) TTFT, TPOT and ITL error against the simulator's own record of what it did (bench/accuracy.ts),
+ *      beside curl (a C client) on the same transport; the simulator's lateness against its
+ *      configured delays is printed too.
+ * BENCH_PARTS (default `abc`) picks the parts to run, for working on one of them.
  * Prints the machine, a table, and last the RESULT line (design.md §6). Not a test: no assertions;
  * the targets are printed beside the figures.
  */
@@ -15,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Table from 'cli-table3';
 import { repoRoot } from '../core/config';
-import type { ClientResult, LoadgenConfig } from '../core/loadgen-protocol';
+import type { ClientResult, LoadgenConfig, RequestRecord } from '../core/loadgen-protocol';
 import {
   createHistogram,
   decodeHistogram,
@@ -23,8 +26,11 @@ import {
   type Histogram,
   summarize,
 } from '../loadgen/histograms';
+import { absQuantiles, measurementErrors, type ServerTiming, serverLateness } from './accuracy';
+import { parseCurlTrace } from './curl-trace';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const PARTS = process.env.BENCH_PARTS ?? 'abc';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 64;
 const CHUNKS = 16;
@@ -93,13 +99,28 @@ async function startSimulator(args: string[]): Promise<{ url: string; proc: Chil
   throw new Error('simulator did not start');
 }
 
-/** One loadgen process (the bundle, as a client job runs it); returns its result. */
+/** Stops a simulator and waits for it to exit (so its timing log is complete). */
+async function stopSimulator(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+const readJsonl = <T>(path: string): T[] =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+
+/** One loadgen process (the bundle, as a client job runs it); returns its result and folder. */
 async function loadgen(
   url: string,
   load: LoadgenConfig['load'],
   seconds: number,
   name: string,
-): Promise<ClientResult> {
+  extra: Partial<LoadgenConfig> = {},
+): Promise<ClientResult & { dir: string }> {
   const dir = mkdtempSync(join(work, `${name}-`));
   const config: LoadgenConfig = {
     version: 2,
@@ -118,6 +139,7 @@ async function loadgen(
       exactOutputLength: true,
     },
     requestTimeoutMs: 10_000,
+    ...extra,
   };
   writeFileSync(join(dir, 'loadgen-config.json'), JSON.stringify(config));
   await run(process.execPath, [
@@ -127,7 +149,7 @@ async function loadgen(
     '--index',
     '0',
   ]);
-  return JSON.parse(readFileSync(join(dir, 'result-0.json'), 'utf8')) as ClientResult;
+  return { ...(JSON.parse(readFileSync(join(dir, 'result-0.json'), 'utf8')) as ClientResult), dir };
 }
 
 const windowS = (r: ClientResult) => (r.windowEndMs - r.windowStartMs) / 1000;
@@ -180,104 +202,31 @@ function errorQuantiles(h: Histogram, knownMs: number): { p50: number; p99: numb
 
 const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+type Row = [string, string, string];
+type Quantiles = { p50: number; p99: number };
 
-async function main() {
-  execFileSync('bash', [join(repoRoot, 'bench', 'install-tools.sh')], { stdio: 'inherit' });
-  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'build.ts')], {
-    stdio: 'ignore',
-  });
-  const k6Version = execFileSync(K6, ['version']).toString().trim().split('\n')[0];
-  // `wrk -v` prints its version, then exits 1.
-  const wrkVersion = spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.split(' Copyright')[0] ?? 'wrk';
-  console.log(
-    `machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-      `Linux ${release()}, Node ${process.version}, ${k6Version}, ${wrkVersion.trim()}, ` +
-      `load average at start ${loadavg()
-        .map((x) => x.toFixed(2))
-        .join(' ')}`,
-  );
-
-  // (a) Throughput at zero delay, 16 chunks a response; rounds interleaved so noise hits all.
-  const zero = await startSimulator(['--ttft-ms', '0', '--itl-ms', '0', '--output-tokens', String(CHUNKS)]);
-  const best = { loadgen: 0, wrk: 0, k6: 0 };
-  let loadgenCpu = 0;
-  const lag: {
-    rate: number;
-    p50: number;
-    p99: number;
-    achieved: number;
-    errorPct: number;
-    vsRatePct: number;
-  }[] = [];
-  try {
-    for (let round = 0; round < ROUNDS; round++) {
-      const r = await loadgen(
-        zero.url,
-        { mode: 'concurrency', concurrency: CONNECTIONS },
-        SECONDS,
-        `tput${round}`,
-      );
-      const rps = r.measured.ok / windowS(r);
-      if (rps > best.loadgen) {
-        best.loadgen = rps;
-        loadgenCpu = r.loadgen.cpuMs / r.loadgen.wallMs;
-      }
-      if (r.measured.failed > 0)
-        console.log(`loadgen round ${round}: ${r.measured.failed} failed`, r.measured.errors);
-      best.wrk = Math.max(best.wrk, await wrk(zero.url));
-      best.k6 = Math.max(best.k6, await k6(zero.url));
-      console.log(
-        `round ${round + 1}/${ROUNDS}: best so far loadgen ${f(best.loadgen, 0)}, wrk ${f(best.wrk, 0)}, k6 ${f(best.k6, 0)} req/s`,
-      );
+/** (a) Throughput at zero delay, 16 chunks a response; rounds interleaved so noise hits all. */
+async function throughput(url: string) {
+  const best = { loadgen: 0, wrk: 0, k6: 0, loadgenCpu: 0 };
+  for (let round = 0; round < ROUNDS; round++) {
+    const r = await loadgen(url, { mode: 'concurrency', concurrency: CONNECTIONS }, SECONDS, `tput${round}`);
+    const rps = r.measured.ok / windowS(r);
+    if (rps > best.loadgen) {
+      best.loadgen = rps;
+      best.loadgenCpu = r.loadgen.cpuMs / r.loadgen.wallMs;
     }
-
-    // (b) Poisson schedules against the same endpoint.
-    for (const rate of [100, 1000, 5000]) {
-      const r = await loadgen(zero.url, { mode: 'poisson', rate }, rate >= 5000 ? 6 : 10, `p${rate}`);
-      const s = summarize(hist(r, 'scheduleLag'));
-      const achieved = r.measured.sent / windowS(r);
-      // Error against what the seeded schedule asked for in the window (the generator's own
-      // shortfall); a Poisson count itself varies by ±1/√n around rate × window (vsRatePct).
-      const scheduled = r.scheduled ?? Number.NaN;
-      lag.push({
-        rate,
-        p50: s.p50,
-        p99: s.p99,
-        achieved,
-        errorPct: ((r.measured.sent - scheduled) / scheduled) * 100,
-        vsRatePct: ((achieved - rate) / rate) * 100,
-      });
-    }
-  } finally {
-    zero.proc.kill();
+    if (r.measured.failed > 0)
+      console.log(`loadgen round ${round}: ${r.measured.failed} failed`, r.measured.errors);
+    const w = await wrk(url);
+    const k = await k6(url);
+    best.wrk = Math.max(best.wrk, w);
+    best.k6 = Math.max(best.k6, k);
+    console.log(
+      `round ${round + 1}/${ROUNDS}: loadgen ${f(rps, 0)}, wrk ${f(w, 0)}, k6 ${f(k, 0)} req/s ` +
+        `(best so far ${f(best.loadgen, 0)} / ${f(best.wrk, 0)} / ${f(best.k6, 0)})`,
+    );
   }
-
-  // (c) Accuracy against known constant delays: TTFT 20 ms, 5 ms a token, 16 tokens, 1 a chunk.
-  const known = { ttft: 20, itl: 5 };
-  const timed = await startSimulator([
-    '--ttft-ms',
-    String(known.ttft),
-    '--itl-ms',
-    String(known.itl),
-    '--output-tokens',
-    String(CHUNKS),
-    '--precise-timing',
-  ]);
-  let acc: Record<'ttft' | 'tpot' | 'itl', { p50: number; p99: number }>;
-  try {
-    const r = await loadgen(timed.url, { mode: 'poisson', rate: 100 }, 10, 'accuracy');
-    // Service time: the server's delay as the client saw it (the schedule lag is reported in (b)).
-    acc = {
-      ttft: errorQuantiles(hist(r, 'ttftService'), known.ttft),
-      tpot: errorQuantiles(hist(r, 'tpot'), known.itl),
-      itl: errorQuantiles(hist(r, 'itl'), known.itl),
-    };
-  } finally {
-    timed.proc.kill();
-  }
-
-  const table = new Table({ head: ['measure', 'value', 'target'] });
-  table.push(
+  const rows: Row[] = [
     ['(a) loadgen streamed req/s (c64, all metrics)', f(best.loadgen, 0), '≥ 10,000'],
     ['    wrk req/s (C, reads bytes only)', f(best.wrk, 0), ''],
     ['    k6 req/s', f(best.k6, 0), ''],
@@ -291,47 +240,206 @@ async function main() {
       `${f((best.loadgen / best.k6) * 100)}%`,
       `≥ 100% (${mark(best.loadgen >= best.k6)})`,
     ],
-    ['    loadgen CPU (cores) in its best round', f(loadgenCpu, 2), ''],
-  );
-  for (const l of lag) {
-    const target = l.rate === 1000 ? 1 : l.rate === 5000 ? 2 : Number.POSITIVE_INFINITY;
-    table.push([
-      `(b) Poisson ${l.rate}/s: lag p50 / p99 ms; sent/scheduled error; achieved/s (vs rate)`,
-      `${f(l.p50, 3)} / ${f(l.p99, 3)}; ${f(l.errorPct, 2)}%; ${f(l.achieved)} (${f(l.vsRatePct, 2)}%)`,
-      `${Number.isFinite(target) ? `p99 ≤ ${target} ms, ` : ''}within 1% (${mark(l.p99 <= target && Math.abs(l.errorPct) <= 1)})`,
+    ['    loadgen CPU (cores) in its best round', f(best.loadgenCpu, 2), ''],
+  ];
+  const result = [
+    `loadgen_rps=${best.loadgen.toFixed(0)}`,
+    `k6_rps=${best.k6.toFixed(0)}`,
+    `wrk_rps=${best.wrk.toFixed(0)}`,
+  ];
+  return { rows, result };
+}
+
+/** (b) Poisson schedules against the zero-delay endpoint. */
+async function scheduleLag(url: string) {
+  const rows: Row[] = [];
+  const result: string[] = [];
+  for (const rate of [100, 1000, 5000]) {
+    const r = await loadgen(url, { mode: 'poisson', rate }, rate >= 5000 ? 6 : 10, `p${rate}`);
+    const s = summarize(hist(r, 'scheduleLag'));
+    const achieved = r.measured.sent / windowS(r);
+    // Error against what the seeded schedule asked for in the window (the generator's own
+    // shortfall); a Poisson count itself varies by ±1/√n around rate × window (vsRatePct).
+    const scheduled = r.scheduled ?? Number.NaN;
+    const errorPct = ((r.measured.sent - scheduled) / scheduled) * 100;
+    const vsRatePct = ((achieved - rate) / rate) * 100;
+    const target = rate === 1000 ? 1 : rate === 5000 ? 2 : Number.POSITIVE_INFINITY;
+    rows.push([
+      `(b) Poisson ${rate}/s: lag p50 / p99 ms; sent/scheduled error; achieved/s (vs rate)`,
+      `${f(s.p50, 3)} / ${f(s.p99, 3)}; ${f(errorPct, 2)}%; ${f(achieved)} (${f(vsRatePct, 2)}%)`,
+      `${Number.isFinite(target) ? `p99 ≤ ${target} ms, ` : ''}within 1% (${mark(s.p99 <= target && Math.abs(errorPct) <= 1)})`,
     ]);
+    if (rate >= 1000) {
+      result.push(
+        `sched_lag_p99_ms_${rate}=${s.p99.toFixed(3)}`,
+        `rate_error_pct_${rate}=${errorPct.toFixed(3)}`,
+      );
+      if (rate === 1000) result.push(`achieved_vs_rate_pct_1000=${vsRatePct.toFixed(3)}`);
+    }
   }
-  for (const k of ['ttft', 'tpot', 'itl'] as const) {
-    table.push([
-      `(c) ${k.toUpperCase()} error p50 / p99 ms`,
-      `${f(acc[k].p50, 3)} / ${f(acc[k].p99, 3)}`,
-      `p99 ≤ 0.5 (${mark(acc[k].p99 <= 0.5)})`,
-    ]);
+  return { rows, result };
+}
+
+/** curl (C) sends `n` requests one after another on one connection, tracing every read. */
+async function curlPeer(url: string, n: number): Promise<RequestRecord[]> {
+  const body = JSON.stringify({
+    model: 'aifb-sim',
+    messages: [{ role: 'user', content: 'the of and to in is you that it' }],
+    max_tokens: CHUNKS,
+    stream: true,
+  });
+  const args: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i > 0) args.push('--next');
+    args.push(
+      '-s',
+      '-o',
+      '/dev/null',
+      '-H',
+      `x-request-id: curl-${i}`,
+      '-H',
+      'content-type: application/json',
+    );
+    args.push('-d', body, `${url}/v1/chat/completions`);
   }
-  console.log(table.toString());
-  console.log(
-    `load average at end ${loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')}`,
-  );
-  const l1000 = lag.find((l) => l.rate === 1000)!;
-  const l5000 = lag.find((l) => l.rate === 5000)!;
-  console.log(
+  // To a file: traced to stdout, curl left out the dumps of some reads.
+  const file = join(work, 'curl-trace.txt');
+  await run('curl', ['--no-buffer', '--trace-time', '--trace-ascii', file, ...args]);
+  return parseCurlTrace(readFileSync(file, 'utf8'));
+}
+
+/**
+ * (c) Accuracy: constant TTFT 20 ms, 5 ms a token, 16 tokens one a chunk. Every client is held
+ * against the simulator's own record of each request (bench/accuracy.ts): the loadgen at Poisson
+ * 100/s (the target), the same with `busyPoll`, the loadgen one request at a time, and curl one
+ * request at a time (the peer: a C client on the same transport). The simulator's lateness
+ * against its configured delays, and the loadgen against the configured delays (both together),
+ * are printed too.
+ */
+async function accuracy() {
+  const known = { ttftMs: 20, itlMs: 5 };
+  const timingLog = join(work, 'timing.jsonl');
+  const timed = await startSimulator([
+    '--ttft-ms',
+    String(known.ttftMs),
+    '--itl-ms',
+    String(known.itlMs),
+    '--output-tokens',
+    String(CHUNKS),
+    ...(process.env.BENCH_PRECISE === '1' ? ['--precise-timing'] : []),
+    '--timing-log',
+    timingLog,
+  ]);
+  const clients: { name: string; key: string; records: () => RequestRecord[] }[] = [];
+  const fromLoadgen = (r: { dir: string }) => () => readJsonl<RequestRecord>(join(r.dir, 'requests-0.jsonl'));
+  let poisson: ClientResult & { dir: string };
+  try {
+    const rate = { mode: 'poisson', rate: 100 } as const;
+    poisson = await loadgen(timed.url, rate, 10, 'acc-poisson', {
+      benchmarkId: 'acc-poisson',
+      recordRequests: true,
+    });
+    clients.push({ name: 'loadgen Poisson 100/s', key: '', records: fromLoadgen(poisson) });
+    const busy = await loadgen(timed.url, rate, 10, 'acc-busy', {
+      benchmarkId: 'acc-busy',
+      recordRequests: true,
+      busyPoll: true,
+    });
+    clients.push({ name: 'same, busyPoll', key: 'busy_', records: fromLoadgen(busy) });
+    const sync = await loadgen(timed.url, { mode: 'synchronous' }, 10, 'acc-sync', {
+      benchmarkId: 'acc-sync',
+      recordRequests: true,
+    });
+    clients.push({ name: 'loadgen sync', key: 'sync_', records: fromLoadgen(sync) });
+    const curl = await curlPeer(timed.url, 100);
+    clients.push({ name: 'curl sync', key: 'curl_', records: () => curl });
+  } finally {
+    await stopSimulator(timed.proc);
+  }
+  const server = readJsonl<ServerTiming>(timingLog);
+  const runs = clients.map((c) => ({ ...c, errors: measurementErrors(c.records(), server) }));
+  const names = runs.map((r) => r.name).join(' | ');
+  const pq = (q: Quantiles) => `${f(q.p50, 3)} / ${f(q.p99, 3)}`;
+  const rows: Row[] = [
     [
-      'RESULT',
-      `loadgen_rps=${best.loadgen.toFixed(0)}`,
-      `k6_rps=${best.k6.toFixed(0)}`,
-      `wrk_rps=${best.wrk.toFixed(0)}`,
-      `sched_lag_p99_ms_1000=${l1000.p99.toFixed(3)}`,
-      `sched_lag_p99_ms_5000=${l5000.p99.toFixed(3)}`,
-      `rate_error_pct_1000=${l1000.errorPct.toFixed(3)}`,
-      `rate_error_pct_5000=${l5000.errorPct.toFixed(3)}`,
-      `achieved_vs_rate_pct_1000=${l1000.vsRatePct.toFixed(3)}`,
-      `ttft_err_p99_ms=${acc.ttft.p99.toFixed(3)}`,
-      `tpot_err_p99_ms=${acc.tpot.p99.toFixed(3)}`,
-      `itl_err_p99_ms=${acc.itl.p99.toFixed(3)}`,
-    ].join(' '),
+      `(c) requests joined with the simulator's record (unmatched): ${names}`,
+      runs.map((r) => `${r.errors.joined} (${r.errors.unmatched})`).join(' | '),
+      `unmatched 0 (${mark(runs.every((r) => r.errors.unmatched === 0 && r.errors.joined > 0))})`,
+    ],
+  ];
+  const result: string[] = [];
+  for (const k of ['ttft', 'tpot', 'itl'] as const) {
+    const q = runs.map((r) => absQuantiles(r.errors[k]));
+    rows.push([
+      `(c) ${k.toUpperCase()} error p50 / p99 ms vs the simulator's record: ${names}`,
+      q.map(pq).join(' | '),
+      `p99 ≤ 0.5 (${mark(q[0]!.p99 <= 0.5)}; busyPoll ${mark(q[1]!.p99 <= 0.5)})`,
+    ]);
+    runs.forEach((r, i) => {
+      result.push(`${r.key}${k}_err_p99_ms=${q[i]!.p99.toFixed(3)}`);
+    });
+  }
+  // Service time: the server's delay as the client saw it (the schedule lag is reported in (b)).
+  const vsConfigured = {
+    ttft: errorQuantiles(hist(poisson, 'ttftService'), known.ttftMs),
+    itl: errorQuantiles(hist(poisson, 'itl'), known.itlMs),
+  };
+  const late = serverLateness(server, known);
+  const simLate = { ttft: absQuantiles(late.ttft), itl: absQuantiles(late.itl) };
+  rows.push(
+    [
+      `    TTFT, ITL p50 / p99 ms: simulator's own lateness vs configured ${known.ttftMs}, ${known.itlMs} ms`,
+      `${pq(simLate.ttft)}, ${pq(simLate.itl)}`,
+      '',
+    ],
+    [
+      `    TTFT, ITL p50 / p99 ms: loadgen Poisson vs configured (both errors together)`,
+      `${pq(vsConfigured.ttft)}, ${pq(vsConfigured.itl)}`,
+      '',
+    ],
   );
+  result.push(
+    `ttft_vs_configured_p99_ms=${vsConfigured.ttft.p99.toFixed(3)}`,
+    `itl_vs_configured_p99_ms=${vsConfigured.itl.p99.toFixed(3)}`,
+  );
+  return { rows, result };
+}
+
+async function main() {
+  execFileSync('bash', [join(repoRoot, 'bench', 'install-tools.sh')], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'build.ts')], {
+    stdio: 'ignore',
+  });
+  const k6Version = execFileSync(K6, ['version']).toString().trim().split('\n')[0];
+  // `wrk -v` prints its version, then exits 1.
+  const wrkVersion = spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.split(' Copyright')[0] ?? 'wrk';
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
+  console.log(
+    `machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+      `Linux ${release()}, Node ${process.version}, ${k6Version}, ${wrkVersion.trim()}, ` +
+      `load average at start ${load()}`,
+  );
+
+  const parts: { rows: Row[]; result: string[] }[] = [];
+  if (PARTS.includes('a') || PARTS.includes('b')) {
+    const zero = await startSimulator(['--ttft-ms', '0', '--itl-ms', '0', '--output-tokens', String(CHUNKS)]);
+    try {
+      if (PARTS.includes('a')) parts.push(await throughput(zero.url));
+      if (PARTS.includes('b')) parts.push(await scheduleLag(zero.url));
+    } finally {
+      await stopSimulator(zero.proc);
+    }
+  }
+  if (PARTS.includes('c')) parts.push(await accuracy());
+
+  const table = new Table({ head: ['measure', 'value', 'target'] });
+  for (const p of parts) table.push(...p.rows);
+  console.log(table.toString());
+  console.log(`load average at end ${load()}`);
+  console.log(['RESULT', ...parts.flatMap((p) => p.result)].join(' '));
 }
 
 await main();
