@@ -17,21 +17,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import type {
-  ClientResult,
-  HistogramName,
-  LoadgenConfig,
-  ProgressSnapshot,
-  RequestRecord,
-} from '../core/loadgen-protocol';
+import type { ClientResult, LoadgenConfig, ProgressSnapshot } from '../core/loadgen-protocol';
 import { loadgenFiles } from '../core/loadgen-protocol';
 import { type ClientShare, shareOf } from './config';
 import { createPromptSource, type PromptSample } from './dataset';
 import { createFilePromptSource, parseDataset } from './dataset-file';
 import { DirectPush } from './direct-push';
 import { percentileMs } from './histograms';
-import type { RequestMetrics } from './metrics';
 import { ProgressLog, writeJsonAtomic } from './output';
+import { CpuMeter, liveQuantiles, pct, requestRecord, round3, summaryLine } from './report';
 import {
   compileRequestBody,
   endpointPath,
@@ -74,10 +68,6 @@ const OPEN_LOOP_CONNECTIONS = 256;
 const BACKOFF_MIN_MS = 10;
 const BACKOFF_MAX_MS = 1000;
 
-const fmt = (ms: number | null) => (ms === null ? '-' : ms.toFixed(1));
-const pct = (x: number) => `${Math.round(x * 100)}%`;
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
 class ClientRun {
   private readonly idx: number;
   private readonly share: ClientShare;
@@ -106,6 +96,7 @@ class ClientRun {
   // Event-loop utilisation near 100% means loadgen itself is the bottleneck and latencies
   // include its own queueing: reported in the result and shown in the log.
   private readonly startElu = performance.eventLoopUtilization();
+  private readonly cpu = new CpuMeter();
   private lastElu = this.startElu;
 
   constructor(
@@ -206,7 +197,7 @@ class ClientRun {
       if (push.failures > 0)
         this.log(`[loadgen ${idx}] ${push.failures} direct push(es) failed: ${push.lastError}`);
     }
-    this.log(this.summaryLine(result));
+    this.log(summaryLine(this.idx, result, this.stats.h));
     return result;
   }
 
@@ -242,32 +233,11 @@ class ClientRun {
       this.loggedKinds.add(o.error);
       this.log(`[loadgen ${this.idx}] first ${o.error} error: ${req.detail || '(no detail)'}`);
     }
-    if (this.records) this.records.write(`${JSON.stringify(this.record(req, o, m, measured))}\n`);
-  }
-
-  private record(req: StreamRequest, o: RequestOutcome, m: RequestMetrics | null, measured: boolean) {
-    const r: RequestRecord = {
-      stage: this.config.stageIndex,
-      client: this.idx,
-      seq: this.stats.total.ok + this.stats.total.failed - 1,
-      id: req.plan.requestId ?? '',
-      intendedMs: round3(req.plan.intendedMs - this.t0),
-      sentMs: round3(req.sendMs - this.t0),
-      measured,
-      ok: o.ok,
-      maxTokens: req.plan.maxTokens,
-    };
-    if (!o.ok) r.error = o.error;
-    if (o.ok && m) {
-      r.ttftMs = m.ttftMs === null ? null : round3(m.ttftMs);
-      r.e2eMs = round3(m.e2eMs);
-      r.tpotMs = m.tpotMs === null ? null : round3(m.tpotMs);
-      r.outputTokens = m.outputTokens;
-      r.inputTokens = o.promptTokens ?? o.inputWords;
-      r.streamChunks = o.timeline.streamChunks;
-      r.chunkMs = o.timeline.chunkTimesMs.map((t) => round3(t - req.sendMs));
+    if (this.records) {
+      const seq = this.stats.total.ok + this.stats.total.failed - 1;
+      const r = requestRecord(this.config.stageIndex, this.idx, seq, this.t0, req, o, m, measured);
+      this.records.write(`${JSON.stringify(r)}\n`);
     }
-    return r;
   }
 
   /** Closed loop: `workers` loops, each sending its next request when the previous one ended. */
@@ -414,38 +384,9 @@ class ClientRun {
       inFlight: this.inflight.size,
       outputTokens: this.stats.totalOutputTokens,
       errors: { ...total.errors },
-      ...this.quantiles(),
-      cpuCores: this.snapshotCpu(now),
+      ...liveQuantiles(this.stats.h),
+      cpuCores: this.cpu.coresSinceLast(now),
     };
-  }
-
-  /** The live quantiles a snapshot carries (core/loadgen-protocol.ts ProgressSnapshot). */
-  private quantiles() {
-    const q = (name: HistogramName, p: number) => percentileMs(this.stats.h[name].histogram, p);
-    return {
-      ttftP50Ms: q('ttft', 50),
-      ttftP90Ms: q('ttft', 90),
-      ttftP99Ms: q('ttft', 99),
-      tpotP50Ms: q('tpot', 50),
-      tpotP99Ms: q('tpot', 99),
-      itlP50Ms: q('itl', 50),
-      itlP99Ms: q('itl', 99),
-      e2eP50Ms: q('e2e', 50),
-      e2eP99Ms: q('e2e', 99),
-      scheduleLagP50Ms: q('scheduleLag', 50),
-      scheduleLagP99Ms: q('scheduleLag', 99),
-    };
-  }
-
-  private lastCpu = { at: performance.now(), usage: process.cpuUsage() };
-
-  /** Cores used since the previous snapshot (process.cpuUsage deltas). */
-  private snapshotCpu(now: number): number {
-    const usage = process.cpuUsage();
-    const spentUs = usage.user + usage.system - this.lastCpu.usage.user - this.lastCpu.usage.system;
-    const elapsedMs = now - this.lastCpu.at;
-    this.lastCpu = { at: now, usage };
-    return elapsedMs > 0 ? Math.round((spentUs / 1000 / elapsedMs) * 1000) / 1000 : 0;
   }
 
   private result(startedAtMs: number): ClientResult {
@@ -496,28 +437,6 @@ class ClientRun {
       `[loadgen ${this.idx}] ${this.phase(now)} ${((now - this.t0) / 1000).toFixed(1)}s ` +
       `sent=${t.sent} ok=${t.ok} failed=${t.failed} inflight=${this.inflight.size} ` +
       `lag p99=${lag === null ? '-' : lag.toFixed(2)}ms busy=${pct(busy)}`
-    );
-  }
-
-  private summaryLine(r: ClientResult): string {
-    const m = r.measured;
-    const windowS = (r.windowEndMs - r.windowStartMs) / 1000;
-    const rate = (n: number) => (windowS > 0 ? (n / windowS).toFixed(1) : '-');
-    const errors = Object.entries(m.errors)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-    const h = this.stats.h;
-    const clamped = r.loadgen.clamped > 0 ? ` clamped=${r.loadgen.clamped}` : '';
-    const cpu = r.loadgen.wallMs > 0 ? r.loadgen.cpuMs / r.loadgen.wallMs : 0;
-    return (
-      `[loadgen ${this.idx}] done ${((r.endedAtMs - r.startedAtMs) / 1000).toFixed(1)}s ` +
-      `window=${windowS.toFixed(1)}s measured sent=${m.sent} ok=${m.ok} failed=${m.failed}${errors ? ` (${errors})` : ''} ` +
-      `req/s=${rate(m.ok)} send/s=${rate(m.sent)} tok/s=${rate(m.outputTokens)} ` +
-      `ttft p50=${fmt(percentileMs(h.ttft.histogram, 50))}ms p99=${fmt(percentileMs(h.ttft.histogram, 99))}ms ` +
-      `itl p50=${fmt(percentileMs(h.itl.histogram, 50))}ms ` +
-      `lag p99=${fmt(percentileMs(h.scheduleLag.histogram, 99))}ms ` +
-      `total sent=${r.total.sent} ok=${r.total.ok} failed=${r.total.failed} ` +
-      `cpu=${pct(cpu)} busy=${pct(r.loadgen.eventLoopUtilization)}${clamped}`
     );
   }
 }
