@@ -142,6 +142,11 @@ describe('load modes through the workflow', () => {
       expect(mine.length).toBe(s.requests.sentTotal);
       expect(mine.filter((r) => r.measured).length).toBe(s.requests.sent);
       expect(new Set(mine.map((r) => r.client))).toEqual(new Set([0, 1]));
+      // Each request went out with its record's id as x-request-id, unique within the benchmark.
+      for (const r of mine)
+        expect(r.id).toMatch(new RegExp(`^${handle.workflowId}-s${i}-c${r.client}-\\d+$`));
+      for (const r of mine.filter((x) => x.ok)) expect(r.chunkMs).toHaveLength(r.streamChunks!);
     }
+    expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
   });
 });
