@@ -113,6 +113,8 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
    * times run from the intended send.
    */
   readonly sendMs: number;
+  /** When the request times out: the runner's sweep aborts it then (no timer per request). */
+  readonly deadlineMs: number;
   readonly done: Promise<RequestOutcome>;
   /** First error detail seen (for the log), '' when none. */
   detail = '';
@@ -126,7 +128,6 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
   private readonly reader = new OpenAiStreamReader();
   private readonly chunkTimes: number[] = [];
   private chunkTime = 0;
-  private readonly timer: NodeJS.Timeout;
   private readonly target: RequestTarget;
   private connection: Dispatcher | null;
 
@@ -139,7 +140,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
       this.resolve = r;
     });
     this.sendMs = performance.now();
-    this.timer = setTimeout(() => this.abort('timeout'), target.timeoutMs);
+    this.deadlineMs = this.sendMs + target.timeoutMs;
     this.target = target;
     this.connection = target.acquire();
     try {
@@ -222,7 +223,6 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
   private finish(o: RequestOutcome, err?: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
     if (this.connection !== null) {
       this.target.release(this.connection);
       this.connection = null;
