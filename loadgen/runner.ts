@@ -64,9 +64,9 @@ const SPIN_MS = 1.5;
  * an unbounded pool grows without end once a burst of late sends opens hundreds of them at once.
  */
 const OPEN_LOOP_CONNECTIONS = 256;
-/** Closed loop: backoff after a connection failure, so a dead server is not hammered. */
 /** Timeouts fire within a twentieth of the timeout late (60 s → 0.5 s, 200 ms → 10 ms). */
 const sweepIntervalMs = (timeoutMs: number) => Math.min(500, Math.max(5, timeoutMs / 20));
+/** Closed loop: backoff after a connection failure, so a dead server is not hammered. */
 const BACKOFF_MIN_MS = 10;
 const BACKOFF_MAX_MS = 1000;
 
