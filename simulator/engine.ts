@@ -163,7 +163,6 @@ export class Engine {
     m.running--;
     m.finished[g.finishReason]++;
     m.e2e.observe((now - g.arrival) / 1000);
-    this.logTiming(g, 'finished');
     if (g.stream) {
       if (g.includeUsage) out += usageChunk(g.template!, g.promptTokens, g.tokens);
       out += DONE_EVENT;
@@ -191,6 +190,8 @@ export class Engine {
       g.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       g.res.end(body);
     }
+    // After the write, so logging never delays the last chunk it records.
+    this.logTiming(g, 'finished');
     this.drain();
   }
 
