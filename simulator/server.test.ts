@@ -198,12 +198,13 @@ describe('timing log', () => {
       [null, 'finished', 3],
     ]);
     const written = lines[0]!.chunkMs;
-    expect(written[0]).toBeGreaterThanOrEqual(9.5);
-    for (let i = 1; i < 4; i++) expect(written[i]! - written[i - 1]!).toBeGreaterThan(4);
-    // What the client saw agrees with what the server says it did, gap for gap.
+    // Never before its due time (10 ms + 5 ms a token, at most EARLY_MS early); later only by
+    // timer slack, which the record is there to show.
+    for (let i = 0; i < 4; i++) expect(written[i]).toBeGreaterThanOrEqual(10 + 5 * i - 0.5);
+    // What the client saw agrees with what the server says it did (loose: CI shares the cores).
     const seen = r.events.slice(0, 4).map((e) => e.at);
     for (let i = 1; i < 4; i++) {
-      expect(Math.abs(seen[i]! - seen[i - 1]! - (written[i]! - written[i - 1]!))).toBeLessThan(3);
+      expect(Math.abs(seen[i]! - seen[0]! - (written[i]! - written[0]!))).toBeLessThan(5);
     }
   });
 });
