@@ -59,36 +59,32 @@ export class LatencyRecorder {
    * chunks a response (bench:loadgen). The histogram is the same as recording them one by one.
    */
   recordAllMs(ms: readonly number[]): void {
-    let run = 0;
-    let value = 0;
-    for (const v of ms) {
-      const us = this.toUs(v, 1);
-      if (run > 0 && us === value) {
-        run++;
-        continue;
-      }
-      if (run > 0) this.histogram.recordValueWithCount(value, run);
-      value = us;
-      run = 1;
-    }
-    if (run > 0) this.histogram.recordValueWithCount(value, run);
+    for (const v of ms) this.addToRun(this.toUs(v, 1), 1);
+    this.flushRun();
   }
 
   /** Pairs of [ms, count], with runs of equal µs values merged as in recordAllMs. */
   recordAllMsWithCount(pairs: readonly (readonly [ms: number, count: number])[]): void {
-    let run = 0;
-    let value = 0;
-    for (const [v, count] of pairs) {
-      const us = this.toUs(v, count);
-      if (run > 0 && us === value) {
-        run += count;
-        continue;
-      }
-      if (run > 0) this.histogram.recordValueWithCount(value, run);
-      value = us;
-      run = count;
+    for (const [v, count] of pairs) this.addToRun(this.toUs(v, count), count);
+    this.flushRun();
+  }
+
+  private runUs = 0;
+  private runCount = 0;
+
+  private addToRun(us: number, count: number): void {
+    if (this.runCount > 0 && us === this.runUs) {
+      this.runCount += count;
+      return;
     }
-    if (run > 0) this.histogram.recordValueWithCount(value, run);
+    this.flushRun();
+    this.runUs = us;
+    this.runCount = count;
+  }
+
+  private flushRun(): void {
+    if (this.runCount > 0) this.histogram.recordValueWithCount(this.runUs, this.runCount);
+    this.runCount = 0;
   }
 
   private toUs(ms: number, count: number): number {
