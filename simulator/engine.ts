@@ -61,7 +61,7 @@ class Generation {
   lastAt = 0;
   chunksSent = 0;
   tokensSent = 0;
-  /** With a timing log: when each chunk went to the socket, ms after arrival. */
+  /** With a timing log, for streams: when each chunk went to the socket, ms after arrival. */
   readonly chunkMs: number[] | null;
 
   constructor(
@@ -80,7 +80,7 @@ class Generation {
     /** The client's `x-request-id` header, for the timing log. */
     readonly requestId: string | null,
   ) {
-    this.chunkMs = engine.timingLog === null ? null : [];
+    this.chunkMs = engine.timingLog === null || !stream ? null : [];
   }
 }
 
@@ -212,7 +212,7 @@ export class Engine {
   }
 
   private logTiming(g: Generation, outcome: 'finished' | 'aborted'): void {
-    if (this.timingLog === null || !g.stream) return;
+    if (this.timingLog === null || g.chunkMs === null) return;
     const line = { requestId: g.requestId, outcome, chunkMs: g.chunkMs };
     this.timingLog.write(`${JSON.stringify(line)}\n`);
   }
@@ -291,7 +291,7 @@ function pump(g: Generation): void {
 
   const m = e.metrics;
   const batch = g.chunksSent - firstInBatch;
-  if (g.chunkMs !== null && g.stream) {
+  if (g.chunkMs !== null) {
     // Stamped after the chunks were built, just before they are written.
     const at = Math.round((performance.now() - g.arrival) * 1000) / 1000;
     for (let i = 0; i < batch; i++) g.chunkMs.push(at);
