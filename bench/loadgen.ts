@@ -280,14 +280,8 @@ async function scheduleLag(url: string) {
   return { rows, result };
 }
 
-/** curl (C) sends `n` requests one after another on one connection, tracing every read. */
+/** curl (C) sends `n` requests (wrk's and k6's body) one after another on one connection, tracing every read. */
 async function curlPeer(url: string, n: number): Promise<RequestRecord[]> {
-  const body = JSON.stringify({
-    model: 'aifb-sim',
-    messages: [{ role: 'user', content: 'the of and to in is you that it' }],
-    max_tokens: CHUNKS,
-    stream: true,
-  });
   const args: string[] = [];
   for (let i = 0; i < n; i++) {
     if (i > 0) args.push('--next');
@@ -300,7 +294,7 @@ async function curlPeer(url: string, n: number): Promise<RequestRecord[]> {
       '-H',
       'content-type: application/json',
     );
-    args.push('-d', body, `${url}/v1/chat/completions`);
+    args.push('-d', BODY, `${url}/v1/chat/completions`);
   }
   // To a file: traced to stdout, curl left out the dumps of some reads.
   const file = join(work, 'curl-trace.txt');
