@@ -13,11 +13,10 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 started=$(date +%s)
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "npm install (dependencies pinned by package-lock.json)"
-  # Not `npm ci`: npm 11 rejects this lock file as "out of sync" because it records only the
-  # platform packages of biome/swc/esbuild for linux; `npm install` installs exactly the lock's
-  # versions and leaves the file unchanged (checked by git status in a fresh clone).
-  npm install --no-audit --no-fund --loglevel=error
+  step "npm ci (dependencies pinned by package-lock.json)"
+  # `npm ci` installs exactly the lock and never writes it. The lock records every platform's
+  # optional packages (biome, swc, esbuild), as npm 11 writes it, so it is in sync everywhere.
+  npm ci --no-audit --no-fund --loglevel=error
 else
   step "npm dependencies up to date"
 fi
