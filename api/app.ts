@@ -12,8 +12,6 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import type { z } from 'zod';
-import type { BenchmarkControl } from '../control/types';
 import { registerRunningGauge } from '../telemetry/self-metrics';
 import { bearerAuth } from './auth';
 import { errorHandler } from './errors';
@@ -22,27 +20,7 @@ import { benchmarkRoutes } from './routes/benchmarks';
 import { recipeRoutes } from './routes/recipes';
 import { scheduleRoutes } from './routes/schedules';
 import { systemRoutes } from './routes/system';
-import type { Health } from './schemas';
-
-export interface ApiDeps {
-  control: BenchmarkControl;
-  /** Bearer token for mutating routes; null only in the explicit local dev mode. */
-  token: string | null;
-  /** Origins allowed by CORS (e.g. the Grafana URL); empty: CORS off. */
-  corsOrigins: string[];
-  health(): Promise<z.infer<typeof Health>>;
-  /** Where GET /recipes finds example recipes. */
-  examplesDir: string;
-  logger?: boolean;
-  /** For aifb_benchmarks_running on GET /metrics (Temporal visibility); absent: not exported. */
-  runningBenchmarks?: () => Promise<number>;
-}
-
-/** What every route plugin receives. */
-export interface RouteOptions {
-  deps: ApiDeps;
-  auth: ReturnType<typeof bearerAuth>;
-}
+import type { ApiDeps, RouteOptions } from './types';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
 

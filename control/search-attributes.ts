@@ -6,10 +6,10 @@
 import type { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_KEYS } from '../core/search-attributes';
 
-/** The line people run on a server where aifb may not register them itself (e.g. Temporal Cloud). */
 /** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD (@temporalio/proto is not ours to import). */
 const KEYWORD = 2;
 
+/** The line people run on a server where aifb may not register them itself (e.g. Temporal Cloud). */
 export const REGISTER_COMMAND = `temporal operator search-attribute create ${SEARCH_ATTRIBUTE_KEYS.map(
   (k) => `--name ${k.name} --type Keyword`,
 ).join(' ')}`;

@@ -307,7 +307,6 @@ export const recipeSchema = z.strictObject({
 export type RecipeInput = z.input<typeof recipeSchema>;
 /** What the code uses (durations in ms, defaults filled in). */
 export type Recipe = z.output<typeof recipeSchema>;
-export type ServiceSpec = Recipe['service'];
 export type StageSpec = Recipe['workload']['stages'][number];
 
 export interface RecipeIssue {

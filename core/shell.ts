@@ -8,10 +8,6 @@ export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-export function shellJoin(argv: readonly string[]): string {
-  return argv.map(shellQuote).join(' ');
-}
-
 /**
  * Fills `{{name}}` placeholders. Values must already be safe shell text (built with
  * shellQuote); an unknown or unused placeholder is an error so templates and code stay in step.

@@ -3,6 +3,7 @@ import type { BenchmarkStatus } from '../core/benchmark';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import { expiredGroups } from './janitor';
 import { parsePromText } from './prom-text';
+import type { PushedGroup } from './pushgateway';
 import { clientText, stageSummaryText, statusText, systemText } from './run-metrics';
 
 const values = (text: string) =>
@@ -109,7 +110,7 @@ describe('stage summary and system metrics', () => {
 });
 
 describe('Pushgateway retention', () => {
-  const group = (benchmark: string, component: string, lastPushMs: number, code?: number) => ({
+  const group = (benchmark: string, component: string, lastPushMs: number, code?: number): PushedGroup => ({
     labels: { job: 'aifb', benchmark, component },
     lastPushMs,
     gauges: code === undefined ? {} : { aifb_benchmark_phase_code: code },

@@ -20,8 +20,6 @@ export const PHASE_CODES: Record<Phase, number> = {
   cancelled: 8,
 };
 
-export const TERMINAL_PHASES: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
-
 export function statusText(status: BenchmarkStatus, recipe: string): string {
   const b = new ExpositionBuilder({ benchmark: status.benchmarkId, recipe });
   const entered = new Map<Phase, number>();

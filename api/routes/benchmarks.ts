@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toCsv } from '../../core/summary';
-import type { RouteOptions } from '../app';
 import {
   BenchmarkView,
   ErrorBody,
@@ -17,6 +16,7 @@ import {
   StopAck,
   StopBody,
 } from '../schemas';
+import type { RouteOptions } from '../types';
 import { bodyValue } from './recipes';
 
 const secured = [{ bearer: [] }];

@@ -5,8 +5,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseRecipe } from '../../core/recipe';
 import { parseRecipeText, RecipeFileError } from '../../core/recipe-file';
-import type { RouteOptions } from '../app';
 import { ErrorBody, ExampleRecipe, RecipeBodyDoc, ValidateResult } from '../schemas';
+import type { RouteOptions } from '../types';
 
 /** A body that arrived as YAML text becomes a value; JSON already is one. */
 export function bodyValue(body: unknown): unknown {

@@ -1,8 +1,8 @@
 /** /schedules: Temporal Schedules that run a recipe periodically (nightly regression runs). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteOptions } from '../app';
 import { ErrorBody, ScheduleBody, ScheduleParams, ScheduleView } from '../schemas';
+import type { RouteOptions } from '../types';
 
 const secured = [{ bearer: [] }];
 const tags = ['schedules'];

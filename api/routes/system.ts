@@ -1,8 +1,8 @@
 /** GET /health and GET /metrics. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { RouteOptions } from '../app';
 import { metricsContentType, metricsText } from '../metrics';
 import { Health } from '../schemas';
+import type { RouteOptions } from '../types';
 
 export const systemRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
   app.get(
