@@ -3,77 +3,20 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { BenchInput, ClientsCheck, FinishedClients } from '../core/benchmark';
-import { paths } from '../core/config';
-import { type ClientResult, type LoadgenConfig, loadgenFiles } from '../core/loadgen-protocol';
-import { modelName, type Recipe, stageLoad, stageName } from '../core/recipe';
-import { type Executor, type JobRef, readChunks, TERMINAL_STATES } from '../executors/types';
+import type { BenchInput, ClientsCheck, FinishedClients } from '../core/contract';
+import { type JobRef, jobNames, loadgenFiles, TERMINAL_STATES } from '../core/jobs';
+import { loadgenConfig } from '../core/loadgen-config';
+import type { ClientResult } from '../core/loadgen-protocol';
+import { paths, resultFiles } from '../core/node/config';
+import { writeFileAtomic } from '../core/node/files';
+import type { Recipe } from '../core/recipe';
+import { type Executor, readChunks } from '../executors/types';
 import { renderClientsScript } from '../slurm-scripts/render';
-import { type ActivityContext, jobNames } from './context';
+import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
-import { writeFileAtomic } from './files';
 
 /** Extra time past cooldown + request timeout before stragglers are stopped. */
 const FINISH_SLACK_MS = 30_000;
-
-export function loadgenConfig(
-  benchmarkId: string,
-  recipe: Recipe,
-  stageIndex: number,
-  address: string,
-): LoadgenConfig {
-  const stage = recipe.workload.stages[stageIndex];
-  if (!stage) throw permanent('BadConfig', `stage ${stageIndex} does not exist`);
-  const { slo, dataset } = recipe.workload;
-  return {
-    version: 2,
-    benchmarkId,
-    stageIndex,
-    stageName: stageName(recipe, stageIndex),
-    baseUrl: `http://${address}`,
-    api: recipe.workload.kind,
-    model: modelName(recipe),
-    clientCount: recipe.workload.clients.count,
-    load: stageLoad(stage),
-    timing: {
-      warmupMs: stage.warmup,
-      cooldownMs: stage.cooldown,
-      ...(stage.duration !== undefined ? { durationMs: stage.duration } : {}),
-      ...(stage.maxRequests !== undefined ? { maxRequests: stage.maxRequests } : {}),
-    },
-    dataset: {
-      ...(dataset.file
-        ? {
-            file: {
-              format: dataset.file.format,
-              file: loadgenFiles.dataset,
-              ...(dataset.file.outputTokens ? { outputTokens: dataset.file.outputTokens } : {}),
-            },
-          }
-        : { synthetic: dataset.synthetic! }),
-      seed: dataset.seed,
-      exactOutputLength: dataset.exactOutputLength,
-    },
-    requestTimeoutMs: recipe.workload.requestTimeout,
-    ...(recipe.workload.temperature !== undefined ? { temperature: recipe.workload.temperature } : {}),
-    ...(recipe.workload.extraBody ? { extraBody: recipe.workload.extraBody } : {}),
-    ...(recipe.workload.apiKeyEnv ? { apiKeyEnv: recipe.workload.apiKeyEnv } : {}),
-    ...(recipe.telemetry.directPushUrl
-      ? {
-          directPush: {
-            url: recipe.telemetry.directPushUrl,
-            // `s0-clients-`: the relay's component names (componentName), so Grafana sees one series set.
-            componentPrefix: `${jobNames.clients(benchmarkId, stageIndex).slice(benchmarkId.length + 1)}-`,
-            recipe: recipe.name,
-          },
-        }
-      : {}),
-    ...(recipe.workload.recordRequests ? { recordRequests: true } : {}),
-    ...(recipe.workload.clients.busyPoll ? { busyPoll: true } : {}),
-    ...(slo ? { slo: { ttftMs: slo.ttft, tpotMs: slo.tpot, itlMs: slo.itl, e2eMs: slo.e2e } } : {}),
-    progressIntervalMs: 1000,
-  };
-}
 
 export function clientActivities(ctx: ActivityContext) {
   return {
@@ -86,10 +29,12 @@ export function clientActivities(ctx: ActivityContext) {
       const bundle = paths.bundle(ctx.config, 'loadgen');
       if (!existsSync(bundle))
         throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
+      if (!recipe.workload.stages[stageIndex])
+        throw permanent('BadConfig', `stage ${stageIndex} does not exist in recipe ${recipe.name}`);
       const name = jobNames.clients(benchmarkId, stageIndex);
       const tasks = recipe.workload.clients.count;
       const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceAddress);
-      const uploads: Record<string, string> = { 'loadgen.mjs': bundle };
+      const uploads: Record<string, string> = { [loadgenFiles.bundle]: bundle };
       const datasetFile = recipe.workload.dataset.file;
       if (datasetFile) {
         const path = resolve(datasetFile.path);
@@ -179,7 +124,5 @@ async function copyRequestRecords(ctx: ActivityContext, executor: Executor, job:
   }
   const dir = paths.results(ctx.config, job.benchmarkId);
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, requestRecordsFile(stageIndex)), Buffer.concat(chunks).toString());
+  await writeFileAtomic(join(dir, resultFiles.stageRequests(stageIndex)), Buffer.concat(chunks).toString());
 }
-
-export const requestRecordsFile = (stageIndex: number) => `stage-${stageIndex}-requests.jsonl`;

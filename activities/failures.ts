@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Executor, JobRef } from '../executors/types';
-import { jobFiles } from '../executors/types';
+import type { RunFailureType } from '../core/failures';
+import { type JobRef, jobFiles } from '../core/jobs';
+import type { Executor } from '../executors/types';
 
-/** A failure retrying cannot fix; the type names are listed in workflows/benchmark.ts. */
-export function permanent(type: string, message: string): ApplicationFailure {
+/** A failure retrying cannot fix, with its type from the catalogue (core/failures.ts). */
+export function permanent(type: RunFailureType, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 

@@ -1,5 +1,5 @@
 /** All activities of a benchmark, bound to one worker's context. */
-import type { BenchmarkActivities } from '../core/benchmark';
+import type { BenchmarkActivities } from '../core/contract';
 import { HostKeyError } from '../executors/ssh';
 import { clientActivities } from './clients';
 import type { ActivityContext } from './context';

@@ -8,13 +8,20 @@
 import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledFailure, Context } from '@temporalio/activity';
-import type { BenchInput, BenchmarkStatus, Phase, RelayProgress } from '../core/benchmark';
-import { paths } from '../core/config';
+import {
+  type BenchInput,
+  type BenchmarkStatus,
+  type Phase,
+  type RelayProgress,
+  statusQuery,
+} from '../core/contract';
+import { componentName, type JobRef, jobFiles, logFiles, newestClientsJob, serviceJobOf } from '../core/jobs';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
-import { type Executor, type JobRef, jobFiles, readChunks } from '../executors/types';
+import { paths } from '../core/node/config';
+import { type Executor, readChunks } from '../executors/types';
 import { selfMetrics } from '../telemetry/self-metrics';
-import { type ActivityContext, componentName } from './context';
-import { RunTelemetry, serviceJobOf } from './telemetry';
+import type { ActivityContext } from './context';
+import { RunTelemetry } from './run-telemetry';
 
 const RELAY_INTERVAL_MS = 1000;
 
@@ -37,11 +44,10 @@ export async function syncLogsOnce(
   for (const job of jobs) {
     for (let task = 0; task < job.tasks; task++) {
       const component = componentName(benchmarkId, job.name, task, job.tasks);
-      for (const [source, suffix] of [
-        [jobFiles.stdout(task), '.log'],
-        [jobFiles.stderr(task), '.err.log'],
+      for (const [source, target] of [
+        [jobFiles.stdout(task), join(logsDir, logFiles.stdout(component))],
+        [jobFiles.stderr(task), join(logsDir, logFiles.stderr(component))],
       ] as const) {
-        const target = join(logsDir, `${component}${suffix}`);
         for await (const { data } of readChunks(executor, job, source, await sizeOf(target))) {
           await appendFile(target, data);
           copied += data.length;
@@ -52,15 +58,16 @@ export async function syncLogsOnce(
   return copied;
 }
 
-/** The client job of the newest stage: the one the live view shows. */
-function newestClientsJob(jobs: JobRef[]): JobRef | undefined {
-  return jobs.filter((j) => j.name.endsWith('-clients')).at(-1);
-}
-
-async function workflowStatus(benchmarkId: string): Promise<BenchmarkStatus | null> {
+/**
+ * The live status of the benchmark this activity belongs to. Asked of the activity's own
+ * workflow: a schedule-started run's workflow id differs from its benchmark id.
+ */
+async function workflowStatus(): Promise<BenchmarkStatus | null> {
+  const activity = Context.current();
+  const workflowId = activity.info.workflowExecution?.workflowId;
+  if (!workflowId) return null;
   try {
-    // The benchmark's own workflow answers its `status` query (workflows/benchmark.ts).
-    return await Context.current().client.workflow.getHandle(benchmarkId).query<BenchmarkStatus>('status');
+    return await activity.client.workflow.getHandle(workflowId).query(statusQuery);
   } catch {
     return null;
   }
@@ -90,12 +97,12 @@ export function relayActivities(ctx: ActivityContext) {
           try {
             const jobs = await executor.listJobs(benchmarkId);
             logBytes += await syncLogsOnce(executor, jobs, benchmarkId, paths.logs(ctx.config, benchmarkId));
-            const clientsJob = newestClientsJob(jobs);
+            const clientsJob = newestClientsJob(benchmarkId, jobs);
             let clients: ProgressSnapshot[] | null = null;
             if (Date.now() - lastPush >= pushEvery) {
               lastPush = Date.now();
               const service = serviceJobOf(benchmarkId, jobs);
-              const status = await workflowStatus(benchmarkId);
+              const status = await workflowStatus();
               if (status) await telemetry.pushStatus(status);
               clients = await telemetry.pushClients(clientsJob);
               await telemetry.scrapeService(service);
@@ -130,7 +137,7 @@ export function relayActivities(ctx: ActivityContext) {
         activity.log.warn(m),
       );
       await telemetry.shipLogs(jobs);
-      const status = await workflowStatus(benchmarkId);
+      const status = await workflowStatus();
       if (status && outcome) {
         const atMs = Date.now();
         await telemetry.pushStatus({

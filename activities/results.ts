@@ -2,21 +2,24 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
-import type { BenchInput, BenchmarkActivities, FinishedClients } from '../core/benchmark';
-import { paths } from '../core/config';
+import { Context } from '@temporalio/activity';
+import type { BenchInput, BenchmarkActivities, FinishedClients } from '../core/contract';
+import { jobNames, serviceJobOf } from '../core/jobs';
+import { paths, resultFiles } from '../core/node/config';
+import { writeFileAtomic } from '../core/node/files';
 import { modelName, stageConcurrency, stageName } from '../core/recipe';
 import {
   type BenchmarkSummary,
+  measuredWindow,
   type StageSummary,
   SUMMARY_SCHEMA,
   summarizeStage,
   toCsv,
 } from '../core/summary';
-import { requestRecordsFile } from './clients';
 import type { ActivityContext } from './context';
 import { permanent } from './failures';
-import { writeFileAtomic } from './files';
-import { withStageTelemetry } from './telemetry';
+import { RunTelemetry } from './run-telemetry';
+import { stageTelemetry } from './stage-telemetry';
 
 export function resultActivities(ctx: ActivityContext) {
   return {
@@ -51,13 +54,33 @@ export function resultActivities(ctx: ActivityContext) {
         },
         clients.results,
       );
-      // Server-side aggregates, system samples and energy over the window; the final live push.
-      const summary = await withStageTelemetry(ctx, { benchmarkId, recipe }, stageSummary, clients.results);
+      // Server-side aggregates, system samples and energy over the measured window.
+      const executor = ctx.executorFor(recipe);
+      const jobs = await executor.listJobs(benchmarkId);
+      const window = measuredWindow(clients.results);
+      const service = serviceJobOf(benchmarkId, jobs);
+      const outputTokens = stageSummary.tokens.output;
+      const telemetry = await stageTelemetry(
+        ctx.config,
+        executor,
+        benchmarkId,
+        service,
+        window,
+        outputTokens,
+      );
+      const summary: StageSummary = { ...stageSummary, window, ...telemetry };
+      // The final live push: the clients' last snapshots (the relay may not have passed since
+      // they ended) and the stage's results.
+      const live = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
+        Context.current().log.warn(m),
+      );
+      await live.pushClients(jobs.find((j) => j.name === jobNames.clients(benchmarkId, stageIndex)));
+      await live.pushStageSummary(summary);
       const dir = paths.results(ctx.config, benchmarkId);
       await mkdir(dir, { recursive: true });
       // The raw client results (with their histograms) stay beside the summary for re-analysis.
       await writeFileAtomic(
-        join(dir, `stage-${stageIndex}-${name}.json`),
+        join(dir, resultFiles.stageRaw(stageIndex, name)),
         JSON.stringify({ summary, missing: clients.missing, clients: clients.results }, null, 2),
       );
       return summary;
@@ -80,15 +103,17 @@ export function resultActivities(ctx: ActivityContext) {
       };
       const dir = paths.results(ctx.config, benchmarkId);
       await mkdir(dir, { recursive: true });
-      await writeFileAtomic(join(dir, 'recipe.json'), JSON.stringify(recipe, null, 2));
-      await writeFileAtomic(join(dir, 'results.csv'), toCsv(summary));
-      await writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
+      await writeFileAtomic(join(dir, resultFiles.recipe), JSON.stringify(recipe, null, 2));
+      await writeFileAtomic(join(dir, resultFiles.csv), toCsv(summary));
+      await writeFileAtomic(join(dir, resultFiles.summary), JSON.stringify(summary, null, 2));
       if (recipe.workload.recordRequests) {
         // One file for the run: the stages' records in stage order (each record names its stage).
         const parts = await Promise.all(
-          input.stages.map((st) => readFile(join(dir, requestRecordsFile(st.index)), 'utf8').catch(() => '')),
+          input.stages.map((st) =>
+            readFile(join(dir, resultFiles.stageRequests(st.index)), 'utf8').catch(() => ''),
+          ),
         );
-        await writeFileAtomic(join(dir, 'requests.jsonl'), parts.join(''));
+        await writeFileAtomic(join(dir, resultFiles.requests), parts.join(''));
       }
       return summary;
     },

@@ -1,11 +1,12 @@
 /** Deploying the service under test and waiting until it answers. */
 import { existsSync } from 'node:fs';
 import { Context } from '@temporalio/activity';
-import type { BenchInput, HealthyEndpoint } from '../core/benchmark';
-import { paths } from '../core/config';
+import type { BenchInput, HealthyEndpoint } from '../core/contract';
 import { formatDuration } from '../core/duration';
+import { type JobRef, jobFiles, jobNames, serviceFiles, TERMINAL_STATES } from '../core/jobs';
+import { paths } from '../core/node/config';
 import { modelName } from '../core/recipe';
-import { type Executor, type JobRef, jobFiles, TERMINAL_STATES } from '../executors/types';
+import type { Executor } from '../executors/types';
 import {
   jobShell,
   renderServiceScript,
@@ -13,7 +14,7 @@ import {
   samplerScript,
   type Word,
 } from '../slurm-scripts/render';
-import { type ActivityContext, jobNames } from './context';
+import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { httpStatus } from './http-probe';
 
@@ -31,9 +32,9 @@ export function serviceActivities(ctx: ActivityContext) {
         const bundle = paths.bundle(ctx.config, 'simulator');
         if (!existsSync(bundle))
           throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
-        uploads['simulator.mjs'] = bundle;
+        uploads[serviceFiles.simulatorBundle] = bundle;
         const s = service.simulator;
-        files['simulator-config.json'] = JSON.stringify({
+        files[serviceFiles.simulatorConfig] = JSON.stringify({
           model: modelName(recipe),
           port: service.port,
           ttftMs: s.ttft,
@@ -45,22 +46,22 @@ export function serviceActivities(ctx: ActivityContext) {
         });
         argv = [
           jobShell.node,
-          jobShell.jobFile('simulator.mjs'),
+          jobShell.jobFile(serviceFiles.simulatorBundle),
           '--config',
-          jobShell.jobFile('simulator-config.json'),
+          jobShell.jobFile(serviceFiles.simulatorConfig),
           '--host',
           jobShell.bindHost,
           '--advertise-host',
           jobShell.advertiseHost,
           '--endpoint-file',
-          jobShell.jobFile('endpoint'),
+          jobShell.jobFile(jobFiles.endpoint),
         ];
         announce = 'self';
       } else {
         argv = service.command.map((arg) => arg.replaceAll('{port}', String(service.port)));
         announce = { port: service.port };
       }
-      uploads['sampler.sh'] = samplerScript;
+      uploads[serviceFiles.sampler] = samplerScript;
       const script = renderServiceScript({ jobName: name, env: service.env, argv, announce });
       const job = await executor.submit({
         name,

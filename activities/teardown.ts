@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { BenchInput } from '../core/benchmark';
+import type { BenchInput } from '../core/contract';
 import type { ActivityContext } from './context';
 
 export function teardownActivities(ctx: ActivityContext) {

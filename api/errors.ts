@@ -1,20 +1,14 @@
 /** One error shape for every route: `{ error, message, issues? }`, with the status it implies. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { ControlError, type ControlErrorKind } from '../control/types';
-import { RecipeFileError } from '../core/recipe-file';
-
-const STATUS: Record<ControlErrorKind, number> = {
-  'invalid-input': 400,
-  'not-found': 404,
-  conflict: 409,
-  unavailable: 503,
-};
+import { ControlError } from '../control/types';
+import { CONTROL_ERRORS, type ControlErrorCode } from '../core/failures';
+import { RecipeFileError } from '../core/node/recipe-file';
 
 export function sendError(
   reply: FastifyReply,
   status: number,
-  error: string,
+  error: ControlErrorCode,
   message: string,
   issues?: { path: string; message: string }[],
 ) {
@@ -25,7 +19,7 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
   if (err instanceof ControlError) {
     return sendError(
       reply,
-      STATUS[err.kind],
+      CONTROL_ERRORS[err.kind].httpStatus,
       err.kind,
       err.message,
       err.issues.length ? err.issues : undefined,

@@ -3,8 +3,8 @@
  * reading results and logs from AIFB_DATA_DIR (the worker's). Stops on SIGINT/SIGTERM.
  */
 import { connectControl } from '../control/connect';
-import { loadConfig } from '../core/config';
-import { temporalSettings } from '../core/temporal';
+import { loadConfig } from '../core/node/config';
+import { temporalSettings } from '../core/node/temporal';
 import { apiConfig } from './config';
 import { startApiServer } from './server';
 

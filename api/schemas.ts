@@ -6,24 +6,12 @@
 import { z } from 'zod';
 import { RUN_STATUSES } from '../control/types';
 import { BENCHMARK_ID_RE } from '../core/benchmark-id';
-
-const PHASES = [
-  'validating',
-  'deploying',
-  'waiting-for-health',
-  'loading',
-  'collecting',
-  'tearing-down',
-  'done',
-  'failed',
-  'cancelled',
-] as const;
+import { PHASES } from '../core/contract';
+import { CONTROL_ERRORS } from '../core/failures';
 
 export const ErrorBody = z
   .object({
-    error: z
-      .string()
-      .describe('invalid-input | unauthorized | not-found | conflict | unavailable | internal'),
+    error: z.string().describe(Object.keys(CONTROL_ERRORS).join(' | ')),
     message: z.string(),
     issues: z
       .array(z.object({ path: z.string(), message: z.string() }))

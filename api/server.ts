@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { temporalHealth } from '../control/connect';
 import { runningBenchmarks, type TemporalControl } from '../control/temporal-control';
-import { repoRoot } from '../core/config';
+import { repoRoot } from '../core/node/config';
 import { buildApp } from './app';
 import type { ApiConfig } from './config';
 

@@ -17,15 +17,15 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Table from 'cli-table3';
-import { repoRoot } from '../core/config';
-import type { ClientResult, LoadgenConfig, RequestRecord } from '../core/loadgen-protocol';
 import {
   createHistogram,
   decodeHistogram,
   forEachValueMs,
   type Histogram,
   summarize,
-} from '../loadgen/histograms';
+} from '../core/histograms';
+import type { ClientResult, LoadgenConfig, RequestRecord } from '../core/loadgen-protocol';
+import { repoRoot } from '../core/node/config';
 import { absQuantiles, measurementErrors, type ServerTiming, serverLateness } from './accuracy';
 import { parseCurlTrace } from './curl-trace';
 

@@ -2,8 +2,8 @@
 import { apiConfig } from '../api/config';
 import { startApiServer } from '../api/server';
 import { connectControl } from '../control/connect';
-import type { AifbConfig } from '../core/config';
-import { temporalSettings } from '../core/temporal';
+import type { AifbConfig } from '../core/node/config';
+import { temporalSettings } from '../core/node/temporal';
 
 export async function runApi(config: AifbConfig, overrides: { host?: string; port?: number }): Promise<void> {
   const settings = temporalSettings();

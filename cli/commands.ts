@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { type BenchmarkControl, type ListFilter, RUN_STATUSES, type RunStatus } from '../control/types';
-import { loadConfig } from '../core/config';
+import { loadConfig } from '../core/node/config';
 import { toCsv } from '../core/summary';
 import { compareSummaries, renderCompare } from './compare';
 import { openControl } from './control-client';

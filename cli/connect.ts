@@ -4,8 +4,8 @@
  * in-process worker when nobody polls the task queue, and says so.
  */
 import { Client, Connection } from '@temporalio/client';
-import type { AifbConfig } from '../core/config';
-import { temporalSettings } from '../core/temporal';
+import type { AifbConfig } from '../core/node/config';
+import { temporalSettings } from '../core/node/temporal';
 import { startTelemetryStack, type TelemetryStack } from '../telemetry/stack';
 import {
   type DevServer,

@@ -6,8 +6,8 @@
 import { connectControl } from '../control/connect';
 import { HttpControl } from '../control/http-control';
 import { type BenchmarkControl, ControlError } from '../control/types';
-import type { AifbConfig } from '../core/config';
-import { temporalSettings } from '../core/temporal';
+import type { AifbConfig } from '../core/node/config';
+import { temporalSettings } from '../core/node/temporal';
 import { temporalReachable } from './embedded-stack';
 
 export async function openControl(config: AifbConfig, env = process.env): Promise<BenchmarkControl> {

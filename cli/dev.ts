@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { apiConfig } from '../api/config';
 import { startApiServer } from '../api/server';
 import { connectControl } from '../control/connect';
-import type { AifbConfig } from '../core/config';
+import type { AifbConfig } from '../core/node/config';
 import { startTelemetryStack } from '../telemetry/stack';
 import { installRuntime } from '../workers/runtime';
 import { startDevServer, startInProcessWorker, temporalReachable } from './embedded-stack';

@@ -7,8 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { spawnUntilReady } from '../core/child-server';
-import { type AifbConfig, repoRoot } from '../core/config';
+import { spawnUntilReady } from '../core/node/child-server';
+import { type AifbConfig, repoRoot } from '../core/node/config';
 import { DEV_SERVER_SEARCH_ATTRIBUTE_ARGS } from '../core/search-attributes';
 import { createBenchmarkWorker } from '../workers/worker';
 

@@ -1,7 +1,8 @@
 /** The `aifb` command line. Exit codes (cli/exit.ts): 0 ok, 1 failure, 2 bad input, 130 cancelled. */
 import { Command, CommanderError } from 'commander';
 import { ControlError } from '../control/types';
-import { loadConfig } from '../core/config';
+import { CONTROL_ERRORS } from '../core/failures';
+import { loadConfig } from '../core/node/config';
 import { simulatorCommand } from '../simulator/cli';
 import { addControlCommands } from './commands';
 import { EXIT, ExitCode } from './exit';
@@ -103,9 +104,9 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     if (err instanceof ControlError) {
-      // A wrong id or a bad request is the caller's input; the rest is a failure.
+      // A wrong id or a bad request is the caller's input (exit 2); the rest is a failure.
       console.error(`aifb: ${err.message}`);
-      return err.kind === 'invalid-input' || err.kind === 'not-found' ? EXIT.badInput : EXIT.failure;
+      return CONTROL_ERRORS[err.kind].exitCode;
     }
     console.error(`aifb: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT.failure;

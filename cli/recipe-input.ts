@@ -1,6 +1,7 @@
 /** Reads and validates a recipe file for a command; prints every problem and exits 2 when it is bad. */
+
+import { RecipeFileError, readRecipeFile } from '../core/node/recipe-file';
 import { formatIssues, parseRecipe } from '../core/recipe';
-import { RecipeFileError, readRecipeFile } from '../core/recipe-file';
 import { EXIT, ExitCode } from './exit';
 
 export async function loadValidRecipe(file: string) {

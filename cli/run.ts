@@ -3,7 +3,7 @@ import { HttpControl } from '../control/http-control';
 import { ensureSearchAttributes } from '../control/search-attributes';
 import { TemporalControl } from '../control/temporal-control';
 import type { BenchmarkControl } from '../control/types';
-import { type AifbConfig, paths } from '../core/config';
+import { type AifbConfig, paths } from '../core/node/config';
 import { installRuntime } from '../workers/runtime';
 import { exitCodeOf } from './commands';
 import { openSession, type Session } from './connect';

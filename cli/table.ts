@@ -1,7 +1,7 @@
 /** The results table `aifb run` and `aifb results` print: metrics as rows, one column per stage. */
 import Table from 'cli-table3';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
-import type { LatencySummary } from '../loadgen/histograms';
+import type { LatencySummary } from '../core/summary-format';
 
 const fmt = (n: number | undefined | null, digits = 1) =>
   n === undefined || n === null ? '-' : n.toFixed(digits);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchmarkView } from '../control/types';
-import type { BenchmarkStatus } from '../core/benchmark';
+import type { BenchmarkStatus } from '../core/contract';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import type { StageSummary } from '../core/summary';
 import { bar, renderWatch } from './watch';

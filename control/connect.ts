@@ -1,7 +1,7 @@
 /** Opens a `TemporalControl` on a Temporal server, with aifb's search attributes ensured. */
 import { Client, Connection } from '@temporalio/client';
-import type { AifbConfig } from '../core/config';
-import type { TemporalSettings } from '../core/temporal';
+import type { AifbConfig } from '../core/node/config';
+import type { TemporalSettings } from '../core/node/temporal';
 import { ensureSearchAttributes } from './search-attributes';
 import { TemporalControl } from './temporal-control';
 

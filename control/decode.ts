@@ -1,8 +1,8 @@
 /** Visibility records (list and describe answers) → our list rows. */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { Phase } from '../core/benchmark';
 import { benchmarkIdOf } from '../core/benchmark-id';
+import type { Phase } from '../core/contract';
 import { BenchmarkIdKey, ExecutorKey, PhaseKey, RecipeKey, ServiceKindKey } from '../core/search-attributes';
 import type { BenchmarkListItem } from './types';
 import { runStatusOf } from './visibility';

@@ -3,7 +3,8 @@
  * shapes of control/types.ts and errors as `{ error, message, issues }`, turned back into the
  * `ControlError` a `TemporalControl` would have thrown.
  */
-import type { StopAck } from '../core/benchmark';
+import type { StopAck } from '../core/contract';
+import { CONTROL_ERRORS } from '../core/failures';
 import type { BenchmarkSummary } from '../core/summary';
 import {
   type BenchmarkControl,
@@ -19,7 +20,8 @@ import {
   type StartResult,
 } from './types';
 
-const KINDS: ControlErrorKind[] = ['invalid-input', 'not-found', 'conflict', 'unavailable'];
+const isKind = (code: unknown): code is ControlErrorKind =>
+  typeof code === 'string' && code in CONTROL_ERRORS;
 
 function queryString(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
@@ -61,8 +63,11 @@ export class HttpControl implements BenchmarkControl {
         message?: string;
         issues?: { path: string; message: string }[];
       };
-      const kind =
-        KINDS.find((k) => k === error?.error) ?? (response.status === 401 ? 'invalid-input' : 'unavailable');
+      const kind = isKind(error?.error)
+        ? error.error
+        : response.status === 401
+          ? 'unauthorized'
+          : 'unavailable';
       throw new ControlError(kind, `${error?.message ?? `HTTP ${response.status}`}`, error?.issues ?? []);
     }
     return json as T;

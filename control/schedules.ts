@@ -11,7 +11,7 @@ import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
 } from '@temporalio/client';
-import { WORKFLOW_TYPE } from '../core/benchmark';
+import { WORKFLOW_TYPE } from '../core/contract';
 import { durationMs, parseDurationMs } from '../core/duration';
 import { formatIssues, parseRecipe } from '../core/recipe';
 import { defaultScheduleId } from './ids';

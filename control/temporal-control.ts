@@ -15,10 +15,18 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { BenchmarkStatus, RelayProgress, StopAck } from '../core/benchmark';
-import { WORKFLOW_TYPE } from '../core/benchmark';
 import { BENCHMARK_ID_RE } from '../core/benchmark-id';
-import { type AifbConfig, paths } from '../core/config';
+import {
+  ACTIVITY,
+  type RelayProgress,
+  type StopAck,
+  statusQuery,
+  stopStageUpdate,
+  stopUpdate,
+  WORKFLOW_TYPE,
+} from '../core/contract';
+import { parseJobName } from '../core/jobs';
+import { type AifbConfig, paths } from '../core/node/config';
 import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
 import { BenchmarkIdKey, benchmarkSearchAttributes } from '../core/search-attributes';
 import type { BenchmarkSummary } from '../core/summary';
@@ -133,13 +141,17 @@ export class TemporalControl implements BenchmarkControl {
     const description = await handle.describe();
     const item = listItemOf(description.raw.workflowExecutionInfo ?? {});
     const live = await this.client.connection
-      .withDeadline(Date.now() + ANSWER_TIMEOUT_MS, () => handle.query<BenchmarkStatus>('status'))
+      .withDeadline(Date.now() + ANSWER_TIMEOUT_MS, () => handle.query(statusQuery))
       .catch(() => null);
-    const relay = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'relayTelemetry');
+    const relay = description.raw.pendingActivities?.find(
+      (a) => a.activityType?.name === ACTIVITY.relayTelemetry,
+    );
     const payload = relay?.heartbeatDetails?.payloads?.[0];
     const progress = payload ? defaultPayloadConverter.fromPayload<RelayProgress>(payload) : undefined;
+    // The relay's clients are shown only while they belong to the stage the workflow is in.
+    const role = live && progress?.stageJob ? parseJobName(live.benchmarkId, progress.stageJob) : null;
     const clients =
-      live && progress?.stageJob?.endsWith(`-s${live.stageIndex}-clients`) ? progress.clients : [];
+      role?.kind === 'clients' && role.stageIndex === live?.stageIndex ? (progress?.clients ?? []) : [];
     let failure: string | null = null;
     if (item.status === 'failed' || item.status === 'terminated' || item.status === 'timed-out') {
       failure = await handle.result().then(
@@ -150,14 +162,15 @@ export class TemporalControl implements BenchmarkControl {
     return { ...item, live, clients, failure };
   }
 
-  private async update(benchmarkId: string, name: 'stop' | 'stopStage', reason?: string): Promise<StopAck> {
+  /** Runs one of the stop updates, mapping its refusals to control errors. */
+  private async update(
+    benchmarkId: string,
+    name: string,
+    execute: (handle: WorkflowHandle) => Promise<StopAck>,
+  ): Promise<StopAck> {
     const handle = await this.handleOf(benchmarkId);
     try {
-      return await this.client.connection.withDeadline(Date.now() + ANSWER_TIMEOUT_MS, () =>
-        reason === undefined
-          ? handle.executeUpdate<StopAck, []>(name)
-          : handle.executeUpdate<StopAck, [string]>(name, { args: [reason] }),
-      );
+      return await this.client.connection.withDeadline(Date.now() + ANSWER_TIMEOUT_MS, () => execute(handle));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         throw new ControlError('conflict', failureMessage(err));
@@ -173,11 +186,13 @@ export class TemporalControl implements BenchmarkControl {
   }
 
   stop(benchmarkId: string, reason?: string): Promise<StopAck> {
-    return this.update(benchmarkId, 'stop', reason);
+    return this.update(benchmarkId, stopUpdate.name, (handle) =>
+      handle.executeUpdate(stopUpdate, { args: [reason] }),
+    );
   }
 
   stopStage(benchmarkId: string): Promise<StopAck> {
-    return this.update(benchmarkId, 'stopStage');
+    return this.update(benchmarkId, stopStageUpdate.name, (handle) => handle.executeUpdate(stopStageUpdate));
   }
 
   async cancel(benchmarkId: string): Promise<void> {

@@ -4,7 +4,8 @@
  * data folder; `HttpControl` calls the API, whose routes call a `TemporalControl`. Both return
  * these same shapes, so the CLI prints the same thing whichever way it is connected.
  */
-import type { BenchmarkStatus, Phase, StopAck } from '../core/benchmark';
+import type { BenchmarkStatus, Phase, StopAck } from '../core/contract';
+import type { ControlErrorCode } from '../core/failures';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import type { RecipeIssue } from '../core/recipe';
 import type { BenchmarkSummary } from '../core/summary';
@@ -111,7 +112,8 @@ export interface ScheduleView {
   recentRuns: { workflowId: string; startedAt: string }[];
 }
 
-export type ControlErrorKind = 'invalid-input' | 'not-found' | 'conflict' | 'unavailable';
+/** The catalogue's codes (core/failures.ts): each has its HTTP status and CLI exit code there. */
+export type ControlErrorKind = ControlErrorCode;
 
 export class ControlError extends Error {
   constructor(

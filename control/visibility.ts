@@ -2,7 +2,7 @@
  * List filters → a Temporal visibility query (the SQL-like language of `temporal workflow
  * list --query` and the Web UI's filter box). Pure, so what the API sends is unit-tested.
  */
-import type { Phase } from '../core/benchmark';
+import type { Phase } from '../core/contract';
 import { ExecutorKey, PhaseKey, RecipeKey, ServiceKindKey } from '../core/search-attributes';
 import type { ListFilter, RunStatus } from './types';
 

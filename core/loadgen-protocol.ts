@@ -112,15 +112,6 @@ export interface LoadgenConfig {
   directPush?: { url: string; componentPrefix: string; recipe: string };
 }
 
-/** File names inside the client job folder; `{i}` is the client index. */
-export const loadgenFiles = {
-  config: 'loadgen-config.json',
-  progress: (i: number) => `progress-${i}.jsonl`,
-  result: (i: number) => `result-${i}.json`,
-  requests: (i: number) => `requests-${i}.jsonl`,
-  dataset: 'dataset.jsonl',
-} as const;
-
 /** One line of `progress-<i>.jsonl`: cumulative since the client started. */
 export interface ProgressSnapshot {
   version: 2;

@@ -2,8 +2,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDurationMs } from './duration';
+import { RecipeFileError, readRecipeFile } from './node/recipe-file';
 import { formatIssues, parseRecipe } from './recipe';
-import { RecipeFileError, readRecipeFile } from './recipe-file';
 
 const examples = join(import.meta.dirname, '..', 'examples');
 

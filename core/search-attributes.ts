@@ -7,7 +7,7 @@
  * servers, and the README shows the `temporal operator search-attribute create` line.
  */
 import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
-import type { Phase } from './benchmark';
+import type { Phase } from './contract';
 import type { Recipe } from './recipe';
 
 export const BenchmarkIdKey = defineSearchAttributeKey('AifbBenchmarkId', 'KEYWORD');

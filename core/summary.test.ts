@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyRecorder } from '../loadgen/histograms';
+import { createHistogram, encodeHistogram } from './histograms';
 import type { ClientResult } from './loadgen-protocol';
 import {
   type BenchmarkSummary,
@@ -18,9 +18,9 @@ function client(
   extra: Partial<ClientResult['measured']> = {},
 ) {
   const rec = (values: number[]) => {
-    const r = new LatencyRecorder();
-    for (const v of values) r.recordMs(v);
-    return r.encode();
+    const h = createHistogram();
+    for (const v of values) h.recordValue(Math.round(v * 1000)); // µs, as the loadgen records
+    return encodeHistogram(h);
   };
   const start = 1_700_000_000_000;
   const result: ClientResult = {

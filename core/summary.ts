@@ -2,88 +2,12 @@
  * Turns client results into the stage and benchmark summaries (summary.json, results.csv).
  * Pure: the collectMetrics activity does the I/O around it.
  */
-import { type LatencySummary, mergeEncoded, summarize } from '../loadgen/histograms';
-import type { StageTelemetry } from '../telemetry/stage-telemetry';
+import { mergeEncoded, summarize } from './histograms';
 import type { ClientResult, HistogramName, LoadMode } from './loadgen-protocol';
+import type { BenchmarkSummary, LatencySummary, StageSummary, Window } from './summary-format';
 
-export const SUMMARY_SCHEMA = 'aifb.summary/v2';
-
-/** Latency summaries in ms; null when nothing was recorded. */
-export interface StageLatencies {
-  /** Response times: from the intended send (open loop), the actual send (closed loop). */
-  ttft: LatencySummary | null;
-  e2e: LatencySummary | null;
-  /** Per request: (E2E − TTFT) / (output tokens − 1), requests with ≥ 2 tokens. */
-  tpot: LatencySummary | null;
-  /** Per chunk, as vLLM: one gap per token-bearing chunk after the first. */
-  itl: LatencySummary | null;
-  /** Per token: a gap before a chunk of k tokens counts k times as gap / k. */
-  itlPerToken: LatencySummary | null;
-}
-
-export interface StageSummary {
-  index: number;
-  name: string;
-  mode: LoadMode;
-  /** In-flight limit of the stage (concurrency, or the cap); null for an uncapped open loop. */
-  concurrency: number | null;
-  /**
-   * Open loop: the asked rate, what was sent (sends with their intended time in the window, per
-   * s) and its error against the asked rate; `scheduled` is what the seeded schedule itself asked
-   * for in the window (a Poisson count varies by ±1/√n around rate × window), and
-   * `deliveryErrorPct` the sends against it: the generator's own shortfall.
-   */
-  rate: {
-    requestedPerS: number | null;
-    achievedPerS: number;
-    errorPct: number | null;
-    scheduled: number | null;
-    deliveryErrorPct: number | null;
-  };
-  bounds: { durationS: number | null; maxRequests: number | null; warmupS: number; cooldownS: number };
-  clientsExpected: number;
-  clientsReported: number;
-  /** Wall-clock bounds of the measured window over all clients (epoch ms); set by collectMetrics. */
-  window?: { startMs: number; endMs: number };
-  /** The service's side over the window (Prometheus or the raw scrapes); see README "Live metrics". */
-  server?: StageTelemetry['server'];
-  /** CPU/memory of the service's process tree, GPUs, energy and J per output token. */
-  system?: StageTelemetry['system'];
-  /** Mean measured window across clients, seconds. */
-  windowS: number;
-  requests: {
-    /** Sent in the measured window (intended send inside it). */
-    sent: number;
-    ok: number;
-    failed: number;
-    errors: Record<string, number>;
-    /** Everything sent, warm-up and cool-down included, and its failures by kind. */
-    sentTotal: number;
-    errorsTotal: Record<string, number>;
-  };
-  throughput: { requestsPerS: number; outputTokensPerS: number; totalTokensPerS: number };
-  /** Requests per second meeting every SLO; null when the recipe sets none. */
-  goodput: { requestsPerS: number; fraction: number } | null;
-  tokens: {
-    input: number;
-    output: number;
-    streamChunks: number;
-    usageMissing: number;
-    /** Requests whose stream-side count differs from `usage` (see the loadgen README). */
-    streamMismatch: number;
-    /** Requests that got fewer tokens than max_tokens. */
-    lengthShort: number;
-    /** Whether exact lengths were asked for (min_tokens + ignore_eos). */
-    exactOutputLength: boolean;
-  };
-  latencyMs: StageLatencies;
-  /** The same from the actual send: the server's share, without client-side queueing. */
-  serviceTimeMs: { ttft: LatencySummary | null; e2e: LatencySummary | null };
-  /** Actual − intended send of requests sent in the window (≈ 0 in closed loops). */
-  scheduleLagMs: LatencySummary | null;
-  /** The load generators' own load: CPU (1 = one core) and event-loop utilisation, worst client. */
-  loadgen: { cpuCoresMax: number; eventLoopUtilizationMax: number; clampedValues: number };
-}
+export type { BenchmarkSummary, LatencySummary, StageLatencies, StageSummary } from './summary-format';
+export { SUMMARY_SCHEMA } from './summary-format';
 
 export interface StageMeta {
   index: number;
@@ -106,6 +30,14 @@ function latency(results: ClientResult[], key: HistogramName): LatencySummary | 
 
 function addErrors(into: Record<string, number>, from: Record<string, number> | undefined): void {
   for (const [kind, n] of Object.entries(from ?? {})) into[kind] = (into[kind] ?? 0) + n;
+}
+
+/** Wall-clock bounds of the measured window over all clients. */
+export function measuredWindow(results: readonly ClientResult[]): Window {
+  return {
+    startMs: Math.min(...results.map((r) => r.windowStartMs)),
+    endMs: Math.max(...results.map((r) => r.windowEndMs)),
+  };
 }
 
 export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageSummary {
@@ -188,22 +120,6 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
       clampedValues: sum((r) => r.loadgen.clamped),
     },
   };
-}
-
-export interface BenchmarkSummary {
-  schema: typeof SUMMARY_SCHEMA;
-  benchmarkId: string;
-  recipeName: string;
-  /** stopped: ended early by the stop signal; failed/cancelled: the stages that finished are kept. */
-  status: 'completed' | 'stopped' | 'failed' | 'cancelled';
-  startedAt: string;
-  finishedAt: string;
-  executor: string;
-  service: { kind: string; model: string; endpoint: string | null };
-  stages: StageSummary[];
-  /** Where the worker that collected the results ran. */
-  collectedOn: { hostname: string; cpus: number; node: string };
-  error?: string;
 }
 
 const num = (n: number | null | undefined, digits = 3) =>

@@ -5,9 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { constants as fsc, readFileSync } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileAtomic } from '../core/node/files';
 import { JOB_NAME_RE } from '../slurm-scripts/render';
 import type {
   Endpoint,
@@ -79,11 +80,6 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
-}
-
 export class LocalExecutor implements Executor {
   readonly kind = 'local';
   private readonly killGraceMs: number;
@@ -120,7 +116,7 @@ export class LocalExecutor implements Executor {
       tasks,
       submittedAtMs: Date.now(),
     };
-    await writeAtomic(join(dir, 'job.json'), JSON.stringify(record, null, 2));
+    await writeFileAtomic(join(dir, 'job.json'), JSON.stringify(record, null, 2));
     for (const [name, text] of Object.entries(spec.files ?? {})) {
       if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
       await writeFile(join(dir, name), text);
@@ -150,7 +146,7 @@ export class LocalExecutor implements Executor {
       child.unref();
       if (pid === undefined) throw new Error(`could not start task ${index} of ${spec.name}`);
       const startTicks = procStat(pid)?.startTicks ?? '';
-      await writeAtomic(join(dir, `task-${index}.json`), JSON.stringify({ pid, startTicks }));
+      await writeFileAtomic(join(dir, `task-${index}.json`), JSON.stringify({ pid, startTicks }));
     }
     return toRef(record);
   }

@@ -2,6 +2,7 @@
  * The sbatch command line for a job. Flags on the command line override #SBATCH lines, so the
  * rendered scripts stay the same for every executor. Every value is shell-quoted here.
  */
+import { jobFiles } from '../core/jobs';
 import { shellQuote } from '../core/shell';
 import type { JobResources } from './types';
 
@@ -27,8 +28,8 @@ export function sbatchFlags(input: SbatchInput): string[] {
   const { dir, tasks } = input;
   const args = [`--job-name=${input.jobName}`, `--chdir=${dir}`];
   // %a is the array index; a plain job writes task 0's files, like the local executor.
-  const file = (kind: string) => (tasks > 1 ? `${dir}/${kind}-%a.log` : `${dir}/${kind}-0.log`);
-  args.push(`--output=${file('stdout')}`, `--error=${file('stderr')}`);
+  const task = tasks > 1 ? '%a' : 0;
+  args.push(`--output=${dir}/${jobFiles.stdout(task)}`, `--error=${dir}/${jobFiles.stderr(task)}`);
   if (tasks > 1) args.push(`--array=0-${tasks - 1}`);
   const { account, partition, qos } = input.placement;
   if (account) args.push(`--account=${account}`);

@@ -3,14 +3,11 @@
  * else knows whether jobs are local processes or Slurm jobs behind SSH.
  */
 
-export type JobState = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMEOUT' | 'UNKNOWN';
+import type { JobRef, JobState } from '../core/jobs';
 
-export const TERMINAL_STATES: ReadonlySet<JobState> = new Set([
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-  'TIMEOUT',
-]);
+// The job shapes are the workflow's contract (core/jobs.ts); executors speak them.
+export type { JobRef, JobState } from '../core/jobs';
+export { TERMINAL_STATES } from '../core/jobs';
 
 export interface JobSpec {
   /** Unique per benchmark and step (e.g. `bench-demo-ab12cd-service`): the idempotency key. */
@@ -36,13 +33,6 @@ export interface JobResources {
   memory?: string;
   /** Slurm time limit, e.g. 01:00:00 */
   time?: string;
-}
-
-export interface JobRef {
-  id: string;
-  name: string;
-  benchmarkId: string;
-  tasks: number;
 }
 
 export interface TaskStatus {
@@ -116,9 +106,3 @@ export async function* readChunks(
     offset = chunk.nextOffset;
   }
 }
-
-export const jobFiles = {
-  stdout: (task: number) => `stdout-${task}.log`,
-  stderr: (task: number) => `stderr-${task}.log`,
-  endpoint: 'endpoint',
-} as const;

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../core/random';
 import {
   createHistogram,
   decodeHistogram,
   encodeHistogram,
   HIST_MAX_US,
-  LatencyRecorder,
   mergeEncoded,
   percentileMs,
   summarize,
-} from './histograms';
+} from '../core/histograms';
+import { mulberry32 } from '../core/random';
+import { LatencyRecorder } from './histograms';
 
 /** Log-uniform latencies from 0.01 ms to 100 s: exercises many HDR buckets. */
 function latencies(n: number, seed: number): number[] {

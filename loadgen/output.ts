@@ -1,6 +1,7 @@
 /** Files the worker reads while (progress) and after (result) a client runs. */
-import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
+import { writeFileAtomicSync } from '../core/node/files';
 
 /**
  * Append-only JSON lines. Each snapshot goes out in ONE write(2) on an O_APPEND descriptor, line
@@ -30,9 +31,7 @@ export class ProgressLog {
   }
 }
 
-/** Writes to a temporary name then renames, so the result file is either absent or complete. */
+/** The result file is either absent or complete. */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -2,8 +2,9 @@
  * What a client run reports besides its result: per-request records, the live quantiles and CPU
  * of progress snapshots, and the summary log line. Pure except for `CpuMeter`'s process reads.
  */
+
+import { percentileMs } from '../core/histograms';
 import type { ClientResult, HistogramName, RequestRecord } from '../core/loadgen-protocol';
-import { percentileMs } from './histograms';
 import type { RequestMetrics } from './metrics';
 import type { StreamRequest } from './request';
 import type { RequestOutcome, StageStats } from './stats';

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeHistogram, summarize } from '../core/histograms';
 import type { ClientResult, LoadgenConfig, ProgressSnapshot, RequestRecord } from '../core/loadgen-protocol';
-import { decodeHistogram, summarize } from './histograms';
 import { runLoadgen } from './runner';
 import { type SseServer, type SseServerOptions, startSseServer, validConfig } from './testing';
 

@@ -17,13 +17,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import { percentileMs } from '../core/histograms';
+import { loadgenFiles } from '../core/jobs';
 import type { ClientResult, LoadgenConfig, ProgressSnapshot } from '../core/loadgen-protocol';
-import { loadgenFiles } from '../core/loadgen-protocol';
 import { type ClientShare, shareOf } from './config';
 import { createPromptSource, type PromptSample } from './dataset';
 import { createFilePromptSource, parseDataset } from './dataset-file';
 import { DirectPush } from './direct-push';
-import { percentileMs } from './histograms';
 import { ProgressLog, writeJsonAtomic } from './output';
 import { CpuMeter, liveQuantiles, pct, requestRecord, round3, summaryLine } from './report';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeHistogram, summarize } from './histograms';
+import { decodeHistogram, summarize } from '../core/histograms';
 import { type RequestOutcome, StageStats } from './stats';
 
 const ok = (

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { repoRoot } from '../core/config';
+import { repoRoot } from '../core/node/config';
 import { createFakes, recipeWith, twoStageRecipe } from '../test/workflow/fakes';
 import {
   type BenchmarkHandle,

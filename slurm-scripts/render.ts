@@ -4,6 +4,7 @@
  * "$AIFB_JOB_DIR"/simulator.mjs) and never built from recipe text.
  */
 import { readFileSync } from 'node:fs';
+import { jobFiles, loadgenFiles, serviceFiles } from '../core/jobs';
 import { fillTemplate, shellQuote } from '../core/shell';
 
 export interface Trusted {
@@ -33,7 +34,7 @@ export const templates = {
 };
 
 /** The sidecar sampler (CPU/memory/GPU), uploaded into every service job's folder. */
-export const samplerScript = `${templateDir}/sampler.sh`;
+export const samplerScript = `${templateDir}/${serviceFiles.sampler}`;
 
 /** Job names go to Slurm, file names and logs: keep them to a safe alphabet. */
 export const JOB_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
@@ -71,8 +72,8 @@ export function renderServiceScript(input: ServiceScriptInput, template = templa
     input.announce === 'self'
       ? '# the service announces its own endpoint (it chose a free port)'
       : [
-          `printf '%s:%s\\n' "\${AIFB_ADVERTISE_HOST:-$(hostname)}" ${shellQuote(String(input.announce.port))} > endpoint.tmp`,
-          'mv endpoint.tmp endpoint',
+          `printf '%s:%s\\n' "\${AIFB_ADVERTISE_HOST:-$(hostname)}" ${shellQuote(String(input.announce.port))} > ${jobFiles.endpoint}.tmp`,
+          `mv ${jobFiles.endpoint}.tmp ${jobFiles.endpoint}`,
         ].join('\n');
   return fillTemplate(template, {
     sbatch: sbatchLines(input.jobName, undefined),
@@ -80,6 +81,11 @@ export function renderServiceScript(input: ServiceScriptInput, template = templa
     environment,
     launch: input.argv.map(renderWord).join(' '),
     announce,
+    sampler: jobShell.jobFile(serviceFiles.sampler).trusted,
+    // Where the sampler writes: file names from core/jobs.ts, so readers and writer agree.
+    sampler_files: [serviceFiles.proc, serviceFiles.gpu, serviceFiles.gpuAbsent]
+      .map((name) => jobShell.jobFile(name).trusted)
+      .join(' '),
   });
 }
 
@@ -92,5 +98,8 @@ export function renderClientsScript(input: ClientsScriptInput, template = templa
   return fillTemplate(template, {
     sbatch: sbatchLines(input.jobName, input.clientCount),
     job_name: input.jobName,
+    node: jobShell.node.trusted,
+    bundle: jobShell.jobFile(loadgenFiles.bundle).trusted,
+    config: jobShell.jobFile(loadgenFiles.config).trusted,
   });
 }

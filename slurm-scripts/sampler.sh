@@ -4,10 +4,15 @@
 # where nvidia-smi exists, per-GPU utilisation, memory, power and temperature to gpu.csv.
 # Without nvidia-smi it writes gpu.absent with the reason: absent GPUs are reported, not faked.
 # Every row starts with the epoch time in ms (nvidia-smi's own timestamp is local time).
-# Usage: sampler.sh SERVICE_PID [INTERVAL_SECONDS]
+# Usage: sampler.sh SERVICE_PID INTERVAL_SECONDS PROC_CSV GPU_CSV GPU_ABSENT
+# (the file names come from core/jobs.ts serviceFiles, through the service job script).
 set -u
-root=${1:?usage: sampler.sh SERVICE_PID [INTERVAL_SECONDS]}
-interval=${2:-1}
+usage="usage: sampler.sh SERVICE_PID INTERVAL_SECONDS PROC_CSV GPU_CSV GPU_ABSENT"
+root=${1:?$usage}
+interval=${2:?$usage}
+proc_csv=${3:?$usage}
+gpu_csv=${4:?$usage}
+gpu_absent=${5:?$usage}
 
 now_ms() {
   # bash >= 5 has EPOCHREALTIME (no fork); older bash (RHEL 8) falls back to date.
@@ -24,17 +29,17 @@ page_size=$(getconf PAGESIZE 2>/dev/null || echo 4096)
 
 gpu_pid=
 if command -v nvidia-smi >/dev/null 2>&1; then
-  echo "time_ms,index,uuid,utilization_gpu_pct,memory_used_mib,memory_total_mib,power_draw_w,temperature_gpu_c" > gpu.csv
+  echo "time_ms,index,uuid,utilization_gpu_pct,memory_used_mib,memory_total_mib,power_draw_w,temperature_gpu_c" > "$gpu_csv"
   nvidia-smi --query-gpu=index,uuid,utilization.gpu,memory.used,memory.total,power.draw,temperature.gpu \
-    --format=csv,noheader,nounits -l "$interval" 2>>gpu.err |
-    while IFS= read -r line; do printf '%s,%s\n' "$(now_ms)" "${line// /}"; done >> gpu.csv &
+    --format=csv,noheader,nounits -l "$interval" 2>>"$gpu_csv.err" |
+    while IFS= read -r line; do printf '%s,%s\n' "$(now_ms)" "${line// /}"; done >> "$gpu_csv" &
   gpu_pid=$!
 else
-  echo "nvidia-smi not found on $(hostname)" > gpu.absent
+  echo "nvidia-smi not found on $(hostname)" > "$gpu_absent"
 fi
 trap '[ -n "$gpu_pid" ] && kill "$gpu_pid" 2>/dev/null; pkill -P $$ 2>/dev/null; exit 0' TERM INT EXIT
 
-echo "time_ms,cpu_seconds,rss_bytes,processes" > proc.csv
+echo "time_ms,cpu_seconds,rss_bytes,processes" > "$proc_csv"
 while kill -0 "$root" 2>/dev/null; do
   # cat skips processes that vanish between the glob and the read; awk sums the tree under root.
   # Fields after "pid (comm) ": 2 ppid, 12-15 utime stime cutime cstime (ticks), 22 rss (pages).
@@ -50,6 +55,6 @@ while kill -0 "$root" 2>/dev/null; do
       }
       printf "%.2f,%d,%d", ticks / tck, pages * page, n
     }')
-  echo "$(now_ms),$row" >> proc.csv
+  echo "$(now_ms),$row" >> "$proc_csv"
   sleep "$interval"
 done

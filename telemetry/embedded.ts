@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnUntilReady } from '../core/child-server';
+import { spawnUntilReady } from '../core/node/child-server';
 
 export const TELEMETRY_BINARIES = {
   prometheus: process.env.AIFB_PROMETHEUS_BIN ?? 'prometheus',

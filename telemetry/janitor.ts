@@ -6,7 +6,7 @@
  * Prometheus keeps the data already scraped; only the stale live series go.
  */
 
-import type { TelemetryConfig } from '../core/config';
+import type { TelemetryConfig } from '../core/node/config';
 import { PUSH_JOB, type PushedGroup, Pushgateway } from './pushgateway';
 import { PHASE_CODES } from './run-metrics';
 

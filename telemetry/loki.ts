@@ -6,7 +6,7 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../activities/files';
+import { writeFileAtomic } from '../core/node/files';
 
 export interface LokiStream {
   stream: Record<string, string>;

@@ -3,6 +3,7 @@
  * (running/waiting requests, KV-cache use), GPU and service CPU, over the stage's measured
  * window. Metric names cover vLLM (old and new), llama.cpp and the simulator (vLLM names).
  */
+import type { MeanMax, ServerAggregates } from '../core/summary-format';
 
 export interface VectorSample {
   metric: Record<string, string>;
@@ -40,25 +41,6 @@ export class PrometheusApi {
     }
     return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
   }
-}
-
-export interface MeanMax {
-  mean: number | null;
-  max: number | null;
-}
-
-export interface ServerAggregates {
-  source: 'prometheus';
-  windowStartMs: number;
-  windowEndMs: number;
-  runningRequests: MeanMax;
-  waitingRequests: MeanMax;
-  /** 0-1 */
-  kvCacheUsage: MeanMax;
-  /** 0-1, mean over the node's GPUs */
-  gpuUtilization: MeanMax;
-  /** CPU cores the service's process tree used */
-  serviceCpuCores: MeanMax;
 }
 
 /**

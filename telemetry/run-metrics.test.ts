@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BenchmarkStatus } from '../core/benchmark';
+import type { BenchmarkStatus } from '../core/contract';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import { expiredGroups } from './janitor';
 import { parsePromText } from './prom-text';

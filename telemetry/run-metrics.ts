@@ -2,7 +2,7 @@
  * What the relay pushes for a benchmark, as exposition text. Pure: the relay does the I/O.
  * Every series carries `benchmark` and `recipe`; grouping keys add `stage` and `component`.
  */
-import type { BenchmarkStatus, Phase } from '../core/benchmark';
+import type { BenchmarkStatus, Phase } from '../core/contract';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import { ExpositionBuilder } from './exposition';
 import type { GpuRow, ProcRow } from './system-samples';

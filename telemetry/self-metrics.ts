@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, register } from 'prom-client';
+import { ACTIVITY } from '../core/contract';
 
 let defaultsOn = false;
 
@@ -83,7 +84,7 @@ export const activityMetricsInterceptor: ActivityInterceptorsFactory = (ctx) => 
       try {
         const result = await next(input);
         end({ outcome: 'ok' });
-        if (activity === 'submitService' && ctx.info.attempt === 1) selfMetrics.started.inc();
+        if (activity === ACTIVITY.submitService && ctx.info.attempt === 1) selfMetrics.started.inc();
         return result;
       } catch (err) {
         const type = (err as { type?: string; name?: string }).type ?? (err as Error).name ?? 'Error';

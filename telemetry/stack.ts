@@ -4,7 +4,7 @@
  * their default ports, serves the worker's own /metrics, and runs the retention janitor.
  * Without the binaries the run goes on and says plainly that live metrics are off.
  */
-import { type AifbConfig, loadTelemetryConfig, type TelemetryConfig } from '../core/config';
+import { type AifbConfig, loadTelemetryConfig, type TelemetryConfig } from '../core/node/config';
 import {
   binaryPath,
   type RunningServer,

@@ -2,27 +2,9 @@
  * The `server` and `system` parts of a stage summary, and the fallback that computes the
  * server aggregates from the raw scrape copy (service-metrics.jsonl) when no Prometheus is set.
  */
-import { type MeanMax, SERVICE_SERIES, type ServerAggregates } from './prometheus';
-import type { GpuAggregates, ProcessAggregates, Window } from './system-samples';
-
-export interface ScrapeAggregates
-  extends Omit<ServerAggregates, 'source' | 'gpuUtilization' | 'serviceCpuCores'> {
-  source: 'scrapes';
-  scrapes: number;
-}
-
-export interface StageTelemetry {
-  server: ServerAggregates | ScrapeAggregates | { unavailable: string };
-  system:
-    | {
-        process: ProcessAggregates;
-        gpu: GpuAggregates | { absent: string };
-        /** Energy of the service node's GPUs over the window; null when power is unknown. */
-        energyJ: number | null;
-        joulesPerOutputToken: number | null;
-      }
-    | { unavailable: string };
-}
+import type { MeanMax, ScrapeAggregates, StageTelemetry, Window } from '../core/summary-format';
+import { SERVICE_SERIES } from './prometheus';
+import { aggregateGpus, aggregateProcess, parseGpuCsv, parseProcCsv } from './system-samples';
 
 type RawSample = [name: string, labels: Record<string, string>, value: number];
 
@@ -67,5 +49,31 @@ export function aggregateScrapes(jsonl: string, window: Window): ScrapeAggregate
     runningRequests: meanMax(series.runningRequests),
     waitingRequests: meanMax(series.waitingRequests),
     kvCacheUsage: meanMax(series.kvCacheUsage),
+  };
+}
+
+/** The sidecar sampler's files of the service job, read whole (see core/jobs.ts serviceFiles). */
+export interface ServiceSamples {
+  procCsv: string;
+  gpuCsv: string;
+  /** Why there is no GPU ('' when nvidia-smi ran). */
+  gpuAbsent: string;
+}
+
+/** The `system` part of a stage: the process tree, the GPUs, energy and J per output token. */
+export function systemTelemetry(
+  samples: ServiceSamples | null,
+  window: Window,
+  outputTokens: number,
+): StageTelemetry['system'] {
+  if (!samples) return { unavailable: 'no service job' };
+  const absent = samples.gpuAbsent.trim();
+  const gpu = absent ? { absent } : aggregateGpus(parseGpuCsv(samples.gpuCsv), window);
+  const energyJ = 'energyJ' in gpu ? gpu.energyJ : null;
+  return {
+    process: aggregateProcess(parseProcCsv(samples.procCsv), window),
+    gpu,
+    energyJ,
+    joulesPerOutputToken: energyJ !== null && outputTokens > 0 ? energyJ / outputTokens : null,
   };
 }

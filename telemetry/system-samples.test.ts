@@ -3,9 +3,12 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { serviceFiles } from '../core/jobs';
 import { aggregateGpus, aggregateProcess, parseGpuCsv, parseProcCsv } from './system-samples';
 
-const sampler = join(import.meta.dirname, '..', 'slurm-scripts', 'sampler.sh');
+const sampler = join(import.meta.dirname, '..', 'slurm-scripts', serviceFiles.sampler);
+// As the service job script starts it (slurm-scripts/service.sh.tmpl): interval, then its files.
+const files = `1 ${serviceFiles.proc} ${serviceFiles.gpu} ${serviceFiles.gpuAbsent}`;
 const recorded = readFileSync(join(import.meta.dirname, 'fixtures', 'nvidia-smi-a100x4.txt'), 'utf8');
 
 describe('the sampler script with nvidia-smi output', () => {
@@ -17,11 +20,11 @@ describe('the sampler script with nvidia-smi output', () => {
     writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/sh\ncat <<'X'\n${recorded}X\n`);
     chmodSync(join(bin, 'nvidia-smi'), 0o755);
     const before = Date.now();
-    execFileSync('bash', ['-c', `sleep 1.5 & bash ${sampler} $! 1`], {
+    execFileSync('bash', ['-c', `sleep 1.5 & bash ${sampler} $! ${files}`], {
       cwd: dir,
       env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
     });
-    const rows = parseGpuCsv(readFileSync(join(dir, 'gpu.csv'), 'utf8'));
+    const rows = parseGpuCsv(readFileSync(join(dir, serviceFiles.gpu), 'utf8'));
     expect(rows.map((r) => r.index)).toEqual([0, 1, 2, 3]);
     expect(rows[0]).toMatchObject({
       utilizationPct: 87,
@@ -33,18 +36,18 @@ describe('the sampler script with nvidia-smi output', () => {
     expect(rows[2]!.powerW).toBeNull();
     expect(rows[3]!.utilizationPct).toBeNull();
     for (const r of rows) expect(r.timeMs).toBeGreaterThanOrEqual(before - 5);
-    const proc = parseProcCsv(readFileSync(join(dir, 'proc.csv'), 'utf8'));
+    const proc = parseProcCsv(readFileSync(join(dir, serviceFiles.proc), 'utf8'));
     expect(proc.length).toBeGreaterThanOrEqual(1);
     expect(proc[0]!.processes).toBeGreaterThanOrEqual(1);
   });
 
   it('reports absent GPUs instead of inventing numbers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aifb-sampler-'));
-    execFileSync('bash', ['-c', `sleep 0.5 & bash ${sampler} $! 1`], {
+    execFileSync('bash', ['-c', `sleep 0.5 & bash ${sampler} $! ${files}`], {
       cwd: dir,
       env: { ...process.env, PATH: '/usr/bin:/bin' },
     });
-    expect(readFileSync(join(dir, 'gpu.absent'), 'utf8')).toMatch(/nvidia-smi not found/);
+    expect(readFileSync(join(dir, serviceFiles.gpuAbsent), 'utf8')).toMatch(/nvidia-smi not found/);
   });
 });
 

@@ -3,6 +3,7 @@
  * makes of them: CPU and memory of the service's process tree, GPU utilisation, power and
  * energy. Rows start with epoch ms; a torn last line (the sampler is still writing) is skipped.
  */
+import type { GpuAggregates, ProcessAggregates, Window } from '../core/summary-format';
 
 export interface ProcRow {
   timeMs: number;
@@ -70,20 +71,7 @@ export function parseGpuCsv(text: string): GpuRow[] {
   return out;
 }
 
-export interface Window {
-  startMs: number;
-  endMs: number;
-}
-
 const inWindow = (w: Window) => (r: { timeMs: number }) => r.timeMs >= w.startMs && r.timeMs <= w.endMs;
-
-export interface ProcessAggregates {
-  samples: number;
-  /** CPU use of the process tree in cores (1.0 = one core busy), from CPU-time deltas. */
-  cpuCoresMean: number | null;
-  cpuCoresMax: number | null;
-  rssMaxBytes: number | null;
-}
 
 export function aggregateProcess(all: ProcRow[], window: Window): ProcessAggregates {
   const rs = all.filter(inWindow(window));
@@ -103,17 +91,6 @@ export function aggregateProcess(all: ProcRow[], window: Window): ProcessAggrega
     cpuCoresMax: rates.length > 0 ? Math.max(...rates) : null,
     rssMaxBytes: rs.length > 0 ? Math.max(...rs.map((r) => r.rssBytes)) : null,
   };
-}
-
-export interface GpuAggregates {
-  gpus: number;
-  samples: number;
-  utilizationMeanPct: number | null;
-  utilizationMaxPct: number | null;
-  memoryUsedMaxMiB: number | null;
-  powerMeanW: number | null;
-  /** Energy of all GPUs over the window (trapezoid rule per GPU); null when power is unknown. */
-  energyJ: number | null;
 }
 
 const mean = (xs: number[]) => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : null);

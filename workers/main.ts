@@ -3,8 +3,8 @@
  * (TEMPORAL_ADDRESS etc., default 127.0.0.1:7233). Stops cleanly on SIGINT/SIGTERM.
  */
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../core/config';
-import { temporalSettings } from '../core/temporal';
+import { loadConfig } from '../core/node/config';
+import { temporalSettings } from '../core/node/temporal';
 import { startRetention } from '../telemetry/janitor';
 import { serveWorkerMetrics } from '../telemetry/self-metrics';
 import { installRuntime } from './runtime';

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createActivityContext } from '../activities';
-import type { AifbConfig } from '../core/config';
+import type { AifbConfig } from '../core/node/config';
 import { activityMetricsInterceptor } from '../telemetry/self-metrics';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

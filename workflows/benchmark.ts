@@ -8,9 +8,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -18,38 +15,30 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BenchmarkActivities, BenchmarkStatus, Phase, StopAck } from '../core/benchmark';
 import { benchmarkIdOf } from '../core/benchmark-id';
+import {
+  type BenchmarkActivities,
+  type BenchmarkStatus,
+  FINISHING_PHASES,
+  type Phase,
+  type StopAck,
+  statusQuery,
+  stopSignal,
+  stopStageSignal,
+  stopStageUpdate,
+  stopUpdate,
+} from '../core/contract';
+import { NON_RETRYABLE_FAILURES, type RunFailureType } from '../core/failures';
 import { formatIssues, parseRecipe, type Recipe, stageName } from '../core/recipe';
 import { benchmarkSearchAttributes, PhaseKey } from '../core/search-attributes';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
-
-export const statusQuery = defineQuery<BenchmarkStatus>('status');
-/** Graceful stop: end the current stage now, keep what it measured, skip the rest, tear down. */
-export const stopSignal = defineSignal<[reason?: string]>('stop');
-/** End the current stage now and go on with the next one. */
-export const stopStageSignal = defineSignal('stopStage');
-/** The same two requests as updates: the caller learns whether there was anything to stop. */
-export const stopUpdate = defineUpdate<StopAck, [reason?: string]>('stop');
-export const stopStageUpdate = defineUpdate<StopAck>('stopStage');
-
-const FINISHING: Phase[] = ['tearing-down', 'done', 'failed', 'cancelled'];
-
-/** Errors that retrying cannot fix; the activities throw them with these types. */
-export const NON_RETRYABLE = [
-  'InvalidRecipe',
-  'ServiceFailed',
-  'HealthTimeout',
-  'NoClientResults',
-  'BadConfig',
-  'HostKeyRejected',
-];
 
 const retry = {
   initialInterval: '1s',
   backoffCoefficient: 2,
   maximumInterval: '30s',
-  nonRetryableErrorTypes: NON_RETRYABLE,
+  // The activities throw these non-retryable already; listed too so no retry policy can differ.
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
 };
 
 function activitiesFor(recipe: Recipe) {
@@ -111,7 +100,7 @@ function domainFailure(err: unknown, note?: string): unknown {
   if (!cause && !note) return err;
   const base = cause ?? (err instanceof ApplicationFailure ? err : undefined);
   return ApplicationFailure.create({
-    type: base?.type ?? 'BenchmarkFailed',
+    type: base?.type ?? ('BenchmarkFailed' satisfies RunFailureType),
     message: `${base?.message ?? (err instanceof Error ? err.message : String(err))}${note ? `\n${note}` : ''}`,
     nonRetryable: true,
     cause: err instanceof Error ? err : undefined,
@@ -159,7 +148,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     },
     {
       validator: (_reason?: string) => {
-        if (FINISHING.includes(state.phase))
+        if (FINISHING_PHASES.includes(state.phase))
           throw new Error(`nothing to stop: the benchmark is ${state.phase}`);
       },
     },
@@ -188,7 +177,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     state.error = formatIssues(parsed.issues);
     enter('failed');
     throw ApplicationFailure.create({
-      type: 'InvalidRecipe',
+      type: 'InvalidRecipe' satisfies RunFailureType,
       message: state.error,
       nonRetryable: true,
       details: [parsed.issues],

@@ -1,9 +1,3 @@
-// Everything the worker registers as workflow code. Keep this free of Node imports.
-export {
-  benchmarkWorkflow,
-  statusQuery,
-  stopSignal,
-  stopStageSignal,
-  stopStageUpdate,
-  stopUpdate,
-} from './benchmark';
+// Everything the worker registers as workflow code. Keep this free of Node imports. The query,
+// signals and updates it handles are defined in core/contract.ts.
+export { benchmarkWorkflow } from './benchmark';

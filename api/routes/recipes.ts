@@ -3,8 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { parseRecipeText, RecipeFileError } from '../../core/node/recipe-file';
 import { parseRecipe } from '../../core/recipe';
-import { parseRecipeText, RecipeFileError } from '../../core/recipe-file';
 import { ErrorBody, ExampleRecipe, RecipeBodyDoc, ValidateResult } from '../schemas';
 import type { RouteOptions } from '../types';
 

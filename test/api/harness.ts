@@ -7,8 +7,8 @@ import type { Worker } from '@temporalio/worker';
 import { buildApp } from '../../api/app';
 import { temporalHealth } from '../../control/connect';
 import { runningBenchmarks, TemporalControl } from '../../control/temporal-control';
-import type { AifbConfig } from '../../core/config';
-import { repoRoot } from '../../core/config';
+import type { AifbConfig } from '../../core/node/config';
+import { repoRoot } from '../../core/node/config';
 import { type DevEnv, freePort, inProcessWorker, startDevEnv, testConfig } from '../integration/harness';
 
 export const TOKEN = 'api-tier-token-0123456789';

@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalBinary } from '../../cli/embedded-stack';
 import type { BenchmarkView } from '../../control/types';
-import { repoRoot } from '../../core/config';
+import { stopStageUpdate, WORKFLOW_TYPE } from '../../core/contract';
+import { repoRoot } from '../../core/node/config';
 import { jobProcessesUnder } from '../integration/harness';
 import { type ApiStack, startApiStack } from './harness';
 
@@ -46,7 +47,7 @@ describe('temporal CLI (tctl) one-liners', () => {
       'workflow',
       'start',
       '--type',
-      'benchmarkWorkflow',
+      WORKFLOW_TYPE,
       '--task-queue',
       stack.config.taskQueue,
       '--workflow-id',
@@ -76,7 +77,7 @@ describe('temporal CLI (tctl) one-liners', () => {
       '--workflow-id',
       id,
       '--name',
-      'stopStage',
+      stopStageUpdate.name,
     ]);
     expect(stage.stdout).toContain('c8');
 
@@ -93,7 +94,7 @@ describe('temporal CLI (tctl) one-liners', () => {
       'workflow',
       'start',
       '--type',
-      'benchmarkWorkflow',
+      WORKFLOW_TYPE,
       '--task-queue',
       stack.config.taskQueue,
       '--workflow-id',

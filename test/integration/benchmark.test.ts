@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchmarkStatus } from '../../core/benchmark';
+import { statusQuery, WORKFLOW_TYPE } from '../../core/contract';
 import type { BenchmarkSummary } from '../../core/summary';
 import {
   type DevEnv,
@@ -30,7 +30,7 @@ let idCounter = 0;
 const newId = () => `bench-it-${process.pid}-${++idCounter}`;
 
 function start(taskQueue: string, recipe: unknown, workflowId = newId()): Promise<WorkflowHandle> {
-  return dev.env.client.workflow.start('benchmarkWorkflow', { taskQueue, workflowId, args: [recipe] });
+  return dev.env.client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId, args: [recipe] });
 }
 
 describe('a whole benchmark on the dev server, local executor, simulator', () => {
@@ -158,7 +158,7 @@ describe('a whole benchmark on the dev server, local executor, simulator', () =>
       'task-0.json',
     );
     const servicePid = JSON.parse(readFileSync(serviceTask, 'utf8')).pid as number;
-    const before = (await handle.query<BenchmarkStatus>('status')).endpoint;
+    const before = (await handle.query(statusQuery)).endpoint;
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
     await sleep(3000); // the run goes on without any worker for a while

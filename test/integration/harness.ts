@@ -13,9 +13,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
 import { expect } from 'vitest';
 import { temporalBinary } from '../../cli/embedded-stack';
-import type { BenchmarkStatus } from '../../core/benchmark';
-import type { AifbConfig } from '../../core/config';
-import { repoRoot } from '../../core/config';
+import { type BenchmarkStatus, statusQuery } from '../../core/contract';
+import type { AifbConfig } from '../../core/node/config';
+import { repoRoot } from '../../core/node/config';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../core/search-attributes';
 import { installRuntime } from '../../workers/runtime';
 import { createBenchmarkWorker, workflowsPath } from '../../workers/worker';
@@ -156,7 +156,7 @@ export async function waitForPhase(
 ): Promise<BenchmarkStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = await handle.query<BenchmarkStatus>('status').catch(() => undefined);
+    const status = await handle.query(statusQuery).catch(() => undefined);
     if (status?.phase === phase) return status;
     if (Date.now() > deadline) throw new Error(`benchmark never reached ${phase} (last: ${status?.phase})`);
     await sleep(200);

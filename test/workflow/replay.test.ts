@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../core/config';
+import { ACTIVITY } from '../../core/contract';
+import { repoRoot } from '../../core/node/config';
 import { bundleWorkflows, installQuietRuntime } from './harness';
 import { historyFromJson } from './history-json';
 
@@ -63,7 +64,7 @@ describe('replay of recorded histories', () => {
   it('detects non-determinism (control: a history altered to schedule another activity)', async () => {
     const json = readHistoryJson('happy-path-two-stages.json');
     const scheduled = json.events.find((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
-    expect(scheduled?.activityTaskScheduledEventAttributes?.activityType.name).toBe('relayTelemetry');
+    expect(scheduled?.activityTaskScheduledEventAttributes?.activityType.name).toBe(ACTIVITY.relayTelemetry);
     scheduled!.activityTaskScheduledEventAttributes!.activityType.name = 'someOtherActivity';
 
     const replay = Worker.runReplayHistory({ workflowBundle: bundle }, historyFromJson(json), 'altered');

@@ -1,41 +1,26 @@
 /**
- * The relay's telemetry side: everything it pushes to Pushgateway, the service scrape and its
- * raw copy in the results folder, and the Loki shipping. Each part fails on its own and only
- * logs (once per kind of problem): telemetry must never fail or slow down a benchmark.
+ * A run's live metrics: everything the relay pushes to Pushgateway (status, clients, the
+ * service's scrape and its raw copy, system samples, stage results) and the Loki shipping.
+ * Each part fails on its own and only logs (once per kind of problem): telemetry must never
+ * fail or slow down a benchmark.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Context } from '@temporalio/activity';
-import type { BenchmarkStatus } from '../core/benchmark';
-import { type AifbConfig, paths } from '../core/config';
-import { type ClientResult, loadgenFiles, type ProgressSnapshot } from '../core/loadgen-protocol';
-import type { Recipe } from '../core/recipe';
-import { stageName } from '../core/recipe';
-import type { StageSummary } from '../core/summary';
-import { type Endpoint, type Executor, type JobRef, readChunks } from '../executors/types';
+import type { BenchmarkStatus } from '../core/contract';
+import { componentName, type JobRef, loadgenFiles, logFiles, parseJobName, serviceFiles } from '../core/jobs';
+import type { ProgressSnapshot } from '../core/loadgen-protocol';
+import { type AifbConfig, paths, resultFiles } from '../core/node/config';
+import { type Recipe, stageName } from '../core/recipe';
+import type { Endpoint, Executor } from '../executors/types';
 import { LokiShipper, lokiCursorFile } from '../telemetry/loki';
+import { lastWholeLine } from '../telemetry/progress';
 import { formatPromText, parsePromText } from '../telemetry/prom-text';
-import { PrometheusApi, serverAggregates } from '../telemetry/prometheus';
 import { type GroupingKey, Pushgateway } from '../telemetry/pushgateway';
 import { clientText, stageSummaryText, statusText, systemText } from '../telemetry/run-metrics';
 import { selfMetrics } from '../telemetry/self-metrics';
-import { aggregateScrapes, type StageTelemetry } from '../telemetry/stage-telemetry';
-import {
-  aggregateGpus,
-  aggregateProcess,
-  parseGpuCsv,
-  parseProcCsv,
-  type Window,
-} from '../telemetry/system-samples';
-import { type ActivityContext, componentName, jobNames } from './context';
+import { parseGpuCsv, parseProcCsv } from '../telemetry/system-samples';
 import { httpGet } from './http-probe';
 import { announcedAddress } from './service';
-
-export const serviceFiles = { proc: 'proc.csv', gpu: 'gpu.csv', gpuAbsent: 'gpu.absent' } as const;
-
-/** Where the raw service scrapes are kept: one JSON line per scrape. */
-export const serviceScrapeFile = (config: AifbConfig, benchmarkId: string) =>
-  join(paths.results(config, benchmarkId), 'service-metrics.jsonl');
 
 type Warn = (message: string, meta?: Record<string, unknown>) => void;
 
@@ -107,7 +92,9 @@ export class RunTelemetry {
     const snapshots = await this.readClients(job);
     // With telemetry.directPushUrl the clients push for themselves (loadgen/direct-push.ts).
     if (!job || this.recipe.telemetry.directPushUrl) return snapshots;
-    const stageIndex = Number(/-s(\d+)-clients$/.exec(job.name)?.[1] ?? 0);
+    const role = parseJobName(this.benchmarkId, job.name);
+    if (role?.kind !== 'clients') return snapshots;
+    const { stageIndex } = role;
     for (const snap of snapshots) {
       const component = componentName(this.benchmarkId, job.name, snap.clientIndex, job.tasks);
       const previous = this.previous.get(component);
@@ -142,7 +129,7 @@ export class RunTelemetry {
       if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`);
       const parsed = parsePromText(res.body);
       const timeMs = Date.now();
-      const file = serviceScrapeFile(this.config, this.benchmarkId);
+      const file = join(paths.results(this.config, this.benchmarkId), resultFiles.serviceScrapes);
       await mkdir(join(file, '..'), { recursive: true });
       await appendFile(
         file,
@@ -201,7 +188,7 @@ export class RunTelemetry {
         componentName(this.benchmarkId, job.name, task, job.tasks),
       ).flatMap((component) =>
         (['stdout', 'stderr'] as const).map((stream) => ({
-          path: join(dir, `${component}${stream === 'stdout' ? '.log' : '.err.log'}`),
+          path: join(dir, logFiles[stream](component)),
           labels: { benchmark: this.benchmarkId, component, stream, job_id: job.id },
         })),
       ),
@@ -214,97 +201,4 @@ export class RunTelemetry {
     this.endpoint = null;
     await open?.endpoint.close().catch(() => undefined);
   }
-}
-
-export function serviceJobOf(benchmarkId: string, jobs: JobRef[]): JobRef | undefined {
-  return jobs.find((j) => j.name === jobNames.service(benchmarkId));
-}
-
-export function lastWholeLine(text: string): string | undefined {
-  const lines = text.split('\n').filter((l) => l.trim().length > 0);
-  // A tail may start mid-line: only lines after the first newline are surely whole.
-  if (!text.endsWith('\n')) lines.pop();
-  return lines.length > 1 || text.startsWith('{') ? lines.at(-1) : undefined;
-}
-
-async function readWhole(executor: Executor, job: JobRef, name: string): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const { data } of readChunks(executor, job, name)) parts.push(data);
-  return Buffer.concat(parts).toString('utf8');
-}
-
-/**
- * What a stage's window looked like from the service's side: aggregates from Prometheus (or,
- * without it, from the raw scrape copy), the process tree's CPU/memory and the GPUs' use and
- * energy from the sidecar sampler. Never throws: a part that cannot be had says why.
- */
-export async function stageTelemetry(
-  config: AifbConfig,
-  executor: Executor,
-  benchmarkId: string,
-  service: JobRef | undefined,
-  window: Window,
-  outputTokens: number,
-): Promise<StageTelemetry> {
-  const promUrl = config.telemetry?.prometheusUrl;
-  let server: StageTelemetry['server'];
-  try {
-    server = promUrl
-      ? await serverAggregates(new PrometheusApi(promUrl), benchmarkId, window)
-      : aggregateScrapes(
-          await readFile(serviceScrapeFile(config, benchmarkId), 'utf8').catch(() => ''),
-          window,
-        );
-  } catch (err) {
-    server = { unavailable: (err as Error).message };
-  }
-  let system: StageTelemetry['system'] = { unavailable: 'no service job' };
-  if (service) {
-    const gpuAbsent = (await executor.tail(service, serviceFiles.gpuAbsent, 1024)).trim();
-    const gpu = gpuAbsent
-      ? { absent: gpuAbsent }
-      : aggregateGpus(parseGpuCsv(await readWhole(executor, service, serviceFiles.gpu)), window);
-    const energyJ = 'energyJ' in gpu ? gpu.energyJ : null;
-    system = {
-      process: aggregateProcess(parseProcCsv(await readWhole(executor, service, serviceFiles.proc)), window),
-      gpu,
-      energyJ,
-      joulesPerOutputToken: energyJ !== null && outputTokens > 0 ? energyJ / outputTokens : null,
-    };
-  }
-  return { server, system };
-}
-
-/**
- * The stage summary with its window, `server` and `system` parts; pushes the clients' final
- * snapshots (the relay may not have passed since they ended) and the stage's results.
- */
-export async function withStageTelemetry(
-  ctx: ActivityContext,
-  { benchmarkId, recipe }: { benchmarkId: string; recipe: Recipe },
-  summary: StageSummary,
-  results: ClientResult[],
-): Promise<StageSummary> {
-  const window = {
-    startMs: Math.min(...results.map((r) => r.windowStartMs)),
-    endMs: Math.max(...results.map((r) => r.windowEndMs)),
-  };
-  const executor = ctx.executorFor(recipe);
-  const jobs = await executor.listJobs(benchmarkId);
-  const service = serviceJobOf(benchmarkId, jobs);
-  const extra = await stageTelemetry(
-    ctx.config,
-    executor,
-    benchmarkId,
-    service,
-    window,
-    summary.tokens.output,
-  );
-  const full: StageSummary = { ...summary, window, ...extra };
-  const telemetry = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
-    Context.current().log.warn(m),
-  );
-  await telemetry.pushClients(jobs.find((j) => j.name === jobNames.clients(benchmarkId, summary.index)));
-  await telemetry.pushStageSummary(full);
-  return full;
 }

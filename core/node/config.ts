@@ -3,10 +3,10 @@
  * override; defaults keep everything inside the checkout (git-ignored data/ and dist/).
  */
 import { join, resolve } from 'node:path';
-import { TASK_QUEUE } from './benchmark';
-import { parseDurationMs } from './duration';
+import { TASK_QUEUE } from '../contract';
+import { parseDurationMs } from '../duration';
 
-export const repoRoot = resolve(import.meta.dirname, '..');
+export const repoRoot = resolve(import.meta.dirname, '../..');
 
 export interface AifbConfig {
   /** Results, logs, local jobs and the embedded Temporal database live here. */
@@ -61,6 +61,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AifbConfig {
     telemetry: loadTelemetryConfig(env),
   };
 }
+
+/** Files in a benchmark's results folder, data/results/<id>/ (see the README's Results). */
+export const resultFiles = {
+  summary: 'summary.json',
+  csv: 'results.csv',
+  recipe: 'recipe.json',
+  /** Every stage's request records, in stage order (workload.recordRequests). */
+  requests: 'requests.jsonl',
+  /** A stage's request records, gathered from its clients. */
+  stageRequests: (stageIndex: number) => `stage-${stageIndex}-requests.jsonl`,
+  /** A stage's summary with every client's raw result, histograms included. */
+  stageRaw: (stageIndex: number, stageName: string) => `stage-${stageIndex}-${stageName}.json`,
+  /** One JSON line per scrape of the service's /metrics. */
+  serviceScrapes: 'service-metrics.jsonl',
+} as const;
 
 export const paths = {
   jobs: (c: AifbConfig) => join(c.dataDir, 'jobs'),

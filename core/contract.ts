@@ -1,8 +1,11 @@
 /**
- * Types shared by the workflow, the activities and the control surfaces. Type-only on the
- * activity side, so workflow code can import this without pulling in Node modules.
+ * The benchmark workflow's contract, defined once: its type name and task queue, its phases,
+ * its query, signals and updates, its activities and their names, and the shapes they carry.
+ * The workflow, the activities and every control surface use these definitions (clients call
+ * `handle.query(statusQuery)`), never a name spelled as a string. Pure: the workflow imports it.
  */
-import type { JobRef, JobState } from '../executors/types';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { JobRef, JobState } from './jobs';
 import type { ClientResult, ProgressSnapshot } from './loadgen-protocol';
 import type { Recipe } from './recipe';
 import type { BenchmarkSummary, StageSummary } from './summary';
@@ -10,16 +13,22 @@ import type { BenchmarkSummary, StageSummary } from './summary';
 export const TASK_QUEUE = 'aifb-orchestration';
 export const WORKFLOW_TYPE = 'benchmarkWorkflow';
 
-export type Phase =
-  | 'validating'
-  | 'deploying'
-  | 'waiting-for-health'
-  | 'loading'
-  | 'collecting'
-  | 'tearing-down'
-  | 'done'
-  | 'failed'
-  | 'cancelled';
+/** A run's phases in the order it passes them; the last three are where it ends. */
+export const PHASES = [
+  'validating',
+  'deploying',
+  'waiting-for-health',
+  'loading',
+  'collecting',
+  'tearing-down',
+  'done',
+  'failed',
+  'cancelled',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Phases from which there is nothing left to stop. */
+export const FINISHING_PHASES: readonly Phase[] = ['tearing-down', 'done', 'failed', 'cancelled'];
 
 /** What the `status` query returns: enough for a live view without reading history. */
 export interface BenchmarkStatus {
@@ -98,3 +107,28 @@ export interface BenchmarkActivities {
   flushLogs(input: BenchInput & { outcome?: Phase }): Promise<void>;
   teardown(input: BenchInput): Promise<{ cancelled: string[] }>;
 }
+
+/** Activity names, checked against the interface: control/ finds the relay by this name. */
+export const ACTIVITY = {
+  submitService: 'submitService',
+  waitForHealth: 'waitForHealth',
+  startClients: 'startClients',
+  checkClients: 'checkClients',
+  finishClients: 'finishClients',
+  collectMetrics: 'collectMetrics',
+  writeResults: 'writeResults',
+  relayTelemetry: 'relayTelemetry',
+  flushLogs: 'flushLogs',
+  teardown: 'teardown',
+} as const satisfies { [K in keyof BenchmarkActivities]-?: K };
+
+/** The live view: phase, stage, jobs, stages so far. */
+export const statusQuery = defineQuery<BenchmarkStatus>('status');
+/** Graceful stop: end the current stage now, keep what it measured, skip the rest, tear down. */
+export const stopSignal = defineSignal<[reason?: string]>('stop');
+/** End the current stage now and go on with the next one. */
+export const stopStageSignal = defineSignal('stopStage');
+/** The same two requests as updates: the caller learns whether there was anything to stop. */
+// The reason is always an argument (possibly undefined): the client's typing has no optional args.
+export const stopUpdate = defineUpdate<StopAck, [reason: string | undefined]>('stop');
+export const stopStageUpdate = defineUpdate<StopAck>('stopStage');

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { RecipeIssue } from './recipe';
+import type { RecipeIssue } from '../recipe';
 
 export class RecipeFileError extends Error {
   constructor(

@@ -1,0 +1,115 @@
+/**
+ * Jobs as every layer names them, in one place: a job's name (the idempotency key of a
+ * submission), the component names of its tasks (log files, Pushgateway groups, Loki labels),
+ * and the names of the files inside a job's folder. Everything builds and parses names here.
+ * Pure: the workflow imports it.
+ */
+
+export type JobState = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMEOUT' | 'UNKNOWN';
+
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+]);
+
+/** A submitted job, as the executor hands it back and the workflow keeps it. */
+export interface JobRef {
+  id: string;
+  name: string;
+  benchmarkId: string;
+  tasks: number;
+}
+
+/** What a job does for its benchmark: the service, or the clients of one stage. */
+export type JobRole = { kind: 'service' } | { kind: 'clients'; stageIndex: number };
+
+/** The job's name without the benchmark prefix: `service`, `s0-clients`. */
+function roleName(role: JobRole): string {
+  return role.kind === 'service' ? 'service' : `s${role.stageIndex}-clients`;
+}
+
+/** Job names carry the benchmark id and the step: the key for idempotent submission. */
+export const jobNames = {
+  service: (benchmarkId: string) => `${benchmarkId}-${roleName({ kind: 'service' })}`,
+  clients: (benchmarkId: string, stageIndex: number) =>
+    `${benchmarkId}-${roleName({ kind: 'clients', stageIndex })}`,
+};
+
+/** The role of a job of `benchmarkId` from its name; null for a name aifb did not build. */
+export function parseJobName(benchmarkId: string, jobName: string): JobRole | null {
+  if (!jobName.startsWith(`${benchmarkId}-`)) return null;
+  const rest = jobName.slice(benchmarkId.length + 1);
+  if (rest === 'service') return { kind: 'service' };
+  const clients = /^s(\d+)-clients$/.exec(rest);
+  return clients ? { kind: 'clients', stageIndex: Number(clients[1]) } : null;
+}
+
+/**
+ * The name of one task of a job in logs and metrics: `service`, `s0-clients-1`. A clients
+ * job's tasks are always numbered; other jobs only when they have several tasks.
+ */
+export function componentName(benchmarkId: string, jobName: string, task: number, tasks: number): string {
+  const role = parseJobName(benchmarkId, jobName);
+  const base = role ? roleName(role) : jobName;
+  return tasks > 1 || role?.kind === 'clients' ? `${base}-${task}` : base;
+}
+
+/** `s0-clients-`: what a stage's client components start with (loadgen's direct push uses it). */
+export function clientComponentPrefix(stageIndex: number): string {
+  return `${roleName({ kind: 'clients', stageIndex })}-`;
+}
+
+/** The service job among a benchmark's jobs. */
+export function serviceJobOf(benchmarkId: string, jobs: readonly JobRef[]): JobRef | undefined {
+  return jobs.find((j) => j.name === jobNames.service(benchmarkId));
+}
+
+/** The clients job of the newest stage among a benchmark's jobs. */
+export function newestClientsJob(benchmarkId: string, jobs: readonly JobRef[]): JobRef | undefined {
+  let newest: { job: JobRef; stageIndex: number } | undefined;
+  for (const job of jobs) {
+    const role = parseJobName(benchmarkId, job.name);
+    if (role?.kind === 'clients' && (!newest || role.stageIndex > newest.stageIndex))
+      newest = { job, stageIndex: role.stageIndex };
+  }
+  return newest?.job;
+}
+
+/**
+ * Files every job's folder has, whatever the executor. `task` is a task index, or the
+ * placeholder that stands for it where the name is written (Slurm's `%a`, a shell variable).
+ */
+export const jobFiles = {
+  stdout: (task: number | string) => `stdout-${task}.log`,
+  stderr: (task: number | string) => `stderr-${task}.log`,
+  /** `host:port` the service announced (written atomically). */
+  endpoint: 'endpoint',
+} as const;
+
+/** Files of a clients job: what the loadgen reads and writes (loadgen/runner.ts). */
+export const loadgenFiles = {
+  bundle: 'loadgen.mjs',
+  config: 'loadgen-config.json',
+  progress: (i: number) => `progress-${i}.jsonl`,
+  result: (i: number) => `result-${i}.json`,
+  requests: (i: number) => `requests-${i}.jsonl`,
+  dataset: 'dataset.jsonl',
+} as const;
+
+/** Files of a service job: the simulator's, and what the sidecar sampler writes (sampler.sh). */
+export const serviceFiles = {
+  simulatorBundle: 'simulator.mjs',
+  simulatorConfig: 'simulator-config.json',
+  sampler: 'sampler.sh',
+  proc: 'proc.csv',
+  gpu: 'gpu.csv',
+  gpuAbsent: 'gpu.absent',
+} as const;
+
+/** Where a job's task output lands in data/logs/<id>/: `<component>.log` and `.err.log`. */
+export const logFiles = {
+  stdout: (component: string) => `${component}.log`,
+  stderr: (component: string) => `${component}.err.log`,
+} as const;

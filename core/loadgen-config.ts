@@ -1,0 +1,69 @@
+/**
+ * What a stage's client jobs are told to do: the recipe's stage as the load generator's config
+ * (loadgen-config.json). Pure; the startClients activity writes it into the job folder.
+ */
+import { clientComponentPrefix, loadgenFiles } from './jobs';
+import type { LoadgenConfig } from './loadgen-protocol';
+import { modelName, type Recipe, stageLoad, stageName } from './recipe';
+
+export function loadgenConfig(
+  benchmarkId: string,
+  recipe: Recipe,
+  stageIndex: number,
+  address: string,
+): LoadgenConfig {
+  const stage = recipe.workload.stages[stageIndex];
+  if (!stage)
+    throw new RangeError(
+      `stage ${stageIndex} does not exist (the recipe has ${recipe.workload.stages.length})`,
+    );
+  const { slo, dataset } = recipe.workload;
+  return {
+    version: 2,
+    benchmarkId,
+    stageIndex,
+    stageName: stageName(recipe, stageIndex),
+    baseUrl: `http://${address}`,
+    api: recipe.workload.kind,
+    model: modelName(recipe),
+    clientCount: recipe.workload.clients.count,
+    load: stageLoad(stage),
+    timing: {
+      warmupMs: stage.warmup,
+      cooldownMs: stage.cooldown,
+      ...(stage.duration !== undefined ? { durationMs: stage.duration } : {}),
+      ...(stage.maxRequests !== undefined ? { maxRequests: stage.maxRequests } : {}),
+    },
+    dataset: {
+      ...(dataset.file
+        ? {
+            file: {
+              format: dataset.file.format,
+              file: loadgenFiles.dataset,
+              ...(dataset.file.outputTokens ? { outputTokens: dataset.file.outputTokens } : {}),
+            },
+          }
+        : { synthetic: dataset.synthetic! }),
+      seed: dataset.seed,
+      exactOutputLength: dataset.exactOutputLength,
+    },
+    requestTimeoutMs: recipe.workload.requestTimeout,
+    ...(recipe.workload.temperature !== undefined ? { temperature: recipe.workload.temperature } : {}),
+    ...(recipe.workload.extraBody ? { extraBody: recipe.workload.extraBody } : {}),
+    ...(recipe.workload.apiKeyEnv ? { apiKeyEnv: recipe.workload.apiKeyEnv } : {}),
+    ...(recipe.telemetry.directPushUrl
+      ? {
+          directPush: {
+            url: recipe.telemetry.directPushUrl,
+            // The relay's component names, so Grafana sees one series set either way.
+            componentPrefix: clientComponentPrefix(stageIndex),
+            recipe: recipe.name,
+          },
+        }
+      : {}),
+    ...(recipe.workload.recordRequests ? { recordRequests: true } : {}),
+    ...(recipe.workload.clients.busyPoll ? { busyPoll: true } : {}),
+    ...(slo ? { slo: { ttftMs: slo.ttft, tpotMs: slo.tpot, itlMs: slo.itl, e2eMs: slo.e2e } } : {}),
+    progressIntervalMs: 1000,
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The stored summary format, whole: `summary.json` (aifb.summary/v2) and the stage summaries the
+ * workflow returns and keeps in its history. Readers of old files rely on it: fields are only
+ * ever added, and SUMMARY_SCHEMA names the version. Types only.
+ */
+import type { LoadMode } from './loadgen-protocol';
+
+export const SUMMARY_SCHEMA = 'aifb.summary/v2';
+
+/** A latency distribution in ms, from an HDR histogram (see core/histograms.ts). */
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  stddev: number;
+  min: number;
+  max: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+}
+
+/** Latency summaries in ms; null when nothing was recorded. */
+export interface StageLatencies {
+  /** Response times: from the intended send (open loop), the actual send (closed loop). */
+  ttft: LatencySummary | null;
+  e2e: LatencySummary | null;
+  /** Per request: (E2E − TTFT) / (output tokens − 1), requests with ≥ 2 tokens. */
+  tpot: LatencySummary | null;
+  /** Per chunk, as vLLM: one gap per token-bearing chunk after the first. */
+  itl: LatencySummary | null;
+  /** Per token: a gap before a chunk of k tokens counts k times as gap / k. */
+  itlPerToken: LatencySummary | null;
+}
+
+export interface StageSummary {
+  index: number;
+  name: string;
+  mode: LoadMode;
+  /** In-flight limit of the stage (concurrency, or the cap); null for an uncapped open loop. */
+  concurrency: number | null;
+  /**
+   * Open loop: the asked rate, what was sent (sends with their intended time in the window, per
+   * s) and its error against the asked rate; `scheduled` is what the seeded schedule itself asked
+   * for in the window (a Poisson count varies by ±1/√n around rate × window), and
+   * `deliveryErrorPct` the sends against it: the generator's own shortfall.
+   */
+  rate: {
+    requestedPerS: number | null;
+    achievedPerS: number;
+    errorPct: number | null;
+    scheduled: number | null;
+    deliveryErrorPct: number | null;
+  };
+  bounds: { durationS: number | null; maxRequests: number | null; warmupS: number; cooldownS: number };
+  clientsExpected: number;
+  clientsReported: number;
+  /** Wall-clock bounds of the measured window over all clients (epoch ms); set by collectMetrics. */
+  window?: { startMs: number; endMs: number };
+  /** The service's side over the window (Prometheus or the raw scrapes); see README "Live metrics". */
+  server?: StageTelemetry['server'];
+  /** CPU/memory of the service's process tree, GPUs, energy and J per output token. */
+  system?: StageTelemetry['system'];
+  /** Mean measured window across clients, seconds. */
+  windowS: number;
+  requests: {
+    /** Sent in the measured window (intended send inside it). */
+    sent: number;
+    ok: number;
+    failed: number;
+    errors: Record<string, number>;
+    /** Everything sent, warm-up and cool-down included, and its failures by kind. */
+    sentTotal: number;
+    errorsTotal: Record<string, number>;
+  };
+  throughput: { requestsPerS: number; outputTokensPerS: number; totalTokensPerS: number };
+  /** Requests per second meeting every SLO; null when the recipe sets none. */
+  goodput: { requestsPerS: number; fraction: number } | null;
+  tokens: {
+    input: number;
+    output: number;
+    streamChunks: number;
+    usageMissing: number;
+    /** Requests whose stream-side count differs from `usage` (see the loadgen README). */
+    streamMismatch: number;
+    /** Requests that got fewer tokens than max_tokens. */
+    lengthShort: number;
+    /** Whether exact lengths were asked for (min_tokens + ignore_eos). */
+    exactOutputLength: boolean;
+  };
+  latencyMs: StageLatencies;
+  /** The same from the actual send: the server's share, without client-side queueing. */
+  serviceTimeMs: { ttft: LatencySummary | null; e2e: LatencySummary | null };
+  /** Actual − intended send of requests sent in the window (≈ 0 in closed loops). */
+  scheduleLagMs: LatencySummary | null;
+  /** The load generators' own load: CPU (1 = one core) and event-loop utilisation, worst client. */
+  loadgen: { cpuCoresMax: number; eventLoopUtilizationMax: number; clampedValues: number };
+}
+
+export interface BenchmarkSummary {
+  schema: typeof SUMMARY_SCHEMA;
+  benchmarkId: string;
+  recipeName: string;
+  /** stopped: ended early by the stop signal; failed/cancelled: the stages that finished are kept. */
+  status: 'completed' | 'stopped' | 'failed' | 'cancelled';
+  startedAt: string;
+  finishedAt: string;
+  executor: string;
+  service: { kind: string; model: string; endpoint: string | null };
+  stages: StageSummary[];
+  /** Where the worker that collected the results ran. */
+  collectedOn: { hostname: string; cpus: number; node: string };
+  error?: string;
+}
+
+/** Wall-clock bounds of a measured window (epoch ms). */
+export interface Window {
+  startMs: number;
+  endMs: number;
+}
+
+/** Mean and max of a series over a window; null where there was no sample. */
+export interface MeanMax {
+  mean: number | null;
+  max: number | null;
+}
+
+/** The service's own view of a stage's window, from Prometheus. */
+export interface ServerAggregates {
+  source: 'prometheus';
+  windowStartMs: number;
+  windowEndMs: number;
+  runningRequests: MeanMax;
+  waitingRequests: MeanMax;
+  /** 0-1 */
+  kvCacheUsage: MeanMax;
+  /** 0-1, mean over the node's GPUs */
+  gpuUtilization: MeanMax;
+  /** CPU cores the service's process tree used */
+  serviceCpuCores: MeanMax;
+}
+
+/** The same from the raw scrape copy (service-metrics.jsonl) when no Prometheus is set. */
+export interface ScrapeAggregates
+  extends Omit<ServerAggregates, 'source' | 'gpuUtilization' | 'serviceCpuCores'> {
+  source: 'scrapes';
+  scrapes: number;
+}
+
+export interface ProcessAggregates {
+  samples: number;
+  /** CPU use of the process tree in cores (1.0 = one core busy), from CPU-time deltas. */
+  cpuCoresMean: number | null;
+  cpuCoresMax: number | null;
+  rssMaxBytes: number | null;
+}
+
+export interface GpuAggregates {
+  gpus: number;
+  samples: number;
+  utilizationMeanPct: number | null;
+  utilizationMaxPct: number | null;
+  memoryUsedMaxMiB: number | null;
+  powerMeanW: number | null;
+  /** Energy of all GPUs over the window (trapezoid rule per GPU); null when power is unknown. */
+  energyJ: number | null;
+}
+
+/** A stage's `server` and `system` parts. */
+export interface StageTelemetry {
+  server: ServerAggregates | ScrapeAggregates | { unavailable: string };
+  system:
+    | {
+        process: ProcessAggregates;
+        gpu: GpuAggregates | { absent: string };
+        /** Energy of the service node's GPUs over the window; null when power is unknown. */
+        energyJ: number | null;
+        joulesPerOutputToken: number | null;
+      }
+    | { unavailable: string };
+}
