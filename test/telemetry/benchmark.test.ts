@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScheduleControl } from '../../control/schedules';
+import { benchmarkIdOf } from '../../core/benchmark-id';
 import { WORKFLOW_TYPE } from '../../core/contract';
 import { componentName } from '../../core/jobs';
 import { type AifbConfig, paths, resultFiles } from '../../core/node/config';
@@ -216,6 +218,38 @@ describe('telemetry with real Prometheus and Pushgateway', () => {
       second.kill('SIGTERM');
     }
   });
+  it('a schedule-started run (workflow id ≠ benchmark id) pushes its status series', async () => {
+    const config = telemetryConfig();
+    const worker = await inProcessWorker(dev, config);
+    const schedules = new ScheduleControl(dev.env.client, config.taskQueue);
+    const name = `sched-${Date.now().toString(36)}`;
+    const { scheduleId } = await schedules.create({ recipe: recipe(name, '2s'), every: '24h', paused: true });
+    try {
+      await schedules.trigger(scheduleId);
+      await worker.runUntil(async () => {
+        // The run the schedule started, found by its recipe like any other.
+        let workflowId: string | undefined;
+        for (let i = 0; i < 100 && !workflowId; i++) {
+          for await (const w of dev.env.client.workflow.list({ query: `AifbRecipe = '${name}'` }))
+            workflowId = w.workflowId;
+          if (!workflowId) await sleep(200);
+        }
+        if (!workflowId) throw new Error('the triggered run did not appear');
+        const benchmarkId = benchmarkIdOf(workflowId);
+        expect(benchmarkId).not.toBe(workflowId); // the start time's colons became dashes
+        await dev.env.client.workflow.getHandle(workflowId).result();
+        // The relay asked the run's own workflow for its status: the series carry the benchmark id.
+        await eventually(
+          prom.api,
+          `aifb_benchmark_phase_code{benchmark="${benchmarkId}"}`,
+          (r) => r[0]?.value === 6,
+        );
+      });
+    } finally {
+      await schedules.delete(scheduleId);
+    }
+  });
+
   it('with telemetry.directPushUrl the clients push for themselves (the worker has no Pushgateway)', async () => {
     const config = { ...testConfig() }; // no telemetry: the relay pushes nothing
     const worker = await inProcessWorker(dev, config);
