@@ -14,6 +14,7 @@ import { type Executor, readChunks } from '../executors/types';
 import { renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
+import { heartbeat } from './heartbeat';
 
 /** Extra time past cooldown + request timeout before stragglers are stopped. */
 const FINISH_SLACK_MS = 30_000;
@@ -78,7 +79,7 @@ export function clientActivities(ctx: ActivityContext) {
       for (;;) {
         const { state } = await executor.status(job);
         if (TERMINAL_STATES.has(state)) break;
-        activity.heartbeat({ deadlineMs, state });
+        heartbeat({ deadlineMs, state });
         if (Date.now() >= deadlineMs) {
           activity.log.warn('clients overran their stage; stopping them', { job: job.name });
           await executor.cancel(job);
@@ -119,7 +120,7 @@ async function copyRequestRecords(ctx: ActivityContext, executor: Executor, job:
     const file = loadgenFiles.requests(index);
     for await (const { data, nextOffset } of readChunks(executor, job, file, 0, 16 << 20)) {
       chunks.push(data);
-      Context.current().heartbeat({ copying: file, offset: nextOffset });
+      heartbeat({ copying: file, offset: nextOffset });
     }
   }
   const dir = paths.results(ctx.config, job.benchmarkId);

@@ -21,6 +21,7 @@ import { paths } from '../core/node/config';
 import { type Executor, readChunks } from '../executors/types';
 import { selfMetrics } from '../telemetry/self-metrics';
 import type { ActivityContext } from './context';
+import { heartbeat } from './heartbeat';
 import { RunTelemetry } from './run-telemetry';
 
 const RELAY_INTERVAL_MS = 1000;
@@ -111,7 +112,7 @@ export function relayActivities(ctx: ActivityContext) {
             }
             clients ??= await telemetry.readClients(clientsJob);
             const progress: RelayProgress = { stageJob: clientsJob?.name ?? null, clients, logBytes };
-            activity.heartbeat(progress);
+            heartbeat(progress);
             await activity.sleep(RELAY_INTERVAL_MS);
           } catch (err) {
             if (err instanceof CancelledFailure) {

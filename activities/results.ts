@@ -16,6 +16,7 @@ import {
   summarizeStage,
   toCsv,
 } from '../core/summary';
+import { judgeStage } from '../core/validity';
 import type { ActivityContext } from './context';
 import { permanent } from './failures';
 import { RunTelemetry } from './run-telemetry';
@@ -68,7 +69,28 @@ export function resultActivities(ctx: ActivityContext) {
         window,
         outputTokens,
       );
-      const summary: StageSummary = { ...stageSummary, window, ...telemetry };
+      // Whether the stage measured what was asked: the service lived through it, every client
+      // reported, errors and the load generators stayed within the recipe's limits.
+      const serviceStatus = service ? await executor.status(service) : undefined;
+      const v = recipe.workload.validity;
+      const validity = judgeStage(
+        stageSummary,
+        {
+          maxErrorPct: v.maxErrorPct,
+          rateTolerancePct: v.rateTolerancePct,
+          maxEventLoopUtilization: v.maxEventLoopUtilization,
+          maxScheduleLagP99Ms: v.maxScheduleLagP99,
+        },
+        {
+          service: {
+            alive: serviceStatus?.state === 'RUNNING',
+            state: serviceStatus?.state ?? 'missing',
+            ...(serviceStatus?.reason ? { reason: serviceStatus.reason } : {}),
+          },
+          missingClients: clients.missing,
+        },
+      );
+      const summary: StageSummary = { ...stageSummary, window, ...telemetry, validity };
       // The final live push: the clients' last snapshots (the relay may not have passed since
       // they ended) and the stage's results.
       const live = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
@@ -100,6 +122,7 @@ export function resultActivities(ctx: ActivityContext) {
         stages: input.stages,
         collectedOn: { hostname: hostname(), cpus: cpus().length, node: process.version },
         ...(input.error ? { error: input.error } : {}),
+        ...(input.invalid ? { invalid: input.invalid } : {}),
       };
       const dir = paths.results(ctx.config, benchmarkId);
       await mkdir(dir, { recursive: true });

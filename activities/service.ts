@@ -16,6 +16,7 @@ import {
 } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
+import { heartbeat } from './heartbeat';
 import { httpStatus } from './http-probe';
 
 export function serviceActivities(ctx: ActivityContext) {
@@ -84,7 +85,7 @@ export function serviceActivities(ctx: ActivityContext) {
       const deadlineMs = previous?.deadlineMs ?? Date.now() + timeout;
       let problem = 'the service job has not started yet';
       for (;;) {
-        activity.heartbeat({ deadlineMs, problem });
+        heartbeat({ deadlineMs, problem });
         const status = await executor.status(service);
         if (TERMINAL_STATES.has(status.state)) {
           const why = status.reason ? `: ${status.reason}` : '';

@@ -76,10 +76,12 @@ export async function runBenchmark(
     const view = await watchUntilEnd(control, benchmarkId);
     if (view.status === 'cancelled') {
       log(`benchmark ${benchmarkId} cancelled; its jobs were torn down`);
-    } else if (view.status !== 'completed') {
+    } else if (view.status !== 'completed' && !view.failure?.includes('is INVALID')) {
       log(`benchmark ${benchmarkId} failed: ${view.failure ?? view.status}`);
     } else {
+      // A completed run, or an invalid one: its numbers are kept, shown, and marked as such.
       const summary = await control.results(benchmarkId);
+      if (summary.status === 'invalid') log(`benchmark ${benchmarkId} failed: ${view.failure}`);
       if (options.json) console.log(JSON.stringify(summary, null, 2));
       else {
         console.log(renderResultsTable(summary, process.stdout.isTTY));

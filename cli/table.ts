@@ -59,6 +59,15 @@ const ROWS: [string, (s: StageSummary) => string][] = [
   ['service CPU cores / RSS MiB', (s) => serviceProcess(s)],
   ['GPU util % / energy J/token', (s) => gpuLine(s)],
   ['clients reported', (s) => `${s.clientsReported} / ${s.clientsExpected}`],
+  [
+    'valid',
+    (s) =>
+      s.validity === undefined
+        ? '-'
+        : s.validity.valid
+          ? 'yes'
+          : `INVALID: ${s.validity.failures.map((f) => f.rule).join(', ')}`,
+  ],
   ['measured window s', (s) => fmt(s.windowS)],
 ];
 
@@ -89,6 +98,7 @@ export function renderResultsTable(summary: BenchmarkSummary, color = false): st
     table.toString(),
   ];
   if (errors.length) lines.push(`errors: ${errors.join(', ')}`);
+  if (summary.invalid?.length) lines.push(`INVALID:\n${summary.invalid.map((l) => `  ${l}`).join('\n')}`);
   if (summary.error) lines.push(`error: ${summary.error}`);
   return lines.join('\n');
 }

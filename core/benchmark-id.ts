@@ -9,3 +9,17 @@ export function benchmarkIdOf(workflowId: string): string {
 
 /** What ids the control surfaces accept (no path tricks, no query-language quotes). */
 export const BENCHMARK_ID_RE = /^[A-Za-z0-9._-]{1,200}$/;
+
+/**
+ * Why a benchmark id (from benchmarkIdOf) cannot name a benchmark's folders and jobs; null when
+ * it can. `.` and `..` would be folder names that point elsewhere; job names start with a letter
+ * or digit.
+ */
+export function benchmarkIdProblem(benchmarkId: string): string | null {
+  // Job names add up to 20 characters (`-s12-clients`) and must stay within JOB_NAME_RE's 201.
+  if (benchmarkId.length === 0 || benchmarkId.length > 180) return 'use 1 to 180 characters';
+  if (!/^[A-Za-z0-9]/.test(benchmarkId))
+    return 'start it with a letter or digit, e.g. bench-<recipe name>-<suffix>';
+  if (!BENCHMARK_ID_RE.test(benchmarkId)) return 'use only letters, digits, ".", "_" and "-"';
+  return null;
+}

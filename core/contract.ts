@@ -101,6 +101,8 @@ export interface BenchmarkActivities {
     endpoint: string | null;
     stages: StageSummary[];
     error?: string;
+    /** The failed validity rules, one line each (status invalid). */
+    invalid?: string[];
   }): Promise<BenchmarkSummary>;
   relayTelemetry(input: BenchInput): Promise<void>;
   /** The final log copy and Loki push, and the run's final phase for the status metrics. */

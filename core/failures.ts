@@ -14,6 +14,10 @@ interface RunFailureSpec {
 /** Types a run's failure carries. Activities throw them (activities/failures.ts `permanent`). */
 export const RUN_FAILURES = {
   InvalidRecipe: { meaning: 'the recipe does not validate (every field path listed)', retryable: false },
+  InvalidBenchmarkId: {
+    meaning: 'the workflow id cannot name a benchmark (e.g. "." or ".."); nothing was started',
+    retryable: false,
+  },
   BadConfig: {
     meaning: 'the worker cannot run this recipe as configured (missing bundle or file)',
     retryable: false,
@@ -22,6 +26,11 @@ export const RUN_FAILURES = {
   ServiceFailed: { meaning: 'the service job ended before it became healthy', retryable: false },
   HealthTimeout: { meaning: 'the service did not answer its health check in time', retryable: false },
   NoClientResults: { meaning: 'no client of a stage wrote a result', retryable: false },
+  InvalidRun: {
+    meaning:
+      'the run finished, but a stage broke a validity rule (service died, client missing, errors, rate, saturation); its results are kept',
+    retryable: false,
+  },
   BenchmarkFailed: { meaning: 'a failure with no type of its own (see its cause)', retryable: false },
 } as const satisfies Record<string, RunFailureSpec>;
 

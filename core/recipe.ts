@@ -196,6 +196,24 @@ const slo = z.strictObject({
   e2e: durationMs.optional(),
 });
 
+/** When a stage counts (core/validity.ts): a stage that breaks one of these is INVALID. */
+const validity = z.strictObject({
+  /** Failed requests allowed, % of those sent in the measured window. */
+  maxErrorPct: z.number().min(0).max(100).default(0),
+  /** Open loop: sends may differ from what the seeded schedule asked by at most this %. */
+  rateTolerancePct: z.number().min(0).max(100).default(1),
+  /** A client whose event loop was busier than this (0-1] was saturated. */
+  maxEventLoopUtilization: z.number().gt(0).max(1).default(0.9),
+  /** Open loop: a client whose p99 schedule lag exceeded this was saturated. */
+  maxScheduleLagP99: durationMs.default(20),
+});
+const VALIDITY_DEFAULTS = {
+  maxErrorPct: 0,
+  rateTolerancePct: 1,
+  maxEventLoopUtilization: 0.9,
+  maxScheduleLagP99: 20,
+};
+
 const synthetic = z.strictObject({
   inputTokens: tokenDistribution.default({ mean: 128 }),
   outputTokens: tokenDistribution.default({ mean: 128 }),
@@ -255,6 +273,7 @@ const workload = z
     apiKeyEnv: z.string().regex(ENV_NAME_RE, 'an environment variable name like OPENAI_API_KEY').optional(),
     /** Also write requests.jsonl: one record per request. */
     recordRequests: z.boolean().default(false),
+    validity: validity.default(VALIDITY_DEFAULTS),
   })
   .superRefine((w, ctx) => {
     const clients = w.clients.count;

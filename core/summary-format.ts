@@ -95,15 +95,57 @@ export interface StageSummary {
   /** Actual − intended send of requests sent in the window (≈ 0 in closed loops). */
   scheduleLagMs: LatencySummary | null;
   /** The load generators' own load: CPU (1 = one core) and event-loop utilisation, worst client. */
-  loadgen: { cpuCoresMax: number; eventLoopUtilizationMax: number; clampedValues: number };
+  loadgen: {
+    cpuCoresMax: number;
+    eventLoopUtilizationMax: number;
+    clampedValues: number;
+    /** Each client's own figures (added in v2: absent in older files). */
+    clients?: LoadgenClientFigures[];
+  };
+  /** Whether the stage measured what was asked (core/validity.ts; absent in older files). */
+  validity?: StageValidity;
+}
+
+export interface LoadgenClientFigures {
+  index: number;
+  cpuCores: number;
+  eventLoopUtilization: number;
+  /** Open loop: actual − intended send, p99; null where nothing was recorded. */
+  scheduleLagP99Ms: number | null;
+}
+
+/** The rules a stage must meet to count (core/validity.ts). */
+export type ValidityRule =
+  | 'service-alive'
+  | 'clients-reported'
+  | 'error-rate'
+  | 'requests-sent'
+  | 'rate-achieved'
+  | 'loadgen-saturated';
+
+export interface ValidityFailure {
+  rule: ValidityRule;
+  /** What was wrong, with its figures, in words. */
+  message: string;
+  figures: Record<string, number | string | null>;
+}
+
+export interface StageValidity {
+  valid: boolean;
+  failures: ValidityFailure[];
 }
 
 export interface BenchmarkSummary {
   schema: typeof SUMMARY_SCHEMA;
   benchmarkId: string;
   recipeName: string;
-  /** stopped: ended early by the stop signal; failed/cancelled: the stages that finished are kept. */
-  status: 'completed' | 'stopped' | 'failed' | 'cancelled';
+  /**
+   * stopped: ended early by the stop signal; invalid: it ran, but a stage broke a validity rule
+   * (`invalid` lists them); failed/cancelled: the stages that finished are kept.
+   */
+  status: 'completed' | 'stopped' | 'invalid' | 'failed' | 'cancelled';
+  /** One line per failed validity rule, e.g. `stage c8: service-alive: ...` (status invalid). */
+  invalid?: string[];
   startedAt: string;
   finishedAt: string;
   executor: string;

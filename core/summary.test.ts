@@ -103,7 +103,15 @@ describe('summarizeStage', () => {
       scheduled: null,
       deliveryErrorPct: null,
     });
-    expect(s.loadgen).toEqual({ cpuCoresMax: 1, eventLoopUtilizationMax: 0.5, clampedValues: 1 });
+    expect(s.loadgen).toEqual({
+      cpuCoresMax: 1,
+      eventLoopUtilizationMax: 0.5,
+      clampedValues: 1,
+      clients: [
+        { index: 0, cpuCores: 0.5, eventLoopUtilization: 0.25, scheduleLagP99Ms: expect.closeTo(1, 2) },
+        { index: 1, cpuCores: 1, eventLoopUtilization: 0.5, scheduleLagP99Ms: expect.closeTo(1, 2) },
+      ],
+    });
     expect(s.serviceTimeMs.ttft!.count).toBe(4);
     expect(s.scheduleLagMs!.p50).toBeCloseTo(1, 2);
     expect(s.latencyMs.itlPerToken!.count).toBe(6);
@@ -112,7 +120,8 @@ describe('summarizeStage', () => {
     expect(s.throughput.outputTokensPerS).toBeCloseTo(400 / 10 + 200 / 5);
     expect(s.throughput.totalTokensPerS).toBeCloseTo(1400 / 10 + 700 / 5);
     expect(s.goodput?.requestsPerS).toBeCloseTo(100 / 10 + 25 / 5);
-    expect(s.goodput?.fraction).toBeCloseTo(125 / 150);
+    // Over every request sent: the 2 failed ones met no SLO.
+    expect(s.goodput?.fraction).toBeCloseTo(125 / 152);
     expect(s.windowS).toBeCloseTo(7.5);
     const ttft = s.latencyMs.ttft!;
     expect(ttft.count).toBe(4);
@@ -132,6 +141,14 @@ describe('summarizeStage', () => {
     // The schedule asked for 100 + 100 in the window; 99 + 99 went out.
     expect(s.rate.scheduled).toBe(200);
     expect(s.rate.deliveryErrorPct).toBeCloseTo(-1);
+  });
+
+  it('counts failed requests against goodput: most failed means most missed the SLO', () => {
+    // 35 ok (all meeting the SLO), 65 failed: 35% met it, not 100%.
+    const s = summarizeStage(meta, [client(0, 10, 35, [20], { failed: 65, goodOk: 35 })]);
+    expect(s.requests.sent).toBe(100);
+    expect(s.goodput?.fraction).toBeCloseTo(0.35);
+    expect(s.goodput?.requestsPerS).toBeCloseTo(3.5);
   });
 
   it('has no latencies and no goodput when nothing completed and no SLO was set', () => {

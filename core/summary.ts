@@ -2,7 +2,7 @@
  * Turns client results into the stage and benchmark summaries (summary.json, results.csv).
  * Pure: the collectMetrics activity does the I/O around it.
  */
-import { mergeEncoded, summarize } from './histograms';
+import { decodeHistogram, mergeEncoded, percentileMs, summarize } from './histograms';
 import type { ClientResult, HistogramName, LoadMode } from './loadgen-protocol';
 import type { BenchmarkSummary, LatencySummary, StageSummary, Window } from './summary-format';
 
@@ -93,8 +93,9 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
       outputTokensPerS: rate((r) => r.measured.outputTokens),
       totalTokensPerS: rate((r) => r.measured.outputTokens + r.measured.inputTokens),
     },
+    // Over every request sent in the window: a failed request meets no SLO.
     goodput: meta.hasSlo
-      ? { requestsPerS: rate((r) => r.measured.goodOk), fraction: ok > 0 ? goodOk / ok : 0 }
+      ? { requestsPerS: rate((r) => r.measured.goodOk), fraction: sent > 0 ? goodOk / sent : 0 }
       : null,
     tokens: {
       input: sum((r) => r.measured.inputTokens),
@@ -118,6 +119,17 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
       cpuCoresMax: max((r) => (r.loadgen.wallMs > 0 ? r.loadgen.cpuMs / r.loadgen.wallMs : 0)),
       eventLoopUtilizationMax: max((r) => r.loadgen.eventLoopUtilization),
       clampedValues: sum((r) => r.loadgen.clamped),
+      clients: results
+        .map((r) => ({
+          index: r.clientIndex,
+          cpuCores: r.loadgen.wallMs > 0 ? r.loadgen.cpuMs / r.loadgen.wallMs : 0,
+          eventLoopUtilization: r.loadgen.eventLoopUtilization,
+          scheduleLagP99Ms:
+            typeof r.histograms.scheduleLag === 'string'
+              ? percentileMs(decodeHistogram(r.histograms.scheduleLag), 99)
+              : null,
+        }))
+        .sort((a, b) => a.index - b.index),
     },
   };
 }

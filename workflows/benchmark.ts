@@ -15,7 +15,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { benchmarkIdOf } from '../core/benchmark-id';
+import { benchmarkIdOf, benchmarkIdProblem } from '../core/benchmark-id';
 import {
   type BenchmarkActivities,
   type BenchmarkStatus,
@@ -32,6 +32,7 @@ import { NON_RETRYABLE_FAILURES, type RunFailureType } from '../core/failures';
 import { formatIssues, parseRecipe, type Recipe, stageName } from '../core/recipe';
 import { benchmarkSearchAttributes, PhaseKey } from '../core/search-attributes';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
+import { invalidReasons } from '../core/validity';
 
 const retry = {
   initialInterval: '1s',
@@ -41,27 +42,35 @@ const retry = {
   nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
 };
 
+/**
+ * Every activity heartbeats while it runs (activities/heartbeat.ts): a worker that dies is
+ * noticed within this long, and the activity retried on another, in whatever phase it was.
+ */
+const HEARTBEAT_TIMEOUT = '10s';
+
 function activitiesFor(recipe: Recipe) {
   const quick = proxyActivities<BenchmarkActivities>({
     startToCloseTimeout: '2m',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumAttempts: 8 },
   });
   // Submissions create jobs: a cancel must wait until one in flight has landed, or teardown
   // could run first and the job would outlive it.
   const submit = proxyActivities<BenchmarkActivities>({
     startToCloseTimeout: '2m',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumAttempts: 8 },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const health = proxyActivities<BenchmarkActivities>({
     startToCloseTimeout: recipe.service.health.timeout + 120_000,
-    heartbeatTimeout: '30s',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumAttempts: 5 },
   });
   const longestStage = Math.max(...recipe.workload.stages.map((s) => s.cooldown));
   const finish = proxyActivities<BenchmarkActivities>({
     startToCloseTimeout: longestStage + recipe.workload.requestTimeout + 300_000,
-    heartbeatTimeout: '20s',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumAttempts: 5 },
   });
   // The relay is best effort and restartable: it must never fail the benchmark.
@@ -69,13 +78,13 @@ function activitiesFor(recipe: Recipe) {
     startToCloseTimeout: '30d',
     // Wait for its final log flush when it is cancelled at the end.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    // Short: after a worker crash the relay resumes on another worker within seconds.
-    heartbeatTimeout: '10s',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry, // no maximumAttempts: unlimited
   });
   // Teardown retries without limit: a benchmark stays visibly "tearing-down" rather than leak jobs.
   const teardown = proxyActivities<BenchmarkActivities>({
     startToCloseTimeout: '5m',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumInterval: '1m' }, // unlimited attempts
   });
   return { quick, submit, health, finish, relay, teardown };
@@ -173,6 +182,17 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
   upsertSearchAttributes(
     benchmarkSearchAttributes(benchmarkId, parsed.ok ? parsed.recipe : null, state.phase),
   );
+  // An id that cannot name files and jobs fails at once: nothing was submitted, nothing to tear down.
+  const idProblem = benchmarkIdProblem(benchmarkId);
+  if (idProblem) {
+    state.error = `workflow id ${JSON.stringify(workflowInfo().workflowId)} cannot name a benchmark: ${idProblem}`;
+    enter('failed');
+    throw ApplicationFailure.create({
+      type: 'InvalidBenchmarkId' satisfies RunFailureType,
+      message: state.error,
+      nonRetryable: true,
+    });
+  }
   if (!parsed.ok) {
     state.error = formatIssues(parsed.issues);
     enter('failed');
@@ -190,6 +210,8 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
   state.stageCount = recipe.workload.stages.length;
   const acts = activitiesFor(recipe);
 
+  let result: BenchmarkSummary | undefined;
+  let invalid: string[] = [];
   const relayScope = new CancellationScope();
   const relayDone = relayScope.run(() => acts.relay.relayTelemetry(bench)).catch(() => undefined);
 
@@ -241,19 +263,21 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       const summary: StageSummary = await acts.quick.collectMetrics({ ...bench, stageIndex: index, clients });
       state.stages.push(summary);
       state.stageEndsAtMs = null;
+      // A dead service cannot serve the next stage: stop here, the verdict below says why.
+      if (summary.validity?.failures.some((f) => f.rule === 'service-alive')) break;
     }
 
-    const result = await acts.quick.writeResults({
+    invalid = invalidReasons(state.stages);
+    result = await acts.quick.writeResults({
       benchmarkId,
       recipe,
-      status: state.stopRequested ? 'stopped' : 'completed',
+      status: invalid.length > 0 ? 'invalid' : state.stopRequested ? 'stopped' : 'completed',
       startedAtMs,
       endpoint: state.endpoint,
       stages: state.stages,
+      ...(invalid.length > 0 ? { invalid } : {}),
     });
-    await tearDown('done');
-    enter('done');
-    return result;
+    await tearDown(invalid.length > 0 ? 'failed' : 'done');
   } catch (err) {
     state.error =
       err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
@@ -285,6 +309,19 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     enter(cancelled ? 'cancelled' : 'failed');
     throw cancelled && !teardownNote ? err : domainFailure(err, teardownNote);
   }
+
+  // It ran, but not as asked: an invalid run must never read as a success (the results stay).
+  if (invalid.length > 0) {
+    state.error = `benchmark ${benchmarkId} is INVALID:\n${invalid.join('\n')}`;
+    enter('failed');
+    throw ApplicationFailure.create({
+      type: 'InvalidRun' satisfies RunFailureType,
+      message: state.error,
+      nonRetryable: true,
+    });
+  }
+  enter('done');
+  return result;
 
   /** `outcome` is the phase the run ends in, published with the last telemetry push. */
   async function tearDown(outcome: Phase): Promise<void> {

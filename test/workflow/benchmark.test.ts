@@ -356,6 +356,24 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
     expect(status.error).toBe(failure.message);
   });
 
+  it.each(['..', '.', '-x'])(
+    'fails a run whose workflow id %j cannot name a benchmark at once, with nothing to tear down',
+    async (workflowId) => {
+      const fakes = createFakes();
+      const { err, status } = await withWorker(env, bundle, fakes.activities, async (w) => {
+        const handle = await w.start(recipeWith('fine', [{ name: 'one', duration: '1m' }]), workflowId);
+        const err = await failureOf(handle.result());
+        return { err, status: await handle.query(statusQuery) };
+      });
+      const failure = err.cause as ApplicationFailure;
+      expect(failure.type).toBe('InvalidBenchmarkId');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain(JSON.stringify(workflowId));
+      expect(fakes.calls).toEqual([]);
+      expect(status.phases.map((p) => p.phase)).toEqual(['validating', 'failed']);
+    },
+  );
+
   it('stop signal: ends the current stage now, skips the rest, writes "stopped", tears down', async () => {
     const fakes = createFakes();
 
