@@ -10,6 +10,8 @@ import type { Executor } from '../executors/types';
 export interface ActivityContext {
   config: AifbConfig;
   executorFor(recipe: Recipe): Executor;
+  /** The local executor and every Slurm target this worker has connected to so far. */
+  knownExecutors(): Executor[];
 }
 
 export function createActivityContext(config: AifbConfig): ActivityContext {
@@ -17,6 +19,7 @@ export function createActivityContext(config: AifbConfig): ActivityContext {
   const slurm = new Map<string, SlurmExecutor>();
   return {
     config,
+    knownExecutors: () => [local, ...slurm.values()],
     executorFor(recipe) {
       const { target } = recipe;
       switch (target.executor) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  benchmarkOfJobName,
   clientComponentPrefix,
   componentName,
   jobNames,
@@ -26,6 +27,12 @@ describe('job names', () => {
     // A schedule-started id that itself ends like a role name still parses by its own prefix.
     const tricky = 'bench-a-s1-clients';
     expect(parseJobName(tricky, jobNames.service(tricky))).toEqual({ kind: 'service' });
+  });
+
+  it('finds the benchmark a job name belongs to', () => {
+    expect(benchmarkOfJobName(jobNames.service(id))).toBe(id);
+    expect(benchmarkOfJobName(jobNames.clients(id, 7))).toBe(id);
+    expect(benchmarkOfJobName('someone-elses-job')).toBeNull();
   });
 
   it('names components: clients always numbered, other jobs only with several tasks', () => {

@@ -61,6 +61,12 @@ export function clientComponentPrefix(stageIndex: number): string {
   return `${roleName({ kind: 'clients', stageIndex })}-`;
 }
 
+/** The benchmark a job name belongs to, when aifb built the name; null otherwise. */
+export function benchmarkOfJobName(jobName: string): string | null {
+  const match = /^(.+)-(service|s\d+-clients)$/.exec(jobName);
+  return match ? match[1]! : null;
+}
+
 /** The service job among a benchmark's jobs. */
 export function serviceJobOf(benchmarkId: string, jobs: readonly JobRef[]): JobRef | undefined {
   return jobs.find((j) => j.name === jobNames.service(benchmarkId));

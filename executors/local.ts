@@ -236,6 +236,19 @@ export class LocalExecutor implements Executor {
     return jobs;
   }
 
+  async liveBenchmarks(): Promise<string[]> {
+    const live: string[] = [];
+    for (const benchmarkId of (await readdir(this.options.root).catch(() => [] as string[])).sort()) {
+      for (const job of await this.listJobs(benchmarkId)) {
+        if (!TERMINAL_STATES.has((await this.status(job)).state)) {
+          live.push(benchmarkId);
+          break;
+        }
+      }
+    }
+    return live;
+  }
+
   async cancelAll(benchmarkId: string): Promise<string[]> {
     const cancelled: string[] = [];
     await Promise.all(

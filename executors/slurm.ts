@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../core/duration';
+import { benchmarkOfJobName } from '../core/jobs';
 import { shellQuote } from '../core/shell';
 import { JOB_NAME_RE } from '../slurm-scripts/render';
 import {
@@ -269,6 +270,13 @@ export class SlurmExecutor implements Executor {
       if (Date.now() > deadline) throw new Error('jobs still in the queue after scancel');
       await sleep(500);
     }
+  }
+
+  async liveBenchmarks(): Promise<string[]> {
+    // Only this user's jobs (the login node's other users are none of ours to judge).
+    const rows = parseSqueue(await this.check(`squeue -h -r --me -o ${shellQuote(SQUEUE_FORMAT)}`, 'squeue'));
+    const ids = rows.filter((r) => !TERMINAL_STATES.has(r.state)).map((r) => benchmarkOfJobName(r.name));
+    return [...new Set(ids.filter((id): id is string => id !== null))].sort();
   }
 
   async cancelAll(benchmarkId: string): Promise<string[]> {

@@ -80,6 +80,8 @@ export interface Executor {
   cancelAll(benchmarkId: string): Promise<string[]>;
   /** Every job of a benchmark that was ever submitted (live or not). */
   listJobs(benchmarkId: string): Promise<JobRef[]>;
+  /** Benchmarks that have a job queued or running now (what the orphaned-job janitor checks). */
+  liveBenchmarks(): Promise<string[]>;
   /** Reads a file in the job's folder from `offset` (stdout-<i>.log, result files...). Missing = empty. */
   readFile(job: JobRef, name: string, offset?: number, maxBytes?: number): Promise<ReadResult>;
   /** The last `maxBytes` of a file in the job's folder, as text ('' when missing). */

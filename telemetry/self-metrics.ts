@@ -61,6 +61,15 @@ export const selfMetrics = {
         labelNames: ['benchmark'],
       }),
   ),
+  orphansCancelled: once(
+    'aifb_orphaned_jobs_cancelled_total',
+    () =>
+      new Counter({
+        name: 'aifb_orphaned_jobs_cancelled_total',
+        help: 'Jobs the janitor cancelled because their benchmark ended without teardown (terminated, timed out).',
+        labelNames: ['executor', 'workflow_status'],
+      }),
+  ),
 };
 
 /** `aifb_benchmarks_running`, asked of Temporal visibility at scrape time. */
