@@ -10,6 +10,8 @@ import type { Executor } from '../executors/types';
 export interface ActivityContext {
   config: AifbConfig;
   executorFor(recipe: Recipe): Executor;
+  /** Releases what the executors hold open (SSH connections): call when the worker stops. */
+  close(): Promise<void>;
 }
 
 export function createActivityContext(config: AifbConfig): ActivityContext {
@@ -49,6 +51,9 @@ export function createActivityContext(config: AifbConfig): ActivityContext {
           return executor;
         }
       }
+    },
+    async close() {
+      await Promise.all([...slurm.values()].map((executor) => executor.close()));
     },
   };
 }

@@ -317,6 +317,11 @@ export class SlurmExecutor implements Executor {
   async endpoint(host: string, port: number): Promise<Endpoint> {
     return this.ssh.tunnel(host, port);
   }
+
+  /** Closes the SSH connection (and its tunnels) when the worker stops; a later call reconnects. */
+  close(): Promise<void> {
+    return this.ssh.close();
+  }
 }
 
 function toRef(record: JobRecord): JobRef {
