@@ -12,6 +12,8 @@ export interface ActivityContext {
   executorFor(recipe: Recipe): Executor;
   /** The local executor and every Slurm target this worker has connected to so far. */
   knownExecutors(): Executor[];
+  /** Releases what the executors hold open (SSH connections): call when the worker stops. */
+  close(): Promise<void>;
 }
 
 export function createActivityContext(config: AifbConfig): ActivityContext {
@@ -52,6 +54,9 @@ export function createActivityContext(config: AifbConfig): ActivityContext {
           return executor;
         }
       }
+    },
+    async close() {
+      await Promise.all([...slurm.values()].map((executor) => executor.close()));
     },
   };
 }

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createActivityContext } from '../activities/context';
 import { spawnUntilReady } from '../core/node/child-server';
 import { type AifbConfig, repoRoot } from '../core/node/config';
 import { DEV_SERVER_SEARCH_ATTRIBUTE_ARGS } from '../core/search-attributes';
@@ -97,10 +98,12 @@ export async function startInProcessWorker(options: {
   const connection = await NativeConnection.connect(
     options.connectionOptions ?? { address: options.address },
   );
+  const context = createActivityContext(options.config);
   const worker = await createBenchmarkWorker({
     connection,
     namespace: options.namespace,
     config: options.config,
+    context,
   });
   const running = worker.run();
   return {
@@ -108,6 +111,8 @@ export async function startInProcessWorker(options: {
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
+      // After the last activity: the executors' SSH connections would keep the CLI alive.
+      await context.close();
       await connection.close();
     },
   };

@@ -3,13 +3,23 @@
  * All state lives in that folder (pids, exit codes, cancel marker), so a restarted worker
  * adopts running jobs instead of starting them again, and a job's outcome outlives it.
  */
+
 import { spawn } from 'node:child_process';
-import { constants as fsc, readFileSync } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { constants as fsc } from 'node:fs';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeFileAtomic } from '../core/node/files';
 import { JOB_NAME_RE } from '../slurm-scripts/render';
+import {
+  isAlive,
+  jobProcesses,
+  procStat,
+  signalPid,
+  TASK_WRAPPER,
+  type TaskRecord,
+  terminateOnce,
+} from './local-proc';
 import type {
   Endpoint,
   Executor,
@@ -22,27 +32,15 @@ import type {
 } from './types';
 import { combineTaskStates, TERMINAL_STATES } from './types';
 
-// Runs one task: the job script with its output captured, then its exit status recorded
-// atomically. SIGTERM is forwarded so the job can shut down; the exit file is written after.
-const TASK_WRAPPER = `
-bash ./job.sh > "stdout-$AIFB_TASK_INDEX.log" 2> "stderr-$AIFB_TASK_INDEX.log" &
-child=$!
-trap 'kill -TERM "$child" 2>/dev/null' TERM INT
-wait "$child"; rc=$?
-while kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done
-echo "$rc" > "exit-$AIFB_TASK_INDEX.tmp" && mv "exit-$AIFB_TASK_INDEX.tmp" "exit-$AIFB_TASK_INDEX"
-`;
-
 const FILE_NAME_RE = /^[A-Za-z0-9._-]+$/;
 const CANCEL_MARKER = 'cancel-requested';
 /** A job folder without pids this long after creation was interrupted mid-submit. */
 const SUBMIT_GRACE_MS = 10_000;
+/** How long submit waits for a started task to claim itself (bash start-up, a busy machine). */
+const START_TIMEOUT_MS = 30_000;
 
-interface TaskRecord {
-  pid: number;
-  /** /proc/<pid>/stat start time: guards against pid reuse. */
-  startTicks: string;
-}
+/** Where a submit is: tests throw from `onSubmitStep` to simulate a worker dying right there. */
+export type SubmitStep = 'staged' | 'published' | 'spawned';
 
 interface JobRecord extends JobRef {
   submittedAtMs: number;
@@ -53,23 +51,8 @@ export interface LocalExecutorOptions {
   root: string;
   /** How long a cancelled job gets between SIGTERM and SIGKILL. */
   killGraceMs?: number;
-}
-
-function procStat(pid: number): { state: string; startTicks: string } | undefined {
-  try {
-    // Fields after the parenthesised command name; the name itself may contain spaces.
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0] ?? '?', startTicks: rest[19] ?? '' };
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(task: TaskRecord | undefined): boolean {
-  if (!task) return false;
-  const stat = procStat(task.pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.startTicks === task.startTicks;
+  /** Test seam: called after each step of a submit. */
+  onSubmitStep?: (step: SubmitStep) => void;
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {
@@ -79,6 +62,12 @@ async function readJson<T>(path: string): Promise<T | undefined> {
     return undefined;
   }
 }
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 export class LocalExecutor implements Executor {
   readonly kind = 'local';
@@ -98,71 +87,105 @@ export class LocalExecutor implements Executor {
     return join(this.benchDir(job.benchmarkId), job.name);
   }
 
+  /**
+   * Idempotent across a crash at any instant: the folder appears complete or not at all
+   * (written aside, renamed into place), and each task is started unless it claimed itself
+   * already (TASK_WRAPPER): a retry starts what did not start and never runs a task twice.
+   */
   async submit(spec: JobSpec): Promise<JobRef> {
     const dir = this.jobDir(spec);
-    const tasks = spec.tasks ?? 1;
-    await mkdir(this.benchDir(spec.benchmarkId), { recursive: true });
-    try {
-      // mkdir is atomic: whoever creates the folder owns the submission; everyone else adopts.
-      await mkdir(dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      return this.adopt(spec, dir, tasks);
-    }
-    const record: JobRecord = {
-      id: `local-${spec.benchmarkId}-${spec.name}`,
-      name: spec.name,
-      benchmarkId: spec.benchmarkId,
-      tasks,
-      submittedAtMs: Date.now(),
-    };
-    await writeFileAtomic(join(dir, 'job.json'), JSON.stringify(record, null, 2));
-    for (const [name, text] of Object.entries(spec.files ?? {})) {
-      if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
-      await writeFile(join(dir, name), text);
-    }
-    for (const [name, source] of Object.entries(spec.uploads ?? {})) {
-      if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
-      await copyFile(source, join(dir, name), fsc.COPYFILE_FICLONE);
-    }
-    await writeFile(join(dir, 'job.sh'), spec.script, { mode: 0o755 });
-    for (let index = 0; index < tasks; index++) {
-      const child = spawn('bash', ['-c', TASK_WRAPPER], {
-        cwd: dir,
-        detached: true, // own process group: cancel kills the whole tree, worker death does not
-        stdio: 'ignore',
-        env: {
-          ...process.env,
-          AIFB_JOB_DIR: dir,
-          AIFB_JOB_NAME: spec.name,
-          AIFB_BENCHMARK_ID: spec.benchmarkId,
-          AIFB_TASK_INDEX: String(index),
-          AIFB_NODE: process.execPath,
-          AIFB_ADVERTISE_HOST: '127.0.0.1',
-          AIFB_BIND_HOST: '127.0.0.1',
-        },
-      });
-      const pid = child.pid;
-      child.unref();
-      if (pid === undefined) throw new Error(`could not start task ${index} of ${spec.name}`);
-      const startTicks = procStat(pid)?.startTicks ?? '';
-      await writeFileAtomic(join(dir, `task-${index}.json`), JSON.stringify({ pid, startTicks }));
-    }
+    const record = (await readJson<JobRecord>(join(dir, 'job.json'))) ?? (await this.publish(spec, dir));
+    this.options.onSubmitStep?.('published');
+    await this.startTasks(dir, record);
     return toRef(record);
   }
 
-  private async adopt(spec: JobSpec, dir: string, tasks: number): Promise<JobRef> {
-    for (let i = 0; i < 50; i++) {
-      const record = await readJson<JobRecord>(join(dir, 'job.json'));
-      if (record) return toRef(record);
-      await sleep(100); // a concurrent submit is between mkdir and writing job.json
+  /** Writes the job folder aside and renames it into place; a folder already there wins. */
+  private async publish(spec: JobSpec, dir: string): Promise<JobRecord> {
+    const tasks = spec.tasks ?? 1;
+    await mkdir(this.benchDir(spec.benchmarkId), { recursive: true });
+    // Beside the benchmark folders (same filesystem, so rename is atomic), never listed as a job.
+    const staging = join(this.options.root, '.staging', `${spec.name}-${randomUUID()}`);
+    await mkdir(staging, { recursive: true });
+    try {
+      const record: JobRecord = {
+        id: `local-${spec.benchmarkId}-${spec.name}`,
+        name: spec.name,
+        benchmarkId: spec.benchmarkId,
+        tasks,
+        submittedAtMs: Date.now(),
+      };
+      await writeFile(join(staging, 'job.json'), JSON.stringify(record, null, 2));
+      for (const [name, text] of Object.entries(spec.files ?? {})) {
+        if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
+        await writeFile(join(staging, name), text);
+      }
+      for (const [name, source] of Object.entries(spec.uploads ?? {})) {
+        if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
+        await copyFile(source, join(staging, name), fsc.COPYFILE_FICLONE);
+      }
+      await writeFile(join(staging, 'job.sh'), spec.script, { mode: 0o755 });
+      this.options.onSubmitStep?.('staged');
+      try {
+        await rename(staging, dir);
+        return record;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      }
+      const winner = await readJson<JobRecord>(join(dir, 'job.json'));
+      if (!winner) throw new Error(`job folder ${dir} exists without job.json: not made by this aifb`);
+      return winner;
+    } finally {
+      await rm(staging, { recursive: true, force: true });
     }
-    return {
-      id: `local-${spec.benchmarkId}-${spec.name}`,
-      name: spec.name,
-      benchmarkId: spec.benchmarkId,
-      tasks,
-    };
+  }
+
+  /** Starts every task that has not claimed itself, and waits until each has. */
+  private async startTasks(dir: string, record: JobRecord): Promise<void> {
+    const spawned = new Map<number, TaskRecord>();
+    for (let index = 0; index < record.tasks; index++) {
+      if (await this.taskStarted(dir, index)) continue;
+      spawned.set(index, this.spawnTask(dir, record, index));
+    }
+    if (spawned.size > 0) this.options.onSubmitStep?.('spawned');
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (const [index, wrapper] of spawned) {
+      while (!(await this.taskStarted(dir, index))) {
+        // A wrapper that lost the claim to another start leaves only after the winner claimed.
+        if (!isAlive(wrapper) && !(await this.taskStarted(dir, index))) {
+          throw new Error(`task ${index} of ${record.name} exited before it started (pid ${wrapper.pid})`);
+        }
+        if (Date.now() > deadline) throw new Error(`task ${index} of ${record.name} did not start`);
+        await sleep(10);
+      }
+    }
+  }
+
+  private async taskStarted(dir: string, index: number): Promise<boolean> {
+    return (await exists(join(dir, `task-${index}.json`))) || (await exists(join(dir, `exit-${index}`)));
+  }
+
+  private spawnTask(dir: string, record: JobRecord, index: number): TaskRecord {
+    const child = spawn('bash', ['-c', TASK_WRAPPER], {
+      cwd: dir,
+      detached: true, // own process group: cancel signals the whole tree, worker death does not
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        AIFB_JOB_DIR: dir,
+        AIFB_JOB_NAME: record.name,
+        AIFB_BENCHMARK_ID: record.benchmarkId,
+        AIFB_TASK_INDEX: String(index),
+        AIFB_NODE: process.execPath,
+        AIFB_ADVERTISE_HOST: '127.0.0.1',
+        AIFB_BIND_HOST: '127.0.0.1',
+      },
+    });
+    child.on('error', () => undefined); // reported below: no pid
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start task ${index} of ${record.name}`);
+    return { pid: child.pid, startTicks: procStat(child.pid)?.startTicks ?? '' };
   }
 
   private async taskRecord(dir: string, index: number): Promise<TaskRecord | undefined> {
@@ -208,11 +231,13 @@ export class LocalExecutor implements Executor {
   async cancel(job: JobRef): Promise<void> {
     const dir = this.jobDir(job);
     await writeFile(join(dir, CANCEL_MARKER), new Date().toISOString()).catch(() => undefined);
-    // Graceful first: SIGTERM to each task's process group lets the job script shut the service down.
+    // Graceful first: one SIGTERM to every process of the job (a second one aborts some servers).
+    const groups: number[] = [];
     for (let index = 0; index < job.tasks; index++) {
       const task = await this.taskRecord(dir, index);
-      if (task && isAlive(task)) signalGroup(task.pid, 'SIGTERM');
+      if (task && isAlive(task)) groups.push(task.pid);
     }
+    await terminateOnce(dir, groups);
     const deadline = Date.now() + this.killGraceMs;
     while ((await jobProcesses(dir)).length > 0 && Date.now() < deadline) await sleep(50);
     // Then anything still carrying this job's folder in its environment, even if it left the group.
@@ -303,40 +328,4 @@ export class LocalExecutor implements Executor {
 
 function toRef(record: JobRecord): JobRef {
   return { id: record.id, name: record.name, benchmarkId: record.benchmarkId, tasks: record.tasks };
-}
-
-/** Live processes started for the job folder `dir` (found by the AIFB_JOB_DIR we put in their environment). */
-async function jobProcesses(dir: string): Promise<number[]> {
-  const marker = `AIFB_JOB_DIR=${dir}\0`;
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    try {
-      const environ = await readFile(`/proc/${entry}/environ`, 'latin1');
-      if (!`\0${environ}`.includes(`\0${marker}`)) continue;
-      if (procStat(pid)?.state === 'Z') continue;
-      pids.push(pid);
-    } catch {
-      // exited meanwhile, or not ours to read
-    }
-  }
-  return pids;
-}
-
-function signalPid(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
 }

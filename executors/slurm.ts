@@ -6,9 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../core/duration';
-import { benchmarkOfJobName } from '../core/jobs';
+import { benchmarkOfJobName, TERMINAL_STATES } from '../core/jobs';
 import { shellQuote } from '../core/shell';
 import { JOB_NAME_RE } from '../slurm-scripts/render';
+import { START_MARKER, submittedJobId, withStartMarker } from './slurm-adopt';
 import {
   type SbatchInput,
   type SlurmPlacement,
@@ -35,7 +36,6 @@ import {
   type JobStatus,
   type ReadResult,
   type TaskStatus,
-  TERMINAL_STATES,
 } from './types';
 
 const FILE_NAME_RE = /^[A-Za-z0-9._-]+$/;
@@ -113,12 +113,24 @@ export class SlurmExecutor implements Executor {
     return `${await this.rootDir()}/${job.benchmarkId}/${job.name}`;
   }
 
-  private async liveRowsNamed(name: string) {
-    const out = await this.check(
-      `squeue -h -r -o ${shellQuote(SQUEUE_FORMAT)} --name=${shellQuote(name)}`,
-      'squeue',
+  /** A job an interrupted submit gave to Slurm without recording it (executors/slurm-adopt.ts). */
+  private async submittedEarlier(name: string, dir: string): Promise<string | undefined> {
+    const queued = parseSqueue(
+      await this.check(
+        `squeue -h -r -t all -o ${shellQuote(SQUEUE_FORMAT)} --name=${shellQuote(name)}`,
+        'squeue',
+      ),
     );
-    return parseSqueue(out).filter((r) => r.name === name && !TERMINAL_STATES.has(r.state));
+    const marker = (await this.ssh.read(`${dir}/${START_MARKER}`, 0, 256)).toString();
+    const found = submittedJobId({ name, queued, marker, accounted: [] });
+    if (found) return found;
+    // Accounting, when on, also knows jobs that never started and left the queue long ago.
+    const acct = await this.run(
+      `sacct -n -P -X --name=${shellQuote(name)} --starttime=now-30days -o ${SACCT_FIELDS}`,
+    );
+    return acct.code === 0
+      ? submittedJobId({ name, queued: [], marker: '', accounted: parseSacct(acct.stdout) })
+      : undefined;
   }
 
   private async record(job: { benchmarkId: string; name: string }): Promise<JobRecord | undefined> {
@@ -146,14 +158,13 @@ export class SlurmExecutor implements Executor {
 
   async submit(spec: JobSpec): Promise<JobRef> {
     const tasks = spec.tasks ?? 1;
-    // Idempotent: a job already submitted under this name (live, or recorded) is adopted.
+    // Idempotent: a job already submitted under this name (recorded, or known to Slurm or its
+    // folder because a crash came between sbatch and the record) is adopted.
     const recorded = await this.record(spec);
     if (recorded) return toRef(recorded);
-    const live = await this.liveRowsNamed(spec.name);
     const dir = await this.jobDir(spec);
-    if (live[0]) {
-      return this.remember(spec, dir, live[0].jobId, tasks);
-    }
+    const earlier = await this.submittedEarlier(spec.name, dir);
+    if (earlier) return this.remember(spec, dir, earlier, tasks);
     await this.check(`mkdir -p ${shellQuote(dir)}`, 'creating the job folder');
     for (const [name, text] of Object.entries(spec.files ?? {})) {
       if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
@@ -176,7 +187,9 @@ export class SlurmExecutor implements Executor {
         AIFB_NODE: this.options.node,
       },
     };
-    const script = withModules(withSbatchHeader(spec.script, sbatchFlags(input)), this.options.modules);
+    const script = withStartMarker(
+      withModules(withSbatchHeader(spec.script, sbatchFlags(input)), this.options.modules),
+    );
     await this.ssh.writeFile(`${dir}/job.sh`, script, 0o755);
     const id = parseSbatchId(await this.check(sbatchCommand(input), 'sbatch'));
     return this.remember(spec, dir, id, tasks);
@@ -324,6 +337,11 @@ export class SlurmExecutor implements Executor {
 
   async endpoint(host: string, port: number): Promise<Endpoint> {
     return this.ssh.tunnel(host, port);
+  }
+
+  /** Closes the SSH connection (and its tunnels) when the worker stops; a later call reconnects. */
+  close(): Promise<void> {
+    return this.ssh.close();
   }
 }
 

@@ -35,6 +35,8 @@ export class SshConnection {
   private client: Client | undefined;
   private ready: Promise<Client> | undefined;
   private sftpSession: Promise<SFTPWrapper> | undefined;
+  /** Open tunnel listeners: each keeps the process alive until closed. */
+  private readonly tunnels = new Set<Server>();
 
   constructor(
     readonly target: SshTarget,
@@ -247,16 +249,31 @@ export class SshConnection {
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.tunnels.add(server);
     const address = server.address();
     const localPort = typeof address === 'object' && address ? address.port : 0;
     return {
       url: `http://127.0.0.1:${localPort}`,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      close: () => this.closeTunnel(server),
     };
   }
 
-  close(): void {
-    this.client?.end();
+  private closeTunnel(server: Server): Promise<void> {
+    this.tunnels.delete(server);
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * Ends the connection and every tunnel: an open socket or listener would keep the process
+   * alive after its work is done. A later call reconnects.
+   */
+  async close(): Promise<void> {
+    const client = this.client;
+    if (client) {
+      this.forget(client);
+      client.end();
+    }
+    await Promise.all([...this.tunnels].map((server) => this.closeTunnel(server)));
   }
 }
 

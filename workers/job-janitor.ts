@@ -33,14 +33,20 @@ async function workflowStatusOf(client: Client, benchmarkId: string): Promise<st
 }
 
 /** One pass over every executor; returns what it cancelled. */
-export async function sweepOrphanedJobs(client: Client, executors: readonly Executor[]): Promise<OrphanSweep[]> {
+export async function sweepOrphanedJobs(
+  client: Client,
+  executors: readonly Executor[],
+): Promise<OrphanSweep[]> {
   const swept: OrphanSweep[] = [];
   for (const executor of executors) {
     for (const benchmarkId of await executor.liveBenchmarks()) {
       const status = await workflowStatusOf(client, benchmarkId);
       if (status === null || status === 'RUNNING') continue;
       const cancelled = await executor.cancelAll(benchmarkId);
-      selfMetrics.orphansCancelled.inc({ executor: executor.kind, workflow_status: status }, cancelled.length);
+      selfMetrics.orphansCancelled.inc(
+        { executor: executor.kind, workflow_status: status },
+        cancelled.length,
+      );
       swept.push({ benchmarkId, workflowStatus: status, executor: executor.kind, cancelled });
     }
   }

@@ -3,6 +3,7 @@
  * (TEMPORAL_ADDRESS etc., default 127.0.0.1:7233). Stops cleanly on SIGINT/SIGTERM.
  */
 import { NativeConnection } from '@temporalio/worker';
+import { createActivityContext } from '../activities/context';
 import { loadConfig } from '../core/node/config';
 import { temporalSettings } from '../core/node/temporal';
 import { startRetention } from '../telemetry/janitor';
@@ -15,7 +16,8 @@ installRuntime('INFO');
 const settings = temporalSettings();
 const config = loadConfig();
 const connection = await NativeConnection.connect(settings.connectionOptions);
-const worker = await createBenchmarkWorker({ connection, namespace: settings.namespace, config });
+const context = createActivityContext(config);
+const worker = await createBenchmarkWorker({ connection, namespace: settings.namespace, config, context });
 console.log(
   `aifb worker polling ${config.taskQueue} on ${settings.connectionOptions.address} (namespace ${settings.namespace}); data in ${config.dataDir}`,
 );
@@ -27,6 +29,10 @@ console.log(
     ? `live metrics to ${t.pushgatewayUrl} (retention ${t.pushRetentionMs === null ? 'keep' : `${t.pushRetentionMs / 1000}s`}); Prometheus ${t.prometheusUrl ?? 'not set: no server-side aggregates'}`
     : 'live metrics are off: set AIFB_PUSHGATEWAY_URL (and AIFB_PROMETHEUS_URL)',
 );
-startRetention(t, (m) => console.log(m));
+const stopRetention = startRetention(t, (m) => console.log(m));
 await worker.run();
+// Release everything that holds the event loop, so the process ends after a shutdown signal.
+stopRetention();
+workerMetrics.close();
+await context.close();
 await connection.close();

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createActivityContext } from '../activities';
+import type { ActivityContext } from '../activities/context';
 import type { AifbConfig } from '../core/node/config';
 import { activityMetricsInterceptor } from '../telemetry/self-metrics';
 
@@ -15,6 +16,11 @@ export interface BenchmarkWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Tests swap activities for fakes; production never passes this. */
   activities?: object;
+  /**
+   * The activities' context, when the caller closes it after the worker stops (its SSH
+   * connections would otherwise keep the process alive); else one is made here.
+   */
+  context?: ActivityContext;
 }
 
 export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Promise<Worker> {
@@ -23,7 +29,8 @@ export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Pr
     namespace: options.namespace,
     taskQueue: options.config.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: options.activities ?? createActivities(createActivityContext(options.config)),
+    activities:
+      options.activities ?? createActivities(options.context ?? createActivityContext(options.config)),
     // Benchmarks mostly wait: many can share one worker without starving each other.
     maxConcurrentActivityTaskExecutions: 200,
     maxConcurrentWorkflowTaskExecutions: 50,

@@ -49,7 +49,9 @@ export async function spawnUntilReady(options: {
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const done = await Promise.race([exited, sleep(10_000).then(() => 'timeout' as const)]);
+      // Unref'd: the losing timer must not keep the CLI alive for 10 s after the child exited.
+      const grace = sleep(10_000, 'timeout' as const, { ref: false });
+      const done = await Promise.race([exited, grace]);
       if (done === 'timeout') child.kill('SIGKILL');
     },
   };
