@@ -5,12 +5,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivityContext } from '../activities/context';
 import { spawnUntilReady } from '../core/node/child-server';
 import { type AifbConfig, repoRoot } from '../core/node/config';
 import { DEV_SERVER_SEARCH_ATTRIBUTE_ARGS } from '../core/search-attributes';
+import { startJobJanitor } from '../workers/job-janitor';
 import { createBenchmarkWorker } from '../workers/worker';
 
 export function temporalBinary(): string {
@@ -106,9 +107,16 @@ export async function startInProcessWorker(options: {
     context,
   });
   const running = worker.run();
+  // Jobs of runs that ended without teardown (terminated): cancelled, and said so on stderr.
+  const stopJanitor = startJobJanitor(
+    new Client({ connection, namespace: options.namespace }),
+    context.knownExecutors,
+    (m) => console.error(m),
+  );
   return {
     worker,
     async stop() {
+      stopJanitor();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
       // After the last activity: the executors' SSH connections would keep the CLI alive.

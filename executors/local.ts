@@ -263,7 +263,9 @@ export class LocalExecutor implements Executor {
 
   async liveBenchmarks(): Promise<string[]> {
     const live: string[] = [];
-    for (const benchmarkId of (await readdir(this.options.root).catch(() => [] as string[])).sort()) {
+    const entries = await readdir(this.options.root).catch(() => [] as string[]);
+    // Benchmark folders only: not the staging area of submissions in progress.
+    for (const benchmarkId of entries.filter((name) => JOB_NAME_RE.test(name)).sort()) {
       for (const job of await this.listJobs(benchmarkId)) {
         if (!TERMINAL_STATES.has((await this.status(job)).state)) {
           live.push(benchmarkId);

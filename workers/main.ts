@@ -2,12 +2,14 @@
  * `npm run worker`: a long-running aifb worker against the configured Temporal server
  * (TEMPORAL_ADDRESS etc., default 127.0.0.1:7233). Stops cleanly on SIGINT/SIGTERM.
  */
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivityContext } from '../activities/context';
 import { loadConfig } from '../core/node/config';
 import { temporalSettings } from '../core/node/temporal';
 import { startRetention } from '../telemetry/janitor';
 import { serveWorkerMetrics } from '../telemetry/self-metrics';
+import { startJobJanitor } from './job-janitor';
 import { installRuntime } from './runtime';
 import { createBenchmarkWorker } from './worker';
 
@@ -30,8 +32,15 @@ console.log(
     : 'live metrics are off: set AIFB_PUSHGATEWAY_URL (and AIFB_PROMETHEUS_URL)',
 );
 const stopRetention = startRetention(t, (m) => console.log(m));
+// Jobs of runs that ended without teardown (terminated, timed out) are cancelled (job-janitor.ts).
+const stopJanitor = startJobJanitor(
+  new Client({ connection, namespace: settings.namespace }),
+  context.knownExecutors,
+  (m) => console.log(m),
+);
 await worker.run();
 // Release everything that holds the event loop, so the process ends after a shutdown signal.
+stopJanitor();
 stopRetention();
 workerMetrics.close();
 await context.close();
