@@ -112,6 +112,7 @@ export async function startInProcessWorker(options: {
     new Client({ connection, namespace: options.namespace }),
     context.knownExecutors,
     (m) => console.error(m),
+    options.config.janitorIntervalMs,
   );
   return {
     worker,

@@ -9,6 +9,7 @@ import { loadConfig } from '../core/node/config';
 import { temporalSettings } from '../core/node/temporal';
 import { startRetention } from '../telemetry/janitor';
 import { serveWorkerMetrics } from '../telemetry/self-metrics';
+import { parseFaultDelays } from './fault-injection';
 import { startJobJanitor } from './job-janitor';
 import { installRuntime } from './runtime';
 import { createBenchmarkWorker } from './worker';
@@ -16,7 +17,9 @@ import { createBenchmarkWorker } from './worker';
 installRuntime('INFO');
 
 const settings = temporalSettings();
-const config = loadConfig();
+const config = { ...loadConfig(), faultDelays: parseFaultDelays(process.env.AIFB_FAULT_DELAYS) };
+if (config.faultDelays.length > 0)
+  console.log(`fault injection (AIFB_FAULT_DELAYS): ${process.env.AIFB_FAULT_DELAYS}`);
 const connection = await NativeConnection.connect(settings.connectionOptions);
 const context = createActivityContext(config);
 const worker = await createBenchmarkWorker({ connection, namespace: settings.namespace, config, context });
@@ -37,6 +40,7 @@ const stopJanitor = startJobJanitor(
   new Client({ connection, namespace: settings.namespace }),
   context.knownExecutors,
   (m) => console.log(m),
+  config.janitorIntervalMs,
 );
 await worker.run();
 // Release everything that holds the event loop, so the process ends after a shutdown signal.

@@ -5,6 +5,7 @@ import { createActivities, createActivityContext } from '../activities';
 import type { ActivityContext } from '../activities/context';
 import type { AifbConfig } from '../core/node/config';
 import { activityMetricsInterceptor } from '../telemetry/self-metrics';
+import { faultDelayInterceptor } from './fault-injection';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -38,6 +39,12 @@ export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Pr
     // would leave `aifb run` showing numbers up to 16 s old.
     maxHeartbeatThrottleInterval: '2s',
     // aifb_activity_duration_seconds / aifb_activity_failures_total (telemetry/self-metrics.ts).
-    interceptors: { activity: [activityMetricsInterceptor] },
+    // AIFB_FAULT_DELAYS (chaos tests only) holds chosen activities still at chosen points.
+    interceptors: {
+      activity: [
+        activityMetricsInterceptor,
+        ...(options.config.faultDelays?.length ? [faultDelayInterceptor(options.config.faultDelays)] : []),
+      ],
+    },
   });
 }

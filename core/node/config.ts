@@ -16,6 +16,10 @@ export interface AifbConfig {
   taskQueue: string;
   /** Where live metrics and logs go; absent or null URLs switch that part off. */
   telemetry?: TelemetryConfig;
+  /** AIFB_JANITOR_INTERVAL: how often the job janitor sweeps (default 1m). */
+  janitorIntervalMs?: number;
+  /** AIFB_FAULT_DELAYS: chaos tests only (workers/fault-injection.ts). */
+  faultDelays?: { activity: string; when: 'before' | 'after'; ms: number }[];
 }
 
 export interface TelemetryConfig {
@@ -59,6 +63,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AifbConfig {
     distDir: resolve(env.AIFB_DIST_DIR ?? join(repoRoot, 'dist')),
     taskQueue: env.AIFB_TASK_QUEUE ?? TASK_QUEUE,
     telemetry: loadTelemetryConfig(env),
+    ...(env.AIFB_JANITOR_INTERVAL
+      ? { janitorIntervalMs: envDuration('AIFB_JANITOR_INTERVAL', env.AIFB_JANITOR_INTERVAL) }
+      : {}),
   };
 }
 
