@@ -56,6 +56,18 @@ export default defineConfig({
       },
       {
         test: {
+          // Faults in every phase (test/chaos/matrix.test.ts): dev server, worker processes,
+          // local jobs and the local Slurm cluster, whose global setup starts the cluster.
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          globalSetup: ['test/slurm/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'slurm',
           include: ['test/slurm/**/*.test.ts'],
           globalSetup: ['test/slurm/global-setup.ts'],

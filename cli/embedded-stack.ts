@@ -23,6 +23,7 @@ export interface DevServer {
   address: string;
   uiUrl: string;
   dbFile: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -81,6 +82,7 @@ export async function startDevServer(options: {
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
     dbFile,
+    pid: child.pid,
     stop: () => child.stop(),
   };
 }

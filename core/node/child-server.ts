@@ -7,6 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ChildServer {
+  /** The server's process id (the chaos tier kills it with SIGKILL). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function spawnUntilReady(options: {
     }
   }
   return {
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
