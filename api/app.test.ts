@@ -1,4 +1,6 @@
 /** The app's HTTP contract with a fake control (no Temporal): auth, error shapes, status codes. */
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { type BenchmarkControl, ControlError } from '../control/types';
 import type { BenchmarkSummary } from '../core/summary';
@@ -54,6 +56,22 @@ async function app(calls: string[] = [], token: string | null = TOKEN) {
       workers: 1,
     }),
     examplesDir: '/nonexistent',
+  });
+}
+
+/** A GET whose path is sent exactly as written (fetch and inject() would normalise dot segments). */
+function rawGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -126,6 +144,27 @@ describe('API contract', () => {
     });
     expect(yaml.statusCode).toBe(400);
     expect(yaml.json().message).toMatch(/not valid YAML\/JSON at line 1/);
+  });
+
+  it('refuses dot ids however they are spelled, so results and logs never leave their folder', async () => {
+    // Over a socket: inject() normalises `%2E%2E` away, a real client (curl --path-as-is) does not.
+    const a = await app();
+    await a.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = a.server.address() as AddressInfo;
+      for (const id of ['%2E%2E', '%2e', '.', '..', '...', '%2E%2E%2Fsecret', '-rf', 'a%00b']) {
+        for (const tail of ['/results', '/logs?component=secret', '']) {
+          const res = await rawGet(port, `/benchmarks/${id}${tail}`);
+          // Plain `.`/`..` are folded by the router into another route: any 4xx is a refusal.
+          expect(res.status, `${id}${tail}`).toBeGreaterThanOrEqual(400);
+          expect(res.status, `${id}${tail}`).toBeLessThan(500);
+        }
+      }
+      const encoded = await rawGet(port, '/benchmarks/%2E%2E/results');
+      expect([encoded.status, JSON.parse(encoded.body).issues[0].path]).toEqual([400, 'params.id']);
+    } finally {
+      await a.close();
+    }
   });
 
   it('serves results as CSV on ?format=csv or Accept: text/csv', async () => {

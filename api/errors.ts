@@ -3,6 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ControlError, type ControlErrorKind } from '../control/types';
 import { RecipeFileError } from '../core/recipe-file';
+import { PathEscapeError } from '../core/safe-path';
 
 const STATUS: Record<ControlErrorKind, number> = {
   'invalid-input': 400,
@@ -32,6 +33,8 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
     );
   }
   if (err instanceof RecipeFileError) return sendError(reply, 400, 'invalid-input', err.message, err.issues);
+  // An id or name that would resolve outside its folder (core/safe-path.ts) is the caller's input.
+  if (err instanceof PathEscapeError) return sendError(reply, 400, 'invalid-input', err.message);
   if (hasZodFastifySchemaValidationErrors(err)) {
     // e.g. querystring.pageSize: a path people can find in what they sent
     const where = (err as { validationContext?: string }).validationContext ?? 'request';

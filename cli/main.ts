@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ControlError } from '../control/types';
 import { loadConfig } from '../core/config';
+import { PathEscapeError } from '../core/safe-path';
 import { simulatorCommand } from '../simulator/cli';
 import { addControlCommands } from './commands';
 import { EXIT, ExitCode } from './exit';
@@ -108,6 +109,6 @@ export async function main(argv: string[]): Promise<number> {
       return err.kind === 'invalid-input' || err.kind === 'not-found' ? EXIT.badInput : EXIT.failure;
     }
     console.error(`aifb: ${err instanceof Error ? err.message : String(err)}`);
-    return EXIT.failure;
+    return err instanceof PathEscapeError ? EXIT.badInput : EXIT.failure;
   }
 }

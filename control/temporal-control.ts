@@ -17,14 +17,13 @@ import {
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { BenchmarkStatus, RelayProgress, StopAck } from '../core/benchmark';
 import { WORKFLOW_TYPE } from '../core/benchmark';
-import { BENCHMARK_ID_RE } from '../core/benchmark-id';
 import { type AifbConfig, paths } from '../core/config';
 import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
 import { BenchmarkIdKey, benchmarkSearchAttributes } from '../core/search-attributes';
 import type { BenchmarkSummary } from '../core/summary';
 import { listItemOf } from './decode';
 import { failureMessage } from './failure';
-import { idempotentBenchmarkId, newBenchmarkId } from './ids';
+import { checkBenchmarkId, idempotentBenchmarkId, newBenchmarkId } from './ids';
 import { readLogs } from './logs';
 import { ScheduleControl } from './schedules';
 import {
@@ -108,9 +107,7 @@ export class TemporalControl implements BenchmarkControl {
 
   /** The benchmark's workflow: its id, or (schedule-started runs) the run carrying that AifbBenchmarkId. */
   private async handleOf(benchmarkId: string): Promise<WorkflowHandle> {
-    if (!BENCHMARK_ID_RE.test(benchmarkId)) {
-      throw new ControlError('invalid-input', `not a benchmark id: ${JSON.stringify(benchmarkId)}`);
-    }
+    checkBenchmarkId(benchmarkId);
     const direct = this.client.workflow.getHandle(benchmarkId);
     try {
       await direct.describe();
@@ -185,9 +182,7 @@ export class TemporalControl implements BenchmarkControl {
   }
 
   async results(benchmarkId: string): Promise<BenchmarkSummary> {
-    if (!BENCHMARK_ID_RE.test(benchmarkId)) {
-      throw new ControlError('invalid-input', `not a benchmark id: ${JSON.stringify(benchmarkId)}`);
-    }
+    checkBenchmarkId(benchmarkId);
     const file = join(paths.results(this.config, benchmarkId), 'summary.json');
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text !== undefined) return JSON.parse(text) as BenchmarkSummary;
@@ -204,9 +199,7 @@ export class TemporalControl implements BenchmarkControl {
   }
 
   async logs(benchmarkId: string, options: LogsOptions = {}): Promise<LogsView> {
-    if (!BENCHMARK_ID_RE.test(benchmarkId)) {
-      throw new ControlError('invalid-input', `not a benchmark id: ${JSON.stringify(benchmarkId)}`);
-    }
+    checkBenchmarkId(benchmarkId);
     return readLogs(paths.logs(this.config, benchmarkId), benchmarkId, options);
   }
 
