@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { type BenchmarkControl, ControlError } from '../control/types';
 import type { BenchmarkSummary } from '../core/summary';
+import { ALIAS_BOMB } from '../test/fixtures/hostile';
 import { buildApp } from './app';
 
 const TOKEN = 'unit-test-token-0123456789';
@@ -165,6 +166,28 @@ describe('API contract', () => {
     } finally {
       await a.close();
     }
+  });
+
+  it('answers an unparseable recipe (alias bomb) with 400 on start and valid:false on validate', async () => {
+    const a = await app();
+    const yaml = { ...auth, 'content-type': 'application/yaml' };
+    const started = await a.inject({
+      method: 'POST',
+      url: '/benchmarks',
+      headers: yaml,
+      payload: ALIAS_BOMB,
+    });
+    expect([started.statusCode, started.json().error]).toEqual([400, 'invalid-input']);
+    expect(started.json().message).toMatch(/alias/i);
+    const validated = await a.inject({
+      method: 'POST',
+      url: '/recipes/validate',
+      headers: yaml,
+      payload: ALIAS_BOMB,
+    });
+    expect(validated.statusCode).toBe(200);
+    expect(validated.json()).toMatchObject({ valid: false, recipe: null });
+    expect(validated.json().issues[0].message).toMatch(/alias/i);
   });
 
   it('serves results as CSV on ?format=csv or Accept: text/csv', async () => {
