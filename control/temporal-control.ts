@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   type Client,
   isGrpcDeadlineError,
+  isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
   WorkflowIdReusePolicy,
@@ -25,6 +26,7 @@ import { listItemOf } from './decode';
 import { failureMessage } from './failure';
 import { checkBenchmarkId, idempotentBenchmarkId, newBenchmarkId } from './ids';
 import { readLogs } from './logs';
+import { decodePageToken, encodePageToken } from './page-token';
 import { ScheduleControl } from './schedules';
 import {
   type BenchmarkControl,
@@ -42,6 +44,9 @@ import { buildListQuery, quote } from './visibility';
 
 /** A query or update that no worker picks up within this long is reported, not waited on. */
 const ANSWER_TIMEOUT_MS = 10_000;
+/** A list with a page token Temporal cannot read: INVALID_ARGUMENT, or UNKNOWN (the dev server's answer). */
+const TOKEN_REFUSALS = new Set([3, 2]);
+const PAGE_TOKEN_TIMEOUT_MS = 5000;
 
 export function validRecipe(input: unknown): Recipe {
   const parsed = parseRecipe(input);
@@ -92,16 +97,34 @@ export class TemporalControl implements BenchmarkControl {
     } catch (err) {
       throw new ControlError('invalid-input', (err as Error).message);
     }
-    const response = await this.client.workflowService.listWorkflowExecutions({
-      namespace: this.client.options.namespace,
-      query,
-      pageSize: filter.pageSize ?? 50,
-      nextPageToken: filter.pageToken ? Buffer.from(filter.pageToken, 'base64url') : null,
+    const pageToken = filter.pageToken ? decodePageToken(filter.pageToken) : null;
+    const request = () =>
+      this.client.workflowService.listWorkflowExecutions({
+        namespace: this.client.options.namespace,
+        query,
+        pageSize: filter.pageSize ?? 50,
+        nextPageToken: pageToken,
+      });
+    // A token that passed our check but Temporal refuses (forged, or from another server) must
+    // not hang in the client's retries: bounded, and refused as the caller's input.
+    const response = await (pageToken
+      ? this.client.connection.withDeadline(Date.now() + PAGE_TOKEN_TIMEOUT_MS, request)
+      : request()
+    ).catch((err: unknown) => {
+      if (
+        pageToken &&
+        (isGrpcDeadlineError(err) || (isGrpcServiceError(err) && TOKEN_REFUSALS.has(err.code)))
+      ) {
+        throw new ControlError(
+          'invalid-input',
+          `pageToken: Temporal did not accept it (${(err as Error).message})`,
+        );
+      }
+      throw err;
     });
-    const token = response.nextPageToken;
     return {
       items: (response.executions ?? []).map((raw) => listItemOf(raw)),
-      nextPageToken: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
+      nextPageToken: encodePageToken(response.nextPageToken),
     };
   }
 
