@@ -35,7 +35,10 @@ function fakeControl(calls: string[]): BenchmarkControl {
     },
     results: async () => ({ benchmarkId: 'bench-x-aaaaaa', stages: [] }) as unknown as BenchmarkSummary,
     list: unused,
-    cancel: unused,
+    cancel: async (id) => {
+      calls.push(`cancel ${id}`);
+      if (id === 'bench-done-aaaaaa') throw new ControlError('conflict', `${id} has already ended`);
+    },
     logs: unused,
     createSchedule: unused,
     listSchedules: unused,
@@ -188,6 +191,67 @@ describe('API contract', () => {
     expect(validated.statusCode).toBe(200);
     expect(validated.json()).toMatchObject({ valid: false, recipe: null });
     expect(validated.json().issues[0].message).toMatch(/alias/i);
+  });
+
+  it('takes the bearer scheme in any case (RFC 7235) and still refuses a wrong token', async () => {
+    const a = await app();
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      const res = await a.inject({
+        method: 'POST',
+        url: '/benchmarks/bench-x-aaaaaa/stop',
+        headers: { authorization: `${scheme} ${TOKEN}` },
+      });
+      expect(res.statusCode, scheme).toBe(202);
+    }
+    for (const authorization of [
+      `bearer ${TOKEN}x`,
+      `Basic ${TOKEN}`,
+      'bearer',
+      `${TOKEN}`,
+      `bearer${TOKEN}`,
+    ]) {
+      const res = await a.inject({
+        method: 'POST',
+        url: '/benchmarks/bench-x-aaaaaa/stop',
+        headers: { authorization },
+      });
+      expect(res.statusCode, authorization).toBe(401);
+    }
+  });
+
+  it('an empty body is no body: body-less actions take one with any content type; cancel of an ended run is 409', async () => {
+    const calls: string[] = [];
+    const a = await app(calls);
+    for (const type of ['application/json', 'text/plain', 'application/yaml']) {
+      for (const url of [
+        '/benchmarks/bench-x-aaaaaa/cancel',
+        '/benchmarks/bench-x-aaaaaa/stop',
+        '/benchmarks/bench-x-aaaaaa/stages/current/stop',
+      ]) {
+        const res = await a.inject({
+          method: 'POST',
+          url,
+          headers: { ...auth, 'content-type': type },
+          payload: '',
+        });
+        // stages/current/stop answers the fake's 409; what matters is that the body was accepted.
+        expect([202, 409], `${type} ${url}: ${res.body}`).toContain(res.statusCode);
+      }
+    }
+    expect(calls).toContain('cancel bench-x-aaaaaa');
+    const noRecipe = await a.inject({
+      method: 'POST',
+      url: '/recipes/validate',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect([noRecipe.statusCode, noRecipe.json().valid]).toEqual([200, false]);
+    const ended = await a.inject({
+      method: 'POST',
+      url: '/benchmarks/bench-done-aaaaaa/cancel',
+      headers: auth,
+    });
+    expect([ended.statusCode, ended.json().error]).toEqual([409, 'conflict']);
   });
 
   it('serves results as CSV on ?format=csv or Accept: text/csv', async () => {

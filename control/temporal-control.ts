@@ -200,8 +200,17 @@ export class TemporalControl implements BenchmarkControl {
     return this.update(benchmarkId, 'stopStage');
   }
 
+  /** Like stop: a run that already ended is a conflict (409, exit 1), not a silent success. */
   async cancel(benchmarkId: string): Promise<void> {
-    await (await this.handleOf(benchmarkId)).cancel();
+    const handle = await this.handleOf(benchmarkId);
+    const { status } = await handle.describe();
+    const ended = () =>
+      new ControlError('conflict', `${benchmarkId} has already ended (${status.name.toLowerCase()})`);
+    if (status.name !== 'RUNNING') throw ended();
+    // It may end between the two calls: the same answer then.
+    await handle.cancel().catch((err: unknown) => {
+      throw err instanceof WorkflowNotFoundError ? ended() : err;
+    });
   }
 
   async results(benchmarkId: string): Promise<BenchmarkSummary> {
