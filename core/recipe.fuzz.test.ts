@@ -73,6 +73,7 @@ const SHELL = [
   '\n',
   '\r\n',
   '\0',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, meant literally
   '${IFS}',
   '$HOME',
   '*',
