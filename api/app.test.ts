@@ -1,7 +1,10 @@
 /** The app's HTTP contract with a fake control (no Temporal): auth, error shapes, status codes. */
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { type BenchmarkControl, ControlError } from '../control/types';
 import type { BenchmarkSummary } from '../core/summary';
+import { ALIAS_BOMB } from '../test/fixtures/hostile';
 import { buildApp } from './app';
 
 const TOKEN = 'unit-test-token-0123456789';
@@ -32,7 +35,10 @@ function fakeControl(calls: string[]): BenchmarkControl {
     },
     results: async () => ({ benchmarkId: 'bench-x-aaaaaa', stages: [] }) as unknown as BenchmarkSummary,
     list: unused,
-    cancel: unused,
+    cancel: async (id) => {
+      calls.push(`cancel ${id}`);
+      if (id === 'bench-done-aaaaaa') throw new ControlError('conflict', `${id} has already ended`);
+    },
     logs: unused,
     createSchedule: unused,
     listSchedules: unused,
@@ -54,6 +60,22 @@ async function app(calls: string[] = [], token: string | null = TOKEN) {
       workers: 1,
     }),
     examplesDir: '/nonexistent',
+  });
+}
+
+/** A GET whose path is sent exactly as written (fetch and inject() would normalise dot segments). */
+function rawGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -126,6 +148,110 @@ describe('API contract', () => {
     });
     expect(yaml.statusCode).toBe(400);
     expect(yaml.json().message).toMatch(/not valid YAML\/JSON at line 1/);
+  });
+
+  it('refuses dot ids however they are spelled, so results and logs never leave their folder', async () => {
+    // Over a socket: inject() normalises `%2E%2E` away, a real client (curl --path-as-is) does not.
+    const a = await app();
+    await a.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = a.server.address() as AddressInfo;
+      for (const id of ['%2E%2E', '%2e', '.', '..', '...', '%2E%2E%2Fsecret', '-rf', 'a%00b']) {
+        for (const tail of ['/results', '/logs?component=secret', '']) {
+          const res = await rawGet(port, `/benchmarks/${id}${tail}`);
+          // Plain `.`/`..` are folded by the router into another route: any 4xx is a refusal.
+          expect(res.status, `${id}${tail}`).toBeGreaterThanOrEqual(400);
+          expect(res.status, `${id}${tail}`).toBeLessThan(500);
+        }
+      }
+      const encoded = await rawGet(port, '/benchmarks/%2E%2E/results');
+      expect([encoded.status, JSON.parse(encoded.body).issues[0].path]).toEqual([400, 'params.id']);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('answers an unparseable recipe (alias bomb) with 400 on start and valid:false on validate', async () => {
+    const a = await app();
+    const yaml = { ...auth, 'content-type': 'application/yaml' };
+    const started = await a.inject({
+      method: 'POST',
+      url: '/benchmarks',
+      headers: yaml,
+      payload: ALIAS_BOMB,
+    });
+    expect([started.statusCode, started.json().error]).toEqual([400, 'invalid-input']);
+    expect(started.json().message).toMatch(/alias/i);
+    const validated = await a.inject({
+      method: 'POST',
+      url: '/recipes/validate',
+      headers: yaml,
+      payload: ALIAS_BOMB,
+    });
+    expect(validated.statusCode).toBe(200);
+    expect(validated.json()).toMatchObject({ valid: false, recipe: null });
+    expect(validated.json().issues[0].message).toMatch(/alias/i);
+  });
+
+  it('takes the bearer scheme in any case (RFC 7235) and still refuses a wrong token', async () => {
+    const a = await app();
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      const res = await a.inject({
+        method: 'POST',
+        url: '/benchmarks/bench-x-aaaaaa/stop',
+        headers: { authorization: `${scheme} ${TOKEN}` },
+      });
+      expect(res.statusCode, scheme).toBe(202);
+    }
+    for (const authorization of [
+      `bearer ${TOKEN}x`,
+      `Basic ${TOKEN}`,
+      'bearer',
+      `${TOKEN}`,
+      `bearer${TOKEN}`,
+    ]) {
+      const res = await a.inject({
+        method: 'POST',
+        url: '/benchmarks/bench-x-aaaaaa/stop',
+        headers: { authorization },
+      });
+      expect(res.statusCode, authorization).toBe(401);
+    }
+  });
+
+  it('an empty body is no body: body-less actions take one with any content type; cancel of an ended run is 409', async () => {
+    const calls: string[] = [];
+    const a = await app(calls);
+    for (const type of ['application/json', 'text/plain', 'application/yaml']) {
+      for (const url of [
+        '/benchmarks/bench-x-aaaaaa/cancel',
+        '/benchmarks/bench-x-aaaaaa/stop',
+        '/benchmarks/bench-x-aaaaaa/stages/current/stop',
+      ]) {
+        const res = await a.inject({
+          method: 'POST',
+          url,
+          headers: { ...auth, 'content-type': type },
+          payload: '',
+        });
+        // stages/current/stop answers the fake's 409; what matters is that the body was accepted.
+        expect([202, 409], `${type} ${url}: ${res.body}`).toContain(res.statusCode);
+      }
+    }
+    expect(calls).toContain('cancel bench-x-aaaaaa');
+    const noRecipe = await a.inject({
+      method: 'POST',
+      url: '/recipes/validate',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect([noRecipe.statusCode, noRecipe.json().valid]).toEqual([200, false]);
+    const ended = await a.inject({
+      method: 'POST',
+      url: '/benchmarks/bench-done-aaaaaa/cancel',
+      headers: auth,
+    });
+    expect([ended.statusCode, ended.json().error]).toEqual([409, 'conflict']);
   });
 
   it('serves results as CSV on ?format=csv or Accept: text/csv', async () => {

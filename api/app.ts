@@ -30,7 +30,16 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   // YAML bodies arrive as text; the routes parse them with the recipe parser (line/column errors).
-  app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // An empty body is no body, whatever its type: `curl -H 'content-type: application/json' -X POST`
+  // on a body-less action (cancel, stop) is fine; routes that need a body say what is missing.
+  app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body === '' ? undefined : body),
+  );
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body.length === 0 ? done(null, undefined) : json(req, body.toString(), done),
+  );
   if (deps.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: deps.corsOrigins,

@@ -10,7 +10,8 @@ export function bearerAuth(token: string | null) {
   const expected = token === null ? null : digest(token);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (expected === null) return;
-    const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
+    // Auth schemes are case-insensitive, followed by one or more spaces (RFC 7235).
+    const match = /^bearer +(.+)$/i.exec(request.headers.authorization ?? '');
     // Compare digests: equal lengths, constant time, whatever was sent.
     if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
       reply.header('www-authenticate', 'Bearer');

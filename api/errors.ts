@@ -4,6 +4,7 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { ControlError } from '../control/types';
 import { CONTROL_ERRORS, type ControlErrorCode } from '../core/failures';
 import { RecipeFileError } from '../core/node/recipe-file';
+import { PathEscapeError } from '../core/node/safe-path';
 
 export function sendError(
   reply: FastifyReply,
@@ -26,6 +27,8 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
     );
   }
   if (err instanceof RecipeFileError) return sendError(reply, 400, 'invalid-input', err.message, err.issues);
+  // An id or name that would resolve outside its folder (core/safe-path.ts) is the caller's input.
+  if (err instanceof PathEscapeError) return sendError(reply, 400, 'invalid-input', err.message);
   if (hasZodFastifySchemaValidationErrors(err)) {
     // e.g. querystring.pageSize: a path people can find in what they sent
     const where = (err as { validationContext?: string }).validationContext ?? 'request';

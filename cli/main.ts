@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ControlError } from '../control/types';
 import { CONTROL_ERRORS } from '../core/failures';
 import { loadConfig } from '../core/node/config';
+import { PathEscapeError } from '../core/node/safe-path';
 import { simulatorCommand } from '../simulator/cli';
 import { addControlCommands } from './commands';
 import { EXIT, ExitCode } from './exit';
@@ -109,6 +110,6 @@ export async function main(argv: string[]): Promise<number> {
       return CONTROL_ERRORS[err.kind].exitCode;
     }
     console.error(`aifb: ${err instanceof Error ? err.message : String(err)}`);
-    return EXIT.failure;
+    return err instanceof PathEscapeError ? EXIT.badInput : EXIT.failure;
   }
 }

@@ -6,6 +6,7 @@
 import type { StopAck } from '../core/contract';
 import { CONTROL_ERRORS } from '../core/failures';
 import type { BenchmarkSummary } from '../core/summary';
+import { checkBenchmarkId } from './ids';
 import {
   type BenchmarkControl,
   type BenchmarkView,
@@ -22,6 +23,9 @@ import {
 
 const isKind = (code: unknown): code is ControlErrorKind =>
   typeof code === 'string' && code in CONTROL_ERRORS;
+
+/** `/benchmarks/<id>`: a bad id is refused here, as TemporalControl would (`..` would also be normalised away by URL). */
+const benchmarkPath = (id: string) => `/benchmarks/${encodeURIComponent(checkBenchmarkId(id))}`;
 
 function queryString(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
@@ -84,28 +88,28 @@ export class HttpControl implements BenchmarkControl {
     return this.call('GET', `/benchmarks${queryString({ ...filter })}`);
   }
 
-  status(id: string): Promise<BenchmarkView> {
-    return this.call('GET', `/benchmarks/${encodeURIComponent(id)}`);
+  async status(id: string): Promise<BenchmarkView> {
+    return this.call('GET', benchmarkPath(id));
   }
 
-  stop(id: string, reason?: string): Promise<StopAck> {
-    return this.call('POST', `/benchmarks/${encodeURIComponent(id)}/stop`, reason ? { reason } : {});
+  async stop(id: string, reason?: string): Promise<StopAck> {
+    return this.call('POST', `${benchmarkPath(id)}/stop`, reason ? { reason } : {});
   }
 
-  stopStage(id: string): Promise<StopAck> {
-    return this.call('POST', `/benchmarks/${encodeURIComponent(id)}/stages/current/stop`);
+  async stopStage(id: string): Promise<StopAck> {
+    return this.call('POST', `${benchmarkPath(id)}/stages/current/stop`);
   }
 
   async cancel(id: string): Promise<void> {
-    await this.call('POST', `/benchmarks/${encodeURIComponent(id)}/cancel`);
+    await this.call('POST', `${benchmarkPath(id)}/cancel`);
   }
 
-  results(id: string): Promise<BenchmarkSummary> {
-    return this.call('GET', `/benchmarks/${encodeURIComponent(id)}/results`);
+  async results(id: string): Promise<BenchmarkSummary> {
+    return this.call('GET', `${benchmarkPath(id)}/results`);
   }
 
-  logs(id: string, options: LogsOptions = {}): Promise<LogsView> {
-    return this.call('GET', `/benchmarks/${encodeURIComponent(id)}/logs${queryString({ ...options })}`);
+  async logs(id: string, options: LogsOptions = {}): Promise<LogsView> {
+    return this.call('GET', `${benchmarkPath(id)}/logs${queryString({ ...options })}`);
   }
 
   createSchedule(input: ScheduleInput): Promise<ScheduleView> {

@@ -1,5 +1,7 @@
 /** Benchmark ids: `bench-<recipe name>-<6 chars>`, random or derived from an Idempotency-Key. */
 import { createHash, randomBytes } from 'node:crypto';
+import { BENCHMARK_ID_RE } from '../core/benchmark-id';
+import { ControlError } from './types';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const suffixOf = (bytes: Uint8Array) => [...bytes.subarray(0, 6)].map((b) => ALPHABET[b % 36]).join('');
@@ -19,4 +21,15 @@ export function idempotentBenchmarkId(recipeName: string, idempotencyKey: string
 /** Schedule ids follow the recipe: one schedule per recipe unless named otherwise. */
 export function defaultScheduleId(recipeName: string): string {
   return `aifb-${recipeName}`;
+}
+
+/** Refuses what is not a benchmark id before it reaches a path, a URL or a visibility query. */
+export function checkBenchmarkId(id: string): string {
+  if (!BENCHMARK_ID_RE.test(id)) {
+    throw new ControlError(
+      'invalid-input',
+      `not a benchmark id: ${JSON.stringify(id.length > 100 ? `${id.slice(0, 100)}…` : id)} (letters, digits, . _ -; a letter or digit first; at most 200)`,
+    );
+  }
+  return id;
 }

@@ -1,6 +1,6 @@
 /** Reads a benchmark's copied job logs (data/logs/<id>/<component>.log) for `logs` and `logs --follow`. */
 import { open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { insideDir, PathEscapeError } from '../core/node/safe-path';
 import { ControlError, type LogsOptions, type LogsView } from './types';
 
 /** At most this much text per answer; `--follow` picks up the rest on its next poll. */
@@ -25,11 +25,24 @@ export function lastLines(text: string, count: number): string {
   return kept.length > 0 && trailingNewline ? `${kept}\n` : kept;
 }
 
+/** The component's file, refused (400-kind) when it would resolve outside the benchmark's folder. */
+function logFile(logsDir: string, component: string): string {
+  try {
+    return insideDir(logsDir, `${component}.log`);
+  } catch (err) {
+    if (err instanceof PathEscapeError) {
+      throw new ControlError('invalid-input', `not a log component: ${JSON.stringify(component)}`);
+    }
+    throw err;
+  }
+}
+
 export async function readLogs(
   logsDir: string,
   benchmarkId: string,
   options: LogsOptions,
 ): Promise<LogsView> {
+  const wanted = options.component === undefined ? undefined : logFile(logsDir, options.component);
   const files = await readdir(logsDir).catch(() => undefined);
   if (!files) throw new ControlError('not-found', `no logs for ${benchmarkId} (yet) in ${logsDir}`);
   const components = files
@@ -43,7 +56,7 @@ export async function readLogs(
       `${benchmarkId} has no log "${component ?? ''}"; it has: ${components.join(', ') || 'none yet'}`,
     );
   }
-  const file = join(logsDir, `${component}.log`);
+  const file = wanted ?? logFile(logsDir, component);
   const size = (await stat(file)).size;
   let text: string;
   if (options.offset !== undefined) {

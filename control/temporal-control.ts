@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   type Client,
   isGrpcDeadlineError,
+  isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
   WorkflowIdReusePolicy,
@@ -15,7 +16,6 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { BENCHMARK_ID_RE } from '../core/benchmark-id';
 import {
   ACTIVITY,
   type RelayProgress,
@@ -32,8 +32,9 @@ import { BenchmarkIdKey, benchmarkSearchAttributes } from '../core/search-attrib
 import type { BenchmarkSummary } from '../core/summary';
 import { listItemOf } from './decode';
 import { failureMessage } from './failure';
-import { idempotentBenchmarkId, newBenchmarkId } from './ids';
+import { checkBenchmarkId, idempotentBenchmarkId, newBenchmarkId } from './ids';
 import { readLogs } from './logs';
+import { decodePageToken, encodePageToken } from './page-token';
 import { ScheduleControl } from './schedules';
 import {
   type BenchmarkControl,
@@ -51,6 +52,9 @@ import { buildListQuery, quote } from './visibility';
 
 /** A query or update that no worker picks up within this long is reported, not waited on. */
 const ANSWER_TIMEOUT_MS = 10_000;
+/** A list with a page token Temporal cannot read: INVALID_ARGUMENT, or UNKNOWN (the dev server's answer). */
+const TOKEN_REFUSALS = new Set([3, 2]);
+const PAGE_TOKEN_TIMEOUT_MS = 5000;
 
 export function validRecipe(input: unknown): Recipe {
   const parsed = parseRecipe(input);
@@ -101,24 +105,40 @@ export class TemporalControl implements BenchmarkControl {
     } catch (err) {
       throw new ControlError('invalid-input', (err as Error).message);
     }
-    const response = await this.client.workflowService.listWorkflowExecutions({
-      namespace: this.client.options.namespace,
-      query,
-      pageSize: filter.pageSize ?? 50,
-      nextPageToken: filter.pageToken ? Buffer.from(filter.pageToken, 'base64url') : null,
+    const pageToken = filter.pageToken ? decodePageToken(filter.pageToken) : null;
+    const request = () =>
+      this.client.workflowService.listWorkflowExecutions({
+        namespace: this.client.options.namespace,
+        query,
+        pageSize: filter.pageSize ?? 50,
+        nextPageToken: pageToken,
+      });
+    // A token that passed our check but Temporal refuses (forged, or from another server) must
+    // not hang in the client's retries: bounded, and refused as the caller's input.
+    const response = await (pageToken
+      ? this.client.connection.withDeadline(Date.now() + PAGE_TOKEN_TIMEOUT_MS, request)
+      : request()
+    ).catch((err: unknown) => {
+      if (
+        pageToken &&
+        (isGrpcDeadlineError(err) || (isGrpcServiceError(err) && TOKEN_REFUSALS.has(err.code)))
+      ) {
+        throw new ControlError(
+          'invalid-input',
+          `pageToken: Temporal did not accept it (${(err as Error).message})`,
+        );
+      }
+      throw err;
     });
-    const token = response.nextPageToken;
     return {
       items: (response.executions ?? []).map((raw) => listItemOf(raw)),
-      nextPageToken: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
+      nextPageToken: encodePageToken(response.nextPageToken),
     };
   }
 
   /** The benchmark's workflow: its id, or (schedule-started runs) the run carrying that AifbBenchmarkId. */
   private async handleOf(benchmarkId: string): Promise<WorkflowHandle> {
-    if (!BENCHMARK_ID_RE.test(benchmarkId)) {
-      throw new ControlError('invalid-input', `not a benchmark id: ${JSON.stringify(benchmarkId)}`);
-    }
+    checkBenchmarkId(benchmarkId);
     const direct = this.client.workflow.getHandle(benchmarkId);
     try {
       await direct.describe();
@@ -195,14 +215,21 @@ export class TemporalControl implements BenchmarkControl {
     return this.update(benchmarkId, stopStageUpdate.name, (handle) => handle.executeUpdate(stopStageUpdate));
   }
 
+  /** Like stop: a run that already ended is a conflict (409, exit 1), not a silent success. */
   async cancel(benchmarkId: string): Promise<void> {
-    await (await this.handleOf(benchmarkId)).cancel();
+    const handle = await this.handleOf(benchmarkId);
+    const { status } = await handle.describe();
+    const ended = () =>
+      new ControlError('conflict', `${benchmarkId} has already ended (${status.name.toLowerCase()})`);
+    if (status.name !== 'RUNNING') throw ended();
+    // It may end between the two calls: the same answer then.
+    await handle.cancel().catch((err: unknown) => {
+      throw err instanceof WorkflowNotFoundError ? ended() : err;
+    });
   }
 
   async results(benchmarkId: string): Promise<BenchmarkSummary> {
-    if (!BENCHMARK_ID_RE.test(benchmarkId)) {
-      throw new ControlError('invalid-input', `not a benchmark id: ${JSON.stringify(benchmarkId)}`);
-    }
+    checkBenchmarkId(benchmarkId);
     const file = join(paths.results(this.config, benchmarkId), 'summary.json');
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text !== undefined) return JSON.parse(text) as BenchmarkSummary;
@@ -219,9 +246,7 @@ export class TemporalControl implements BenchmarkControl {
   }
 
   async logs(benchmarkId: string, options: LogsOptions = {}): Promise<LogsView> {
-    if (!BENCHMARK_ID_RE.test(benchmarkId)) {
-      throw new ControlError('invalid-input', `not a benchmark id: ${JSON.stringify(benchmarkId)}`);
-    }
+    checkBenchmarkId(benchmarkId);
     return readLogs(paths.logs(this.config, benchmarkId), benchmarkId, options);
   }
 

@@ -7,13 +7,16 @@ export function benchmarkIdOf(workflowId: string): string {
   return workflowId.replace(/[^A-Za-z0-9._-]/g, '-');
 }
 
-/** What ids the control surfaces accept (no path tricks, no query-language quotes). */
-export const BENCHMARK_ID_RE = /^[A-Za-z0-9._-]{1,200}$/;
+/**
+ * What ids the control surfaces accept: no query-language quotes, no slashes, and a letter or
+ * digit first, so `.`, `..` (any id made only of dots) and option-like `-x` are refused. The
+ * executors' job names follow the same rule, so no runnable benchmark is shut out.
+ */
+export const BENCHMARK_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 /**
  * Why a benchmark id (from benchmarkIdOf) cannot name a benchmark's folders and jobs; null when
- * it can. `.` and `..` would be folder names that point elsewhere; job names start with a letter
- * or digit.
+ * it can: the workflow refuses such an id before it submits anything.
  */
 export function benchmarkIdProblem(benchmarkId: string): string | null {
   // Job names add up to 20 characters (`-s12-clients`) and must stay within JOB_NAME_RE's 201.

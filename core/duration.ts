@@ -23,6 +23,13 @@ export function formatDuration(ms: number): string {
 }
 
 /**
+ * The longest delay a Node.js timer honours: setTimeout turns anything longer into 1 ms
+ * (TimeoutOverflowWarning), so the load generator would end its stage at once.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+export const MAX_DURATION_TEXT = `at most 24.8 days (${MAX_DURATION_MS} ms), the longest timer Node.js can set`;
+
+/**
  * A recipe duration: a string with a unit ("30s") or a bare number of seconds.
  * Parsed to milliseconds so that nothing downstream guesses units.
  */
@@ -33,6 +40,10 @@ export const durationMs = z.union([z.string(), z.number()]).transform((value, ct
       code: 'custom',
       message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 30s, 5m, 1h, or seconds as a number)`,
     });
+    return z.NEVER;
+  }
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is too long: ${MAX_DURATION_TEXT}` });
     return z.NEVER;
   }
   return ms;

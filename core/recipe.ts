@@ -3,12 +3,36 @@
  * enters (CLI, API, workflow), so this module must stay pure: it is bundled into workflow code.
  */
 import { z } from 'zod';
-import { durationMs } from './duration';
+import { durationMs, MAX_DURATION_MS, MAX_DURATION_TEXT } from './duration';
 import type { Distribution, StageLoad } from './loadgen-protocol';
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const URL_PATH_RE = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
+
+/** An integer count in [min, max] whose messages say the bound (e.g. "at most 100000 requests in flight"). */
+function count(min: number, max: number, what: string) {
+  return z
+    .number({ error: `expected a whole number of ${what}` })
+    .int(`expected a whole number of ${what}`)
+    .min(min, `at least ${min} ${what}`)
+    .max(max, `at most ${max} ${what}`);
+}
+
+/** extraBody is passed through as JSON; past this depth it is a mistake or an attack (Temporal's payloads refuse ~10,000). */
+const MAX_EXTRA_BODY_DEPTH = 32;
+
+/** Depth of a JSON value, counted no further than `limit + 1` (no recursion past it). */
+function depthExceeds(value: unknown, limit: number): boolean {
+  let level: unknown[] = [value];
+  for (let depth = 0; level.length > 0; depth++) {
+    if (depth > limit) return true;
+    const next: unknown[] = [];
+    for (const v of level) if (v !== null && typeof v === 'object') next.push(...Object.values(v));
+    level = next;
+  }
+  return false;
+}
 
 /** Strings that end up in job scripts: shell-quoted anyway, but control characters never make sense. */
 const scriptString = z
@@ -27,7 +51,13 @@ function distribution(value: z.ZodType<number, unknown>, unit: string): z.ZodTyp
   });
   return z
     .union([value.transform((mean): Distribution => ({ mean })), full], {
-      error: `expected ${unit}, or { mean, stdev?, min?, max? } of them`,
+      error: (issue) => {
+        if (issue.code !== 'invalid_union') return undefined;
+        // A bare value out of range: say its own problem (e.g. the bound), not only the shapes.
+        const bare = issue.errors[0]?.[0]?.message;
+        const scalar = issue.input !== null && typeof issue.input !== 'object';
+        return scalar && bare ? bare : `expected ${unit}, or { mean, stdev?, min?, max? } of them`;
+      },
     })
     .refine(
       (d: Distribution) => d.min === undefined || d.max === undefined || d.min <= d.max,
@@ -35,7 +65,13 @@ function distribution(value: z.ZodType<number, unknown>, unit: string): z.ZodTyp
     );
 }
 
-const tokenDistribution = distribution(z.number().min(0).max(1_000_000), 'a number of tokens');
+const tokenDistribution = distribution(
+  z
+    .number({ error: 'expected a number of tokens' })
+    .min(0, 'at least 0 tokens')
+    .max(1_000_000, 'at most 1000000 tokens'),
+  'a number of tokens',
+);
 const msDistribution = distribution(durationMs, 'a duration such as 50ms');
 
 const slurmTimeRe = /^(?:\d+-)?\d{1,2}(?::\d{2}){0,2}$/;
@@ -98,8 +134,8 @@ const simulatorSettings = z.strictObject({
   ttft: msDistribution.default({ mean: 50 }),
   itl: msDistribution.default({ mean: 10 }),
   outputTokens: tokenDistribution.default({ mean: 128 }),
-  tokensPerChunk: z.number().int().min(1).max(1000).default(1),
-  maxConcurrency: z.number().int().min(1).max(1_000_000).optional(),
+  tokensPerChunk: count(1, 1000, 'tokens per chunk').default(1),
+  maxConcurrency: count(1, 1_000_000, 'requests in flight').optional(),
   seed: z.number().int().default(1),
 });
 
@@ -148,10 +184,14 @@ const stageCommon = {
   warmup: durationMs.default(0),
   cooldown: durationMs.default(10_000),
   /** Requests the whole stage sends (warm-up included), split exactly over the clients. */
-  maxRequests: z.number().int().min(1).max(1_000_000_000).optional(),
+  maxRequests: count(1, 1_000_000_000, 'requests').optional(),
 };
-const inFlight = z.number().int().min(1).max(100_000);
-const rate = z.number().positive().max(1_000_000);
+const inFlight = count(1, 100_000, 'requests in flight');
+/** Below 0.01 req/s a client's gap between sends (up to clients.count × 100 s) nears the timer limit. */
+const rate = z
+  .number({ error: 'expected requests per second' })
+  .min(0.01, 'at least 0.01 requests per second')
+  .max(1_000_000, 'at most 1000000 requests per second');
 
 const stage = z
   .discriminatedUnion(
@@ -186,6 +226,11 @@ const stage = z
   )
   .refine((s) => s.duration !== undefined || s.maxRequests !== undefined, {
     message: 'a stage needs a duration, maxRequests, or both',
+    path: ['duration'],
+  })
+  // The load generator sets one timer for the whole stage (runner.ts): it must fit too.
+  .refine((s) => s.warmup + (s.duration ?? 0) + s.cooldown <= MAX_DURATION_MS, {
+    message: `warmup + duration + cooldown must be ${MAX_DURATION_TEXT}`,
     path: ['duration'],
   });
 
@@ -254,7 +299,7 @@ const workload = z
     }),
     clients: z
       .strictObject({
-        count: z.number().int().min(1).max(1024).default(1),
+        count: count(1, 1024, 'clients').default(1),
         resources: resources.optional(),
         /**
          * Keep each client's event loop turning instead of sleeping between socket reads, so a
@@ -268,7 +313,13 @@ const workload = z
     slo: slo.optional(),
     requestTimeout: durationMs.refine((ms) => ms >= 100, 'at least 100ms').default(60_000),
     temperature: z.number().min(0).max(2).optional(),
-    extraBody: z.record(z.string(), z.unknown()).optional(),
+    extraBody: z
+      .record(z.string(), z.unknown())
+      .refine(
+        (body) => !depthExceeds(body, MAX_EXTRA_BODY_DEPTH),
+        `must nest at most ${MAX_EXTRA_BODY_DEPTH} levels deep`,
+      )
+      .optional(),
     /** Name of the environment variable holding the API key (sent as a bearer token); never the key. */
     apiKeyEnv: z.string().regex(ENV_NAME_RE, 'an environment variable name like OPENAI_API_KEY').optional(),
     /** Also write requests.jsonl: one record per request. */

@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { TASK_QUEUE } from '../contract';
 import { parseDurationMs } from '../duration';
+import { insideDir } from './safe-path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -84,9 +85,10 @@ export const resultFiles = {
   serviceScrapes: 'service-metrics.jsonl',
 } as const;
 
+/** A benchmark's folders: always strictly inside results/ or logs/, whatever the id (throws otherwise). */
 export const paths = {
   jobs: (c: AifbConfig) => join(c.dataDir, 'jobs'),
-  results: (c: AifbConfig, benchmarkId: string) => join(c.dataDir, 'results', benchmarkId),
-  logs: (c: AifbConfig, benchmarkId: string) => join(c.dataDir, 'logs', benchmarkId),
+  results: (c: AifbConfig, benchmarkId: string) => insideDir(join(c.dataDir, 'results'), benchmarkId),
+  logs: (c: AifbConfig, benchmarkId: string) => insideDir(join(c.dataDir, 'logs'), benchmarkId),
   bundle: (c: AifbConfig, name: 'loadgen' | 'simulator') => join(c.distDir, `${name}.mjs`),
 };
