@@ -26,7 +26,9 @@ export interface SbatchInput {
 /** The scheduling flags of a job (everything but --parsable, --export and the script). */
 export function sbatchFlags(input: SbatchInput): string[] {
   const { dir, tasks } = input;
-  const args = [`--job-name=${input.jobName}`, `--chdir=${dir}`];
+  // --no-requeue: a job Slurm requeues after a node failure or preemption would start again
+  // mid-benchmark and void its measurement; it fails instead (NODE_FAIL, PREEMPTED), and says so.
+  const args = [`--job-name=${input.jobName}`, `--chdir=${dir}`, '--no-requeue'];
   // %a is the array index; a plain job writes task 0's files, like the local executor.
   const task = tasks > 1 ? '%a' : 0;
   args.push(`--output=${dir}/${jobFiles.stdout(task)}`, `--error=${dir}/${jobFiles.stderr(task)}`);
