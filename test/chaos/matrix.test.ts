@@ -120,20 +120,9 @@ const STAGES = [
 ];
 
 function localRecipe(name: string) {
-  return simulatorRecipe({
-    name,
-    service: {
-      kind: 'simulator',
-      simulator: { ttft: '20ms', itl: '5ms', outputTokens: 8, seed: 3 },
-      health: { timeout: '60s', interval: '300ms' },
-    },
-    workload: {
-      kind: 'openai-chat',
-      dataset: { synthetic: { inputTokens: 16, outputTokens: 8 } },
-      clients: { count: 2 },
-      stages: STAGES,
-    },
-  });
+  const recipe = simulatorRecipe({ name }) as { workload: { stages: unknown } };
+  recipe.workload.stages = STAGES;
+  return recipe;
 }
 
 function clusterRecipe(name: string) {
