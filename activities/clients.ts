@@ -105,7 +105,7 @@ export function clientActivities(ctx: ActivityContext) {
         }
       }
       if (recipe.workload.recordRequests) await copyRequestRecords(ctx, executor, job, stageIndex);
-      return { results, missing };
+      return { results, missing, ...(stopNow ? { stoppedEarly: true } : {}) };
     },
   };
 }

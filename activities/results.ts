@@ -88,6 +88,7 @@ export function resultActivities(ctx: ActivityContext) {
             ...(serviceStatus?.reason ? { reason: serviceStatus.reason } : {}),
           },
           missingClients: clients.missing,
+          ...(clients.stoppedEarly ? { stoppedEarly: true } : {}),
         },
       );
       const summary: StageSummary = { ...stageSummary, window, ...telemetry, validity };

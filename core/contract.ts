@@ -75,6 +75,8 @@ export interface FinishedClients {
   results: ClientResult[];
   /** Clients that wrote no result, with why (exit status, stderr tail). */
   missing: { index: number; reason: string }[];
+  /** The stage was ended early by a stop: its in-flight requests were aborted on purpose. */
+  stoppedEarly?: boolean;
 }
 
 /** The live progress the relay publishes in its heartbeats (read by `aifb run --watch`). */

@@ -86,6 +86,27 @@ describe('judgeStage', () => {
     expect(judgeStage(errored, { ...limits, maxErrorPct: 5 }, alive).valid).toBe(true);
   });
 
+  it('does not hold the requests a stop aborted against the stage', () => {
+    const stopped = stage({
+      requests: { sent: 100, ok: 96, failed: 4, errors: { aborted: 4 }, sentTotal: 100, errorsTotal: {} },
+    });
+    expect(judgeStage(stopped, limits, { ...alive, stoppedEarly: true }).valid).toBe(true);
+    // Without a stop, requests aborted at the end of the cooldown never got their answer.
+    expect(rules(judgeStage(stopped, limits, alive))).toEqual(['error-rate']);
+    const mixed = stage({
+      requests: {
+        sent: 100,
+        ok: 95,
+        failed: 5,
+        errors: { aborted: 4, timeout: 1 },
+        sentTotal: 100,
+        errorsTotal: {},
+      },
+    });
+    const v = judgeStage(mixed, limits, { ...alive, stoppedEarly: true });
+    expect(v.failures[0]!.message).toMatch(/^1% of 100 requests failed \(timeout=1\)/);
+  });
+
   it('fails a stage that sent nothing', () => {
     const none = stage({
       requests: { sent: 0, ok: 0, failed: 0, errors: {}, sentTotal: 0, errorsTotal: {} },

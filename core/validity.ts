@@ -23,6 +23,8 @@ export interface StageCircumstances {
   service: { alive: boolean; state: string; reason?: string };
   /** Clients that wrote no result, with why. */
   missingClients: { index: number; reason: string }[];
+  /** Ended early by a stop: the requests it aborted are the operator's doing, not errors. */
+  stoppedEarly?: boolean;
 }
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
@@ -53,10 +55,13 @@ export function judgeStage(
     });
   }
 
-  const { sent, failed, errors } = stage.requests;
+  const { sent, errors } = stage.requests;
+  const aborted = circumstances.stoppedEarly ? (errors.aborted ?? 0) : 0;
+  const failed = stage.requests.failed - aborted;
   const errorPct = sent > 0 ? (failed / sent) * 100 : 0;
   if (errorPct > limits.maxErrorPct) {
     const kinds = Object.entries(errors)
+      .filter(([kind]) => kind !== 'aborted' || aborted === 0)
       .map(([kind, n]) => `${kind}=${n}`)
       .join(', ');
     failures.push({
