@@ -5,6 +5,7 @@
  * `heartbeat(details)`; the keep-alive repeats the latest ones, so it never erases them.
  */
 import { Context } from '@temporalio/activity';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
 /** How often the keep-alive beats; the SDK throttles what reaches the server. */
 const KEEP_ALIVE_MS = 2000;
@@ -18,19 +19,19 @@ export function heartbeat(details: unknown): void {
   ctx.heartbeat(details);
 }
 
-/** Runs `fn` with a keep-alive heartbeat beside it. */
-export function withKeepAlive<A extends unknown[], R>(
-  fn: (...args: A) => Promise<R>,
-): (...args: A) => Promise<R> {
-  return async (...args: A) => {
-    const ctx = Context.current();
-    // Until this attempt says otherwise, keep the previous attempt's details alive.
-    const beat = () => ctx.heartbeat(latest.has(ctx) ? latest.get(ctx) : ctx.info.heartbeatDetails);
-    const timer = setInterval(beat, KEEP_ALIVE_MS);
-    try {
-      return await fn(...args);
-    } finally {
-      clearInterval(timer);
-    }
-  };
+/** Runs one activity attempt (`ctx`) with a keep-alive heartbeat beside it. */
+export async function withKeepAlive<R>(ctx: Context, run: () => Promise<R>): Promise<R> {
+  // Until this attempt says otherwise, keep the previous attempt's details alive.
+  const beat = () => ctx.heartbeat(latest.has(ctx) ? latest.get(ctx) : ctx.info.heartbeatDetails);
+  const timer = setInterval(beat, KEEP_ALIVE_MS);
+  try {
+    return await run();
+  } finally {
+    clearInterval(timer);
+  }
 }
+
+/** The worker runs every activity through this (workers/worker.ts), fakes in tests included. */
+export const keepAliveInterceptor: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: { execute: (input, next) => withKeepAlive(ctx, () => next(input)) },
+});

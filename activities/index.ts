@@ -4,7 +4,6 @@ import { HostKeyError } from '../executors/ssh';
 import { clientActivities } from './clients';
 import type { ActivityContext } from './context';
 import { permanent } from './failures';
-import { withKeepAlive } from './heartbeat';
 import { relayActivities } from './relay';
 import { resultActivities } from './results';
 import { serviceActivities } from './service';
@@ -16,30 +15,23 @@ export { createActivityContext } from './context';
  * Errors no retry can fix, from layers that know nothing of Temporal, become non-retryable
  * failures here: an unknown or changed SSH host key must stop the run at once.
  */
-function withPermanentErrors<A extends unknown[], R>(
-  fn: (...args: A) => Promise<R>,
-): (...args: A) => Promise<R> {
-  return async (...args: A) => {
-    try {
-      return await fn(...args);
-    } catch (err) {
-      if (err instanceof HostKeyError) throw permanent('HostKeyRejected', err.message);
-      throw err;
-    }
-  };
-}
-
-/** Every activity: permanent errors made non-retryable, and a keep-alive heartbeat beside it. */
-function wrapAll<T extends object>(activities: T): T {
+function withPermanentErrors<T extends object>(activities: T): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(activities)) {
-    wrapped[name] = withKeepAlive(withPermanentErrors(fn as (...a: unknown[]) => Promise<unknown>));
+    wrapped[name] = async (...args: unknown[]) => {
+      try {
+        return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (err) {
+        if (err instanceof HostKeyError) throw permanent('HostKeyRejected', err.message);
+        throw err;
+      }
+    };
   }
   return wrapped as T;
 }
 
 export function createActivities(ctx: ActivityContext): BenchmarkActivities {
-  return wrapAll({
+  return withPermanentErrors({
     ...serviceActivities(ctx),
     ...clientActivities(ctx),
     ...resultActivities(ctx),

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createActivityContext } from '../activities';
 import type { ActivityContext } from '../activities/context';
+import { keepAliveInterceptor } from '../activities/heartbeat';
 import type { AifbConfig } from '../core/node/config';
 import { activityMetricsInterceptor } from '../telemetry/self-metrics';
 import { faultDelayInterceptor } from './fault-injection';
@@ -43,6 +44,8 @@ export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Pr
     interceptors: {
       activity: [
         activityMetricsInterceptor,
+        // Every activity heartbeats while it runs: a dead worker is noticed within 10 s.
+        keepAliveInterceptor,
         ...(options.config.faultDelays?.length ? [faultDelayInterceptor(options.config.faultDelays)] : []),
       ],
     },
