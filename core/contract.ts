@@ -7,28 +7,16 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { JobRef, JobState } from './jobs';
 import type { ClientResult, ProgressSnapshot } from './loadgen-protocol';
+import type { Phase } from './phases';
 import type { Recipe } from './recipe';
 import type { BenchmarkSummary, StageSummary } from './summary';
 
 export const TASK_QUEUE = 'aifb-orchestration';
 export const WORKFLOW_TYPE = 'benchmarkWorkflow';
 
-/** A run's phases in the order it passes them; the last three are where it ends. */
-export const PHASES = [
-  'validating',
-  'deploying',
-  'waiting-for-health',
-  'loading',
-  'collecting',
-  'tearing-down',
-  'done',
-  'failed',
-  'cancelled',
-] as const;
-export type Phase = (typeof PHASES)[number];
-
-/** Phases from which there is nothing left to stop. */
-export const FINISHING_PHASES: readonly Phase[] = ['tearing-down', 'done', 'failed', 'cancelled'];
+// Phases live in their own dependency-free module so the load generator's bundle can use them
+// without @temporalio/workflow; this contract is where they belong and are re-exported.
+export { FINISHING_PHASES, PHASES, type Phase } from './phases';
 
 /** What the `status` query returns: enough for a live view without reading history. */
 export interface BenchmarkStatus {

@@ -2,23 +2,21 @@
  * What the relay pushes for a benchmark, as exposition text. Pure: the relay does the I/O.
  * Every series carries `benchmark` and `recipe`; grouping keys add `stage` and `component`.
  */
-import type { BenchmarkStatus, Phase } from '../core/contract';
+import type { BenchmarkStatus } from '../core/contract';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
+import { PHASES, type Phase } from '../core/phases';
 import { ExpositionBuilder } from './exposition';
 import type { GpuRow, ProcRow } from './system-samples';
 
-/** Phases in order, with the code `aifb_benchmark_phase_code` uses (for Grafana state timelines). */
-export const PHASE_CODES: Record<Phase, number> = {
-  validating: 0,
-  deploying: 1,
-  'waiting-for-health': 2,
-  loading: 3,
-  collecting: 4,
-  'tearing-down': 5,
-  done: 6,
-  failed: 7,
-  cancelled: 8,
-};
+/**
+ * The code `aifb_benchmark_phase_code` uses (for Grafana state timelines): the phase's place in
+ * the contract's list, 0 validating … 6 done, 7 failed, 8 cancelled. Dashboards rely on these
+ * numbers: new phases go at the end of PHASES.
+ */
+export const PHASE_CODES = Object.fromEntries(PHASES.map((phase, code) => [phase, code])) as Record<
+  Phase,
+  number
+>;
 
 export function statusText(status: BenchmarkStatus, recipe: string): string {
   const b = new ExpositionBuilder({ benchmark: status.benchmarkId, recipe });
