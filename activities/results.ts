@@ -72,25 +72,15 @@ export function resultActivities(ctx: ActivityContext) {
       // Whether the stage measured what was asked: the service lived through it, every client
       // reported, errors and the load generators stayed within the recipe's limits.
       const serviceStatus = service ? await executor.status(service) : undefined;
-      const v = recipe.workload.validity;
-      const validity = judgeStage(
-        stageSummary,
-        {
-          maxErrorPct: v.maxErrorPct,
-          rateTolerancePct: v.rateTolerancePct,
-          maxEventLoopUtilization: v.maxEventLoopUtilization,
-          maxScheduleLagP99Ms: v.maxScheduleLagP99,
+      const validity = judgeStage(stageSummary, recipe.workload.validity, {
+        service: {
+          alive: serviceStatus?.state === 'RUNNING',
+          state: serviceStatus?.state ?? 'missing',
+          ...(serviceStatus?.reason ? { reason: serviceStatus.reason } : {}),
         },
-        {
-          service: {
-            alive: serviceStatus?.state === 'RUNNING',
-            state: serviceStatus?.state ?? 'missing',
-            ...(serviceStatus?.reason ? { reason: serviceStatus.reason } : {}),
-          },
-          missingClients: clients.missing,
-          ...(clients.stoppedEarly ? { stoppedEarly: true } : {}),
-        },
-      );
+        missingClients: clients.missing,
+        ...(clients.stoppedEarly ? { stoppedEarly: true } : {}),
+      });
       const summary: StageSummary = { ...stageSummary, window, ...telemetry, validity };
       // The final live push: the clients' last snapshots (the relay may not have passed since
       // they ended) and the stage's results.

@@ -252,12 +252,6 @@ const validity = z.strictObject({
   /** Open loop: a client whose p99 schedule lag exceeded this was saturated. */
   maxScheduleLagP99: durationMs.default(20),
 });
-const VALIDITY_DEFAULTS = {
-  maxErrorPct: 0,
-  rateTolerancePct: 1,
-  maxEventLoopUtilization: 0.9,
-  maxScheduleLagP99: 20,
-};
 
 const synthetic = z.strictObject({
   inputTokens: tokenDistribution.default({ mean: 128 }),
@@ -324,7 +318,8 @@ const workload = z
     apiKeyEnv: z.string().regex(ENV_NAME_RE, 'an environment variable name like OPENAI_API_KEY').optional(),
     /** Also write requests.jsonl: one record per request. */
     recordRequests: z.boolean().default(false),
-    validity: validity.default(VALIDITY_DEFAULTS),
+    // zod returns a default as it is: the schema's own defaults, parsed once.
+    validity: validity.default(validity.parse({})),
   })
   .superRefine((w, ctx) => {
     const clients = w.clients.count;

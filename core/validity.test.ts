@@ -6,7 +6,7 @@ const limits: ValidityLimits = {
   maxErrorPct: 0,
   rateTolerancePct: 1,
   maxEventLoopUtilization: 0.9,
-  maxScheduleLagP99Ms: 20,
+  maxScheduleLagP99: 20,
 };
 const alive = { service: { alive: true, state: 'RUNNING' }, missingClients: [] };
 

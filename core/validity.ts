@@ -5,7 +5,7 @@
  */
 import type { StageSummary, StageValidity, ValidityFailure } from './summary-format';
 
-/** The recipe's limits (`workload.validity`), with their defaults filled in. */
+/** The recipe's limits (`workload.validity`, durations in ms), with their defaults filled in. */
 export interface ValidityLimits {
   /** Failed requests allowed, in % of those sent in the measured window. */
   maxErrorPct: number;
@@ -14,7 +14,7 @@ export interface ValidityLimits {
   /** A client whose event loop was busier than this (0-1) was saturated. */
   maxEventLoopUtilization: number;
   /** Open loop: a client whose p99 schedule lag exceeded this (ms) was saturated. */
-  maxScheduleLagP99Ms: number;
+  maxScheduleLagP99: number;
 }
 
 /** What the stage's surroundings looked like when it was collected. */
@@ -99,20 +99,20 @@ export function judgeStage(
     const lagTooHigh =
       requestedPerS !== null &&
       client.scheduleLagP99Ms !== null &&
-      client.scheduleLagP99Ms > limits.maxScheduleLagP99Ms;
+      client.scheduleLagP99Ms > limits.maxScheduleLagP99;
     if (client.eventLoopUtilization > limits.maxEventLoopUtilization || lagTooHigh) {
       failures.push({
         rule: 'loadgen-saturated',
         message:
           `client ${client.index} was saturated: event loop ${round(client.eventLoopUtilization * 100, 1)}% busy ` +
           `(limit ${round(limits.maxEventLoopUtilization * 100, 1)}%), schedule lag p99 ` +
-          `${client.scheduleLagP99Ms === null ? '-' : round(client.scheduleLagP99Ms)} ms (limit ${limits.maxScheduleLagP99Ms} ms)`,
+          `${client.scheduleLagP99Ms === null ? '-' : round(client.scheduleLagP99Ms)} ms (limit ${limits.maxScheduleLagP99} ms)`,
         figures: {
           client: client.index,
           eventLoopUtilization: round(client.eventLoopUtilization, 4),
           scheduleLagP99Ms: client.scheduleLagP99Ms === null ? null : round(client.scheduleLagP99Ms, 3),
           maxEventLoopUtilization: limits.maxEventLoopUtilization,
-          maxScheduleLagP99Ms: limits.maxScheduleLagP99Ms,
+          maxScheduleLagP99Ms: limits.maxScheduleLagP99,
         },
       });
     }
