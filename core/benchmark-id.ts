@@ -21,8 +21,7 @@ export const BENCHMARK_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 export function benchmarkIdProblem(benchmarkId: string): string | null {
   // Job names add up to 20 characters (`-s12-clients`) and must stay within JOB_NAME_RE's 201.
   if (benchmarkId.length === 0 || benchmarkId.length > 180) return 'use 1 to 180 characters';
-  if (!/^[A-Za-z0-9]/.test(benchmarkId))
-    return 'start it with a letter or digit, e.g. bench-<recipe name>-<suffix>';
-  if (!BENCHMARK_ID_RE.test(benchmarkId)) return 'use only letters, digits, ".", "_" and "-"';
+  if (!BENCHMARK_ID_RE.test(benchmarkId))
+    return 'use letters, digits, ".", "_" and "-", starting with a letter or digit, e.g. bench-<recipe name>-<suffix>';
   return null;
 }
