@@ -6,6 +6,7 @@
  * is running, or not (yet) in visibility, is left alone.
  */
 import type { Client } from '@temporalio/client';
+import { quote } from '../control/visibility';
 import { BenchmarkIdKey } from '../core/search-attributes';
 import type { Executor } from '../executors/types';
 import { selfMetrics } from '../telemetry/self-metrics';
@@ -24,7 +25,7 @@ export interface OrphanSweep {
 async function workflowStatusOf(client: Client, benchmarkId: string): Promise<string | null> {
   // Schedule-started runs have another workflow id: find the run by its search attribute.
   for await (const execution of client.workflow.list({
-    query: `${BenchmarkIdKey.name} = '${benchmarkId}'`,
+    query: `${BenchmarkIdKey.name} = ${quote(benchmarkId)}`,
     pageSize: 10,
   })) {
     return execution.status.name;
