@@ -76,25 +76,28 @@ export async function runBenchmark(
     const view = await watchUntilEnd(control, benchmarkId);
     if (view.status === 'cancelled') {
       log(`benchmark ${benchmarkId} cancelled; its jobs were torn down`);
-    } else if (view.status !== 'completed' && !view.failure?.includes('is INVALID')) {
-      log(`benchmark ${benchmarkId} failed: ${view.failure ?? view.status}`);
     } else {
-      // A completed run, or an invalid one: its numbers are kept, shown, and marked as such.
-      const summary = await control.results(benchmarkId);
-      if (summary.status === 'invalid') log(`benchmark ${benchmarkId} failed: ${view.failure}`);
-      if (options.json) console.log(JSON.stringify(summary, null, 2));
-      else {
-        console.log(renderResultsTable(summary, process.stdout.isTTY));
-        if (session) {
-          console.log(`results: ${paths.results(config, benchmarkId)}/ (summary.json, results.csv)`);
-          console.log(`logs:    ${paths.logs(config, benchmarkId)}/`);
-        }
-        const prometheus = config.telemetry?.prometheusUrl;
-        if (prometheus) {
-          const expr = encodeURIComponent(`{benchmark="${benchmarkId}"}`);
-          console.log(
-            `metrics: ${prometheus}/graph?g0.expr=${expr}${session?.startedServer ? ' (stopped with this run; `npx aifb dev` serves it again)' : ''}`,
-          );
+      if (view.status !== 'completed') log(`benchmark ${benchmarkId} failed: ${view.failure ?? view.status}`);
+      const summary =
+        view.status === 'completed'
+          ? await control.results(benchmarkId)
+          : await control.results(benchmarkId).catch(() => null);
+      // A completed run, or an invalid one (it failed, its numbers kept and marked): the table.
+      if (summary && (view.status === 'completed' || summary.status === 'invalid')) {
+        if (options.json) console.log(JSON.stringify(summary, null, 2));
+        else {
+          console.log(renderResultsTable(summary, process.stdout.isTTY));
+          if (session) {
+            console.log(`results: ${paths.results(config, benchmarkId)}/ (summary.json, results.csv)`);
+            console.log(`logs:    ${paths.logs(config, benchmarkId)}/`);
+          }
+          const prometheus = config.telemetry?.prometheusUrl;
+          if (prometheus) {
+            const expr = encodeURIComponent(`{benchmark="${benchmarkId}"}`);
+            console.log(
+              `metrics: ${prometheus}/graph?g0.expr=${expr}${session?.startedServer ? ' (stopped with this run; `npx aifb dev` serves it again)' : ''}`,
+            );
+          }
         }
       }
     }
