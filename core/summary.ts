@@ -40,6 +40,9 @@ export function measuredWindow(results: readonly ClientResult[]): Window {
   };
 }
 
+/** A load generator's own CPU use over its run (1 = one core busy). */
+const cpuCoresOf = (r: ClientResult) => (r.loadgen.wallMs > 0 ? r.loadgen.cpuMs / r.loadgen.wallMs : 0);
+
 export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageSummary {
   const sum = (f: (r: ClientResult) => number) => results.reduce((acc, r) => acc + f(r), 0);
   const max = (f: (r: ClientResult) => number) => results.reduce((acc, r) => Math.max(acc, f(r)), 0);
@@ -116,13 +119,13 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
     serviceTimeMs: { ttft: latency(results, 'ttftService'), e2e: latency(results, 'e2eService') },
     scheduleLagMs: latency(results, 'scheduleLag'),
     loadgen: {
-      cpuCoresMax: max((r) => (r.loadgen.wallMs > 0 ? r.loadgen.cpuMs / r.loadgen.wallMs : 0)),
+      cpuCoresMax: max(cpuCoresOf),
       eventLoopUtilizationMax: max((r) => r.loadgen.eventLoopUtilization),
       clampedValues: sum((r) => r.loadgen.clamped),
       clients: results
         .map((r) => ({
           index: r.clientIndex,
-          cpuCores: r.loadgen.wallMs > 0 ? r.loadgen.cpuMs / r.loadgen.wallMs : 0,
+          cpuCores: cpuCoresOf(r),
           eventLoopUtilization: r.loadgen.eventLoopUtilization,
           scheduleLagP99Ms:
             typeof r.histograms.scheduleLag === 'string'
