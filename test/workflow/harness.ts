@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConnectionPlugin, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   bundleWorkflowCode,
@@ -40,20 +40,6 @@ export function installQuietRuntime(): void {
   runtimeInstalled = true;
 }
 
-/**
- * The Java test server permits keepalive pings without calls only every 5 minutes; the client's
- * default pings every 30 s even when idle. The server then refuses the connection "because of
- * excess pings" and a call in flight on it hung until the test timed out (seen twice in a full
- * run). Ping only while calls are active.
- */
-const keepaliveOnlyWithCalls: ConnectionPlugin = {
-  name: 'aifb-test-keepalive-only-with-calls',
-  configureConnection: (options) => ({
-    ...options,
-    channelArgs: { ...options.channelArgs, 'grpc.keepalive_permit_without_calls': 0 },
-  }),
-};
-
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   if (!existsSync(testServerPath)) {
     throw new Error(
@@ -65,7 +51,6 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   // A port below the ephemeral range: see freePort in test/integration/harness.ts.
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath }, port: await freePort() },
-    plugins: [keepaliveOnlyWithCalls],
   });
   // The workflow upserts aifb's search attributes; like any server, this one must know them.
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
