@@ -278,6 +278,10 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
         // A workflow that tears down without waiting does so within milliseconds: give it ample time.
         await waitFor(() => fakes.callsTo('teardown').length > 0, 2000).catch(() => undefined);
         release();
+        // Wait in real time for the submission to land and teardown to follow before asking for
+        // the result: that call lets the server skip time, and a skip while the activity's
+        // completion is still on its way jumps to its heartbeat timeout instead.
+        await waitFor(() => fakes.callsTo('teardown').length > 0, 30_000);
         return failureOf(handle.result());
       }).finally(() => ownEnv.teardown());
 
