@@ -25,8 +25,8 @@ export function clientActivities(ctx: ActivityContext) {
       benchmarkId,
       recipe,
       stageIndex,
-      serviceAddress,
-    }: BenchInput & { stageIndex: number; serviceAddress: string }): Promise<JobRef> {
+      serviceUrl,
+    }: BenchInput & { stageIndex: number; serviceUrl: string }): Promise<JobRef> {
       const bundle = paths.bundle(ctx.config, 'loadgen');
       if (!existsSync(bundle))
         throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
@@ -34,7 +34,7 @@ export function clientActivities(ctx: ActivityContext) {
         throw permanent('BadConfig', `stage ${stageIndex} does not exist in recipe ${recipe.name}`);
       const name = jobNames.clients(benchmarkId, stageIndex);
       const tasks = recipe.workload.clients.count;
-      const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceAddress);
+      const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl);
       const uploads: Record<string, string> = { [loadgenFiles.bundle]: bundle };
       const datasetFile = recipe.workload.dataset.file;
       if (datasetFile) {

@@ -109,7 +109,12 @@ export function resultActivities(ctx: ActivityContext) {
         startedAt: new Date(input.startedAtMs).toISOString(),
         finishedAt: new Date().toISOString(),
         executor: recipe.target.executor,
-        service: { kind: recipe.service.kind, model: modelName(recipe), endpoint: input.endpoint },
+        service: {
+          kind: recipe.service.kind,
+          model: modelName(recipe),
+          endpoint: input.endpoint,
+          ...(input.identity ? { identity: input.identity } : {}),
+        },
         stages: input.stages,
         collectedOn: { hostname: hostname(), cpus: cpus().length, node: process.version },
         ...(input.error ? { error: input.error } : {}),

@@ -11,7 +11,9 @@ import { componentName, type JobRef, loadgenFiles, logFiles, parseJobName, servi
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import { type AifbConfig, paths, resultFiles } from '../core/node/config';
 import { type Recipe, stageName } from '../core/recipe';
+import { metricsPath } from '../core/service-kinds';
 import type { Endpoint, Executor } from '../executors/types';
+import { authHeaders } from '../services/probe';
 import { LokiShipper, lokiCursorFile } from '../telemetry/loki';
 import { lastWholeLine } from '../telemetry/progress';
 import { formatPromText, parsePromText } from '../telemetry/prom-text';
@@ -114,9 +116,16 @@ export class RunTelemetry {
 
   /** Scrapes the service's /metrics through the executor, pushes it and keeps a raw copy. */
   async scrapeService(service: JobRef | undefined): Promise<void> {
-    if (!service) return;
+    // Kinds without metrics (Ollama; an external service that names none) are not scraped.
+    const path = metricsPath(this.recipe.service);
+    if (!path) return;
+    const external = this.recipe.service.kind === 'external' ? this.recipe.service.url : null;
+    if (!service && !external) return;
     try {
-      if (!this.endpoint) {
+      if (!this.endpoint && external) {
+        const at = new URL(external);
+        this.endpoint = { address: at.host, endpoint: { url: at.origin, close: async () => undefined } };
+      } else if (!this.endpoint && service) {
         const at = await announcedAddress(this.executor, service);
         if (!at) return;
         this.endpoint = {
@@ -124,9 +133,10 @@ export class RunTelemetry {
           endpoint: await this.executor.endpoint(at.host, at.port),
         };
       }
+      if (!this.endpoint) return;
       // node:http, not fetch: the service may listen on a port fetch refuses (see http-probe.ts).
-      const res = await httpGet(`${this.endpoint.endpoint.url}/metrics`, 3000);
-      if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`);
+      const res = await httpGet(`${this.endpoint.endpoint.url}${path}`, 3000, authHeaders(this.recipe));
+      if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
       const parsed = parsePromText(res.body);
       const timeMs = Date.now();
       const file = join(paths.results(this.config, this.benchmarkId), resultFiles.serviceScrapes);

@@ -1,130 +1,164 @@
-/** Deploying the service under test and waiting until it answers. */
+/** Deploying the service under test and waiting until it really answers. */
 import { existsSync } from 'node:fs';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, HealthyEndpoint } from '../core/contract';
 import { formatDuration } from '../core/duration';
 import { type JobRef, jobFiles, jobNames, serviceFiles, TERMINAL_STATES } from '../core/jobs';
 import { paths } from '../core/node/config';
-import { modelName } from '../core/recipe';
+import { imageFileName, imageToPull } from '../core/service-kinds';
 import type { Executor } from '../executors/types';
-import {
-  jobShell,
-  renderServiceScript,
-  type ServiceScriptInput,
-  samplerScript,
-  type Word,
-} from '../slurm-scripts/render';
+import { serviceLaunch } from '../services/launch';
+import { localProblems } from '../services/preflight';
+import { readinessProblem, serviceIdentity } from '../services/probe';
+import { renderPullScript, renderServiceScript, samplerScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
-import { httpStatus } from './http-probe';
+
+/** How often a pull job is looked at (its last log line is the progress). */
+const PULL_POLL_MS = 2000;
 
 export function serviceActivities(ctx: ActivityContext) {
   return {
+    async pullImage({ benchmarkId, recipe }: BenchInput): Promise<{ image: string; file: string }> {
+      const image = imageToPull(recipe.service);
+      if (!image) throw permanent('BadConfig', 'the service has no image to pull');
+      const executor = ctx.executorFor(recipe);
+      const file = imageFileName(image);
+      const job = await executor.submit({
+        name: jobNames.image(benchmarkId),
+        benchmarkId,
+        script: renderPullScript({ jobName: jobNames.image(benchmarkId), image, file }),
+        resources: { nodes: 1, cpusPerTask: 2, time: '02:00:00' },
+      });
+      const activity = Context.current();
+      for (;;) {
+        const status = await executor.status(job);
+        // Progress for the Web UI's pending-activity view: the pull's own last line.
+        const last = (await executor.tail(job, jobFiles.stderr(0), 400)).trim().split('\n').at(-1) ?? '';
+        heartbeat({ state: status.state, last });
+        if (status.state === 'COMPLETED') return { image, file };
+        if (TERMINAL_STATES.has(status.state)) {
+          throw permanent(
+            'ImagePullFailed',
+            `pulling ${image} ended ${status.state}${status.reason ? ` (${status.reason})` : ''}${await outputTail(executor, job)}`,
+          );
+        }
+        await activity.sleep(PULL_POLL_MS);
+      }
+    },
+
     async submitService({ benchmarkId, recipe }: BenchInput): Promise<JobRef> {
       const executor = ctx.executorFor(recipe);
       const service = recipe.service;
-      const name = jobNames.service(benchmarkId);
-      const files: Record<string, string> = {};
-      const uploads: Record<string, string> = {};
-      let argv: Word[];
-      let announce: ServiceScriptInput['announce'];
-      if (service.kind === 'simulator') {
-        const bundle = paths.bundle(ctx.config, 'simulator');
-        if (!existsSync(bundle))
-          throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
-        uploads[serviceFiles.simulatorBundle] = bundle;
-        const s = service.simulator;
-        files[serviceFiles.simulatorConfig] = JSON.stringify({
-          model: modelName(recipe),
-          port: service.port,
-          ttftMs: s.ttft,
-          itlMs: s.itl,
-          outputTokens: s.outputTokens,
-          tokensPerChunk: s.tokensPerChunk,
-          seed: s.seed,
-          ...(s.maxConcurrency ? { maxConcurrency: s.maxConcurrency } : {}),
-        });
-        argv = [
-          jobShell.node,
-          jobShell.jobFile(serviceFiles.simulatorBundle),
-          '--config',
-          jobShell.jobFile(serviceFiles.simulatorConfig),
-          '--host',
-          jobShell.bindHost,
-          '--advertise-host',
-          jobShell.advertiseHost,
-          '--endpoint-file',
-          jobShell.jobFile(jobFiles.endpoint),
-        ];
-        announce = 'self';
-      } else {
-        argv = service.command.map((arg) => arg.replaceAll('{port}', String(service.port)));
-        announce = { port: service.port };
+      if (service.kind === 'external') throw permanent('BadConfig', 'an external service is not submitted');
+      const bundle = paths.bundle(ctx.config, 'simulator');
+      if (service.kind === 'simulator' && !existsSync(bundle))
+        throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
+      if (executor.kind === 'local') {
+        const problems = localProblems(recipe);
+        if (problems.length > 0) throw permanent('BadConfig', problems.join('\n'));
       }
-      uploads[serviceFiles.sampler] = samplerScript;
-      const script = renderServiceScript({ jobName: name, env: service.env, argv, announce });
+      const name = jobNames.service(benchmarkId);
+      const launch = serviceLaunch(recipe, bundle);
+      const script = renderServiceScript({
+        jobName: name,
+        env: launch.env,
+        argv: launch.argv,
+        announce: launch.announce,
+      });
       const job = await executor.submit({
         name,
         benchmarkId,
         script,
-        files,
-        uploads,
+        files: launch.files,
+        uploads: { ...launch.uploads, [serviceFiles.sampler]: samplerScript },
         resources: service.resources,
       });
       Context.current().log.info('service job submitted', { job: job.name, id: job.id });
       return job;
     },
 
-    async waitForHealth({ recipe, service }: BenchInput & { service: JobRef }): Promise<HealthyEndpoint> {
+    async waitForHealth({
+      recipe,
+      service,
+    }: BenchInput & { service: JobRef | null }): Promise<HealthyEndpoint> {
       const activity = Context.current();
       const executor = ctx.executorFor(recipe);
-      const { path, timeout, interval } = recipe.service.health;
+      const { timeout, interval } = recipe.service.health;
       // A retried attempt keeps the first attempt's deadline.
       const previous = activity.info.heartbeatDetails as { deadlineMs?: number } | undefined;
       const deadlineMs = previous?.deadlineMs ?? Date.now() + timeout;
       let problem = 'the service job has not started yet';
       for (;;) {
         heartbeat({ deadlineMs, problem });
-        const status = await executor.status(service);
-        if (TERMINAL_STATES.has(status.state)) {
-          const why = status.reason ? `: ${status.reason}` : '';
-          throw permanent(
-            'ServiceFailed',
-            `service job ${service.name} ended (${status.state}${why}) before it became healthy${await outputTail(executor, service)}`,
-          );
-        }
-        if (status.state === 'RUNNING') {
-          const announced = await announcedAddress(executor, service);
-          if (announced) {
-            const { host, port } = announced;
-            const endpoint = await executor.endpoint(host, port);
-            try {
-              const status = await httpStatus(`${endpoint.url}${path}`, 5000);
-              if (status >= 200 && status < 300) return { host, port, address: `${host}:${port}` };
-              problem = `GET ${path} answered ${status}`;
-            } catch (err) {
-              const error = err as NodeJS.ErrnoException;
-              problem = `GET ${path} failed: ${error.code ?? error.message}`;
-            } finally {
-              await endpoint.close();
-            }
-          } else {
-            problem = 'the service has not announced its host:port yet';
+        if (recipe.service.kind === 'external') {
+          const { url } = recipe.service;
+          const answer = await readinessProblem(url, recipe);
+          if (answer === null) {
+            const at = new URL(url);
+            const port = Number(at.port || (at.protocol === 'https:' ? 443 : 80));
+            return {
+              host: at.hostname,
+              port,
+              address: `${at.hostname}:${port}`,
+              url,
+              identity: await serviceIdentity(url, recipe),
+            };
           }
-        } else {
-          problem = `the service job is ${status.state}`;
+          problem = answer;
+        } else if (service) {
+          const ready = await probeJob(executor, service, recipe);
+          if ('endpoint' in ready) return ready.endpoint;
+          problem = ready.problem;
         }
         if (Date.now() >= deadlineMs) {
           throw permanent(
             'HealthTimeout',
-            `service not healthy within ${formatDuration(timeout)}: ${problem}${await outputTail(executor, service)}`,
+            `service not ready within ${formatDuration(timeout)}: ${problem}${service ? await outputTail(executor, service) : ''}`,
           );
         }
         await activity.sleep(Math.min(interval, Math.max(0, deadlineMs - Date.now())));
       }
     },
   };
+}
+
+/** One look at the service job: ended (a failure), not yet ready (why), or ready (where). */
+async function probeJob(
+  executor: Executor,
+  service: JobRef,
+  recipe: BenchInput['recipe'],
+): Promise<{ endpoint: HealthyEndpoint } | { problem: string }> {
+  const status = await executor.status(service);
+  if (TERMINAL_STATES.has(status.state)) {
+    const why = status.reason ? `: ${status.reason}` : '';
+    throw permanent(
+      'ServiceFailed',
+      `service job ${service.name} ended (${status.state}${why}) before it became healthy${await outputTail(executor, service)}`,
+    );
+  }
+  if (status.state !== 'RUNNING') return { problem: `the service job is ${status.state}` };
+  const announced = await announcedAddress(executor, service);
+  if (!announced) return { problem: 'the service has not announced its host:port yet' };
+  const { host, port } = announced;
+  const endpoint = await executor.endpoint(host, port);
+  try {
+    const problem = await readinessProblem(endpoint.url, recipe);
+    if (problem !== null) return { problem };
+    const address = `${host}:${port}`;
+    return {
+      endpoint: {
+        host,
+        port,
+        address,
+        url: `http://${address}`,
+        identity: await serviceIdentity(endpoint.url, recipe),
+      },
+    };
+  } finally {
+    await endpoint.close();
+  }
 }
 
 /** The host:port the service job announced in its endpoint file; null until it has. */

@@ -35,6 +35,18 @@ export function buildProgram(): Command {
     .argument('<file>', 'recipe (YAML or JSON)')
     .action(async (file: string) => {
       const { recipe } = await loadValidRecipe(file);
+      // What the schema cannot know: whether the program and model exist on this machine.
+      if (recipe.target.executor === 'local') {
+        const { localProblems } = await import('../services/preflight');
+        const problems = localProblems(recipe);
+        if (problems.length > 0) {
+          console.error(
+            `${file}: cannot launch here (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
+          );
+          for (const p of problems) console.error(`  - ${p}`);
+          throw new ExitCode(EXIT.badInput);
+        }
+      }
       const stages = recipe.workload.stages.length;
       console.log(
         `${file}: ok — ${recipe.name}: ${recipe.service.kind} on ${recipe.target.executor}, ${stages} stage${stages === 1 ? '' : 's'}, ${recipe.workload.clients.count} client(s)`,

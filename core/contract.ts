@@ -10,6 +10,7 @@ import type { ClientResult, ProgressSnapshot } from './loadgen-protocol';
 import type { Phase } from './phases';
 import type { Recipe } from './recipe';
 import type { BenchmarkSummary, StageSummary } from './summary';
+import type { ServiceIdentity } from './summary-format';
 
 export const TASK_QUEUE = 'aifb-orchestration';
 export const WORKFLOW_TYPE = 'benchmarkWorkflow';
@@ -52,6 +53,10 @@ export interface HealthyEndpoint {
   port: number;
   /** host:port as clients (on the cluster) reach it. */
   address: string;
+  /** Base URL clients send to (`http://address`, or an external service's own URL). */
+  url: string;
+  /** What is serving (summary `service.identity`). */
+  identity?: ServiceIdentity;
 }
 
 export interface ClientsCheck {
@@ -75,9 +80,12 @@ export interface RelayProgress {
 }
 
 export interface BenchmarkActivities {
+  /** Pulls the service's container image into the cluster's cache (a job); returns its file. */
+  pullImage(input: BenchInput): Promise<{ image: string; file: string }>;
   submitService(input: BenchInput): Promise<JobRef>;
-  waitForHealth(input: BenchInput & { service: JobRef }): Promise<HealthyEndpoint>;
-  startClients(input: BenchInput & { stageIndex: number; serviceAddress: string }): Promise<JobRef>;
+  /** `service` null: nothing was launched (an external service); its URL is probed as it is. */
+  waitForHealth(input: BenchInput & { service: JobRef | null }): Promise<HealthyEndpoint>;
+  startClients(input: BenchInput & { stageIndex: number; serviceUrl: string }): Promise<JobRef>;
   checkClients(input: { job: JobRef; recipe: Recipe }): Promise<ClientsCheck>;
   finishClients(
     input: BenchInput & { job: JobRef; stageIndex: number; stopNow: boolean },
@@ -89,6 +97,7 @@ export interface BenchmarkActivities {
     status: BenchmarkSummary['status'];
     startedAtMs: number;
     endpoint: string | null;
+    identity?: ServiceIdentity;
     stages: StageSummary[];
     error?: string;
     /** The failed validity rules, one line each (status invalid). */
@@ -102,6 +111,7 @@ export interface BenchmarkActivities {
 
 /** Activity names, checked against the interface: control/ finds the relay by this name. */
 export const ACTIVITY = {
+  pullImage: 'pullImage',
   submitService: 'submitService',
   waitForHealth: 'waitForHealth',
   startClients: 'startClients',

@@ -23,6 +23,7 @@ export const RUN_FAILURES = {
     retryable: false,
   },
   HostKeyRejected: { meaning: "the login node's SSH host key is unknown or changed", retryable: false },
+  ImagePullFailed: { meaning: "the service's container image could not be pulled", retryable: false },
   ServiceFailed: { meaning: 'the service job ended before it became healthy', retryable: false },
   HealthTimeout: { meaning: 'the service did not answer its health check in time', retryable: false },
   NoClientResults: { meaning: 'no client of a stage wrote a result', retryable: false },

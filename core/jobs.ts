@@ -23,16 +23,18 @@ export interface JobRef {
 }
 
 /** What a job does for its benchmark: the service, or the clients of one stage. */
-export type JobRole = { kind: 'service' } | { kind: 'clients'; stageIndex: number };
+export type JobRole = { kind: 'service' } | { kind: 'image' } | { kind: 'clients'; stageIndex: number };
 
-/** The job's name without the benchmark prefix: `service`, `s0-clients`. */
+/** The job's name without the benchmark prefix: `service`, `image`, `s0-clients`. */
 function roleName(role: JobRole): string {
-  return role.kind === 'service' ? 'service' : `s${role.stageIndex}-clients`;
+  return role.kind === 'clients' ? `s${role.stageIndex}-clients` : role.kind;
 }
 
 /** Job names carry the benchmark id and the step: the key for idempotent submission. */
 export const jobNames = {
   service: (benchmarkId: string) => `${benchmarkId}-${roleName({ kind: 'service' })}`,
+  /** Pulls the service's container image into the cluster's cache. */
+  image: (benchmarkId: string) => `${benchmarkId}-${roleName({ kind: 'image' })}`,
   clients: (benchmarkId: string, stageIndex: number) =>
     `${benchmarkId}-${roleName({ kind: 'clients', stageIndex })}`,
 };
@@ -41,7 +43,7 @@ export const jobNames = {
 export function parseJobName(benchmarkId: string, jobName: string): JobRole | null {
   if (!jobName.startsWith(`${benchmarkId}-`)) return null;
   const rest = jobName.slice(benchmarkId.length + 1);
-  if (rest === 'service') return { kind: 'service' };
+  if (rest === 'service' || rest === 'image') return { kind: rest };
   const clients = /^s(\d+)-clients$/.exec(rest);
   return clients ? { kind: 'clients', stageIndex: Number(clients[1]) } : null;
 }
@@ -63,7 +65,7 @@ export function clientComponentPrefix(stageIndex: number): string {
 
 /** The benchmark a job name belongs to, when aifb built the name; null otherwise. */
 export function benchmarkOfJobName(jobName: string): string | null {
-  const match = /^(.+)-(service|s\d+-clients)$/.exec(jobName);
+  const match = /^(.+)-(service|image|s\d+-clients)$/.exec(jobName);
   return match ? match[1]! : null;
 }
 

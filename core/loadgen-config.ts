@@ -10,7 +10,8 @@ export function loadgenConfig(
   benchmarkId: string,
   recipe: Recipe,
   stageIndex: number,
-  address: string,
+  /** The service's base URL as clients reach it (HealthyEndpoint.url). */
+  baseUrl: string,
 ): LoadgenConfig {
   const stage = recipe.workload.stages[stageIndex];
   if (!stage)
@@ -23,7 +24,7 @@ export function loadgenConfig(
     benchmarkId,
     stageIndex,
     stageName: stageName(recipe, stageIndex),
-    baseUrl: `http://${address}`,
+    baseUrl,
     api: recipe.workload.kind,
     model: modelName(recipe),
     clientCount: recipe.workload.clients.count,

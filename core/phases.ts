@@ -1,6 +1,9 @@
 /** The benchmark workflow's phases (part of its contract, core/contract.ts). Pure, no imports. */
 
-/** A run's phases in the order it passes them; the last three are where it ends. */
+/**
+ * A run's phases. Their index is their code in the Grafana status metrics: a new phase goes
+ * at the end (pulling-image comes before deploying in a run).
+ */
 export const PHASES = [
   'validating',
   'deploying',
@@ -11,6 +14,7 @@ export const PHASES = [
   'done',
   'failed',
   'cancelled',
+  'pulling-image',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 

@@ -125,10 +125,17 @@ const target = z.discriminatedUnion('executor', [localTarget, slurmTarget], {
 });
 
 const health = z.strictObject({
-  path: z.string().regex(URL_PATH_RE, 'an absolute URL path like /health').default('/health'),
+  /** The readiness URL path; each kind has its own default (services/kinds.ts). */
+  path: z.string().regex(URL_PATH_RE, 'an absolute URL path like /health').optional(),
   timeout: durationMs.default(120_000),
   interval: durationMs.default(1000),
+  /**
+   * Ready means answering a real 1-token completion, not only an open port. On by default for
+   * the LLM kinds; off for `command` (any HTTP service) unless asked.
+   */
+  completion: z.boolean().optional(),
 });
+const healthDefault = { timeout: 120_000, interval: 1000 };
 
 const simulatorSettings = z.strictObject({
   ttft: msDistribution.default({ mean: 50 }),
@@ -139,22 +146,62 @@ const simulatorSettings = z.strictObject({
   seed: z.number().int().default(1),
 });
 
+/** `auto` (the default): the job picks a free port on its node and announces it. */
+const port = z
+  .union([z.literal('auto'), z.number().int().min(1).max(65535)], {
+    error: 'port must be "auto" or a number 1-65535',
+  })
+  .default('auto');
+
+const envVars = z
+  .record(
+    z.string().regex(ENV_NAME_RE, 'environment variable names are [A-Za-z_][A-Za-z0-9_]*'),
+    scriptString,
+  )
+  .default({});
+
 const serviceCommon = {
-  model: scriptString.optional(),
-  env: z
-    .record(
-      z.string().regex(ENV_NAME_RE, 'environment variable names are [A-Za-z_][A-Za-z0-9_]*'),
-      scriptString,
-    )
-    .default({}),
+  env: envVars,
   resources: resources.default({ nodes: 1 }),
-  health: health.default({ path: '/health', timeout: 120_000, interval: 1000 }),
+  health: health.default(healthDefault),
 };
+
+/** Apptainer images: pulled once into the cluster's image cache, or a .sif already there. */
+const IMAGE_RE = /^(?:docker|oras|library):\/\/[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,300}$/;
+const image = scriptString.refine(
+  (s) => IMAGE_RE.test(s) || ((s.startsWith('/') || s.startsWith('~/')) && s.endsWith('.sif')),
+  'docker://REPO:TAG (or oras://, library://), or the absolute path of a .sif file',
+);
+const BIND_RE = /^(?:\/|~\/)[A-Za-z0-9._/+~-]*(?::\/[A-Za-z0-9._/+-]*)?(?::(?:ro|rw))?$/;
+const bind = z
+  .string()
+  .regex(BIND_RE, 'SRC[:DST[:ro|rw]] with absolute paths (letters, digits and . _ - + / ~ only)');
+
+/** What every server the job launches shares: its port, arguments, container and caches. */
+const launched = {
+  port,
+  /** Passed through to the server after the arguments aifb sets. */
+  args: z.array(scriptString).default([]),
+  /** Runs the server under `apptainer exec` (with --nv when GPUs are asked). */
+  image: image.optional(),
+  /** Apptainer bind mounts (only with `image`). */
+  binds: z.array(bind).default([]),
+  /** The Hugging Face cache: HF_HOME is set to it, and bound into the container at the same path. */
+  hfHome: remotePath.optional(),
+  ...serviceCommon,
+};
+/** The server program; a name found on PATH (or in the image), or an absolute path. */
+const binary = (name: string) => scriptString.default(name);
 
 const simulatorService = z.strictObject({
   kind: z.literal('simulator'),
-  /** 0 = the simulator picks a free port and reports it (lets benchmarks share a machine). */
-  port: z.number().int().min(0).max(65535).default(0),
+  model: scriptString.optional(),
+  /** `auto` or 0: the simulator picks a free port and reports it (lets benchmarks share a machine). */
+  port: z
+    .union([z.literal('auto'), z.number().int().min(0).max(65535)], {
+      error: 'port must be "auto" or a number 0-65535',
+    })
+    .default('auto'),
   simulator: simulatorSettings.default({
     ttft: { mean: 50 },
     itl: { mean: 10 },
@@ -167,15 +214,70 @@ const simulatorService = z.strictObject({
 
 const commandService = z.strictObject({
   kind: z.literal('command'),
-  /** argv of the service; `{port}` in an argument is replaced by `port`. Never passed through a shell. */
+  model: scriptString.optional(),
+  /** argv of the service; `{port}` in an argument is replaced by the port. Never passed through a shell. */
   command: z.array(scriptString).min(1),
-  port: z.number().int().min(1).max(65535).default(8000),
-  ...serviceCommon,
+  ...launched,
+  args: z.array(scriptString).max(0, 'put every argument in `command`').default([]),
 });
 
-const service = z.discriminatedUnion('kind', [simulatorService, commandService], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'kind must be one of: simulator, command' : undefined),
+/** vLLM's OpenAI server: `vllm serve MODEL`, tensor parallel over the GPUs asked. */
+const vllmService = z.strictObject({
+  kind: z.literal('vllm'),
+  /** A Hugging Face model id or a path the node can read. */
+  model: scriptString,
+  binary: binary('vllm'),
+  ...launched,
 });
+
+/** llama.cpp's llama-server, with --metrics and --slots. */
+const llamacppService = z.strictObject({
+  kind: z.literal('llamacpp'),
+  /** The GGUF file, as the node (or the container) sees it. */
+  model: scriptString,
+  binary: binary('llama-server'),
+  ...launched,
+});
+
+/** `ollama serve`; the model must already be in its store (OLLAMA_MODELS): nothing is pulled. */
+const ollamaService = z.strictObject({
+  kind: z.literal('ollama'),
+  model: scriptString,
+  binary: binary('ollama'),
+  ...launched,
+});
+
+/** An endpoint that is already running (a production deployment): no job, nothing torn down. */
+const externalService = z.strictObject({
+  kind: z.literal('external'),
+  /** Base URL of the OpenAI-compatible API, e.g. https://llm.example.org (a /v1 suffix is fine). */
+  url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
+  model: scriptString,
+  /** Where its Prometheus metrics are, if it exports any (e.g. /metrics for vLLM). */
+  metricsPath: z.string().regex(URL_PATH_RE, 'an absolute URL path like /metrics').optional(),
+  health: health.default(healthDefault),
+});
+
+export const SERVICE_KINDS = ['simulator', 'command', 'vllm', 'llamacpp', 'ollama', 'external'] as const;
+
+const service = z
+  .discriminatedUnion(
+    'kind',
+    [simulatorService, commandService, vllmService, llamacppService, ollamaService, externalService],
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union' ? `kind must be one of: ${SERVICE_KINDS.join(', ')}` : undefined,
+    },
+  )
+  .superRefine((s, ctx) => {
+    if ('binds' in s && s.binds.length > 0 && !s.image) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['binds'],
+        message: 'binds need an image (they are Apptainer binds)',
+      });
+    }
+  });
 
 const stageCommon = {
   name: z.string().regex(NAME_RE, 'lowercase letters, digits and dashes').optional(),
@@ -373,6 +475,8 @@ export type RecipeInput = z.input<typeof recipeSchema>;
 /** What the code uses (durations in ms, defaults filled in). */
 export type Recipe = z.output<typeof recipeSchema>;
 export type StageSpec = Recipe['workload']['stages'][number];
+export type ServiceSpec = Recipe['service'];
+export type ServiceKind = ServiceSpec['kind'];
 
 export interface RecipeIssue {
   /** Dotted path into the recipe, e.g. `workload.stages.0.duration`; empty for the root. */

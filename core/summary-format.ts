@@ -149,11 +149,24 @@ export interface BenchmarkSummary {
   startedAt: string;
   finishedAt: string;
   executor: string;
-  service: { kind: string; model: string; endpoint: string | null };
+  service: { kind: string; model: string; endpoint: string | null; identity?: ServiceIdentity };
   stages: StageSummary[];
   /** Where the worker that collected the results ran. */
   collectedOn: { hostname: string; cpus: number; node: string };
   error?: string;
+}
+
+/** What was serving, as the service itself said when it became ready. */
+export interface ServiceIdentity {
+  kind: string;
+  /** The model name the requests carried. */
+  requestedModel: string;
+  /** `/v1/models`: each id with its metadata (llama.cpp `meta`, vLLM `max_model_len`/`root`...). */
+  models: ({ id: string } & Record<string, unknown>)[];
+  /** The server's version (vLLM /version, llama.cpp /props build_info, Ollama /api/version). */
+  version: string | null;
+  /** What could not be read. */
+  problems?: string[];
 }
 
 /** Wall-clock bounds of a measured window (epoch ms). */

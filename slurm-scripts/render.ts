@@ -20,6 +20,10 @@ export const jobShell = {
   node: { trusted: '"${AIFB_NODE:-node}"' },
   bindHost: { trusted: '"${AIFB_BIND_HOST:-0.0.0.0}"' },
   advertiseHost: { trusted: '"${AIFB_ADVERTISE_HOST:-$(hostname)}"' },
+  /** The service's port: fixed, or the free one the job picked (see {{port}} in service.sh.tmpl). */
+  port: { trusted: '"$AIFB_PORT"' },
+  /** Apptainer images pulled for the cluster: one cache beside the benchmarks' folders. */
+  imageCache: { trusted: '"${AIFB_IMAGE_CACHE:-$AIFB_JOB_DIR/../../.images}"' },
   /** A file in the job's folder; `name` is checked against a safe alphabet. */
   jobFile(name: string): Trusted {
     if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`unsafe job file name ${JSON.stringify(name)}`);
@@ -31,6 +35,7 @@ const templateDir = import.meta.dirname;
 export const templates = {
   service: readFileSync(`${templateDir}/service.sh.tmpl`, 'utf8'),
   clients: readFileSync(`${templateDir}/clients.sh.tmpl`, 'utf8'),
+  pull: readFileSync(`${templateDir}/pull.sh.tmpl`, 'utf8'),
 };
 
 /** The sidecar sampler (CPU/memory/GPU), uploaded into every service job's folder. */
@@ -42,6 +47,39 @@ export const JOB_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 function renderWord(word: Word): string {
   return typeof word === 'string' ? shellQuote(word) : word.trusted;
 }
+
+/** One shell word made of quoted text and trusted fragments side by side (e.g. `--port="$AIFB_PORT"`). */
+export function joinWords(...parts: Word[]): Trusted {
+  return { trusted: parts.map((p) => (p === '' ? '' : renderWord(p))).join('') };
+}
+
+/** An argument with `{port}` placeholders replaced by the job's port. */
+export function withPort(arg: string): Word {
+  if (!arg.includes('{port}')) return arg;
+  const parts: Word[] = [];
+  arg.split('{port}').forEach((text, i) => {
+    if (i > 0) parts.push(jobShell.port);
+    parts.push(text);
+  });
+  return joinWords(...parts);
+}
+
+/**
+ * Finds a free TCP port on the node: not listening now (per /proc/net), below the kernel's
+ * ephemeral range so outgoing connections do not take it later. Two jobs picking the same port
+ * at the same instant is possible but unlikely (1 in 12000); the loser fails to bind and says so.
+ */
+const FREE_PORT = `aifb_free_port() {
+  local listening p i
+  listening=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" { n = split($2, a, ":"); print a[n] }')
+  for i in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 12000 ))
+    grep -qx "$(printf '%04X' "$p")" <<<"$listening" || { echo "$p"; return 0; }
+  done
+  return 1
+}
+AIFB_PORT=$(aifb_free_port) || { echo "aifb: found no free port on $(hostname)" >&2; exit 1; }
+export AIFB_PORT`;
 
 function sbatchLines(jobName: string, arraySize: number | undefined): string {
   if (!JOB_NAME_RE.test(jobName)) throw new Error(`unsafe job name: ${JSON.stringify(jobName)}`);
@@ -55,10 +93,11 @@ export interface ServiceScriptInput {
   env: Record<string, string>;
   argv: Word[];
   /**
-   * How the endpoint gets known: `port` — the script writes `host:port` itself once the
-   * process is started; `self` — the service writes the endpoint file (it picks its port).
+   * How the endpoint gets known: `port` — the script writes `host:$AIFB_PORT` itself once the
+   * process is started (`auto`: the script picks a free port first); `self` — the service
+   * writes the endpoint file (it picks its port).
    */
-  announce: { port: number } | 'self';
+  announce: { port: number | 'auto' } | 'self';
 }
 
 export function renderServiceScript(input: ServiceScriptInput, template = templates.service): string {
@@ -72,13 +111,20 @@ export function renderServiceScript(input: ServiceScriptInput, template = templa
     input.announce === 'self'
       ? '# the service announces its own endpoint (it chose a free port)'
       : [
-          `printf '%s:%s\\n' "\${AIFB_ADVERTISE_HOST:-$(hostname)}" ${shellQuote(String(input.announce.port))} > ${jobFiles.endpoint}.tmp`,
+          `printf '%s:%s\\n' "\${AIFB_ADVERTISE_HOST:-$(hostname)}" ${jobShell.port.trusted} > ${jobFiles.endpoint}.tmp`,
           `mv ${jobFiles.endpoint}.tmp ${jobFiles.endpoint}`,
         ].join('\n');
+  const port =
+    input.announce === 'self'
+      ? '# the service picks its own port'
+      : input.announce.port === 'auto'
+        ? FREE_PORT
+        : `export AIFB_PORT=${shellQuote(String(input.announce.port))}`;
   return fillTemplate(template, {
     sbatch: sbatchLines(input.jobName, undefined),
     job_name: input.jobName,
     environment,
+    port,
     launch: input.argv.map(renderWord).join(' '),
     announce,
     sampler: jobShell.jobFile(serviceFiles.sampler).trusted,
@@ -101,5 +147,24 @@ export function renderClientsScript(input: ClientsScriptInput, template = templa
     node: jobShell.node.trusted,
     bundle: jobShell.jobFile(loadgenFiles.bundle).trusted,
     config: jobShell.jobFile(loadgenFiles.config).trusted,
+  });
+}
+
+export interface PullScriptInput {
+  jobName: string;
+  /** docker://, oras:// or library:// URI (recipe text: quoted). */
+  image: string;
+  /** The cache file name (core/service-kinds.ts imageFileName: a safe alphabet). */
+  file: string;
+}
+
+export function renderPullScript(input: PullScriptInput, template = templates.pull): string {
+  if (!/^[A-Za-z0-9._-]+\.sif$/.test(input.file)) throw new Error(`unsafe image file name ${input.file}`);
+  return fillTemplate(template, {
+    sbatch: sbatchLines(input.jobName, undefined),
+    job_name: input.jobName,
+    cache: jobShell.imageCache.trusted,
+    file: shellQuote(input.file),
+    image: shellQuote(input.image),
   });
 }

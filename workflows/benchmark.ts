@@ -29,9 +29,12 @@ import {
   stopUpdate,
 } from '../core/contract';
 import { NON_RETRYABLE_FAILURES, type RunFailureType } from '../core/failures';
+import type { JobRef } from '../core/jobs';
 import { formatIssues, parseRecipe, type Recipe, stageName } from '../core/recipe';
 import { benchmarkSearchAttributes, PhaseKey } from '../core/search-attributes';
+import { imageToPull, isLaunched } from '../core/service-kinds';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
+import type { ServiceIdentity } from '../core/summary-format';
 import { invalidReasons } from '../core/validity';
 
 const retry = {
@@ -73,6 +76,12 @@ function activitiesFor(recipe: Recipe) {
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumAttempts: 5 },
   });
+  // A pull waits for its job: minutes for a big image, longer when the queue is busy.
+  const pull = proxyActivities<BenchmarkActivities>({
+    startToCloseTimeout: '3h',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: { ...retry, maximumAttempts: 3 },
+  });
   // The relay is best effort and restartable: it must never fail the benchmark.
   const relay = proxyActivities<BenchmarkActivities>({
     startToCloseTimeout: '30d',
@@ -87,7 +96,7 @@ function activitiesFor(recipe: Recipe) {
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumInterval: '1m' }, // unlimited attempts
   });
-  return { quick, submit, health, finish, relay, teardown };
+  return { quick, submit, health, pull, finish, relay, teardown };
 }
 
 /** Backstop for a stage bounded by maxRequests only: its clients normally end long before. */
@@ -212,17 +221,27 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
 
   let result: BenchmarkSummary | undefined;
   let invalid: string[] = [];
+  let identity: ServiceIdentity | undefined;
   const relayScope = new CancellationScope();
   const relayDone = relayScope.run(() => acts.relay.relayTelemetry(bench)).catch(() => undefined);
 
   try {
-    enter('deploying');
-    const service = await acts.submit.submitService(bench);
-    state.jobs.push(service.name);
+    if (imageToPull(recipe.service)) {
+      enter('pulling-image');
+      await acts.pull.pullImage(bench);
+    }
+    // An external service is already running: nothing to submit, only to probe.
+    let service: JobRef | null = null;
+    if (isLaunched(recipe.service)) {
+      enter('deploying');
+      service = await acts.submit.submitService(bench);
+      state.jobs.push(service.name);
+    }
 
     enter('waiting-for-health');
     const endpoint = await acts.health.waitForHealth({ ...bench, service });
     state.endpoint = endpoint.address;
+    identity = endpoint.identity;
 
     for (let index = 0; index < recipe.workload.stages.length && !state.stopRequested; index++) {
       const stage = recipe.workload.stages[index]!;
@@ -233,7 +252,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       const job = await acts.submit.startClients({
         ...bench,
         stageIndex: index,
-        serviceAddress: endpoint.address,
+        serviceUrl: endpoint.url,
       });
       state.jobs.push(job.name);
 
@@ -274,6 +293,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       status: invalid.length > 0 ? 'invalid' : state.stopRequested ? 'stopped' : 'completed',
       startedAtMs,
       endpoint: state.endpoint,
+      ...(identity ? { identity } : {}),
       stages: state.stages,
       ...(invalid.length > 0 ? { invalid } : {}),
     });
@@ -293,6 +313,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
             status: cancelled ? 'cancelled' : 'failed',
             startedAtMs,
             endpoint: state.endpoint,
+            ...(identity ? { identity } : {}),
             stages: state.stages,
             error: state.error ?? undefined,
           })

@@ -114,11 +114,11 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
     // One service; clients once per stage, pointed at the address waitForHealth reported.
     expect(fakes.callsTo('submitService')).toHaveLength(1);
     expect(fakes.callsTo('waitForHealth')).toHaveLength(1);
-    expect(fakes.callsTo('waitForHealth')[0]!.input.service.name).toBe(`${workflowId}-service`);
+    expect(fakes.callsTo('waitForHealth')[0]!.input.service?.name).toBe(`${workflowId}-service`);
     const starts = fakes.callsTo('startClients');
-    expect(starts.map((c) => [c.input.stageIndex, c.input.serviceAddress])).toEqual([
-      [0, SERVICE_ENDPOINT.address],
-      [1, SERVICE_ENDPOINT.address],
+    expect(starts.map((c) => [c.input.stageIndex, c.input.serviceUrl])).toEqual([
+      [0, SERVICE_ENDPOINT.url],
+      [1, SERVICE_ENDPOINT.url],
     ]);
     expect(fakes.callsTo('finishClients').map((c) => [c.input.stageIndex, c.input.stopNow])).toEqual([
       [0, false],

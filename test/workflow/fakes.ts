@@ -25,7 +25,12 @@ export interface Call<K extends ActivityName = ActivityName> {
 
 export type FakeOverrides = { [K in ActivityName]?: (input: Input<K>, call: Call<K>) => Promise<Output<K>> };
 
-export const SERVICE_ENDPOINT = { host: '10.1.2.3', port: 18_123, address: '10.1.2.3:18123' };
+export const SERVICE_ENDPOINT = {
+  host: '10.1.2.3',
+  port: 18_123,
+  address: '10.1.2.3:18123',
+  url: 'http://10.1.2.3:18123',
+};
 
 /** A distinct, valid summary per stage, so that order and provenance are checkable. */
 export function fakeStageSummary(recipe: Recipe, index: number): StageSummary {
@@ -84,6 +89,9 @@ export function fakeFinishedClients(input: Input<'finishClients'>): FinishedClie
 }
 
 const defaults: { [K in ActivityName]: (input: Input<K>, call: Call<K>) => Promise<Output<K>> } = {
+  async pullImage(input: BenchInput) {
+    return { image: String((input.recipe.service as { image?: string }).image), file: 'image.sif' };
+  },
   async submitService(input: BenchInput) {
     return { id: 'svc-1', name: `${input.benchmarkId}-service`, benchmarkId: input.benchmarkId, tasks: 1 };
   },

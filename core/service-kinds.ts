@@ -1,0 +1,105 @@
+/**
+ * What each service kind is, as data: where it says it is ready, whether readiness needs a
+ * real completion, where its metrics and its version are, whether it runs as a job at all.
+ * Pure: the workflow imports it. The launch lines are in services/launch.ts.
+ */
+import type { ServiceKind, ServiceSpec } from './recipe';
+
+export interface KindFacts {
+  /** Readiness path when the recipe gives none. */
+  healthPath: string;
+  /** Ready means answering a 1-token completion too (the port opens before the model loads). */
+  completionCheck: boolean;
+  /** Prometheus text, or null when the kind exports none. */
+  metricsPath: string | null;
+  /** Where the server says its version, and the JSON field holding it. */
+  version: { path: string; field: string } | null;
+  /** The job launches it; false: it is already running somewhere (nothing to submit or tear down). */
+  launched: boolean;
+}
+
+export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
+  simulator: {
+    healthPath: '/health',
+    completionCheck: true,
+    metricsPath: '/metrics',
+    version: null,
+    launched: true,
+  },
+  command: {
+    healthPath: '/health',
+    completionCheck: false,
+    metricsPath: '/metrics',
+    version: null,
+    launched: true,
+  },
+  vllm: {
+    healthPath: '/health',
+    completionCheck: true,
+    metricsPath: '/metrics',
+    version: { path: '/version', field: 'version' },
+    launched: true,
+  },
+  llamacpp: {
+    healthPath: '/health',
+    completionCheck: true,
+    metricsPath: '/metrics',
+    version: { path: '/props', field: 'build_info' },
+    launched: true,
+  },
+  ollama: {
+    healthPath: '/api/version',
+    completionCheck: true,
+    metricsPath: null,
+    version: { path: '/api/version', field: 'version' },
+    launched: true,
+  },
+  external: {
+    healthPath: '/v1/models',
+    completionCheck: true,
+    metricsPath: null,
+    version: null,
+    launched: false,
+  },
+};
+
+export function healthPath(service: ServiceSpec): string {
+  return service.health.path ?? KIND_FACTS[service.kind].healthPath;
+}
+
+export function completionCheck(service: ServiceSpec): boolean {
+  return service.health.completion ?? KIND_FACTS[service.kind].completionCheck;
+}
+
+export function metricsPath(service: ServiceSpec): string | null {
+  if (service.kind === 'external') return service.metricsPath ?? null;
+  return KIND_FACTS[service.kind].metricsPath;
+}
+
+/** False for a service that is already running (`external`): no job, no teardown of it. */
+export function isLaunched(service: ServiceSpec): boolean {
+  return KIND_FACTS[service.kind].launched;
+}
+
+/** The image to pull before the service job can start; null when there is none or it is a .sif. */
+export function imageToPull(service: ServiceSpec): string | null {
+  const image = 'image' in service ? service.image : undefined;
+  return image && /^[a-z]+:\/\//.test(image) ? image : null;
+}
+
+/**
+ * The cache file name of a pulled image: readable, safe for a shell word, and distinct per
+ * URI (a short FNV-1a hash of the whole URI keeps `a/b:c` and `a_b:c` apart).
+ */
+export function imageFileName(uri: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < uri.length; i++) {
+    hash ^= uri.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  const readable = uri
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .slice(0, 80);
+  return `${readable}-${hash.toString(16).padStart(8, '0')}.sif`;
+}

@@ -1,0 +1,134 @@
+/**
+ * Each service kind's launch line: the argv the service job runs, its environment, how its
+ * endpoint gets announced, and the files it needs. Pure apart from naming the simulator's
+ * bundle; rendered into a script by slurm-scripts/render.ts (every recipe value quoted there).
+ */
+
+import { jobFiles, serviceFiles } from '../core/jobs';
+import { modelName, type Recipe, type ServiceSpec } from '../core/recipe';
+import { imageFileName } from '../core/service-kinds';
+import { jobShell, joinWords, type ServiceScriptInput, type Word, withPort } from '../slurm-scripts/render';
+
+export interface ServiceLaunch {
+  argv: Word[];
+  env: Record<string, string>;
+  announce: ServiceScriptInput['announce'];
+  /** Text files written into the job folder. */
+  files: Record<string, string>;
+  /** Local files copied into the job folder, by target name (the worker's paths). */
+  uploads: Record<string, string>;
+}
+
+type Launched = Exclude<ServiceSpec, { kind: 'external' }>;
+
+/** The launch of a service the job runs; `simulatorBundle` is the worker's built simulator. */
+export function serviceLaunch(recipe: Recipe, simulatorBundle: string): ServiceLaunch {
+  const service = recipe.service;
+  if (service.kind === 'external') throw new Error('an external service is not launched');
+  if (service.kind === 'simulator') return simulatorLaunch(recipe, service, simulatorBundle);
+  const env = { ...service.env };
+  if (service.hfHome) env.HF_HOME = service.hfHome;
+  const argv = [...serverArgv(service), ...service.args.map(withPort)];
+  return {
+    argv: service.image ? [...apptainerExec(service), ...argv] : argv,
+    env,
+    announce: { port: service.port },
+    files: {},
+    uploads: {},
+  };
+}
+
+/** What each server kind is started with: aifb's arguments first, the recipe's `args` after. */
+function serverArgv(service: Exclude<Launched, { kind: 'simulator' }>): Word[] {
+  const gpus = service.resources.gpus ?? 0;
+  switch (service.kind) {
+    case 'command':
+      return service.command.map(withPort);
+    case 'vllm':
+      return [
+        service.binary,
+        'serve',
+        service.model,
+        '--host',
+        jobShell.bindHost,
+        '--port',
+        jobShell.port,
+        // One engine over all the GPUs asked on its node.
+        ...(gpus > 1 ? ['--tensor-parallel-size', String(gpus)] : []),
+      ];
+    case 'llamacpp':
+      return [
+        service.binary,
+        '--model',
+        service.model,
+        '--host',
+        jobShell.bindHost,
+        '--port',
+        jobShell.port,
+        '--metrics',
+        '--slots',
+        // Every layer on the GPUs when any are asked; CPU otherwise.
+        ...(gpus > 0 ? ['--n-gpu-layers', '999'] : []),
+      ];
+    case 'ollama':
+      // Ollama takes its address from the environment only.
+      return [
+        'env',
+        joinWords('OLLAMA_HOST=', jobShell.bindHost, ':', jobShell.port),
+        service.binary,
+        'serve',
+      ];
+  }
+}
+
+/** `apptainer exec` with GPUs, binds and the Hugging Face cache, then the image to run. */
+function apptainerExec(service: Exclude<Launched, { kind: 'simulator' }>): Word[] {
+  const image = service.image!;
+  const imageWord: Word = /^[a-z]+:\/\//.test(image)
+    ? joinWords(jobShell.imageCache, `/${imageFileName(image)}`)
+    : image;
+  const binds = [...service.binds, ...(service.hfHome ? [service.hfHome] : [])];
+  return [
+    'apptainer',
+    'exec',
+    ...((service.resources.gpus ?? 0) > 0 ? ['--nv'] : []),
+    ...binds.flatMap((b) => ['--bind', b]),
+    imageWord,
+  ];
+}
+
+function simulatorLaunch(
+  recipe: Recipe,
+  service: Extract<ServiceSpec, { kind: 'simulator' }>,
+  bundle: string,
+): ServiceLaunch {
+  const s = service.simulator;
+  const config = {
+    model: modelName(recipe),
+    port: service.port === 'auto' ? 0 : service.port,
+    ttftMs: s.ttft,
+    itlMs: s.itl,
+    outputTokens: s.outputTokens,
+    tokensPerChunk: s.tokensPerChunk,
+    seed: s.seed,
+    ...(s.maxConcurrency ? { maxConcurrency: s.maxConcurrency } : {}),
+  };
+  return {
+    argv: [
+      jobShell.node,
+      jobShell.jobFile(serviceFiles.simulatorBundle),
+      '--config',
+      jobShell.jobFile(serviceFiles.simulatorConfig),
+      '--host',
+      jobShell.bindHost,
+      '--advertise-host',
+      jobShell.advertiseHost,
+      '--endpoint-file',
+      jobShell.jobFile(jobFiles.endpoint),
+    ],
+    env: { ...service.env },
+    announce: 'self',
+    files: { [serviceFiles.simulatorConfig]: JSON.stringify(config) },
+    uploads: { [serviceFiles.simulatorBundle]: bundle },
+  };
+}

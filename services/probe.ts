@@ -1,0 +1,109 @@
+/**
+ * Is the service ready, and what is it? Ready means its readiness path answers 2xx and, for the
+ * LLM kinds, a real 1-token completion succeeds: a port opens long before a model is loaded.
+ * The identity (served models, server version) goes into the summary.
+ */
+
+import { httpGet, httpPostJson } from '../activities/http-probe';
+import { modelName, type Recipe } from '../core/recipe';
+import { completionCheck, healthPath, KIND_FACTS } from '../core/service-kinds';
+import type { ServiceIdentity } from '../core/summary-format';
+import { endpointPath } from '../loadgen/request';
+
+/** `base` + `path`, without doubling a /v1 the base URL already ends with. */
+export function serviceUrl(base: string, path: string): string {
+  const trimmed = base.replace(/\/+$/, '');
+  if (path.startsWith('/v1/') && trimmed.endsWith('/v1')) return `${trimmed}${path.slice(3)}`;
+  return `${trimmed}${path}`;
+}
+
+/** The bearer header when the workload names an API key variable that is set here. */
+export function authHeaders(recipe: Recipe): Record<string, string> {
+  const name = recipe.workload.apiKeyEnv;
+  const key = name ? process.env[name] : undefined;
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+const snippet = (text: string) => {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > 200 ? `${one.slice(0, 200)}…` : one;
+};
+
+/** null when ready; otherwise what is still wrong, in words for the failure message. */
+export async function readinessProblem(
+  base: string,
+  recipe: Recipe,
+  timeoutMs = 5000,
+): Promise<string | null> {
+  const service = recipe.service;
+  const headers = authHeaders(recipe);
+  const path = healthPath(service);
+  try {
+    const res = await httpGet(serviceUrl(base, path), timeoutMs, headers);
+    if (res.status < 200 || res.status >= 300)
+      return `GET ${path} answered ${res.status} ${snippet(res.body)}`;
+  } catch (err) {
+    const error = err as NodeJS.ErrnoException;
+    return `GET ${path} failed: ${error.code ?? error.message}`;
+  }
+  if (!completionCheck(service)) return null;
+  const api = recipe.workload.kind;
+  const completionPath = endpointPath(base, api);
+  const body =
+    api === 'openai-chat'
+      ? { model: modelName(recipe), messages: [{ role: 'user', content: 'Hello' }], max_tokens: 1 }
+      : { model: modelName(recipe), prompt: 'Hello', max_tokens: 1 };
+  try {
+    // The first completion may load the model (Ollama) or compile kernels: allow it longer.
+    const res = await httpPostJson(
+      new URL(completionPath, base).href,
+      body,
+      Math.max(timeoutMs, 60_000),
+      headers,
+    );
+    if (res.status !== 200) return `a 1-token completion answered ${res.status} ${snippet(res.body)}`;
+    const parsed = JSON.parse(res.body) as { choices?: unknown[] };
+    if (!Array.isArray(parsed.choices) || parsed.choices.length === 0)
+      return `a 1-token completion answered without choices: ${snippet(res.body)}`;
+    return null;
+  } catch (err) {
+    const error = err as NodeJS.ErrnoException;
+    return `a 1-token completion failed: ${error.code ?? error.message}`;
+  }
+}
+
+/** Model metadata worth keeping: sizes and context lengths, not whole config blobs. */
+const MODEL_FIELDS = ['owned_by', 'root', 'max_model_len', 'meta', 'details'] as const;
+
+/** What is serving: the models it lists and its version. Best effort: a part it lacks is null. */
+export async function serviceIdentity(base: string, recipe: Recipe): Promise<ServiceIdentity> {
+  const headers = authHeaders(recipe);
+  const identity: ServiceIdentity = {
+    kind: recipe.service.kind,
+    requestedModel: modelName(recipe),
+    models: [],
+    version: null,
+  };
+  try {
+    const res = await httpGet(serviceUrl(base, '/v1/models'), 5000, headers);
+    const listed = (JSON.parse(res.body) as { data?: Record<string, unknown>[] }).data ?? [];
+    identity.models = listed.slice(0, 20).map((m) => {
+      const kept: Record<string, unknown> = {};
+      for (const field of MODEL_FIELDS) if (m[field] !== undefined) kept[field] = m[field];
+      return { id: String(m.id), ...kept };
+    });
+  } catch (err) {
+    identity.problems = [...(identity.problems ?? []), `GET /v1/models: ${(err as Error).message}`];
+  }
+  const version = KIND_FACTS[recipe.service.kind].version;
+  if (version) {
+    try {
+      const res = await httpGet(serviceUrl(base, version.path), 5000, headers);
+      const value = (JSON.parse(res.body) as Record<string, unknown>)[version.field];
+      identity.version = typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+    } catch (err) {
+      identity.problems = [...(identity.problems ?? []), `GET ${version.path}: ${(err as Error).message}`];
+    }
+  }
+  return identity;
+}
