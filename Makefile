@@ -1,5 +1,5 @@
 # The two commands: `make demo` and `make test`. Everything installs itself (scripts/setup.sh).
-.PHONY: setup build demo test lint typecheck dev worker clean
+.PHONY: setup build demo test lint typecheck dev worker clean llm
 
 setup:
 	@bash scripts/setup.sh
@@ -9,6 +9,11 @@ build: setup
 demo: setup
 	@node bin/aifb.mjs run examples/demo.yaml
 	@echo "The run stays in data/temporal/dev.sqlite: 'npx aifb dev' brings back the stack and its Web UI (http://127.0.0.1:8233)."
+
+# The real LLM of the llm tier and examples/llamacpp-smollm2.yaml: llama-server built from
+# source and SmolLM2-135M, once per machine, into ~/.cache/aifb/llm (AIFB_CACHE moves it).
+llm:
+	@bash scripts/llm/install.sh
 
 lint:
 	@npx biome ci .

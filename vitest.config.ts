@@ -56,6 +56,18 @@ export default defineConfig({
       },
       {
         test: {
+          // A real LLM (llama.cpp + SmolLM2-135M, built once by scripts/llm/install.sh) benchmarked
+          // end to end on the local executor and on the local Slurm cluster.
+          name: 'llm',
+          include: ['test/llm/**/*.test.ts'],
+          globalSetup: ['test/llm/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 1_800_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           // Faults in every phase (test/chaos/matrix.test.ts): dev server, worker processes,
           // local jobs and the local Slurm cluster, whose global setup starts the cluster.
           name: 'chaos',

@@ -187,7 +187,7 @@ const launched = {
   /** Apptainer bind mounts (only with `image`). */
   binds: z.array(bind).default([]),
   /** The Hugging Face cache: HF_HOME is set to it, and bound into the container at the same path. */
-  hfHome: remotePath.optional(),
+  hfHome: scriptString.refine((p) => p.startsWith('/'), 'an absolute path').optional(),
   ...serviceCommon,
 };
 /** The server program; a name found on PATH (or in the image), or an absolute path. */

@@ -7,7 +7,14 @@
 import { jobFiles, serviceFiles } from '../core/jobs';
 import { modelName, type Recipe, type ServiceSpec } from '../core/recipe';
 import { imageFileName } from '../core/service-kinds';
-import { jobShell, joinWords, type ServiceScriptInput, type Word, withPort } from '../slurm-scripts/render';
+import {
+  jobShell,
+  joinWords,
+  pathWord,
+  type ServiceScriptInput,
+  type Word,
+  withPort,
+} from '../slurm-scripts/render';
 
 export interface ServiceLaunch {
   argv: Word[];
@@ -43,10 +50,10 @@ function serverArgv(service: Exclude<Launched, { kind: 'simulator' }>): Word[] {
   const gpus = service.resources.gpus ?? 0;
   switch (service.kind) {
     case 'command':
-      return service.command.map(withPort);
+      return [pathWord(service.command[0]!), ...service.command.slice(1).map(withPort)];
     case 'vllm':
       return [
-        service.binary,
+        pathWord(service.binary),
         'serve',
         service.model,
         '--host',
@@ -58,9 +65,9 @@ function serverArgv(service: Exclude<Launched, { kind: 'simulator' }>): Word[] {
       ];
     case 'llamacpp':
       return [
-        service.binary,
+        pathWord(service.binary),
         '--model',
-        service.model,
+        pathWord(service.model),
         '--host',
         jobShell.bindHost,
         '--port',
@@ -86,7 +93,7 @@ function apptainerExec(service: Exclude<Launched, { kind: 'simulator' }>): Word[
   const image = service.image!;
   const imageWord: Word = /^[a-z]+:\/\//.test(image)
     ? joinWords(jobShell.imageCache, `/${imageFileName(image)}`)
-    : image;
+    : pathWord(image);
   const binds = [...service.binds, ...(service.hfHome ? [service.hfHome] : [])];
   return [
     'apptainer',

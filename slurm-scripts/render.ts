@@ -20,6 +20,8 @@ export const jobShell = {
   node: { trusted: '"${AIFB_NODE:-node}"' },
   bindHost: { trusted: '"${AIFB_BIND_HOST:-0.0.0.0}"' },
   advertiseHost: { trusted: '"${AIFB_ADVERTISE_HOST:-$(hostname)}"' },
+  /** The job's home folder (a recipe's `~/` paths start here, on the node that runs the job). */
+  home: { trusted: '"$HOME"' },
   /** The service's port: fixed, or the free one the job picked (see {{port}} in service.sh.tmpl). */
   port: { trusted: '"$AIFB_PORT"' },
   /** Apptainer images pulled for the cluster: one cache beside the benchmarks' folders. */
@@ -51,6 +53,11 @@ function renderWord(word: Word): string {
 /** One shell word made of quoted text and trusted fragments side by side (e.g. `--port="$AIFB_PORT"`). */
 export function joinWords(...parts: Word[]): Trusted {
   return { trusted: parts.map((p) => (p === '' ? '' : renderWord(p))).join('') };
+}
+
+/** A path word: `~/x` becomes "$HOME"/x (a quoted `~` would not expand); others as they are. */
+export function pathWord(path: string): Word {
+  return path.startsWith('~/') ? joinWords(jobShell.home, path.slice(1)) : path;
 }
 
 /** An argument with `{port}` placeholders replaced by the job's port. */

@@ -76,8 +76,12 @@ PY
 fi
 
 model=$(compgen -G "$model_dir/*.gguf" | head -1)
+# Stable names for recipes (examples/llamacpp-smollm2.yaml): the versions installed last.
+mkdir -p "$cache/bin" "$cache/models"
+ln -sfn "$server_dir/bin/llama-server" "$cache/bin/llama-server"
+ln -sfn "$model" "$cache/models/SmolLM2-135M-Instruct.gguf"
 cat > "$cache/env" <<ENV
 AIFB_LLAMA_SERVER=$server_dir/bin/llama-server
 AIFB_LLM_MODEL=$model
 ENV
-step "llm ready: $server_dir/bin/llama-server, $model"
+step "llm ready: $cache/bin/llama-server, $cache/models/SmolLM2-135M-Instruct.gguf"

@@ -1,0 +1,73 @@
+/** Where scripts/llm/install.sh put llama-server and the model, and recipes that use them. */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { cluster } from '../slurm/cluster';
+
+export function llmCache(): string {
+  const base =
+    process.env.AIFB_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'aifb');
+  return join(base, 'llm');
+}
+
+/** AIFB_LLAMA_SERVER and AIFB_LLM_MODEL from the installer's env file; fails loudly without it. */
+export function llm(): { server: string; model: string } {
+  const file = join(llmCache(), 'env');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${file} is missing: scripts/llm/install.sh (make llm) did not run or failed`);
+  }
+  const env = Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=', 2) as [string, string]),
+  );
+  if (!env.AIFB_LLAMA_SERVER || !env.AIFB_LLM_MODEL) throw new Error(`${file} names no server or model`);
+  return { server: env.AIFB_LLAMA_SERVER, model: env.AIFB_LLM_MODEL };
+}
+
+/** Two stages against llama.cpp: every request recorded, so the server's own timings can be joined. */
+export function llamacppRecipe(name: string, target: 'local' | 'slurm') {
+  const { server, model } = llm();
+  const c = target === 'slurm' ? cluster() : null;
+  return {
+    name,
+    target: c
+      ? {
+          executor: 'slurm',
+          slurm: {
+            host: c.host,
+            port: c.port,
+            user: c.user,
+            identityFile: c.identityFile,
+            knownHosts: c.knownHosts,
+            partition: c.partition,
+            workdir: c.workdir,
+            maxPending: '2m',
+          },
+        }
+      : { executor: 'local' },
+    service: {
+      kind: 'llamacpp',
+      binary: server,
+      model,
+      args: ['--parallel', '2', '--ctx-size', '2048', '--threads', '1'],
+      ...(c ? { resources: { time: '00:15:00' } } : {}),
+      health: { timeout: '90s', interval: '500ms' },
+    },
+    workload: {
+      kind: 'openai-chat',
+      dataset: { synthetic: { inputTokens: 48, outputTokens: 24 }, seed: 3 },
+      clients: { count: 1, ...(c ? { resources: { time: '00:15:00' } } : {}) },
+      recordRequests: true,
+      requestTimeout: '30s',
+      stages: [
+        { name: 'one', mode: 'synchronous', duration: '8s', warmup: '1s', cooldown: '10s' },
+        { name: 'two', mode: 'concurrency', concurrency: 2, duration: '8s', warmup: '1s', cooldown: '10s' },
+      ],
+    },
+  };
+}
