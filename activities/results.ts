@@ -4,10 +4,11 @@ import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, BenchmarkActivities, FinishedClients } from '../core/contract';
-import { jobNames, serviceJobOf } from '../core/jobs';
+import { type JobRef, jobNames, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
-import { modelName, stageConcurrency, stageName } from '../core/recipe';
+import { modelName, type Recipe, stageConcurrency, stageName } from '../core/recipe';
+import { healthPath } from '../core/service-kinds';
 import {
   type BenchmarkSummary,
   measuredWindow,
@@ -16,9 +17,12 @@ import {
   summarizeStage,
   toCsv,
 } from '../core/summary';
-import { judgeStage } from '../core/validity';
+import { judgeStage, type StageCircumstances } from '../core/validity';
+import type { Executor } from '../executors/types';
+import { authHeaders, serviceUrl } from '../services/probe';
 import type { ActivityContext } from './context';
 import { permanent } from './failures';
+import { httpGet } from './http-probe';
 import { RunTelemetry } from './run-telemetry';
 import { stageTelemetry } from './stage-telemetry';
 
@@ -71,13 +75,8 @@ export function resultActivities(ctx: ActivityContext) {
       );
       // Whether the stage measured what was asked: the service lived through it, every client
       // reported, errors and the load generators stayed within the recipe's limits.
-      const serviceStatus = service ? await executor.status(service) : undefined;
       const validity = judgeStage(stageSummary, recipe.workload.validity, {
-        service: {
-          alive: serviceStatus?.state === 'RUNNING',
-          state: serviceStatus?.state ?? 'missing',
-          ...(serviceStatus?.reason ? { reason: serviceStatus.reason } : {}),
-        },
+        service: await serviceAlive(executor, recipe, service),
         missingClients: clients.missing,
         ...(clients.stoppedEarly ? { stoppedEarly: true } : {}),
       });
@@ -136,5 +135,29 @@ export function resultActivities(ctx: ActivityContext) {
       }
       return summary;
     },
+  };
+}
+
+/** Whether the service lived through the stage: its job still runs, or (external) it still answers. */
+async function serviceAlive(
+  executor: Executor,
+  recipe: Recipe,
+  service: JobRef | undefined,
+): Promise<StageCircumstances['service']> {
+  if (recipe.service.kind === 'external') {
+    const path = healthPath(recipe.service);
+    try {
+      const res = await httpGet(serviceUrl(recipe.service.url, path), 5000, authHeaders(recipe));
+      const alive = res.status >= 200 && res.status < 300;
+      return { alive, state: alive ? 'ANSWERING' : `GET ${path} answered ${res.status}` };
+    } catch (err) {
+      return { alive: false, state: 'NOT ANSWERING', reason: `GET ${path}: ${(err as Error).message}` };
+    }
+  }
+  const status = service ? await executor.status(service) : undefined;
+  return {
+    alive: status?.state === 'RUNNING',
+    state: status?.state ?? 'missing',
+    ...(status?.reason ? { reason: status.reason } : {}),
   };
 }
