@@ -95,10 +95,19 @@ export function renderResultsTable(summary: BenchmarkSummary, color = false): st
   );
   const lines = [
     `benchmark ${summary.benchmarkId} (${summary.recipeName}) ${summary.status}; service ${summary.service.kind} model ${summary.service.model}`,
+    ...servedLine(summary),
     table.toString(),
   ];
   if (errors.length) lines.push(`errors: ${errors.join(', ')}`);
   if (summary.invalid?.length) lines.push(`INVALID:\n${summary.invalid.map((l) => `  ${l}`).join('\n')}`);
   if (summary.error) lines.push(`error: ${summary.error}`);
   return lines.join('\n');
+}
+
+/** What the server said it serves, when it said (summary `service.identity`). */
+function servedLine(summary: BenchmarkSummary): string[] {
+  const identity = summary.service.identity;
+  if (!identity) return [];
+  const models = identity.models.map((m) => m.id).join(', ') || 'no model listed';
+  return [`served: ${models}${identity.version ? ` (version ${identity.version})` : ''}`];
 }

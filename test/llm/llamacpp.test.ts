@@ -1,10 +1,11 @@
 // A real LLM benchmarked end to end: kind llamacpp (llama-server + SmolLM2-135M on CPU) on the
 // local executor and on the local Slurm cluster, through a real Temporal dev server and worker.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WORKFLOW_TYPE } from '../../core/contract';
+import { statusQuery, WORKFLOW_TYPE } from '../../core/contract';
 import type { BenchmarkSummary } from '../../core/summary';
 import { type DevEnv, inProcessWorker, startDevEnv, testConfig } from '../integration/harness';
 import { llamacppRecipe, llm } from './llm';
@@ -17,6 +18,7 @@ afterAll(async () => {
   await dev?.teardown();
 });
 
+const STANDIN = resolve(import.meta.dirname, '../fixtures/apptainer');
 let counter = 0;
 const newId = (name: string) => `bench-${name}-${process.pid}-${++counter}`;
 
@@ -26,17 +28,27 @@ function serverProcesses(): string[] {
   return out.split('\n').filter((l) => l.includes(llm().server) && !l.includes('ps -eo'));
 }
 
-async function runBenchmark(target: 'local' | 'slurm') {
+async function runBenchmark(target: 'local' | 'slurm', service: Record<string, unknown> = {}) {
   const config = testConfig();
   const worker = await inProcessWorker(dev, config);
   const id = newId(`llama-${target}`);
+  const recipe = llamacppRecipe(`llama-${target}`, target);
   const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
     taskQueue: config.taskQueue,
     workflowId: id,
-    args: [llamacppRecipe(`llama-${target}`, target)],
+    args: [{ ...recipe, service: { ...recipe.service, ...service } }],
   });
-  const summary = (await worker.runUntil(handle.result())) as BenchmarkSummary;
-  return { summary, logs: join(config.dataDir, 'logs', id), results: join(config.dataDir, 'results', id) };
+  const { summary, status } = await worker.runUntil(async () => ({
+    summary: (await handle.result()) as BenchmarkSummary,
+    status: await handle.query(statusQuery),
+  }));
+  return {
+    summary,
+    status,
+    dataDir: config.dataDir,
+    logs: join(config.dataDir, 'logs', id),
+    results: join(config.dataDir, 'results', id),
+  };
 }
 
 function expectRealRun(run: Awaited<ReturnType<typeof runBenchmark>>) {
@@ -63,5 +75,29 @@ describe('llama.cpp + SmolLM2, end to end', () => {
 
   it('on the local Slurm cluster: the same', async () => {
     expectRealRun(await runBenchmark('slurm'));
+  });
+
+  it('from a docker:// image: pulled once by its own step, then run under apptainer exec (stand-in)', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'aifb-apptainer-')), 'argv.jsonl');
+    const saved = { PATH: process.env.PATH, APPTAINER_STANDIN_LOG: process.env.APPTAINER_STANDIN_LOG };
+    // The local executor's jobs inherit the worker's environment: the stand-in comes first on PATH.
+    process.env.PATH = `${STANDIN}:${process.env.PATH}`;
+    process.env.APPTAINER_STANDIN_LOG = log;
+    try {
+      const run = await runBenchmark('local', { image: 'docker://ghcr.io/ggml-org/llama.cpp:server' });
+      expectRealRun(run);
+      expect(run.status.phases.map((p) => p.phase)).toContain('pulling-image');
+      const calls = readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as string[]);
+      expect(calls.map((c) => c[0])).toEqual(['pull', 'exec']);
+      expect(calls[1]![1]).toMatch(/\.images\/ghcr\.io_ggml-org_llama\.cpp_server-[0-9a-f]{8}\.sif$/);
+      expect(calls[1]!.slice(2)).toContain('--metrics');
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.APPTAINER_STANDIN_LOG === undefined) delete process.env.APPTAINER_STANDIN_LOG;
+      else process.env.APPTAINER_STANDIN_LOG = saved.APPTAINER_STANDIN_LOG;
+    }
   });
 });
