@@ -10,15 +10,23 @@ const ds: SyntheticDataset = {
 const take = <T>(src: () => T, n: number): T[] => Array.from({ length: n }, src);
 
 describe('createPromptSource', () => {
-  it('is deterministic per (seed, clientIndex) and differs across clients and seeds', () => {
-    const a = take(createPromptSource(ds, 1, 0), 20);
-    expect(take(createPromptSource(ds, 1, 0), 20)).toEqual(a);
-    expect(take(createPromptSource(ds, 1, 1), 20)).not.toEqual(a);
-    expect(take(createPromptSource(ds, 2, 0), 20)).not.toEqual(a);
+  it('is deterministic per (seed, stage, client) and differs across clients, stages and seeds', () => {
+    const a = take(createPromptSource(ds, 1, 0, 0), 20);
+    expect(take(createPromptSource(ds, 1, 0, 0), 20)).toEqual(a);
+    expect(take(createPromptSource(ds, 1, 0, 1), 20)).not.toEqual(a);
+    expect(take(createPromptSource(ds, 2, 0, 0), 20)).not.toEqual(a);
+  });
+
+  it('gives every stage its own prompts (a server prompt cache must not serve the next stage)', () => {
+    const fixed: SyntheticDataset = { inputTokens: { mean: 64 }, outputTokens: { mean: 8 } };
+    const stage0 = take(createPromptSource(fixed, 1, 0, 3), 10).map((s) => s.prompt);
+    const stage1 = take(createPromptSource(fixed, 1, 1, 3), 10).map((s) => s.prompt);
+    for (const p of stage1) expect(stage0).not.toContain(p);
+    expect(take(createPromptSource(fixed, 1, 1, 3), 10).map((s) => s.prompt)).toEqual(stage1);
   });
 
   it('prompts have exactly inputWords words, within bounds; constant output length', () => {
-    const samples = Array.from({ length: 500 }, createPromptSource(ds, 3, 0));
+    const samples = Array.from({ length: 500 }, createPromptSource(ds, 3, 0, 0));
     for (const s of samples) {
       expect(s.prompt.split(' ').length).toBe(s.inputWords);
       expect(s.inputWords).toBeGreaterThanOrEqual(10);

@@ -31,13 +31,21 @@ export function lengthSampler(dist: Distribution, rng: Rng): () => number {
   return createCountSampler({ ...dist, min: Math.max(1, dist.min ?? 1) }, rng);
 }
 
-/** Deterministic for a given (dataset, seed, clientIndex): the n-th call returns the same sample. */
+/**
+ * The random stream of one client in one stage. Each stage gets its own prompts: replaying a
+ * stage's prompts would let a server's prompt cache answer every later stage (llama.cpp does).
+ * Stage 0 keeps the stream a client had before stages were mixed in (stream = clientIndex).
+ */
+export const promptStream = (stageIndex: number, clientIndex: number) => stageIndex * 0x1000 + clientIndex;
+
+/** Deterministic for a given (dataset, seed, stageIndex, clientIndex): the n-th call returns the same sample. */
 export function createPromptSource(
   dataset: SyntheticDataset,
   seed: number,
+  stageIndex: number,
   clientIndex: number,
 ): () => PromptSample {
-  const rng = deriveRng(seed, clientIndex);
+  const rng = deriveRng(seed, promptStream(stageIndex, clientIndex));
   const inputLength = lengthSampler(dataset.inputTokens, rng);
   const outputLength = lengthSampler(dataset.outputTokens, rng);
   const words: string[] = [];

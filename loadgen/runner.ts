@@ -454,7 +454,13 @@ function promptSource(config: LoadgenConfig, clientIndex: number, dir: string): 
   const { dataset } = config;
   if (dataset.file) {
     const entries = parseDataset(readFileSync(join(dir, dataset.file.file), 'utf8'), dataset.file.format);
-    return createFilePromptSource(entries, dataset.file.outputTokens, dataset.seed, clientIndex);
+    return createFilePromptSource(
+      entries,
+      dataset.file.outputTokens,
+      dataset.seed,
+      config.stageIndex,
+      clientIndex,
+    );
   }
-  return createPromptSource(dataset.synthetic!, dataset.seed, clientIndex);
+  return createPromptSource(dataset.synthetic!, dataset.seed, config.stageIndex, clientIndex);
 }
