@@ -77,6 +77,17 @@ export interface DatasetSpec {
   exactOutputLength: boolean;
 }
 
+/**
+ * How the load generator keeps the server's prompt (prefix) cache from serving its prompts
+ * (recipe `workload.promptCache: false`). `allow`: nothing (the server caches as it would);
+ * `cache_prompt_false`: llama.cpp's `cache_prompt: false` in every body; `unique_prefix`: a
+ * prefix no other request shares on every prompt, for servers without such a switch.
+ */
+export type PromptCachePolicy =
+  | { mode: 'allow' }
+  | { mode: 'cache_prompt_false' }
+  | { mode: 'unique_prefix' };
+
 /** Written by the worker as `loadgen-config.json` in the client job's folder. */
 export interface LoadgenConfig {
   version: 2;
@@ -98,6 +109,8 @@ export interface LoadgenConfig {
   extraBody?: Record<string, unknown>;
   /** Name of an environment variable holding a bearer token (never the token itself). */
   apiKeyEnv?: string;
+  /** Absent (older configs) = `{ mode: 'allow' }`. */
+  promptCache?: PromptCachePolicy;
   slo?: Slo;
   /** Write `requests-<i>.jsonl`, one record per request. */
   recordRequests?: boolean;

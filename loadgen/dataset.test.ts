@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SyntheticDataset } from '../core/loadgen-protocol';
 import { mulberry32 } from '../core/random';
-import { createPromptSource, lengthSampler } from './dataset';
+import { createPromptSource, lengthSampler, withUniquePrefix } from './dataset';
 
 const ds: SyntheticDataset = {
   inputTokens: { mean: 50, stdev: 20, min: 10, max: 80 },
@@ -66,5 +66,21 @@ describe('lengthSampler', () => {
     const rng = mulberry32(4);
     const xs = take(lengthSampler({ mean: 10, stdev: 1, min: 100, max: 120 }, rng), 50);
     for (const x of xs) expect(x).toBe(100);
+  });
+});
+
+describe('withUniquePrefix', () => {
+  const same = () => ({ prompt: 'the same prompt', inputWords: 3, maxTokens: 4 });
+  it('gives every request its own first word, reproducibly, and keeps the asked length', () => {
+    const a = take(withUniquePrefix(same, 1, 0, 0), 200);
+    const b = take(withUniquePrefix(same, 1, 1, 0), 200);
+    const firstWords = [...a, ...b].map((s) => s.prompt.split(' ')[0]);
+    expect(new Set(firstWords).size).toBe(400);
+    expect(new Set([...a, ...b].map((s) => s.prompt.split('] ')[0])).size).toBe(400);
+    expect(take(withUniquePrefix(same, 1, 0, 0), 200)).toEqual(a);
+    for (const s of a) {
+      expect(s.prompt).toMatch(/^\[[0-9a-f]{8} 0\.0\.\d+\] the same prompt$/);
+      expect(s.inputWords).toBe(3);
+    }
   });
 });

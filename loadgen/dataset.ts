@@ -61,3 +61,27 @@ export function createPromptSource(
     return { prompt: words.join(' '), inputWords, maxTokens };
   };
 }
+
+/**
+ * Puts a prefix no other request shares before every prompt (`promptCache: unique_prefix`), so a
+ * server's prefix cache finds nothing to reuse beyond the chat template and a bracket. The
+ * seeded hex comes first (the part a cache would match on); stage, client and sequence number
+ * make it unique even if two hex draws collide. `inputWords` stays what the dataset asked: the
+ * prefix's few tokens show in the server-counted input.
+ */
+export function withUniquePrefix(
+  source: () => PromptSample,
+  seed: number,
+  stageIndex: number,
+  clientIndex: number,
+): () => PromptSample {
+  const rng = deriveRng(seed ^ 0x5eed, promptStream(stageIndex, clientIndex));
+  let n = 0;
+  return () => {
+    const s = source();
+    const hex = Math.floor(rng() * 0x1_0000_0000)
+      .toString(16)
+      .padStart(8, '0');
+    return { ...s, prompt: `[${hex} ${stageIndex}.${clientIndex}.${n++}] ${s.prompt}` };
+  };
+}

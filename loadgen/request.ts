@@ -40,6 +40,8 @@ export function compileRequestBody(config: LoadgenConfig): (sample: PromptSample
   body.stream = true;
   body.stream_options = { include_usage: true };
   if (config.temperature !== undefined) body.temperature = config.temperature;
+  // llama.cpp's switch for its prompt cache (promptCache: false); extraBody may still override.
+  if (config.promptCache?.mode === 'cache_prompt_false') body.cache_prompt = false;
   for (const [k, v] of Object.entries(config.extraBody ?? {})) {
     if (v === null) delete body[k];
     else body[k] = v;

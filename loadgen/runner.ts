@@ -21,7 +21,7 @@ import { percentileMs } from '../core/histograms';
 import { loadgenFiles } from '../core/jobs';
 import type { ClientResult, LoadgenConfig, ProgressSnapshot } from '../core/loadgen-protocol';
 import { type ClientShare, shareOf } from './config';
-import { createPromptSource, type PromptSample } from './dataset';
+import { createPromptSource, type PromptSample, withUniquePrefix } from './dataset';
 import { createFilePromptSource, parseDataset } from './dataset-file';
 import { DirectPush } from './direct-push';
 import { ProgressLog, writeJsonAtomic } from './output';
@@ -451,6 +451,13 @@ class ClientRun {
 }
 
 function promptSource(config: LoadgenConfig, clientIndex: number, dir: string): () => PromptSample {
+  const source = datasetSource(config, clientIndex, dir);
+  return config.promptCache?.mode === 'unique_prefix'
+    ? withUniquePrefix(source, config.dataset.seed, config.stageIndex, clientIndex)
+    : source;
+}
+
+function datasetSource(config: LoadgenConfig, clientIndex: number, dir: string): () => PromptSample {
   const { dataset } = config;
   if (dataset.file) {
     const entries = parseDataset(readFileSync(join(dir, dataset.file.file), 'utf8'), dataset.file.format);
