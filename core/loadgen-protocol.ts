@@ -291,7 +291,13 @@ export interface ClientResult {
     cachedTokens?: number;
     cachedTokensRequests?: number;
     /** llama.cpp `timings` counts, summed over the requests that carried them. */
-    serverTimings?: { requests: number; promptN: number; predictedN: number; cacheN: number; cacheNRequests: number };
+    serverTimings?: {
+      requests: number;
+      promptN: number;
+      predictedN: number;
+      cacheN: number;
+      cacheNRequests: number;
+    };
   };
   /** Everything sent, including warmup and cooldown (`reconnects`: absent in older results). */
   total: { sent: number; ok: number; failed: number; errors: Record<string, number>; reconnects?: number };
