@@ -153,7 +153,7 @@ async function loadgen(
 }
 
 const windowS = (r: ClientResult) => (r.windowEndMs - r.windowStartMs) / 1000;
-const hist = (r: ClientResult, k: keyof ClientResult['histograms']) => decodeHistogram(r.histograms[k]);
+const hist = (r: ClientResult, k: keyof ClientResult['histograms']) => decodeHistogram(r.histograms[k] ?? '');
 
 async function wrk(url: string): Promise<number> {
   const lua = join(work, 'post.lua');

@@ -31,10 +31,21 @@ function gpuLine(s: StageSummary): string {
   return `${fmt(gpu.utilizationMeanPct)} / ${fmt(joulesPerOutputToken, 3)}`;
 }
 
+/** Asked (dataset) against server-counted input tokens per request, and cached ones when reported. */
+function inputTokens(s: StageSummary): string {
+  const { inputAskedMean, inputServed, cachedPromptTotal } = s.tokens;
+  if (inputAskedMean === undefined) return '-'; // older summary
+  const cached = cachedPromptTotal ? ` (${cachedPromptTotal} cached)` : '';
+  return `${fmt(inputAskedMean, 0)} / ${fmt(inputServed?.mean, 0)}${cached}`;
+}
+
 const ROWS: [string, (s: StageSummary) => string][] = [
   ['requests ok / failed', (s) => `${s.requests.ok} / ${s.requests.failed}`],
+  // Resent after a reused connection closed before answering: not failures.
+  ['reconnects', (s) => (s.requests.reconnects === undefined ? '-' : String(s.requests.reconnects))],
   ['req/s', (s) => fmt(s.throughput.requestsPerS, 2)],
   ['output tok/s', (s) => fmt(s.throughput.outputTokensPerS, 1)],
+  ['input tokens (asked / served)', inputTokens],
   [
     'goodput req/s (SLO met %)',
     (s) => (s.goodput ? `${fmt(s.goodput.requestsPerS, 2)} (${fmt(s.goodput.fraction * 100)}%)` : '-'),
@@ -48,6 +59,8 @@ const ROWS: [string, (s: StageSummary) => string][] = [
   ],
   ['TTFT p50 / p99 ms', (s) => pair(s.latencyMs.ttft)],
   ['TPOT p50 / p99 ms', (s) => pair(s.latencyMs.tpot)],
+  // The server's own TPOT (llama.cpp `timings`) beside the client's.
+  ['server TPOT p50 / p99 ms', (s) => pair(s.serverTimings?.tpotMs ?? null)],
   ['ITL per chunk p50 / p99 ms', (s) => pair(s.latencyMs.itl)],
   ['ITL per token p50 / p99 ms', (s) => pair(s.latencyMs.itlPerToken)],
   ['E2E p50 / p99 ms', (s) => pair(s.latencyMs.e2e)],

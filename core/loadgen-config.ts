@@ -3,7 +3,7 @@
  * (loadgen-config.json). Pure; the startClients activity writes it into the job folder.
  */
 import { clientComponentPrefix, loadgenFiles } from './jobs';
-import type { LoadgenConfig } from './loadgen-protocol';
+import type { LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
 import { modelName, type Recipe, stageLoad, stageName } from './recipe';
 
 export function loadgenConfig(
@@ -52,6 +52,7 @@ export function loadgenConfig(
     ...(recipe.workload.temperature !== undefined ? { temperature: recipe.workload.temperature } : {}),
     ...(recipe.workload.extraBody ? { extraBody: recipe.workload.extraBody } : {}),
     ...(recipe.workload.apiKeyEnv ? { apiKeyEnv: recipe.workload.apiKeyEnv } : {}),
+    promptCache: promptCachePolicy(recipe),
     ...(recipe.telemetry.directPushUrl
       ? {
           directPush: {
@@ -67,4 +68,16 @@ export function loadgenConfig(
     ...(slo ? { slo: { ttftMs: slo.ttft, tpotMs: slo.tpot, itlMs: slo.itl, e2eMs: slo.e2e } } : {}),
     progressIntervalMs: 1000,
   };
+}
+
+/**
+ * How to defeat the server's prompt cache when the recipe asks (`workload.promptCache: false`):
+ * llama.cpp has a per-request switch; elsewhere a unique prefix is the only portable way.
+ */
+export function promptCachePolicy(recipe: Recipe): PromptCachePolicy {
+  if (recipe.workload.promptCache !== false) return { mode: 'allow' };
+  // String compare: the schema's kind union may not name llamacpp yet.
+  return (recipe.service.kind as string) === 'llamacpp'
+    ? { mode: 'cache_prompt_false' }
+    : { mode: 'unique_prefix' };
 }

@@ -77,6 +77,31 @@ export interface DatasetSpec {
   exactOutputLength: boolean;
 }
 
+/**
+ * How the load generator keeps the server's prompt (prefix) cache from serving its prompts
+ * (recipe `workload.promptCache: false`). `allow`: nothing (the server caches as it would);
+ * `cache_prompt_false`: llama.cpp's `cache_prompt: false` in every body; `unique_prefix`: a
+ * prefix no other request shares on every prompt, for servers without such a switch.
+ */
+export type PromptCachePolicy =
+  | { mode: 'allow' }
+  | { mode: 'cache_prompt_false' }
+  | { mode: 'unique_prefix' };
+
+/**
+ * llama.cpp's own account of one request, from the `timings` object of its last streamed chunk
+ * (ms and tokens as llama-server measured them). `cacheN`: prompt tokens it took from its cache
+ * (recent versions only).
+ */
+export interface ServerTimings {
+  promptN: number;
+  promptMs: number;
+  predictedN: number;
+  predictedMs: number;
+  predictedPerTokenMs: number;
+  cacheN?: number;
+}
+
 /** Written by the worker as `loadgen-config.json` in the client job's folder. */
 export interface LoadgenConfig {
   version: 2;
@@ -98,6 +123,8 @@ export interface LoadgenConfig {
   extraBody?: Record<string, unknown>;
   /** Name of an environment variable holding a bearer token (never the token itself). */
   apiKeyEnv?: string;
+  /** Absent (older configs) = `{ mode: 'allow' }`. */
+  promptCache?: PromptCachePolicy;
   slo?: Slo;
   /** Write `requests-<i>.jsonl`, one record per request. */
   recordRequests?: boolean;
@@ -166,6 +193,12 @@ export interface EncodedHistograms {
   e2eService: string;
   /** Actual send − intended send, every request sent in the window (0 in closed loops). */
   scheduleLag: string;
+  /**
+   * llama.cpp's own figures from its `timings` (absent in older results): `predicted_per_token_ms`
+   * (its TPOT) and `prompt_ms` (its prefill), requests that reported them.
+   */
+  serverTpot?: string;
+  serverPromptMs?: string;
 }
 
 export type HistogramName = keyof EncodedHistograms;
@@ -194,6 +227,17 @@ export interface RequestRecord {
   /** Arrival of each token-bearing chunk, ms after `sentMs` (ok requests). */
   chunkMs?: number[];
   maxTokens: number;
+  /** The input length the dataset asked for (words of a file prompt). */
+  askedInputTokens?: number;
+  /** `usage.prompt_tokens_details.cached_tokens`, when the server said. */
+  cachedTokens?: number;
+  /** llama.cpp's `timings` for this request, when it sent them. */
+  serverTimings?: ServerTimings;
+  /**
+   * The first send, on a reused connection, was closed before any response: the request was
+   * sent again on a fresh one. `sentMs` is that second send; this is the first.
+   */
+  firstSentMs?: number;
 }
 
 /** `result-<i>.json`, written once when the client finishes. */
@@ -231,9 +275,32 @@ export interface ClientResult {
     lengthShort: number;
     /** Requests meeting every SLO in the config (all ok requests when there is none). */
     goodOk: number;
+    // Added for real servers (issue 13); absent in older results.
+    /**
+     * Requests sent again on a fresh connection because the reused one closed before any
+     * response (llama-server closes after every response while announcing keep-alive). Not
+     * failures; a request whose second send failed too counts as that failure as well.
+     */
+    reconnects?: number;
+    /** Input tokens the dataset asked for, summed over ok requests (words of a file prompt). */
+    inputTokensAsked?: number;
+    /** `usage.prompt_tokens` summed (the server's count: chat template included), and how many requests said. */
+    inputTokensServed?: number;
+    inputTokensServedRequests?: number;
+    /** `usage.prompt_tokens_details.cached_tokens` summed, and how many requests said. */
+    cachedTokens?: number;
+    cachedTokensRequests?: number;
+    /** llama.cpp `timings` counts, summed over the requests that carried them. */
+    serverTimings?: {
+      requests: number;
+      promptN: number;
+      predictedN: number;
+      cacheN: number;
+      cacheNRequests: number;
+    };
   };
-  /** Everything sent, including warmup and cooldown. */
-  total: { sent: number; ok: number; failed: number; errors: Record<string, number> };
+  /** Everything sent, including warmup and cooldown (`reconnects`: absent in older results). */
+  total: { sent: number; ok: number; failed: number; errors: Record<string, number>; reconnects?: number };
   histograms: EncodedHistograms;
   /** The client's own load: CPU time over wall time (1 = one core), event-loop utilisation. */
   loadgen: { cpuMs: number; wallMs: number; eventLoopUtilization: number; clamped: number };

@@ -420,6 +420,12 @@ const workload = z
     apiKeyEnv: z.string().regex(ENV_NAME_RE, 'an environment variable name like OPENAI_API_KEY').optional(),
     /** Also write requests.jsonl: one record per request. */
     recordRequests: z.boolean().default(false),
+    /**
+     * false: keep the server from answering prompts from its prefix cache (llama.cpp gets
+     * `cache_prompt: false`, other servers a unique prefix on every prompt). true: the server
+     * caches as it normally would.
+     */
+    promptCache: z.boolean().default(true),
     // zod returns a default as it is: the schema's own defaults, parsed once.
     validity: validity.default(validity.parse({})),
   })

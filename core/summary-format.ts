@@ -73,6 +73,12 @@ export interface StageSummary {
     /** Everything sent, warm-up and cool-down included, and its failures by kind. */
     sentTotal: number;
     errorsTotal: Record<string, number>;
+    /**
+     * Requests resent once on a fresh connection after a reused one closed before answering
+     * (not failures), in the window and in all (added in v2 for real servers: absent in older files).
+     */
+    reconnects?: number;
+    reconnectsTotal?: number;
   };
   throughput: { requestsPerS: number; outputTokensPerS: number; totalTokensPerS: number };
   /** Requests per second meeting every SLO; null when the recipe sets none. */
@@ -88,12 +94,27 @@ export interface StageSummary {
     lengthShort: number;
     /** Whether exact lengths were asked for (min_tokens + ignore_eos). */
     exactOutputLength: boolean;
+    // Added in v2 for real servers (absent in older files).
+    /** Mean input length the dataset asked for, ok requests (words of a file prompt); null without any. */
+    inputAskedMean?: number | null;
+    /**
+     * `usage.prompt_tokens` of ok requests: what the server counted (a chat template adds its
+     * own tokens); null when no server reported it.
+     */
+    inputServed?: { mean: number; total: number; requests: number } | null;
+    /** `usage.prompt_tokens_details.cached_tokens` summed; null when the server reported none. */
+    cachedPromptTotal?: number | null;
   };
   latencyMs: StageLatencies;
   /** The same from the actual send: the server's share, without client-side queueing. */
   serviceTimeMs: { ttft: LatencySummary | null; e2e: LatencySummary | null };
   /** Actual − intended send of requests sent in the window (≈ 0 in closed loops). */
   scheduleLagMs: LatencySummary | null;
+  /**
+   * The server's own timing of the same requests (llama.cpp's `timings`), beside the client's
+   * figures above; null when no request carried them (added in v2: absent in older files).
+   */
+  serverTimings?: ServerTimingsSummary | null;
   /** The load generators' own load: CPU (1 = one core) and event-loop utilisation, worst client. */
   loadgen: {
     cpuCoresMax: number;
@@ -104,6 +125,22 @@ export interface StageSummary {
   };
   /** Whether the stage measured what was asked (core/validity.ts; absent in older files). */
   validity?: StageValidity;
+}
+
+/** llama.cpp's `timings` over a stage's ok requests in the window. */
+export interface ServerTimingsSummary {
+  source: 'llamacpp-timings';
+  /** Requests whose last chunk carried `timings`. */
+  requests: number;
+  /** `predicted_per_token_ms`: the server's TPOT (generation time / generated tokens). */
+  tpotMs: LatencySummary | null;
+  /** `prompt_ms`: the server's prefill time. */
+  promptMs: LatencySummary | null;
+  /** Mean `prompt_n` (prompt tokens it processed, cached ones excluded) and `predicted_n`. */
+  promptNMean: number;
+  predictedNMean: number;
+  /** `cache_n` summed (prompt tokens taken from its cache); null when the server sent none. */
+  cacheNTotal: number | null;
 }
 
 export interface LoadgenClientFigures {

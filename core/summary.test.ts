@@ -82,6 +82,79 @@ const meta: StageMeta = {
 };
 
 describe('summarizeStage', () => {
+  it('reads results of older clients, without the real-server fields, as none reported', () => {
+    const s = summarizeStage(meta, [client(0, 10, 100, [20])]);
+    expect(s.tokens).toMatchObject({ inputAskedMean: null, inputServed: null, cachedPromptTotal: null });
+    expect(s.serverTimings).toBeNull();
+    expect([s.requests.reconnects, s.requests.reconnectsTotal]).toEqual([0, 0]);
+  });
+
+  it("reports reconnects, asked vs served input tokens, cached tokens and llama.cpp's timings", () => {
+    const hist = (values: number[]) => {
+      const h = createHistogram();
+      for (const v of values) h.recordValue(Math.round(v * 1000));
+      return encodeHistogram(h);
+    };
+    const real = (index: number, tpot: number[], extra: Partial<ClientResult['measured']>) => {
+      const r = client(index, 10, tpot.length, [20], extra);
+      r.total.reconnects = (extra.reconnects ?? 0) + 1;
+      r.histograms.serverTpot = hist(tpot);
+      r.histograms.serverPromptMs = hist(tpot.map(() => 12));
+      return r;
+    };
+    const timings = (requests: number, cacheN: number, cacheNRequests: number) => ({
+      requests,
+      promptN: requests * 64,
+      predictedN: requests * 8,
+      cacheN,
+      cacheNRequests,
+    });
+    const a = real(0, [5, 5, 6, 7], {
+      reconnects: 3,
+      inputTokensAsked: 4 * 64,
+      inputTokensServed: 4 * 94,
+      inputTokensServedRequests: 4,
+      cachedTokens: 40,
+      cachedTokensRequests: 4,
+      serverTimings: timings(4, 40, 4),
+    });
+    const b = real(1, [9, 9], {
+      reconnects: 1,
+      inputTokensAsked: 2 * 64,
+      inputTokensServed: 2 * 97,
+      inputTokensServedRequests: 2,
+      cachedTokens: 0,
+      cachedTokensRequests: 0,
+      serverTimings: timings(2, 0, 0),
+    });
+    const s = summarizeStage(meta, [a, b]);
+    expect([s.requests.reconnects, s.requests.reconnectsTotal]).toEqual([4, 6]);
+    expect(s.tokens).toMatchObject({
+      inputAskedMean: 64,
+      inputServed: { mean: 95, total: 570, requests: 6 },
+      cachedPromptTotal: 40,
+    });
+    expect(s.serverTimings).toMatchObject({
+      source: 'llamacpp-timings',
+      requests: 6,
+      promptNMean: 64,
+      predictedNMean: 8,
+      cacheNTotal: 40,
+    });
+    expect(s.serverTimings?.tpotMs).toMatchObject({ count: 6, min: 5 });
+    expect(s.serverTimings?.tpotMs?.p50).toBeCloseTo(6, 1);
+    expect(s.serverTimings?.promptMs?.p50).toBeCloseTo(12, 1);
+    const csv = toCsv({ stages: [s], benchmarkId: 'b' } as unknown as BenchmarkSummary).split('\n');
+    const row = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, csv[1]!.split(',')[i]]));
+    expect(row).toMatchObject({
+      reconnects: '4',
+      input_tokens_asked_mean: '64.000',
+      input_tokens_served_mean: '95.000',
+      cached_prompt_tokens: '40',
+      server_tpot_p50_ms: expect.stringMatching(/^6\.00/),
+    });
+  });
+
   it('sums each client rate over its own window and merges histograms exactly', () => {
     const a = client(0, 10, 100, [20, 20, 40]);
     const b = client(1, 5, 50, [60], { failed: 2, errors: { http_500: 2 }, goodOk: 25 });
@@ -95,6 +168,8 @@ describe('summarizeStage', () => {
       errors: { http_500: 2 },
       sentTotal: 156,
       errorsTotal: { http_500: 2 },
+      reconnects: 0,
+      reconnectsTotal: 0,
     });
     expect(s.rate).toEqual({
       requestedPerS: null,

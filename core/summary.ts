@@ -4,7 +4,13 @@
  */
 import { decodeHistogram, mergeEncoded, percentileMs, summarize } from './histograms';
 import type { ClientResult, HistogramName, LoadMode } from './loadgen-protocol';
-import type { BenchmarkSummary, LatencySummary, StageSummary, Window } from './summary-format';
+import type {
+  BenchmarkSummary,
+  LatencySummary,
+  ServerTimingsSummary,
+  StageSummary,
+  Window,
+} from './summary-format';
 
 export type { BenchmarkSummary, LatencySummary, StageLatencies, StageSummary } from './summary-format';
 export { SUMMARY_SCHEMA } from './summary-format';
@@ -21,7 +27,7 @@ export interface StageMeta {
   exactOutputLength: boolean;
 }
 
-function latency(results: ClientResult[], key: HistogramName): LatencySummary | null {
+function latency(results: readonly ClientResult[], key: HistogramName): LatencySummary | null {
   // Results of older clients may lack a histogram: merge what there is.
   const encoded = results.map((r) => r.histograms[key]).filter((h): h is string => typeof h === 'string');
   const merged = summarize(mergeEncoded(encoded));
@@ -90,6 +96,8 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
       errors,
       sentTotal: sum((r) => r.total.sent),
       errorsTotal,
+      reconnects: sum((r) => r.measured.reconnects ?? 0),
+      reconnectsTotal: sum((r) => r.total.reconnects ?? 0),
     },
     throughput: {
       requestsPerS: rate((r) => r.measured.ok),
@@ -108,6 +116,7 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
       streamMismatch: sum((r) => r.measured.streamMismatch),
       lengthShort: sum((r) => r.measured.lengthShort),
       exactOutputLength: meta.exactOutputLength,
+      ...inputTokens(results),
     },
     latencyMs: {
       ttft: latency(results, 'ttft'),
@@ -118,6 +127,7 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
     },
     serviceTimeMs: { ttft: latency(results, 'ttftService'), e2e: latency(results, 'e2eService') },
     scheduleLagMs: latency(results, 'scheduleLag'),
+    serverTimings: serverTimings(results),
     loadgen: {
       cpuCoresMax: max(cpuCoresOf),
       eventLoopUtilizationMax: max((r) => r.loadgen.eventLoopUtilization),
@@ -134,6 +144,40 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
         }))
         .sort((a, b) => a.index - b.index),
     },
+  };
+}
+
+/** Asked against server-counted input tokens, and cached ones (ClientResult fields older clients lack). */
+function inputTokens(results: readonly ClientResult[]) {
+  const sum = (f: (m: ClientResult['measured']) => number | undefined) =>
+    results.reduce((acc, r) => acc + (f(r.measured) ?? 0), 0);
+  const ok = sum((m) => m.ok);
+  const served = sum((m) => m.inputTokensServed);
+  const servedRequests = sum((m) => m.inputTokensServedRequests);
+  return {
+    inputAskedMean:
+      ok > 0 && results.every((r) => r.measured.inputTokensAsked !== undefined)
+        ? sum((m) => m.inputTokensAsked) / ok
+        : null,
+    inputServed:
+      servedRequests > 0 ? { mean: served / servedRequests, total: served, requests: servedRequests } : null,
+    cachedPromptTotal: sum((m) => m.cachedTokensRequests) > 0 ? sum((m) => m.cachedTokens) : null,
+  };
+}
+
+function serverTimings(results: readonly ClientResult[]): ServerTimingsSummary | null {
+  const counts = results.map((r) => r.measured.serverTimings).filter((c) => c !== undefined);
+  const requests = counts.reduce((a, c) => a + c.requests, 0);
+  if (requests === 0) return null;
+  const total = (f: (c: (typeof counts)[number]) => number) => counts.reduce((a, c) => a + f(c), 0);
+  return {
+    source: 'llamacpp-timings',
+    requests,
+    tpotMs: latency(results, 'serverTpot'),
+    promptMs: latency(results, 'serverPromptMs'),
+    promptNMean: total((c) => c.promptN) / requests,
+    predictedNMean: total((c) => c.predictedN) / requests,
+    cacheNTotal: total((c) => c.cacheNRequests) > 0 ? total((c) => c.cacheN) : null,
   };
 }
 
@@ -202,6 +246,14 @@ const CSV: Column[] = [
   ['gpu_utilization_mean_pct', (s) => num(gpuOf(s)?.utilizationMeanPct)],
   ['energy_j', (s) => num(systemOf(s)?.energyJ)],
   ['joules_per_output_token', (s) => num(systemOf(s)?.joulesPerOutputToken, 6)],
+  // Real servers (issue 13): reconnects, asked vs server-counted input, llama.cpp's own timings.
+  ['reconnects', (s) => (s.requests.reconnects === undefined ? '' : String(s.requests.reconnects))],
+  ['input_tokens_asked_mean', (s) => num(s.tokens.inputAskedMean)],
+  ['input_tokens_served_mean', (s) => num(s.tokens.inputServed?.mean)],
+  ['cached_prompt_tokens', (s) => num(s.tokens.cachedPromptTotal, 0)],
+  ['server_tpot_p50_ms', (s) => num(s.serverTimings?.tpotMs?.p50)],
+  ['server_tpot_p99_ms', (s) => num(s.serverTimings?.tpotMs?.p99)],
+  ['server_prompt_p50_ms', (s) => num(s.serverTimings?.promptMs?.p50)],
 ];
 
 export const CSV_COLUMNS: readonly string[] = CSV.map(([name]) => name);

@@ -25,6 +25,14 @@ describe('parseLoadgenConfig', () => {
     expect(parseLoadgenConfig(structuredClone(validConfig))).toEqual(validConfig);
   });
 
+  it('accepts each prompt-cache policy and refuses an unknown one', () => {
+    for (const mode of ['allow', 'cache_prompt_false', 'unique_prefix'] as const)
+      expect(parseLoadgenConfig({ ...validConfig, promptCache: { mode } }).promptCache).toEqual({ mode });
+    expect(() => parseLoadgenConfig({ ...validConfig, promptCache: { mode: 'nope' } })).toThrow(
+      /promptCache/,
+    );
+  });
+
   it('lists every problem with its path', () => {
     const bad = {
       ...validConfig,

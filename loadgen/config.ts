@@ -77,6 +77,9 @@ export const loadgenConfigSchema: z.ZodType<LoadgenConfig> = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
       .optional(),
     slo: slo.optional(),
+    promptCache: z
+      .strictObject({ mode: z.enum(['allow', 'cache_prompt_false', 'unique_prefix']) })
+      .optional(),
     recordRequests: z.boolean().optional(),
     busyPoll: z.boolean().optional(),
     progressIntervalMs: z.number().positive().optional(),

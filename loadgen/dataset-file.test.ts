@@ -46,11 +46,11 @@ describe('createFilePromptSource', () => {
   const entries = Array.from({ length: 10 }, (_, i) => ({ prompt: `p${i} w`, maxTokens: i + 1 }));
 
   it('walks a seeded shuffle per client, covering every entry once per pass', () => {
-    const a = take(createFilePromptSource(entries, undefined, 1, 0), 10);
+    const a = take(createFilePromptSource(entries, undefined, 1, 0, 0), 10);
     expect(new Set(a.map((s) => s.prompt)).size).toBe(10);
-    expect(take(createFilePromptSource(entries, undefined, 1, 0), 10)).toEqual(a);
-    expect(take(createFilePromptSource(entries, undefined, 1, 1), 10)).not.toEqual(a);
-    const twice = take(createFilePromptSource(entries, undefined, 1, 0), 20);
+    expect(take(createFilePromptSource(entries, undefined, 1, 0, 0), 10)).toEqual(a);
+    expect(take(createFilePromptSource(entries, undefined, 1, 0, 1), 10)).not.toEqual(a);
+    const twice = take(createFilePromptSource(entries, undefined, 1, 0, 0), 20);
     expect(twice.slice(10)).toEqual(a);
     for (const s of a) {
       expect(s.inputWords).toBe(2);
@@ -58,8 +58,17 @@ describe('createFilePromptSource', () => {
     }
   });
 
+  it('each stage walks the file in its own order, reproducibly', () => {
+    const prompts = (stage: number) =>
+      take(createFilePromptSource(entries, undefined, 1, stage, 0), 10).map((s) => s.prompt);
+    expect(prompts(1)).not.toEqual(prompts(0));
+    expect(prompts(2)).not.toEqual(prompts(1));
+    expect(prompts(1)).toEqual(prompts(1));
+    expect(new Set(prompts(1)).size).toBe(10);
+  });
+
   it('a configured output length overrides the file; 128 when neither says', () => {
-    expect(createFilePromptSource(entries, { mean: 5 }, 1, 0)().maxTokens).toBe(5);
-    expect(createFilePromptSource([{ prompt: 'a' }], undefined, 1, 0)().maxTokens).toBe(128);
+    expect(createFilePromptSource(entries, { mean: 5 }, 1, 0, 0)().maxTokens).toBe(5);
+    expect(createFilePromptSource([{ prompt: 'a' }], undefined, 1, 0, 0)().maxTokens).toBe(128);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Prompts from a JSONL file: one request per line, in a seeded order per client (each client
- * walks its own shuffle of the whole file, wrapping around).
+ * Prompts from a JSONL file: one request per line, in a seeded order per stage and client (each
+ * walks its own shuffle of the whole file, wrapping around), so stages do not replay each other.
  *
  * Formats:
  * - `prompts`: `{"prompt": "...", "max_tokens"?: n}` or a bare JSON string per line.
@@ -13,7 +13,7 @@
  */
 import type { Distribution } from '../core/loadgen-protocol';
 import { deriveRng } from '../core/random';
-import { lengthSampler, type PromptSample } from './dataset';
+import { lengthSampler, type PromptSample, promptStream } from './dataset';
 
 export interface DatasetEntry {
   prompt: string;
@@ -72,14 +72,16 @@ export function parseDataset(text: string, format: 'prompts' | 'sharegpt'): Data
   return entries;
 }
 
-/** Deterministic per (seed, clientIndex): the n-th call returns the same sample. */
+/** Deterministic per (seed, stageIndex, clientIndex): the n-th call returns the same sample. */
 export function createFilePromptSource(
   entries: readonly DatasetEntry[],
   outputTokens: Distribution | undefined,
   seed: number,
+  stageIndex: number,
   clientIndex: number,
 ): () => PromptSample {
-  const rng = deriveRng(seed, 0x10000 + clientIndex);
+  // Its own streams, apart from the synthetic ones (stage 0 keeps its former order).
+  const rng = deriveRng(seed, 0x10000 + promptStream(stageIndex, clientIndex));
   const order = Array.from(entries.keys());
   // Fisher–Yates with the seeded stream.
   for (let i = order.length - 1; i > 0; i--) {

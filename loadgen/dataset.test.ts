@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SyntheticDataset } from '../core/loadgen-protocol';
 import { mulberry32 } from '../core/random';
-import { createPromptSource, lengthSampler } from './dataset';
+import { createPromptSource, lengthSampler, withUniquePrefix } from './dataset';
 
 const ds: SyntheticDataset = {
   inputTokens: { mean: 50, stdev: 20, min: 10, max: 80 },
@@ -10,15 +10,23 @@ const ds: SyntheticDataset = {
 const take = <T>(src: () => T, n: number): T[] => Array.from({ length: n }, src);
 
 describe('createPromptSource', () => {
-  it('is deterministic per (seed, clientIndex) and differs across clients and seeds', () => {
-    const a = take(createPromptSource(ds, 1, 0), 20);
-    expect(take(createPromptSource(ds, 1, 0), 20)).toEqual(a);
-    expect(take(createPromptSource(ds, 1, 1), 20)).not.toEqual(a);
-    expect(take(createPromptSource(ds, 2, 0), 20)).not.toEqual(a);
+  it('is deterministic per (seed, stage, client) and differs across clients, stages and seeds', () => {
+    const a = take(createPromptSource(ds, 1, 0, 0), 20);
+    expect(take(createPromptSource(ds, 1, 0, 0), 20)).toEqual(a);
+    expect(take(createPromptSource(ds, 1, 0, 1), 20)).not.toEqual(a);
+    expect(take(createPromptSource(ds, 2, 0, 0), 20)).not.toEqual(a);
+  });
+
+  it('gives every stage its own prompts (a server prompt cache must not serve the next stage)', () => {
+    const fixed: SyntheticDataset = { inputTokens: { mean: 64 }, outputTokens: { mean: 8 } };
+    const stage0 = take(createPromptSource(fixed, 1, 0, 3), 10).map((s) => s.prompt);
+    const stage1 = take(createPromptSource(fixed, 1, 1, 3), 10).map((s) => s.prompt);
+    for (const p of stage1) expect(stage0).not.toContain(p);
+    expect(take(createPromptSource(fixed, 1, 1, 3), 10).map((s) => s.prompt)).toEqual(stage1);
   });
 
   it('prompts have exactly inputWords words, within bounds; constant output length', () => {
-    const samples = Array.from({ length: 500 }, createPromptSource(ds, 3, 0));
+    const samples = Array.from({ length: 500 }, createPromptSource(ds, 3, 0, 0));
     for (const s of samples) {
       expect(s.prompt.split(' ').length).toBe(s.inputWords);
       expect(s.inputWords).toBeGreaterThanOrEqual(10);
@@ -58,5 +66,21 @@ describe('lengthSampler', () => {
     const rng = mulberry32(4);
     const xs = take(lengthSampler({ mean: 10, stdev: 1, min: 100, max: 120 }, rng), 50);
     for (const x of xs) expect(x).toBe(100);
+  });
+});
+
+describe('withUniquePrefix', () => {
+  const same = () => ({ prompt: 'the same prompt', inputWords: 3, maxTokens: 4 });
+  it('gives every request its own first word, reproducibly, and keeps the asked length', () => {
+    const a = take(withUniquePrefix(same, 1, 0, 0), 200);
+    const b = take(withUniquePrefix(same, 1, 1, 0), 200);
+    const firstWords = [...a, ...b].map((s) => s.prompt.split(' ')[0]);
+    expect(new Set(firstWords).size).toBe(400);
+    expect(new Set([...a, ...b].map((s) => s.prompt.split('] ')[0])).size).toBe(400);
+    expect(take(withUniquePrefix(same, 1, 0, 0), 200)).toEqual(a);
+    for (const s of a) {
+      expect(s.prompt).toMatch(/^\[[0-9a-f]{8} 0\.0\.\d+\] the same prompt$/);
+      expect(s.inputWords).toBe(3);
+    }
   });
 });

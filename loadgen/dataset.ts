@@ -31,13 +31,21 @@ export function lengthSampler(dist: Distribution, rng: Rng): () => number {
   return createCountSampler({ ...dist, min: Math.max(1, dist.min ?? 1) }, rng);
 }
 
-/** Deterministic for a given (dataset, seed, clientIndex): the n-th call returns the same sample. */
+/**
+ * The random stream of one client in one stage. Each stage gets its own prompts: replaying a
+ * stage's prompts would let a server's prompt cache answer every later stage (llama.cpp does).
+ * Stage 0 keeps the stream a client had before stages were mixed in (stream = clientIndex).
+ */
+export const promptStream = (stageIndex: number, clientIndex: number) => stageIndex * 0x1000 + clientIndex;
+
+/** Deterministic for a given (dataset, seed, stageIndex, clientIndex): the n-th call returns the same sample. */
 export function createPromptSource(
   dataset: SyntheticDataset,
   seed: number,
+  stageIndex: number,
   clientIndex: number,
 ): () => PromptSample {
-  const rng = deriveRng(seed, clientIndex);
+  const rng = deriveRng(seed, promptStream(stageIndex, clientIndex));
   const inputLength = lengthSampler(dataset.inputTokens, rng);
   const outputLength = lengthSampler(dataset.outputTokens, rng);
   const words: string[] = [];
@@ -51,5 +59,29 @@ export function createPromptSource(
       words[i] = VOCABULARY[Math.floor(rng() * VOCABULARY.length)]!;
     }
     return { prompt: words.join(' '), inputWords, maxTokens };
+  };
+}
+
+/**
+ * Puts a prefix no other request shares before every prompt (`promptCache: unique_prefix`), so a
+ * server's prefix cache finds nothing to reuse beyond the chat template and a bracket. The
+ * seeded hex comes first (the part a cache would match on); stage, client and sequence number
+ * make it unique even if two hex draws collide. `inputWords` stays what the dataset asked: the
+ * prefix's few tokens show in the server-counted input.
+ */
+export function withUniquePrefix(
+  source: () => PromptSample,
+  seed: number,
+  stageIndex: number,
+  clientIndex: number,
+): () => PromptSample {
+  const rng = deriveRng(seed ^ 0x5eed, promptStream(stageIndex, clientIndex));
+  let n = 0;
+  return () => {
+    const s = source();
+    const hex = Math.floor(rng() * 0x1_0000_0000)
+      .toString(16)
+      .padStart(8, '0');
+    return { ...s, prompt: `[${hex} ${stageIndex}.${clientIndex}.${n++}] ${s.prompt}` };
   };
 }

@@ -21,6 +21,48 @@ describe('OpenAiStreamReader', () => {
     expect([r.tokenChunks, r.promptTokens, r.completionTokens, r.done]).toEqual([2, 12, 3, true]);
   });
 
+  it("reads llama.cpp's final chunk: usage with cached tokens, and its timings", () => {
+    const r = new OpenAiStreamReader();
+    expect(r.onPayload(chat({ content: 'a' }))).toBe(true);
+    // As llama-server sends it (whitespace and field order as in its JSON).
+    const last =
+      '{"choices":[{"finish_reason":"length","index":0,"delta":{}}],"created":1,"id":"c","model":"m",' +
+      '"object":"chat.completion.chunk","usage":{"completion_tokens":2,"prompt_tokens":94,"total_tokens":96,' +
+      '"prompt_tokens_details":{"cached_tokens":30}},"timings":{"cache_n":30,"prompt_n":64,"prompt_ms":12.5,' +
+      '"prompt_per_token_ms":0.195,"prompt_per_second":5120,"predicted_n":2,"predicted_ms":7.5,' +
+      '"predicted_per_token_ms":3.75,"predicted_per_second":266.7}}';
+    expect(r.onPayload(last)).toBe(false);
+    r.onPayload('[DONE]');
+    expect(r.finish()).toBeNull();
+    expect([r.promptTokens, r.cachedTokens]).toEqual([94, 30]);
+    expect(r.timings).toEqual({
+      promptN: 64,
+      promptMs: 12.5,
+      predictedN: 2,
+      predictedMs: 7.5,
+      predictedPerTokenMs: 3.75,
+      cacheN: 30,
+    });
+  });
+
+  it('reads timings in a token chunk too, and ignores a timings object missing its figures', () => {
+    const r = new OpenAiStreamReader();
+    const t = { prompt_n: 3, prompt_ms: 1, predicted_n: 4, predicted_ms: 8 };
+    const payload = JSON.stringify({ choices: [{ delta: { content: 'x' } }], timings: t });
+    expect(scanTokenChunk(payload)).toBeNull(); // the full parse sees it
+    expect(r.onPayload(payload)).toBe(true);
+    expect(r.timings).toEqual({
+      promptN: 3,
+      promptMs: 1,
+      predictedN: 4,
+      predictedMs: 8,
+      predictedPerTokenMs: 2,
+    });
+    r.onPayload(JSON.stringify({ choices: [], timings: { prompt_n: 'x' } }));
+    expect(r.timings?.predictedN).toBe(4);
+    expect(new OpenAiStreamReader().cachedTokens).toBeNull();
+  });
+
   it('counts reasoning chunks as token-bearing', () => {
     const r = new OpenAiStreamReader();
     expect(r.onPayload(chat({ reasoning_content: 'think' }))).toBe(true);

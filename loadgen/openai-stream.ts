@@ -3,9 +3,10 @@
  * completions): which chunks carry generated tokens, the final `usage`, `[DONE]`, and errors.
  *
  * JSON.parse of every payload was a fifth of loadgen's CPU at 10k req/s (bench:loadgen), so the
- * common token chunk takes a fast path (`scanTokenChunk`) and everything else — usage, errors,
- * anything unusual — is parsed in full.
+ * common token chunk takes a fast path (`scanTokenChunk`) and everything else — usage, llama.cpp's
+ * `timings`, errors, anything unusual — is parsed in full.
  */
+import type { ServerTimings } from '../core/loadgen-protocol';
 
 /** malformed_stream: unparseable payload; stream_error: the server's in-stream error; early_stop: ended before [DONE]. */
 export type StreamErrorKind = 'malformed_stream' | 'stream_error' | 'early_stop';
@@ -21,8 +22,38 @@ interface Choice {
 }
 interface Chunk {
   choices?: Choice[];
-  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
+  usage?: {
+    prompt_tokens?: unknown;
+    completion_tokens?: unknown;
+    prompt_tokens_details?: { cached_tokens?: unknown } | null;
+  } | null;
+  /** llama.cpp: its own timings, in the last chunk. */
+  timings?: unknown;
   error?: unknown;
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** llama-server's `timings` object, or null when it is not one (absent, or fields missing). */
+export function parseTimings(t: unknown): ServerTimings | null {
+  if (t === null || typeof t !== 'object') return null;
+  const o = t as Record<string, unknown>;
+  const { prompt_n, prompt_ms, predicted_n, predicted_ms, predicted_per_token_ms, cache_n } = o;
+  if (!finite(prompt_n) || !finite(prompt_ms) || !finite(predicted_n) || !finite(predicted_ms)) return null;
+  const perToken = finite(predicted_per_token_ms)
+    ? predicted_per_token_ms
+    : predicted_n > 0
+      ? predicted_ms / predicted_n
+      : 0;
+  const r: ServerTimings = {
+    promptN: prompt_n,
+    promptMs: prompt_ms,
+    predictedN: predicted_n,
+    predictedMs: predicted_ms,
+    predictedPerTokenMs: perToken,
+  };
+  if (finite(cache_n)) r.cacheN = cache_n;
+  return r;
 }
 
 const nonEmpty = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
@@ -43,20 +74,21 @@ function carriesTokens(choices: Choice[]): boolean {
 }
 
 /**
- * One pass over the payload finds every key that matters: a usage object, an error, or a token
+ * One pass over the payload finds every key that matters: a usage or timings object, an error, or a token
  * key followed by a non-empty string value (the lookahead rejects `""`). JSON whitespace around
  * the colon is allowed, so pretty-printed servers keep the fast path. State lives in lastIndex,
  * so `test` allocates nothing; the kind of match is read off its last character. This is about
  * five times cheaper than the separate `includes`/`indexOf` scans it replaced (bench:loadgen).
  */
-const SCAN = /"(?:usage"\s*:\s*\{|error"\s*:|(?:content|text|reasoning_content|reasoning)"\s*:\s*"(?!"))/g;
+const SCAN =
+  /"(?:(?:usage|timings)"\s*:\s*\{|error"\s*:|(?:content|text|reasoning_content|reasoning)"\s*:\s*"(?!"))/g;
 const QUOTE = 34;
 
 /**
  * Decides whether a JSON payload carries generated text without parsing it, or returns null
  * when only a full parse can tell. It relies on JSON itself: a quoted word followed by a colon is
  * always a key (quotes inside string values are escaped), so finding `"content":"` followed by
- * anything but `"` means a non-empty string value. Payloads that may hold usage or an error, or
+ * anything but `"` means a non-empty string value. Payloads that may hold usage, timings or an error, or
  * do not look like one object (truncated, HTML, text) go to the full parse, which also catches
  * malformed ones.
  */
@@ -82,6 +114,10 @@ export class OpenAiStreamReader {
   tokenChunks = 0;
   promptTokens: number | null = null;
   completionTokens: number | null = null;
+  /** `usage.prompt_tokens_details.cached_tokens`, when the server reports it. */
+  cachedTokens: number | null = null;
+  /** llama.cpp's `timings` (the last one seen: the final chunk's covers the whole request). */
+  timings: ServerTimings | null = null;
   /**
    * Tokens of each token-bearing chunk, from cumulative per-chunk usage (vLLM's
    * `continuous_usage_stats`); null as soon as one token chunk came without it.
@@ -123,7 +159,10 @@ export class OpenAiStreamReader {
     if (usage !== undefined && usage !== null) {
       if (typeof usage.completion_tokens === 'number') cumulative = usage.completion_tokens;
       if (typeof usage.prompt_tokens === 'number') this.promptTokens = usage.prompt_tokens;
+      const cached = usage.prompt_tokens_details?.cached_tokens;
+      if (typeof cached === 'number') this.cachedTokens = cached;
     }
+    if (chunk.timings !== undefined) this.timings = parseTimings(chunk.timings) ?? this.timings;
     if (cumulative !== null) this.completionTokens = cumulative;
     if (Array.isArray(chunk.choices) && carriesTokens(chunk.choices)) {
       this.tokenChunks++;

@@ -19,7 +19,7 @@ export function requestRecord(
   client: number,
   seq: number,
   t0: number,
-  req: Pick<StreamRequest, 'plan' | 'sendMs'>,
+  req: Pick<StreamRequest, 'plan' | 'sendMs' | 'firstSendMs' | 'reconnected'>,
   o: RequestOutcome,
   m: RequestMetrics | null,
   measured: boolean,
@@ -35,6 +35,7 @@ export function requestRecord(
     ok: o.ok,
     maxTokens: req.plan.maxTokens,
   };
+  if (req.reconnected) r.firstSentMs = round3(req.firstSendMs - t0);
   if (!o.ok) r.error = o.error;
   if (o.ok && m) {
     r.ttftMs = m.ttftMs === null ? null : round3(m.ttftMs);
@@ -44,6 +45,9 @@ export function requestRecord(
     r.inputTokens = o.promptTokens ?? o.inputWords;
     r.streamChunks = o.timeline.streamChunks;
     r.chunkMs = o.timeline.chunkTimesMs.map((t) => round3(t - req.sendMs));
+    r.askedInputTokens = o.inputWords;
+    if (o.cachedTokens !== null) r.cachedTokens = o.cachedTokens;
+    if (o.serverTimings !== null) r.serverTimings = o.serverTimings;
   }
   return r;
 }

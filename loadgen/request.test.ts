@@ -24,6 +24,15 @@ describe('buildRequestBody', () => {
       temperature: 0,
     });
   });
+  it("sends cache_prompt false only when told to defeat llama.cpp's prompt cache", () => {
+    const off = { ...validConfig, promptCache: { mode: 'cache_prompt_false' as const } };
+    expect(JSON.parse(buildRequestBody(off, sample)).cache_prompt).toBe(false);
+    for (const mode of ['allow', 'unique_prefix'] as const) {
+      expect(
+        'cache_prompt' in JSON.parse(buildRequestBody({ ...validConfig, promptCache: { mode } }, sample)),
+      ).toBe(false);
+    }
+  });
   it('without exactOutputLength asks for max_tokens only', () => {
     const cfg = { ...validConfig, dataset: { ...validConfig.dataset, exactOutputLength: false } };
     const body = JSON.parse(buildRequestBody(cfg, sample));

@@ -3,6 +3,7 @@
  * and no promise per chunk: this is the per-request hot path). It never rejects: every ending,
  * success or failure, resolves `done` with a RequestOutcome.
  */
+import { subscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { LoadgenConfig } from '../core/loadgen-protocol';
@@ -40,6 +41,8 @@ export function compileRequestBody(config: LoadgenConfig): (sample: PromptSample
   body.stream = true;
   body.stream_options = { include_usage: true };
   if (config.temperature !== undefined) body.temperature = config.temperature;
+  // llama.cpp's switch for its prompt cache (promptCache: false); extraBody may still override.
+  if (config.promptCache?.mode === 'cache_prompt_false') body.cache_prompt = false;
   for (const [k, v] of Object.entries(config.extraBody ?? {})) {
     if (v === null) delete body[k];
     else body[k] = v;
@@ -84,6 +87,11 @@ export interface RequestTarget {
   /** A connection for one request, and where it goes back when the request has ended. */
   acquire(): Dispatcher;
   release(d: Dispatcher): void;
+  /**
+   * A dispatcher whose next request goes out on a connection of its own (released with
+   * `release`): for the one resend after a reused connection closed. Without it, no resend.
+   */
+  acquireFresh?(): Dispatcher;
   path: string;
   timeoutMs: number;
   headers: Record<string, string>;
@@ -106,18 +114,50 @@ export interface RequestPlan {
   requestId?: string;
 }
 
+/**
+ * Whether a request went out on a connection that had carried one before. undici does not tell a
+ * handler which socket it got, but it publishes every request's headers with its socket, right
+ * after (synchronously) calling the request's onRequestStart: that call names the request, the
+ * publish its socket. One WeakMap update per request, off the per-chunk path.
+ */
+const requestsOnSocket = new WeakMap<object, number>();
+let starting: StreamRequest | null = null;
+subscribe('undici:client:sendHeaders', (message) => {
+  const socket = (message as { socket?: object }).socket;
+  if (socket === undefined) return;
+  const before = requestsOnSocket.get(socket) ?? 0;
+  requestsOnSocket.set(socket, before + 1);
+  starting?.onSocket(before > 0);
+  starting = null;
+});
+
+/** Connection errors that may mean a reused keep-alive connection was already closed by the server. */
+const closedBeforeResponse = (err: unknown) => classifyError(err) === 'connection_reset';
+
 export class StreamRequest implements Dispatcher.DispatchHandler {
   /**
    * performance.now() when loadgen handed the request to undici. Waiting there for a free
    * connection (only when the pool is capped) is in the service time, never hidden: response
-   * times run from the intended send.
+   * times run from the intended send. After a reconnect: the resend (see `reconnected`).
    */
-  readonly sendMs: number;
+  sendMs: number;
+  /** The first send: the end of any schedule lag (loadgen's own lateness), resend or not. */
+  readonly firstSendMs: number;
   /** When the request times out: the runner's sweep aborts it then (no timer per request). */
-  readonly deadlineMs: number;
+  deadlineMs: number;
+  /**
+   * The first send went out on a reused connection that closed (or reset) before any response
+   * (llama-server closes after every response while announcing keep-alive): it was sent once
+   * more on a fresh connection, and counts as a reconnect, not a failure. Its service times run
+   * from the resend, and its response times exclude the lost attempt too (the intended time
+   * moves by as much), as the server never saw it; schedule lag stays first send − intended.
+   */
+  reconnected = false;
   readonly done: Promise<RequestOutcome>;
   /** First error detail seen (for the log), '' when none. */
   detail = '';
+  /** Why the first send was lost, when it was resent (for the log). */
+  firstError = '';
 
   private resolve!: (o: RequestOutcome) => void;
   private settled = false;
@@ -130,6 +170,9 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
   private chunkTime = 0;
   private readonly target: RequestTarget;
   private connection: Dispatcher | null;
+  private readonly body: string;
+  /** The current send went out on a connection that had carried a request before. */
+  private reused = false;
 
   constructor(
     target: RequestTarget,
@@ -140,16 +183,28 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
       this.resolve = r;
     });
     this.sendMs = performance.now();
+    this.firstSendMs = this.sendMs;
     this.deadlineMs = this.sendMs + target.timeoutMs;
     this.target = target;
+    this.body = body;
     this.connection = target.acquire();
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    const { target, plan } = this;
     try {
       const headers =
         plan.requestId === undefined ? target.headers : { ...target.headers, 'x-request-id': plan.requestId };
-      this.connection.dispatch({ path: target.path, method: 'POST', headers, body }, this);
+      this.connection!.dispatch({ path: target.path, method: 'POST', headers, body: this.body }, this);
     } catch (err) {
       this.finish({ ok: false, error: classifyError(err) }, err);
     }
+  }
+
+  /** Called as undici writes this request onto a socket (see requestsOnSocket). */
+  onSocket(reused: boolean): void {
+    this.reused = reused;
   }
 
   /** Ends the request now as `kind` ('timeout', or 'aborted' when the runner stops). */
@@ -164,6 +219,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    starting = this;
     if (this.abortKind !== null) controller.abort(new Error(`request ${this.abortKind}`));
   }
 
@@ -198,7 +254,8 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
     this.finish({
       ok: true,
       timeline: {
-        intendedMs: this.plan.intendedMs,
+        // A reconnect moves the origin of response times by the lost attempt (see `reconnected`).
+        intendedMs: this.plan.intendedMs + (this.sendMs - this.firstSendMs),
         sendMs: this.sendMs,
         chunkTimesMs: this.chunkTimes,
         chunkTokens: r.knownChunkTokens(),
@@ -209,11 +266,46 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
       promptTokens: r.promptTokens,
       inputWords: this.plan.inputWords,
       maxTokens: this.plan.maxTokens,
+      cachedTokens: r.cachedTokens,
+      serverTimings: r.timings,
+      reconnected: this.reconnected,
     });
   }
 
   onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
-    this.finish({ ok: false, error: this.abortKind ?? classifyError(err) }, err);
+    if (this.mayResend(err)) {
+      this.resend(err);
+      return;
+    }
+    this.finish(
+      { ok: false, error: this.abortKind ?? classifyError(err), reconnected: this.reconnected },
+      err,
+    );
+  }
+
+  /** Once only, before any response, on a reused connection, and only for a close or reset. */
+  private mayResend(err: Error): boolean {
+    return (
+      !this.settled &&
+      this.abortKind === null &&
+      !this.reconnected &&
+      this.reused &&
+      this.status === 0 &&
+      this.target.acquireFresh !== undefined &&
+      closedBeforeResponse(err)
+    );
+  }
+
+  private resend(err: Error): void {
+    this.reconnected = true;
+    this.firstError = err.message;
+    if (this.connection !== null) this.target.release(this.connection);
+    this.connection = this.target.acquireFresh!();
+    this.controller = null;
+    this.reused = false;
+    this.sendMs = performance.now();
+    this.deadlineMs = this.sendMs + this.target.timeoutMs;
+    this.dispatch();
   }
 
   private readonly onPayload = (data: string): void => {

@@ -39,7 +39,7 @@ async function run(
 }
 
 const summary = (r: ClientResult, k: keyof ClientResult['histograms']) =>
-  summarize(decodeHistogram(r.histograms[k]));
+  summarize(decodeHistogram(r.histograms[k] ?? ''));
 
 describe('runner against a local SSE server', () => {
   it('measures TTFT/ITL of a 20 ms + 5 × 5 ms stream at concurrency 4', async () => {
@@ -112,6 +112,7 @@ describe('runner against a local SSE server', () => {
       ok: 0,
       failed: result.total.failed,
       errors: { http_500: result.total.failed },
+      reconnects: 0,
     });
     for (const k of ['ttft', 'e2e', 'itl', 'itlPerToken', 'tpot'] as const)
       expect(summary(result, k).count).toBe(0);
@@ -130,7 +131,7 @@ describe('runner against a local SSE server', () => {
       stop.signal,
     );
     expect(Date.now() - t0).toBeLessThan(3000);
-    expect(result.total).toEqual({ sent: 3, ok: 0, failed: 3, errors: { aborted: 3 } });
+    expect(result.total).toEqual({ sent: 3, ok: 0, failed: 3, errors: { aborted: 3 }, reconnects: 0 });
     // Sent at t≈0, inside warmup: counted in total only.
     expect(result.measured.failed).toBe(0);
     expect(result.windowEndMs - result.windowStartMs).toBeGreaterThanOrEqual(450);
@@ -147,7 +148,7 @@ describe('runner against a local SSE server', () => {
       },
     );
     expect(result.measured.errors).toEqual({ aborted: 2 });
-    expect(result.total).toEqual({ sent: 2, ok: 0, failed: 2, errors: { aborted: 2 } });
+    expect(result.total).toEqual({ sent: 2, ok: 0, failed: 2, errors: { aborted: 2 }, reconnects: 0 });
   });
 
   it('honours maxRequests and ends the window at the last completion', async () => {
@@ -158,7 +159,7 @@ describe('runner against a local SSE server', () => {
         timing: { warmupMs: 0, durationMs: 10_000, cooldownMs: 1000, maxRequests: 10 },
       },
     );
-    expect(result.total).toEqual({ sent: 10, ok: 10, failed: 0, errors: {} });
+    expect(result.total).toEqual({ sent: 10, ok: 10, failed: 0, errors: {}, reconnects: 0 });
     expect(result.measured.ok).toBe(10);
     expect(result.windowEndMs - result.windowStartMs).toBeLessThan(2000);
     expect(result.windowEndMs - result.windowStartMs).toBeGreaterThanOrEqual(50); // 5 rounds of >= 10 ms
@@ -200,7 +201,7 @@ describe('runner against a local SSE server', () => {
     };
     const result = await runLoadgen(config, { clientIndex: 2, outDir, log: () => {} });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
-    expect(result.total).toEqual({ sent: 0, ok: 0, failed: 0, errors: {} });
+    expect(result.total).toEqual({ sent: 0, ok: 0, failed: 0, errors: {}, reconnects: 0 });
     expect(result.measured.ok).toBe(0);
     expect(result.windowEndMs - result.windowStartMs).toBeGreaterThanOrEqual(299);
     expect(JSON.parse(readFileSync(join(outDir, 'result-2.json'), 'utf8'))).toEqual(result);

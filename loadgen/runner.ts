@@ -16,12 +16,12 @@ import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
+import { Client, type Dispatcher, Pool } from 'undici';
 import { percentileMs } from '../core/histograms';
 import { loadgenFiles } from '../core/jobs';
 import type { ClientResult, LoadgenConfig, ProgressSnapshot } from '../core/loadgen-protocol';
 import { type ClientShare, shareOf } from './config';
-import { createPromptSource, type PromptSample } from './dataset';
+import { createPromptSource, type PromptSample, withUniquePrefix } from './dataset';
 import { createFilePromptSource, parseDataset } from './dataset-file';
 import { DirectPush } from './direct-push';
 import { ProgressLog, writeJsonAtomic } from './output';
@@ -77,6 +77,8 @@ class ClientRun {
   private readonly nextPrompt: () => PromptSample;
   private readonly renderBody: (s: PromptSample) => string;
   private readonly pool: Pool;
+  /** Clients of resends still running (see StreamRequest.reconnected). */
+  private readonly freshClients = new Set<Client>();
   private readonly target: RequestTarget;
   private readonly inflight = new Set<StreamRequest>();
   private readonly log: (line: string) => void;
@@ -121,15 +123,29 @@ class ClientRun {
     // Closed loop: one connection per concurrent request (fewer would queue inside undici). Open
     // loop: the cap, else OPEN_LOOP_CONNECTIONS; a request waiting inside undici for a connection
     // is not "sent" yet: sendMs is taken when it starts going out, so the wait is schedule lag.
-    this.pool = new Pool(new URL(config.baseUrl).origin, {
-      connections: Math.max(1, this.share.concurrency ?? OPEN_LOOP_CONNECTIONS),
+    const origin = new URL(config.baseUrl).origin;
+    const clientOptions = {
       headersTimeout: config.requestTimeoutMs,
       bodyTimeout: config.requestTimeoutMs,
       connect: { timeout: Math.min(10_000, config.requestTimeoutMs) },
+    };
+    this.pool = new Pool(origin, {
+      connections: Math.max(1, this.share.concurrency ?? OPEN_LOOP_CONNECTIONS),
+      ...clientOptions,
     });
     this.target = {
       acquire: () => this.pool,
-      release: () => {},
+      // A one-request client: its own new connection, closed when the request has ended.
+      acquireFresh: () => {
+        const c = new Client(origin, clientOptions);
+        this.freshClients.add(c);
+        return c;
+      },
+      release: (d: Dispatcher) => {
+        if (d === this.pool) return;
+        this.freshClients.delete(d as Client);
+        d.close().catch(() => {});
+      },
       path: endpointPath(config.baseUrl, config.api),
       timeoutMs: config.requestTimeoutMs,
       headers: requestHeaders(apiKey),
@@ -185,7 +201,7 @@ class ClientRun {
       for (const t of timers) clearInterval(t);
       clearTimeout(cooldownTimer);
       this.opts.signal?.removeEventListener('abort', onStop);
-      await this.pool.destroy();
+      await Promise.all([this.pool.destroy(), ...[...this.freshClients].map((c) => c.destroy())]);
       if (this.records) await new Promise((r) => this.records!.end(r));
     }
 
@@ -230,7 +246,13 @@ class ClientRun {
     this.inflight.delete(req);
     const intended = req.plan.intendedMs;
     const measured = intended >= this.warmupEnd && intended < this.measureEnd;
-    const m = this.stats.onOutcome(o, measured, req.sendMs - intended);
+    const m = this.stats.onOutcome(o, measured, req.firstSendMs - intended);
+    if (req.reconnected && !this.loggedKinds.has('reconnect')) {
+      this.loggedKinds.add('reconnect');
+      this.log(
+        `[loadgen ${this.idx}] first reconnect: a reused connection closed before answering (${req.firstError}); resent on a fresh one`,
+      );
+    }
     if (!o.ok && !this.loggedKinds.has(o.error)) {
       // First failure of each kind goes to the log with its detail; later ones are only counted.
       this.loggedKinds.add(o.error);
@@ -451,10 +473,23 @@ class ClientRun {
 }
 
 function promptSource(config: LoadgenConfig, clientIndex: number, dir: string): () => PromptSample {
+  const source = datasetSource(config, clientIndex, dir);
+  return config.promptCache?.mode === 'unique_prefix'
+    ? withUniquePrefix(source, config.dataset.seed, config.stageIndex, clientIndex)
+    : source;
+}
+
+function datasetSource(config: LoadgenConfig, clientIndex: number, dir: string): () => PromptSample {
   const { dataset } = config;
   if (dataset.file) {
     const entries = parseDataset(readFileSync(join(dir, dataset.file.file), 'utf8'), dataset.file.format);
-    return createFilePromptSource(entries, dataset.file.outputTokens, dataset.seed, clientIndex);
+    return createFilePromptSource(
+      entries,
+      dataset.file.outputTokens,
+      dataset.seed,
+      config.stageIndex,
+      clientIndex,
+    );
   }
-  return createPromptSource(dataset.synthetic!, dataset.seed, clientIndex);
+  return createPromptSource(dataset.synthetic!, dataset.seed, config.stageIndex, clientIndex);
 }

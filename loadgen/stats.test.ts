@@ -23,6 +23,8 @@ const ok = (
     promptTokens,
     inputWords: 5,
     maxTokens,
+    cachedTokens: null,
+    serverTimings: null,
   }) satisfies RequestOutcome;
 
 const counts = (s: StageStats) =>
@@ -38,6 +40,8 @@ const none = {
   ttftService: 0,
   e2eService: 0,
   scheduleLag: 0,
+  serverTpot: 0,
+  serverPromptMs: 0,
 };
 
 describe('StageStats', () => {
@@ -54,7 +58,13 @@ describe('StageStats', () => {
       errors: { malformed_stream: 1, early_stop: 1 },
       outputTokens: 0,
     });
-    expect(s.total).toEqual({ sent: 2, ok: 0, failed: 2, errors: { malformed_stream: 1, early_stop: 1 } });
+    expect(s.total).toEqual({
+      sent: 2,
+      ok: 0,
+      failed: 2,
+      errors: { malformed_stream: 1, early_stop: 1 },
+      reconnects: 0,
+    });
     // Only the schedule lag of the two requests is recorded.
     expect(counts(s)).toEqual({ ...none, scheduleLag: 2 });
   });
@@ -123,5 +133,53 @@ describe('StageStats', () => {
     const s = new StageStats();
     s.onOutcome({ ok: false, error: 'timeout' }, true, -1); // a clock bug would show, not vanish
     expect(s.clamped).toBe(1);
+  });
+});
+
+describe('StageStats for real servers', () => {
+  const timings = { promptN: 64, promptMs: 12, predictedN: 8, predictedMs: 40, predictedPerTokenMs: 5 };
+
+  it('counts reconnects apart from failures, measured and total', () => {
+    const s = new StageStats();
+    s.onOutcome({ ...ok([10, 20], 30, 2), reconnected: true }, true);
+    s.onOutcome({ ok: false, error: 'connection_reset', reconnected: true }, true);
+    s.onOutcome({ ...ok([10, 20], 30, 2), reconnected: true }, false);
+    expect([s.measured.ok, s.measured.failed, s.measured.reconnects]).toEqual([1, 1, 2]);
+    expect([s.total.reconnects, s.total.failed]).toEqual([3, 1]);
+  });
+
+  it('keeps the asked input length apart from what the server counted and cached', () => {
+    const s = new StageStats();
+    s.onOutcome({ ...ok([10, 20], 30, 2, 94), cachedTokens: 30 }, true);
+    s.onOutcome(ok([10, 20], 30, 2, null), true);
+    s.onOutcome({ ...ok([10, 20], 30, 2, 90), cachedTokens: 0 }, false); // not measured
+    expect(s.measured).toMatchObject({
+      inputTokens: 94 + 5,
+      inputTokensAsked: 10,
+      inputTokensServed: 94,
+      inputTokensServedRequests: 1,
+      cachedTokens: 30,
+      cachedTokensRequests: 1,
+    });
+  });
+
+  it("records llama.cpp's timings into their own histograms and counts", () => {
+    const s = new StageStats();
+    s.onOutcome({ ...ok([10, 20], 30, 2), serverTimings: { ...timings, cacheN: 32 } }, true);
+    s.onOutcome({ ...ok([10, 20], 30, 2), serverTimings: { ...timings, predictedPerTokenMs: 7 } }, true);
+    s.onOutcome({ ...ok([10, 20], 30, 2), serverTimings: { ...timings, predictedN: 0 } }, true);
+    s.onOutcome(ok([10, 20], 30, 2), true);
+    expect(s.measured.serverTimings).toEqual({
+      requests: 3,
+      promptN: 192,
+      predictedN: 16,
+      cacheN: 32,
+      cacheNRequests: 1,
+    });
+    const tpot = summarize(decodeHistogram(s.encodeHistograms().serverTpot!));
+    expect([tpot.count, tpot.min]).toEqual([2, 5]);
+    expect(tpot.max).toBeCloseTo(7, 1); // HDR bucket bound
+    expect(summarize(decodeHistogram(s.encodeHistograms().serverPromptMs!)).count).toBe(3);
+    expect(summarize(decodeHistogram(s.encodeHistograms().tpot)).count).toBe(4);
   });
 });

@@ -2,7 +2,13 @@
  * Accounting of request outcomes into the counters and histograms of a `ClientResult`.
  * Pure (no I/O, no clock) so every rule here is unit-tested.
  */
-import type { ClientResult, EncodedHistograms, HistogramName, Slo } from '../core/loadgen-protocol';
+import type {
+  ClientResult,
+  EncodedHistograms,
+  HistogramName,
+  ServerTimings,
+  Slo,
+} from '../core/loadgen-protocol';
 import { LatencyRecorder } from './histograms';
 import { computeMetrics, meetsSlo, type RequestMetrics, type Timeline } from './metrics';
 
@@ -12,15 +18,22 @@ export type RequestOutcome =
       timeline: Timeline;
       /** `usage.prompt_tokens`, null when the server sent no usage. */
       promptTokens: number | null;
-      /** Fallback input-token count: words in the prompt. */
+      /** Fallback input-token count: words in the prompt (the length the dataset asked for). */
       inputWords: number;
       /** The `max_tokens` asked for. */
       maxTokens: number;
+      /** `usage.prompt_tokens_details.cached_tokens`, null when the server did not say. */
+      cachedTokens: number | null;
+      /** llama.cpp's `timings`, null when the server sent none. */
+      serverTimings: ServerTimings | null;
+      /** Sent again on a fresh connection (see ClientResult.measured.reconnects). */
+      reconnected?: boolean;
     }
   | {
       ok: false;
       /** See `ClientResult.measured.errors`. */
       error: string;
+      reconnected?: boolean;
     };
 
 const HISTOGRAMS: readonly HistogramName[] = [
@@ -32,6 +45,8 @@ const HISTOGRAMS: readonly HistogramName[] = [
   'ttftService',
   'e2eService',
   'scheduleLag',
+  'serverTpot',
+  'serverPromptMs',
 ];
 
 const bump = (errors: Record<string, number>, kind: string) => {
@@ -39,7 +54,7 @@ const bump = (errors: Record<string, number>, kind: string) => {
 };
 
 export class StageStats {
-  readonly measured: ClientResult['measured'] = {
+  readonly measured: Required<ClientResult['measured']> = {
     sent: 0,
     ok: 0,
     failed: 0,
@@ -51,8 +66,15 @@ export class StageStats {
     streamMismatch: 0,
     lengthShort: 0,
     goodOk: 0,
+    reconnects: 0,
+    inputTokensAsked: 0,
+    inputTokensServed: 0,
+    inputTokensServedRequests: 0,
+    cachedTokens: 0,
+    cachedTokensRequests: 0,
+    serverTimings: { requests: 0, promptN: 0, predictedN: 0, cacheN: 0, cacheNRequests: 0 },
   };
-  readonly total: ClientResult['total'] = { sent: 0, ok: 0, failed: 0, errors: {} };
+  readonly total: Required<ClientResult['total']> = { sent: 0, ok: 0, failed: 0, errors: {}, reconnects: 0 };
   /** Output tokens of every ok request, warmup and cooldown included (progress snapshots). */
   totalOutputTokens = 0;
   readonly h = Object.fromEntries(HISTOGRAMS.map((k) => [k, new LatencyRecorder()])) as Record<
@@ -75,6 +97,10 @@ export class StageStats {
    */
   onOutcome(o: RequestOutcome, measured: boolean, lagMs = 0): RequestMetrics | null {
     if (measured) this.h.scheduleLag.recordMs(lagMs);
+    if (o.reconnected) {
+      this.total.reconnects++;
+      if (measured) this.measured.reconnects++;
+    }
     if (!o.ok) {
       this.total.failed++;
       bump(this.total.errors, o.error);
@@ -92,6 +118,16 @@ export class StageStats {
     s.ok++;
     s.outputTokens += m.outputTokens;
     s.inputTokens += o.promptTokens ?? o.inputWords;
+    s.inputTokensAsked += o.inputWords;
+    if (o.promptTokens !== null) {
+      s.inputTokensServed += o.promptTokens;
+      s.inputTokensServedRequests++;
+    }
+    if (o.cachedTokens !== null) {
+      s.cachedTokens += o.cachedTokens;
+      s.cachedTokensRequests++;
+    }
+    if (o.serverTimings !== null) this.onServerTimings(o.serverTimings);
     s.streamChunks += o.timeline.streamChunks;
     if (o.timeline.outputTokens === null) s.usageMissing++;
     else if (m.streamTokens !== o.timeline.outputTokens) s.streamMismatch++;
@@ -106,6 +142,20 @@ export class StageStats {
     h.itlPerToken.recordAllMsWithCount(m.itlPerToken);
     if (m.tpotMs !== null) h.tpot.recordMs(m.tpotMs);
     return m;
+  }
+
+  private onServerTimings(t: ServerTimings): void {
+    const c = this.measured.serverTimings;
+    c.requests++;
+    c.promptN += t.promptN;
+    c.predictedN += t.predictedN;
+    if (t.cacheN !== undefined) {
+      c.cacheN += t.cacheN;
+      c.cacheNRequests++;
+    }
+    // llama.cpp's TPOT is predicted_ms / predicted_n: defined from one token on.
+    if (t.predictedN > 0) this.h.serverTpot.recordMs(t.predictedPerTokenMs);
+    this.h.serverPromptMs.recordMs(t.promptMs);
   }
 
   /** Values clamped into the histograms' range (should stay 0; reported in the result). */
