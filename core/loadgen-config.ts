@@ -76,8 +76,5 @@ export function loadgenConfig(
  */
 export function promptCachePolicy(recipe: Recipe): PromptCachePolicy {
   if (recipe.workload.promptCache !== false) return { mode: 'allow' };
-  // String compare: the schema's kind union may not name llamacpp yet.
-  return (recipe.service.kind as string) === 'llamacpp'
-    ? { mode: 'cache_prompt_false' }
-    : { mode: 'unique_prefix' };
+  return recipe.service.kind === 'llamacpp' ? { mode: 'cache_prompt_false' } : { mode: 'unique_prefix' };
 }

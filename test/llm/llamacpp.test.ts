@@ -1,11 +1,12 @@
 // A real LLM benchmarked end to end: kind llamacpp (llama-server + SmolLM2-135M on CPU) on the
 // local executor and on the local Slurm cluster, through a real Temporal dev server and worker.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusQuery, WORKFLOW_TYPE } from '../../core/contract';
+import type { RequestRecord } from '../../core/loadgen-protocol';
 import type { BenchmarkSummary } from '../../core/summary';
 import { type DevEnv, inProcessWorker, startDevEnv, testConfig } from '../integration/harness';
 import { llamacppRecipe, llm } from './llm';
@@ -65,11 +66,50 @@ function expectRealRun(run: Awaited<ReturnType<typeof runBenchmark>>) {
   const serviceErr = readFileSync(join(logs, 'service.err.log'), 'utf8');
   expect(serviceErr).toContain('aifb: service exited with status 0');
   expect(serverProcesses()).toEqual([]);
-  expect(readdirSync(logs)).toContain('service.log');
+  expectServerAgrees(run.results);
+  // The summary's own figures: aifb's TPOT median beside llama.cpp's for the same requests.
+  for (const stage of summary.stages) {
+    const ours = stage.latencyMs.tpot!.p50;
+    const theirs = stage.serverTimings!.tpotMs!.p50;
+    expect(Math.abs(ours - theirs) / theirs).toBeLessThan(0.02);
+    expect(stage.requests.reconnects).toBeGreaterThanOrEqual(0);
+    expect(stage.tokens.inputServed!.mean).toBeGreaterThan(stage.tokens.inputAskedMean!);
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Every request joined with llama.cpp's own `timings` for it: usage tokens equal what the server
+ * counted, TPOT medians within 2%, and the second stage's prompts were really evaluated (a stage
+ * replaying the first one's prompts would be served from the prompt cache, ~1 token evaluated).
+ */
+function expectServerAgrees(results: string) {
+  const records = readFileSync(join(results, 'requests.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RequestRecord)
+    .filter((r) => r.ok && r.measured);
+  expect(records.length).toBeGreaterThan(6);
+  for (const r of records) {
+    const t = r.serverTimings!;
+    expect(r.outputTokens).toBe(t.predictedN);
+    expect(r.inputTokens).toBe(t.promptN + (t.cacheN ?? 0));
+  }
+  const ours = median(records.map((r) => r.tpotMs!));
+  const theirs = median(records.map((r) => r.serverTimings!.predictedPerTokenMs));
+  expect(Math.abs(ours - theirs) / theirs).toBeLessThan(0.02);
+  const second = records.filter((r) => r.stage === 1);
+  expect(second.length).toBeGreaterThan(3);
+  for (const r of second) expect(r.serverTimings!.promptN).toBeGreaterThanOrEqual(0.8 * r.askedInputTokens!);
 }
 
 describe('llama.cpp + SmolLM2, end to end', () => {
-  it('on the local executor: zero failures, identity recorded, a clean exit', async () => {
+  it('on the local executor: zero failures, tokens and TPOT agree with llama.cpp, stage 2 evaluates new prompts, clean exit', async () => {
     expectRealRun(await runBenchmark('local'));
   });
 
