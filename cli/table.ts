@@ -14,9 +14,15 @@ function serverPair(s: StageSummary): string {
   if (!server || !('runningRequests' in server)) return '-';
   return `${fmt(server.runningRequests.mean)} / ${fmt(server.waitingRequests.mean)}`;
 }
-function serverKv(s: StageSummary): string {
+/** Kinds whose servers do not export a KV-cache gauge: say so rather than show an empty row. */
+const NO_KV_GAUGE: Record<string, string> = {
+  llamacpp: 'not exported by llama.cpp',
+  ollama: 'Ollama exports no metrics',
+};
+function serverKv(s: StageSummary, summary: BenchmarkSummary): string {
   const kv = s.server && 'kvCacheUsage' in s.server ? s.server.kvCacheUsage : null;
-  return kv && kv.mean !== null ? `${fmt(kv.mean * 100)} / ${fmt((kv.max ?? 0) * 100)}` : '-';
+  if (kv && kv.mean !== null) return `${fmt(kv.mean * 100)} / ${fmt((kv.max ?? 0) * 100)}`;
+  return NO_KV_GAUGE[summary.service.kind] ?? '-';
 }
 function serviceProcess(s: StageSummary): string {
   const p = s.system && 'process' in s.system ? s.system.process : null;
@@ -39,7 +45,7 @@ function inputTokens(s: StageSummary): string {
   return `${fmt(inputAskedMean, 0)} / ${fmt(inputServed?.mean, 0)}${cached}`;
 }
 
-const ROWS: [string, (s: StageSummary) => string][] = [
+const ROWS: [string, (s: StageSummary, summary: BenchmarkSummary) => string][] = [
   ['requests ok / failed', (s) => `${s.requests.ok} / ${s.requests.failed}`],
   // Resent after a reused connection closed before answering: not failures.
   ['reconnects', (s) => (s.requests.reconnects === undefined ? '-' : String(s.requests.reconnects))],
@@ -68,8 +74,9 @@ const ROWS: [string, (s: StageSummary) => string][] = [
   ['schedule lag p50 / p99 ms', (s) => (s.rate.requestedPerS === null ? '-' : pair(s.scheduleLagMs, 2))],
   ['loadgen CPU (cores, max)', (s) => fmt(s.loadgen.cpuCoresMax, 2)],
   ['server running / waiting (mean)', (s) => serverPair(s)],
-  ['KV cache use mean / max %', (s) => serverKv(s)],
-  ['service CPU cores / RSS MiB', (s) => serviceProcess(s)],
+  ['KV cache use mean / max %', (s, summary) => serverKv(s, summary)],
+  // aifb's sampler of the service's process tree (the server's own metrics are the rows above).
+  ['service CPU cores / RSS MiB (sampler)', (s) => serviceProcess(s)],
   ['GPU util % / energy J/token', (s) => gpuLine(s)],
   ['clients reported', (s) => `${s.clientsReported} / ${s.clientsExpected}`],
   [
@@ -102,7 +109,7 @@ export function renderResultsTable(summary: BenchmarkSummary, color = false): st
     // No rule between rows: a tall table stays readable on one screen.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  for (const [label, value] of ROWS) table.push([label, ...summary.stages.map(value)]);
+  for (const [label, value] of ROWS) table.push([label, ...summary.stages.map((s) => value(s, summary))]);
   const errors = summary.stages.flatMap((s) =>
     Object.entries(s.requests.errors).map(([kind, n]) => `${s.name}: ${kind} x${n}`),
   );

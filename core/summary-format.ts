@@ -218,7 +218,10 @@ export interface MeanMax {
   max: number | null;
 }
 
-/** The service's own view of a stage's window, from Prometheus. */
+/**
+ * The service's own view of a stage's window: only what it exports itself (via Prometheus).
+ * CPU, memory and GPU come from aifb's sampler and are in `system`: one figure per source.
+ */
 export interface ServerAggregates {
   source: 'prometheus';
   windowStartMs: number;
@@ -227,15 +230,10 @@ export interface ServerAggregates {
   waitingRequests: MeanMax;
   /** 0-1 */
   kvCacheUsage: MeanMax;
-  /** 0-1, mean over the node's GPUs */
-  gpuUtilization: MeanMax;
-  /** CPU cores the service's process tree used */
-  serviceCpuCores: MeanMax;
 }
 
 /** The same from the raw scrape copy (service-metrics.jsonl) when no Prometheus is set. */
-export interface ScrapeAggregates
-  extends Omit<ServerAggregates, 'source' | 'gpuUtilization' | 'serviceCpuCores'> {
+export interface ScrapeAggregates extends Omit<ServerAggregates, 'source'> {
   source: 'scrapes';
   scrapes: number;
 }

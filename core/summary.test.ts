@@ -298,8 +298,6 @@ describe('results.csv', () => {
         runningRequests: mm(3),
         waitingRequests: mm(1),
         kvCacheUsage: mm(0.25),
-        gpuUtilization: mm(0.5),
-        serviceCpuCores: mm(1),
       },
       system: {
         process: { samples: 3, cpuCoresMean: 1.5, cpuCoresMax: 2, rssMaxBytes: 1024 },

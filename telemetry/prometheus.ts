@@ -72,8 +72,6 @@ export function aggregateSelectors(
     runningRequests: service('runningRequests'),
     waitingRequests: service('waitingRequests'),
     kvCacheUsage: service('kvCacheUsage'),
-    gpuUtilization: `avg(aifb_gpu_utilization_ratio${m})`,
-    serviceCpuCores: `sum(rate(aifb_service_cpu_seconds_total${m}[15s]))`,
   };
 }
 
