@@ -3,7 +3,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { BenchInput, BenchmarkActivities, FinishedClients } from '../core/contract';
+import type { BenchmarkActivities } from '../core/contract';
+import { servedRecipe } from '../core/deployment';
 import { jobNames, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
@@ -29,7 +30,8 @@ export function resultActivities(ctx: ActivityContext) {
       recipe,
       stageIndex,
       clients,
-    }: BenchInput & { stageIndex: number; clients: FinishedClients }): Promise<StageSummary> {
+      service: deploymentJob,
+    }: Parameters<BenchmarkActivities['collectMetrics']>[0]): Promise<StageSummary> {
       const stage = recipe.workload.stages[stageIndex]!;
       const name = stageName(recipe, stageIndex);
       if (clients.results.length === 0) {
@@ -59,7 +61,8 @@ export function resultActivities(ctx: ActivityContext) {
       const executor = ctx.executorFor(recipe);
       const jobs = await executor.listJobs(benchmarkId);
       const window = measuredWindow(clients.results);
-      const service = serviceJobOf(benchmarkId, jobs);
+      // A deployment's job is not among the benchmark's own: the workflow passes it.
+      const service = deploymentJob ?? serviceJobOf(benchmarkId, jobs);
       const outputTokens = stageSummary.tokens.output;
       const telemetry = await stageTelemetry(
         ctx.config,
@@ -101,6 +104,7 @@ export function resultActivities(ctx: ActivityContext) {
 
     async writeResults(input: Parameters<BenchmarkActivities['writeResults']>[0]): Promise<BenchmarkSummary> {
       const { benchmarkId, recipe } = input;
+      const served = servedRecipe(recipe);
       const summary: BenchmarkSummary = {
         schema: SUMMARY_SCHEMA,
         benchmarkId,
@@ -109,7 +113,12 @@ export function resultActivities(ctx: ActivityContext) {
         startedAt: new Date(input.startedAtMs).toISOString(),
         finishedAt: new Date().toISOString(),
         executor: recipe.target.executor,
-        service: { kind: recipe.service.kind, model: modelName(recipe), endpoint: input.endpoint },
+        service: {
+          kind: served.service.kind,
+          model: modelName(served),
+          endpoint: input.endpoint,
+          ...(input.deployment ? { deployment: input.deployment } : {}),
+        },
         stages: input.stages,
         collectedOn: { hostname: hostname(), cpus: cpus().length, node: process.version },
         ...(input.error ? { error: input.error } : {}),

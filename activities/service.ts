@@ -1,7 +1,8 @@
 /** Deploying the service under test and waiting until it answers. */
 import { existsSync } from 'node:fs';
 import { Context } from '@temporalio/activity';
-import type { BenchInput, HealthyEndpoint } from '../core/contract';
+import type { HealthyEndpoint, ServiceCheck, ServiceInput } from '../core/contract';
+import type { Target } from '../core/deployment';
 import { formatDuration } from '../core/duration';
 import { type JobRef, jobFiles, jobNames, serviceFiles, TERMINAL_STATES } from '../core/jobs';
 import { paths } from '../core/node/config';
@@ -21,10 +22,9 @@ import { httpStatus } from './http-probe';
 
 export function serviceActivities(ctx: ActivityContext) {
   return {
-    async submitService({ benchmarkId, recipe }: BenchInput): Promise<JobRef> {
-      const executor = ctx.executorFor(recipe);
-      const service = recipe.service;
-      const name = jobNames.service(benchmarkId);
+    async submitService({ ownerId, target, service }: ServiceInput): Promise<JobRef> {
+      const executor = ctx.executorFor({ target });
+      const name = jobNames.service(ownerId);
       const files: Record<string, string> = {};
       const uploads: Record<string, string> = {};
       let argv: Word[];
@@ -36,7 +36,7 @@ export function serviceActivities(ctx: ActivityContext) {
         uploads[serviceFiles.simulatorBundle] = bundle;
         const s = service.simulator;
         files[serviceFiles.simulatorConfig] = JSON.stringify({
-          model: modelName(recipe),
+          model: modelName({ service }),
           port: service.port,
           ttftMs: s.ttft,
           itlMs: s.itl,
@@ -66,7 +66,7 @@ export function serviceActivities(ctx: ActivityContext) {
       const script = renderServiceScript({ jobName: name, env: service.env, argv, announce });
       const job = await executor.submit({
         name,
-        benchmarkId,
+        benchmarkId: ownerId,
         script,
         files,
         uploads,
@@ -76,10 +76,14 @@ export function serviceActivities(ctx: ActivityContext) {
       return job;
     },
 
-    async waitForHealth({ recipe, service }: BenchInput & { service: JobRef }): Promise<HealthyEndpoint> {
+    async waitForHealth({
+      target,
+      service: spec,
+      job: service,
+    }: ServiceInput & { job: JobRef }): Promise<HealthyEndpoint> {
       const activity = Context.current();
-      const executor = ctx.executorFor(recipe);
-      const { path, timeout, interval } = recipe.service.health;
+      const executor = ctx.executorFor({ target });
+      const { path, timeout, interval } = spec.health;
       // A retried attempt keeps the first attempt's deadline.
       const previous = activity.info.heartbeatDetails as { deadlineMs?: number } | undefined;
       const deadlineMs = previous?.deadlineMs ?? Date.now() + timeout;
@@ -123,6 +127,11 @@ export function serviceActivities(ctx: ActivityContext) {
         }
         await activity.sleep(Math.min(interval, Math.max(0, deadlineMs - Date.now())));
       }
+    },
+
+    async checkService({ target, job }: { target: Target; job: JobRef }): Promise<ServiceCheck> {
+      const { state, reason } = await ctx.executorFor({ target }).status(job);
+      return { state, ended: TERMINAL_STATES.has(state), ...(reason ? { reason } : {}) };
     },
   };
 }

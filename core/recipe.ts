@@ -120,7 +120,7 @@ const slurmTarget = z.strictObject({
   }),
 });
 
-const target = z.discriminatedUnion('executor', [localTarget, slurmTarget], {
+export const target = z.discriminatedUnion('executor', [localTarget, slurmTarget], {
   error: (issue) => (issue.code === 'invalid_union' ? 'executor must be "local" or "slurm"' : undefined),
 });
 
@@ -173,8 +173,26 @@ const commandService = z.strictObject({
   ...serviceCommon,
 });
 
-const service = z.discriminatedUnion('kind', [simulatorService, commandService], {
+export const service = z.discriminatedUnion('kind', [simulatorService, commandService], {
   error: (issue) => (issue.code === 'invalid_union' ? 'kind must be one of: simulator, command' : undefined),
+});
+/** A service a recipe deploys itself (what a deployment recipe runs too). */
+export type Service = z.output<typeof service>;
+
+/**
+ * Or a running deployment (core/deployment.ts) by name: `{ deployment: NAME }`. Its kind may be
+ * left out, so a service without a kind lands here and says both ways to write it.
+ */
+const kinds = () => service.options.map((o) => o.shape.kind.value).join(', ');
+const deploymentRef = z.strictObject({
+  kind: z.literal('deployment').default('deployment'),
+  deployment: z
+    .string({ error: () => `give kind (one of: ${kinds()}) or name a running deployment (deployment: NAME)` })
+    .regex(NAME_RE, 'a deployment name: lowercase letters, digits and dashes'),
+});
+const serviceOrDeployment = z.discriminatedUnion('kind', [service, deploymentRef], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? `kind must be one of: ${kinds()} (or deployment: NAME)` : undefined,
 });
 
 const stageCommon = {
@@ -349,13 +367,15 @@ const workload = z
     });
   });
 
+export const recipeName = z
+  .string()
+  .regex(NAME_RE, 'lowercase letters, digits and dashes, 1-50 characters, no leading/trailing dash');
+
 export const recipeSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(NAME_RE, 'lowercase letters, digits and dashes, 1-50 characters, no leading/trailing dash'),
+  name: recipeName,
   description: z.string().max(2000).optional(),
   target: target.default({ executor: 'local' }),
-  service,
+  service: serviceOrDeployment,
   workload,
   telemetry: z
     .strictObject({
@@ -405,7 +425,7 @@ export function stageName(recipe: Recipe, index: number): string {
 }
 
 /** The model name requests carry. */
-export function modelName(recipe: Recipe): string {
+export function modelName(recipe: { service: Service }): string {
   return recipe.service.model ?? (recipe.service.kind === 'simulator' ? 'aifb-sim' : 'default');
 }
 
