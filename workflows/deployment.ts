@@ -203,7 +203,11 @@ export async function deploymentWorkflow(input: unknown, carry?: DeploymentCarry
     if (!carry) {
       // Deploying can take minutes (a vLLM start): a down request cuts it short.
       const deploy = new CancellationScope();
-      void condition(() => downRequested).then(() => deploy.cancel());
+      // Cancelled with the workflow: caught, as an unhandled rejection would fail the task.
+      condition(() => downRequested).then(
+        () => deploy.cancel(),
+        () => undefined,
+      );
       endpoint = await deploy.run(async () => {
         job = await acts.submit.submitService({ ...where, service: recipe.service });
         state.job = job;
