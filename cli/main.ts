@@ -6,6 +6,7 @@ import { loadConfig } from '../core/node/config';
 import { PathEscapeError } from '../core/node/safe-path';
 import { simulatorCommand } from '../simulator/cli';
 import { addControlCommands } from './commands';
+import { deployCommand } from './deploy';
 import { EXIT, ExitCode } from './exit';
 import { loadValidRecipe } from './recipe-input';
 import { scheduleCommand } from './schedule';
@@ -36,8 +37,12 @@ export function buildProgram(): Command {
     .action(async (file: string) => {
       const { recipe } = await loadValidRecipe(file);
       const stages = recipe.workload.stages.length;
+      const service =
+        recipe.service.kind === 'deployment'
+          ? `deployment ${recipe.service.deployment}`
+          : recipe.service.kind;
       console.log(
-        `${file}: ok — ${recipe.name}: ${recipe.service.kind} on ${recipe.target.executor}, ${stages} stage${stages === 1 ? '' : 's'}, ${recipe.workload.clients.count} client(s)`,
+        `${file}: ok — ${recipe.name}: ${service} on ${recipe.target.executor}, ${stages} stage${stages === 1 ? '' : 's'}, ${recipe.workload.clients.count} client(s)`,
       );
     });
 
@@ -62,6 +67,7 @@ export function buildProgram(): Command {
 
   addControlCommands(program);
   program.addCommand(scheduleCommand());
+  program.addCommand(deployCommand());
 
   program
     .command('dev')
