@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDeploymentRecipe, servedRecipe } from './deployment';
+import { readRecipeFile } from './node/recipe-file';
 import { parseRecipe } from './recipe';
 
 const workload = {
@@ -85,5 +87,18 @@ describe('a benchmark naming a deployment', () => {
     const result = parseRecipe({ name: 'b', service: { kind: 'simulator' }, workload });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     expect(servedRecipe(result.recipe).service.kind).toBe('simulator');
+  });
+});
+
+describe('examples/deployments', () => {
+  const dir = join(import.meta.dirname, '..', 'examples', 'deployments');
+
+  it('holds a valid deployment recipe and a benchmark that names it', async () => {
+    const deployment = parseDeploymentRecipe(await readRecipeFile(join(dir, 'simulator.yaml')));
+    if (!deployment.ok) throw new Error(JSON.stringify(deployment.issues));
+    const bench = parseRecipe(await readRecipeFile(join(dir, 'bench-on-sim.yaml')));
+    if (!bench.ok) throw new Error(JSON.stringify(bench.issues));
+    expect(bench.recipe.service).toEqual({ kind: 'deployment', deployment: deployment.recipe.name });
+    expect(deployment.recipe.deployment.ttl).toBe(2 * 3_600_000);
   });
 });
