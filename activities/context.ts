@@ -1,7 +1,7 @@
 /** What every activity needs from its surroundings; built once per worker. */
 
+import type { Target } from '../core/deployment';
 import { type AifbConfig, paths } from '../core/node/config';
-import type { Recipe } from '../core/recipe';
 import { LocalExecutor } from '../executors/local';
 import { SlurmExecutor } from '../executors/slurm';
 import { sshConnection } from '../executors/ssh';
@@ -9,7 +9,8 @@ import type { Executor } from '../executors/types';
 
 export interface ActivityContext {
   config: AifbConfig;
-  executorFor(recipe: Recipe): Executor;
+  /** A recipe, a deployment recipe, or just its target. */
+  executorFor(where: { target: Target }): Executor;
   /** The local executor and every Slurm target this worker has connected to so far. */
   knownExecutors(): Executor[];
   /** Releases what the executors hold open (SSH connections): call when the worker stops. */
@@ -22,8 +23,7 @@ export function createActivityContext(config: AifbConfig): ActivityContext {
   return {
     config,
     knownExecutors: () => [local, ...slurm.values()],
-    executorFor(recipe) {
-      const { target } = recipe;
+    executorFor({ target }) {
       switch (target.executor) {
         case 'local':
           return local;

@@ -1,8 +1,9 @@
-/** All activities of a benchmark, bound to one worker's context. */
+/** All activities of the benchmark and deployment workflows, bound to one worker's context. */
 import type { BenchmarkActivities } from '../core/contract';
 import { HostKeyError } from '../executors/ssh';
 import { clientActivities } from './clients';
 import type { ActivityContext } from './context';
+import { deploymentActivities } from './deployment';
 import { permanent } from './failures';
 import { relayActivities } from './relay';
 import { resultActivities } from './results';
@@ -37,5 +38,6 @@ export function createActivities(ctx: ActivityContext): BenchmarkActivities {
     ...resultActivities(ctx),
     ...relayActivities(ctx),
     ...teardownActivities(ctx),
+    ...deploymentActivities(),
   });
 }

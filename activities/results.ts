@@ -4,6 +4,7 @@ import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, BenchmarkActivities, FinishedClients } from '../core/contract';
+import { servedRecipe } from '../core/deployment';
 import { type JobRef, jobNames, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
@@ -33,7 +34,8 @@ export function resultActivities(ctx: ActivityContext) {
       recipe,
       stageIndex,
       clients,
-    }: BenchInput & { stageIndex: number; clients: FinishedClients }): Promise<StageSummary> {
+      service: deploymentJob,
+    }: Parameters<BenchmarkActivities['collectMetrics']>[0]): Promise<StageSummary> {
       const stage = recipe.workload.stages[stageIndex]!;
       const name = stageName(recipe, stageIndex);
       if (clients.results.length === 0) {
@@ -63,7 +65,8 @@ export function resultActivities(ctx: ActivityContext) {
       const executor = ctx.executorFor(recipe);
       const jobs = await executor.listJobs(benchmarkId);
       const window = measuredWindow(clients.results);
-      const service = serviceJobOf(benchmarkId, jobs);
+      // A deployment's job is not among the benchmark's own: the workflow passes it.
+      const service = deploymentJob ?? serviceJobOf(benchmarkId, jobs);
       const outputTokens = stageSummary.tokens.output;
       const telemetry = await stageTelemetry(
         ctx.config,
@@ -100,6 +103,7 @@ export function resultActivities(ctx: ActivityContext) {
 
     async writeResults(input: Parameters<BenchmarkActivities['writeResults']>[0]): Promise<BenchmarkSummary> {
       const { benchmarkId, recipe } = input;
+      const served = servedRecipe(recipe);
       const summary: BenchmarkSummary = {
         schema: SUMMARY_SCHEMA,
         benchmarkId,
@@ -109,10 +113,11 @@ export function resultActivities(ctx: ActivityContext) {
         finishedAt: new Date().toISOString(),
         executor: recipe.target.executor,
         service: {
-          kind: recipe.service.kind,
-          model: modelName(recipe),
+          kind: served.service.kind,
+          model: modelName(served),
           endpoint: input.endpoint,
           ...(input.identity ? { identity: input.identity } : {}),
+          ...(input.deployment ? { deployment: input.deployment } : {}),
         },
         stages: input.stages,
         collectedOn: { hostname: hostname(), cpus: cpus().length, node: process.version },
@@ -147,7 +152,11 @@ async function serviceAlive(
   if (recipe.service.kind === 'external') {
     const path = healthPath(recipe.service);
     try {
-      const res = await httpGet(serviceUrl(recipe.service.url, path), 5000, authHeaders(recipe));
+      const res = await httpGet(
+        serviceUrl(recipe.service.url, path),
+        5000,
+        authHeaders(recipe.workload.apiKeyEnv),
+      );
       const alive = res.status >= 200 && res.status < 300;
       return { alive, state: alive ? 'ANSWERING' : `GET ${path} answered ${res.status}` };
     } catch (err) {

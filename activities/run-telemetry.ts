@@ -116,7 +116,9 @@ export class RunTelemetry {
 
   /** Scrapes the service's /metrics through the executor, pushes it and keeps a raw copy. */
   async scrapeService(service: JobRef | undefined): Promise<void> {
-    // Kinds without metrics (Ollama; an external service that names none) are not scraped.
+    // Kinds without metrics (Ollama; an external service that names none) are not scraped, nor
+    // is a deployment from its benchmarks' relays (it is not theirs: see README "Deployments").
+    if (this.recipe.service.kind === 'deployment') return;
     const path = metricsPath(this.recipe.service);
     if (!path) return;
     const external = this.recipe.service.kind === 'external' ? this.recipe.service.url : null;
@@ -135,7 +137,11 @@ export class RunTelemetry {
       }
       if (!this.endpoint) return;
       // node:http, not fetch: the service may listen on a port fetch refuses (see http-probe.ts).
-      const res = await httpGet(`${this.endpoint.endpoint.url}${path}`, 3000, authHeaders(this.recipe));
+      const res = await httpGet(
+        `${this.endpoint.endpoint.url}${path}`,
+        3000,
+        authHeaders(this.recipe.workload.apiKeyEnv),
+      );
       if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
       const parsed = parsePromText(res.body);
       const timeMs = Date.now();

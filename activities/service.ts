@@ -1,7 +1,8 @@
 /** Deploying the service under test and waiting until it really answers. */
 import { existsSync } from 'node:fs';
 import { Context } from '@temporalio/activity';
-import type { BenchInput, HealthyEndpoint } from '../core/contract';
+import type { HealthyEndpoint, ServiceCheck, ServiceInput } from '../core/contract';
+import type { Target } from '../core/deployment';
 import { formatDuration } from '../core/duration';
 import { type JobRef, jobFiles, jobNames, serviceFiles, TERMINAL_STATES } from '../core/jobs';
 import { paths } from '../core/node/config';
@@ -9,7 +10,7 @@ import { imageFileName, imageToPull } from '../core/service-kinds';
 import type { Executor } from '../executors/types';
 import { serviceLaunch } from '../services/launch';
 import { localProblems } from '../services/preflight';
-import { readinessProblem, serviceIdentity } from '../services/probe';
+import { type ProbeSpec, readinessProblem, serviceIdentity } from '../services/probe';
 import { renderPullScript, renderServiceScript, samplerScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
@@ -20,15 +21,15 @@ const PULL_POLL_MS = 2000;
 
 export function serviceActivities(ctx: ActivityContext) {
   return {
-    async pullImage({ benchmarkId, recipe }: BenchInput): Promise<{ image: string; file: string }> {
-      const image = imageToPull(recipe.service);
+    async pullImage({ ownerId, target, service }: ServiceInput): Promise<{ image: string; file: string }> {
+      const image = imageToPull(service);
       if (!image) throw permanent('BadConfig', 'the service has no image to pull');
-      const executor = ctx.executorFor(recipe);
+      const executor = ctx.executorFor({ target });
       const file = imageFileName(image);
       const job = await executor.submit({
-        name: jobNames.image(benchmarkId),
-        benchmarkId,
-        script: renderPullScript({ jobName: jobNames.image(benchmarkId), image, file }),
+        name: jobNames.image(ownerId),
+        benchmarkId: ownerId,
+        script: renderPullScript({ jobName: jobNames.image(ownerId), image, file }),
         resources: { nodes: 1, cpusPerTask: 2, time: '02:00:00' },
       });
       const activity = Context.current();
@@ -48,19 +49,18 @@ export function serviceActivities(ctx: ActivityContext) {
       }
     },
 
-    async submitService({ benchmarkId, recipe }: BenchInput): Promise<JobRef> {
-      const executor = ctx.executorFor(recipe);
-      const service = recipe.service;
+    async submitService({ ownerId, target, service }: ServiceInput): Promise<JobRef> {
+      const executor = ctx.executorFor({ target });
       if (service.kind === 'external') throw permanent('BadConfig', 'an external service is not submitted');
       const bundle = paths.bundle(ctx.config, 'simulator');
       if (service.kind === 'simulator' && !existsSync(bundle))
         throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
       if (executor.kind === 'local') {
-        const problems = localProblems(recipe);
+        const problems = localProblems(service);
         if (problems.length > 0) throw permanent('BadConfig', problems.join('\n'));
       }
-      const name = jobNames.service(benchmarkId);
-      const launch = serviceLaunch(recipe, bundle);
+      const name = jobNames.service(ownerId);
+      const launch = serviceLaunch(service, bundle);
       const script = renderServiceScript({
         jobName: name,
         env: launch.env,
@@ -69,7 +69,7 @@ export function serviceActivities(ctx: ActivityContext) {
       });
       const job = await executor.submit({
         name,
-        benchmarkId,
+        benchmarkId: ownerId,
         script,
         files: launch.files,
         uploads: { ...launch.uploads, [serviceFiles.sampler]: samplerScript },
@@ -79,83 +79,86 @@ export function serviceActivities(ctx: ActivityContext) {
       return job;
     },
 
-    async waitForHealth({
-      recipe,
-      service,
-    }: BenchInput & { service: JobRef | null }): Promise<HealthyEndpoint> {
+    async waitForHealth(input: ServiceInput & { job: JobRef | null }): Promise<HealthyEndpoint> {
+      const { target, service, job } = input;
+      const probe: ProbeSpec = {
+        service,
+        ...(input.api ? { api: input.api } : {}),
+        ...(input.apiKeyEnv ? { apiKeyEnv: input.apiKeyEnv } : {}),
+      };
       const activity = Context.current();
-      const executor = ctx.executorFor(recipe);
-      const { timeout, interval } = recipe.service.health;
+      const executor = ctx.executorFor({ target });
+      const { timeout, interval } = service.health;
       // A retried attempt keeps the first attempt's deadline.
       const previous = activity.info.heartbeatDetails as { deadlineMs?: number } | undefined;
       const deadlineMs = previous?.deadlineMs ?? Date.now() + timeout;
       let problem = 'the service job has not started yet';
       for (;;) {
         heartbeat({ deadlineMs, problem });
-        if (recipe.service.kind === 'external') {
-          const { url } = recipe.service;
-          const answer = await readinessProblem(url, recipe);
-          if (answer === null) {
-            const at = new URL(url);
-            const port = Number(at.port || (at.protocol === 'https:' ? 443 : 80));
-            return {
-              host: at.hostname,
-              port,
-              address: `${at.hostname}:${port}`,
-              url,
-              identity: await serviceIdentity(url, recipe),
-            };
-          }
+        if (service.kind === 'external') {
+          const answer = await readinessProblem(service.url, probe);
+          if (answer === null)
+            return externalEndpoint(service.url, await serviceIdentity(service.url, probe));
           problem = answer;
-        } else if (service) {
-          const ready = await probeJob(executor, service, recipe);
+        } else if (job) {
+          const ready = await probeJob(executor, job, probe);
           if ('endpoint' in ready) return ready.endpoint;
           problem = ready.problem;
         }
         if (Date.now() >= deadlineMs) {
           throw permanent(
             'HealthTimeout',
-            `service not ready within ${formatDuration(timeout)}: ${problem}${service ? await outputTail(executor, service) : ''}`,
+            `service not ready within ${formatDuration(timeout)}: ${problem}${job ? await outputTail(executor, job) : ''}`,
           );
         }
         await activity.sleep(Math.min(interval, Math.max(0, deadlineMs - Date.now())));
       }
     },
+
+    async checkService({ target, job }: { target: Target; job: JobRef }): Promise<ServiceCheck> {
+      const { state, reason } = await ctx.executorFor({ target }).status(job);
+      return { state, ended: TERMINAL_STATES.has(state), ...(reason ? { reason } : {}) };
+    },
+  };
+}
+
+function externalEndpoint(url: string, identity: HealthyEndpoint['identity']): HealthyEndpoint {
+  const at = new URL(url);
+  const port = Number(at.port || (at.protocol === 'https:' ? 443 : 80));
+  return {
+    host: at.hostname,
+    port,
+    address: `${at.hostname}:${port}`,
+    url,
+    ...(identity ? { identity } : {}),
   };
 }
 
 /** One look at the service job: ended (a failure), not yet ready (why), or ready (where). */
 async function probeJob(
   executor: Executor,
-  service: JobRef,
-  recipe: BenchInput['recipe'],
+  job: JobRef,
+  probe: ProbeSpec,
 ): Promise<{ endpoint: HealthyEndpoint } | { problem: string }> {
-  const status = await executor.status(service);
+  const status = await executor.status(job);
   if (TERMINAL_STATES.has(status.state)) {
     const why = status.reason ? `: ${status.reason}` : '';
     throw permanent(
       'ServiceFailed',
-      `service job ${service.name} ended (${status.state}${why}) before it became healthy${await outputTail(executor, service)}`,
+      `service job ${job.name} ended (${status.state}${why}) before it became healthy${await outputTail(executor, job)}`,
     );
   }
   if (status.state !== 'RUNNING') return { problem: `the service job is ${status.state}` };
-  const announced = await announcedAddress(executor, service);
+  const announced = await announcedAddress(executor, job);
   if (!announced) return { problem: 'the service has not announced its host:port yet' };
   const { host, port } = announced;
   const endpoint = await executor.endpoint(host, port);
   try {
-    const problem = await readinessProblem(endpoint.url, recipe);
+    const problem = await readinessProblem(endpoint.url, probe);
     if (problem !== null) return { problem };
     const address = `${host}:${port}`;
-    return {
-      endpoint: {
-        host,
-        port,
-        address,
-        url: `http://${address}`,
-        identity: await serviceIdentity(endpoint.url, recipe),
-      },
-    };
+    const identity = await serviceIdentity(endpoint.url, probe);
+    return { endpoint: { host, port, address, url: `http://${address}`, identity } };
   } finally {
     await endpoint.close();
   }

@@ -44,6 +44,10 @@ function fakeControl(calls: string[]): BenchmarkControl {
     listSchedules: unused,
     setSchedulePaused: unused,
     deleteSchedule: unused,
+    deployUp: unused,
+    listDeployments: unused,
+    deployment: unused,
+    deployDown: unused,
     close: async () => {},
   };
 }

@@ -17,6 +17,7 @@ import { bearerAuth } from './auth';
 import { errorHandler } from './errors';
 import { recordRequestMetrics } from './metrics';
 import { benchmarkRoutes } from './routes/benchmarks';
+import { deploymentRoutes } from './routes/deployments';
 import { recipeRoutes } from './routes/recipes';
 import { scheduleRoutes } from './routes/schedules';
 import { systemRoutes } from './routes/system';
@@ -53,7 +54,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         title: 'aifb API',
         version: '1',
         description:
-          'Start, watch, stop and list benchmarks (Temporal workflows), read their results and logs, schedule recipes.',
+          'Start, watch, stop and list benchmarks (Temporal workflows), read their results and logs, schedule recipes, keep services deployed across benchmarks.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
@@ -68,5 +69,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(recipeRoutes, options);
   await app.register(benchmarkRoutes, options);
   await app.register(scheduleRoutes, options);
+  await app.register(deploymentRoutes, options);
   return app;
 }

@@ -6,8 +6,9 @@
 import { z } from 'zod';
 import { RUN_STATUSES } from '../control/types';
 import { BENCHMARK_ID_RE } from '../core/benchmark-id';
-import { PHASES } from '../core/contract';
+import { DEPLOYMENT_PHASES, PHASES } from '../core/contract';
 import { CONTROL_ERRORS } from '../core/failures';
+import { recipeName } from '../core/recipe';
 
 export const ErrorBody = z
   .object({
@@ -141,3 +142,27 @@ export const Health = z.object({
   taskQueue: z.string(),
   workers: z.number().nullable().describe('workflow pollers on the task queue'),
 });
+
+export const DeploymentParams = z.object({ name: recipeName.describe("the deployment recipe's name") });
+
+export const DownQuery = z.object({ reason: z.string().max(500).optional() });
+
+export const DeploymentView = z
+  .object({
+    name: z.string(),
+    workflowId: z.string().describe('deploy-<name>'),
+    runId: z.string(),
+    status: z.enum(RUN_STATUSES),
+    phase: z.enum(DEPLOYMENT_PHASES).nullable(),
+    endpoint: z.string().nullable().describe('host:port while serving'),
+    job: z.string().nullable().describe("its service job's name"),
+    serviceKind: z.string().nullable(),
+    executor: z.string().nullable(),
+    startedAt: z.string(),
+    expiresAt: z.string().nullable().describe('when its ttl tears it down'),
+    closedAt: z.string().nullable(),
+    benchmarks: z.array(z.string()).describe('benchmarks that attached, oldest first'),
+    downReason: z.string().nullable(),
+    failure: z.string().nullable(),
+  })
+  .meta({ id: 'Deployment' });

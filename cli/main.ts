@@ -6,6 +6,7 @@ import { loadConfig } from '../core/node/config';
 import { PathEscapeError } from '../core/node/safe-path';
 import { simulatorCommand } from '../simulator/cli';
 import { addControlCommands } from './commands';
+import { deployCommand } from './deploy';
 import { EXIT, ExitCode } from './exit';
 import { loadValidRecipe } from './recipe-input';
 import { scheduleCommand } from './schedule';
@@ -36,9 +37,9 @@ export function buildProgram(): Command {
     .action(async (file: string) => {
       const { recipe } = await loadValidRecipe(file);
       // What the schema cannot know: whether the program and model exist on this machine.
-      if (recipe.target.executor === 'local') {
+      if (recipe.target.executor === 'local' && recipe.service.kind !== 'deployment') {
         const { localProblems } = await import('../services/preflight');
-        const problems = localProblems(recipe);
+        const problems = localProblems(recipe.service);
         if (problems.length > 0) {
           console.error(
             `${file}: cannot launch here (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
@@ -48,8 +49,12 @@ export function buildProgram(): Command {
         }
       }
       const stages = recipe.workload.stages.length;
+      const service =
+        recipe.service.kind === 'deployment'
+          ? `deployment ${recipe.service.deployment}`
+          : recipe.service.kind;
       console.log(
-        `${file}: ok — ${recipe.name}: ${recipe.service.kind} on ${recipe.target.executor}, ${stages} stage${stages === 1 ? '' : 's'}, ${recipe.workload.clients.count} client(s)`,
+        `${file}: ok — ${recipe.name}: ${service} on ${recipe.target.executor}, ${stages} stage${stages === 1 ? '' : 's'}, ${recipe.workload.clients.count} client(s)`,
       );
     });
 
@@ -74,6 +79,7 @@ export function buildProgram(): Command {
 
   addControlCommands(program);
   program.addCommand(scheduleCommand());
+  program.addCommand(deployCommand());
 
   program
     .command('dev')

@@ -6,12 +6,13 @@
 import type { StopAck } from '../core/contract';
 import { CONTROL_ERRORS } from '../core/failures';
 import type { BenchmarkSummary } from '../core/summary';
-import { checkBenchmarkId } from './ids';
+import { checkBenchmarkId, checkDeploymentName } from './ids';
 import {
   type BenchmarkControl,
   type BenchmarkView,
   ControlError,
   type ControlErrorKind,
+  type DeploymentView,
   type ListFilter,
   type ListPage,
   type LogsOptions,
@@ -26,6 +27,8 @@ const isKind = (code: unknown): code is ControlErrorKind =>
 
 /** `/benchmarks/<id>`: a bad id is refused here, as TemporalControl would (`..` would also be normalised away by URL). */
 const benchmarkPath = (id: string) => `/benchmarks/${encodeURIComponent(checkBenchmarkId(id))}`;
+
+const deploymentPath = (name: string) => `/deployments/${checkDeploymentName(name)}`;
 
 function queryString(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
@@ -126,6 +129,22 @@ export class HttpControl implements BenchmarkControl {
 
   async deleteSchedule(scheduleId: string): Promise<void> {
     await this.call('DELETE', `/schedules/${encodeURIComponent(scheduleId)}`);
+  }
+
+  deployUp(recipe: unknown): Promise<DeploymentView> {
+    return this.call('POST', '/deployments', recipe);
+  }
+
+  listDeployments(): Promise<DeploymentView[]> {
+    return this.call('GET', '/deployments');
+  }
+
+  deployment(name: string): Promise<DeploymentView> {
+    return this.call('GET', deploymentPath(name));
+  }
+
+  deployDown(name: string, reason?: string): Promise<DeploymentView> {
+    return this.call('DELETE', `${deploymentPath(name)}${queryString({ reason })}`);
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,7 @@
 /** Benchmark ids: `bench-<recipe name>-<6 chars>`, random or derived from an Idempotency-Key. */
 import { createHash, randomBytes } from 'node:crypto';
 import { BENCHMARK_ID_RE } from '../core/benchmark-id';
+import { recipeName } from '../core/recipe';
 import { ControlError } from './types';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -32,4 +33,12 @@ export function checkBenchmarkId(id: string): string {
     );
   }
   return id;
+}
+
+/** Deployments are named like recipes; anything else is refused before a URL or workflow id. */
+export function checkDeploymentName(name: string): string {
+  if (!recipeName.safeParse(name).success) {
+    throw new ControlError('invalid-input', `not a deployment name: ${JSON.stringify(name.slice(0, 100))}`);
+  }
+  return name;
 }

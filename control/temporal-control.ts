@@ -31,6 +31,7 @@ import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
 import { BenchmarkIdKey, benchmarkSearchAttributes } from '../core/search-attributes';
 import type { BenchmarkSummary } from '../core/summary';
 import { listItemOf } from './decode';
+import { DeploymentControl } from './deployments';
 import { failureMessage } from './failure';
 import { checkBenchmarkId, idempotentBenchmarkId, newBenchmarkId } from './ids';
 import { readLogs } from './logs';
@@ -40,6 +41,7 @@ import {
   type BenchmarkControl,
   type BenchmarkView,
   ControlError,
+  type DeploymentView,
   type ListFilter,
   type ListPage,
   type LogsOptions,
@@ -64,6 +66,7 @@ export function validRecipe(input: unknown): Recipe {
 
 export class TemporalControl implements BenchmarkControl {
   private readonly schedules: ScheduleControl;
+  private readonly deployments: DeploymentControl;
 
   constructor(
     readonly client: Client,
@@ -71,6 +74,7 @@ export class TemporalControl implements BenchmarkControl {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
     this.schedules = new ScheduleControl(client, config.taskQueue);
+    this.deployments = new DeploymentControl(client, config.taskQueue);
   }
 
   async start(input: unknown, options: { idempotencyKey?: string } = {}): Promise<StartResult> {
@@ -264,6 +268,22 @@ export class TemporalControl implements BenchmarkControl {
 
   deleteSchedule(scheduleId: string): Promise<void> {
     return this.schedules.delete(scheduleId);
+  }
+
+  deployUp(recipe: unknown): Promise<DeploymentView> {
+    return this.deployments.up(recipe);
+  }
+
+  listDeployments(): Promise<DeploymentView[]> {
+    return this.deployments.list();
+  }
+
+  deployment(name: string): Promise<DeploymentView> {
+    return this.deployments.get(name);
+  }
+
+  deployDown(name: string, reason?: string): Promise<DeploymentView> {
+    return this.deployments.down(name, reason);
   }
 
   close(): Promise<void> {

@@ -4,7 +4,7 @@
  * data folder; `HttpControl` calls the API, whose routes call a `TemporalControl`. Both return
  * these same shapes, so the CLI prints the same thing whichever way it is connected.
  */
-import type { BenchmarkStatus, Phase, StopAck } from '../core/contract';
+import type { BenchmarkStatus, DeploymentPhase, Phase, StopAck } from '../core/contract';
 import type { ControlErrorCode } from '../core/failures';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import type { RecipeIssue } from '../core/recipe';
@@ -112,6 +112,31 @@ export interface ScheduleView {
   recentRuns: { workflowId: string; startedAt: string }[];
 }
 
+/** A deployment (`aifb deploy`, /deployments): visibility's row plus its live status. */
+export interface DeploymentView {
+  name: string;
+  workflowId: string;
+  runId: string;
+  status: RunStatus;
+  /** The live phase; for a closed run without an answering worker, its last upserted AifbPhase. */
+  phase: DeploymentPhase | null;
+  /** host:port while serving. */
+  endpoint: string | null;
+  /** Its service job's name. */
+  job: string | null;
+  serviceKind: string | null;
+  executor: string | null;
+  startedAt: string;
+  /** When its ttl tears it down. */
+  expiresAt: string | null;
+  closedAt: string | null;
+  /** Benchmarks that attached, oldest first. */
+  benchmarks: string[];
+  downReason: string | null;
+  /** Why a failed (or terminated) deployment ended. */
+  failure: string | null;
+}
+
 /** The catalogue's codes (core/failures.ts): each has its HTTP status and CLI exit code there. */
 export type ControlErrorKind = ControlErrorCode;
 
@@ -143,5 +168,12 @@ export interface BenchmarkControl {
   listSchedules(): Promise<ScheduleView[]>;
   setSchedulePaused(scheduleId: string, paused: boolean): Promise<ScheduleView>;
   deleteSchedule(scheduleId: string): Promise<void>;
+  /** Starts deployment `recipe.name`; a conflict when one by that name is running. */
+  deployUp(recipe: unknown): Promise<DeploymentView>;
+  /** The newest run of each deployment name, running ones first. */
+  listDeployments(): Promise<DeploymentView[]>;
+  deployment(name: string): Promise<DeploymentView>;
+  /** Asks it to go down (teardown follows); answers at once, without waiting for the teardown. */
+  deployDown(name: string, reason?: string): Promise<DeploymentView>;
   close(): Promise<void>;
 }

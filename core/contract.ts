@@ -1,14 +1,16 @@
 /**
- * The benchmark workflow's contract, defined once: its type name and task queue, its phases,
- * its query, signals and updates, its activities and their names, and the shapes they carry.
+ * The workflows' contract, defined once: the benchmark's and the deployment's type names and
+ * task queue, phases, queries, signals and updates, the activities and their names, and the
+ * shapes they carry.
  * The workflow, the activities and every control surface use these definitions (clients call
  * `handle.query(statusQuery)`), never a name spelled as a string. Pure: the workflow imports it.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Target } from './deployment';
 import type { JobRef, JobState } from './jobs';
 import type { ClientResult, ProgressSnapshot } from './loadgen-protocol';
 import type { Phase } from './phases';
-import type { Recipe } from './recipe';
+import type { Recipe, Service } from './recipe';
 import type { BenchmarkSummary, StageSummary } from './summary';
 import type { ServiceIdentity } from './summary-format';
 
@@ -31,6 +33,8 @@ export interface BenchmarkStatus {
   /** When the current stage's load is planned to end (epoch ms). */
   stageEndsAtMs: number | null;
   endpoint: string | null;
+  /** The deployment serving the benchmark, when its recipe names one. */
+  deployment: string | null;
   jobs: string[];
   stages: StageSummary[];
   stopRequested: boolean;
@@ -46,6 +50,32 @@ export interface StopAck {
 export interface BenchInput {
   benchmarkId: string;
   recipe: Recipe;
+}
+
+/**
+ * A service to deploy, for a benchmark or a deployment alike. `ownerId` is the benchmark id or
+ * the deployment's `deploy-<name>-<run>`: job names carry it, teardown cancels by it.
+ */
+export interface ServiceInput {
+  ownerId: string;
+  target: Target;
+  service: Service;
+  /** How readiness asks for its 1-token completion: the workload's API (default chat). */
+  api?: 'openai-chat' | 'openai-completions';
+  /** The variable holding the API key the probes send (the workload's apiKeyEnv). */
+  apiKeyEnv?: string;
+}
+
+export interface TeardownInput {
+  ownerId: string;
+  target: Target;
+}
+
+export interface ServiceCheck {
+  state: JobState;
+  ended: boolean;
+  /** Why it ended, when the executor knows (exit status, Slurm's reason). */
+  reason?: string;
 }
 
 export interface HealthyEndpoint {
@@ -79,18 +109,30 @@ export interface RelayProgress {
   logBytes: number;
 }
 
+/** Every activity the worker runs, for both workflows. */
 export interface BenchmarkActivities {
   /** Pulls the service's container image into the cluster's cache (a job); returns its file. */
-  pullImage(input: BenchInput): Promise<{ image: string; file: string }>;
-  submitService(input: BenchInput): Promise<JobRef>;
-  /** `service` null: nothing was launched (an external service); its URL is probed as it is. */
-  waitForHealth(input: BenchInput & { service: JobRef | null }): Promise<HealthyEndpoint>;
+  pullImage(input: ServiceInput): Promise<{ image: string; file: string }>;
+  submitService(input: ServiceInput): Promise<JobRef>;
+  /** `job` null: nothing was launched (an external service); its URL is probed as it is. */
+  waitForHealth(input: ServiceInput & { job: JobRef | null }): Promise<HealthyEndpoint>;
+  /** The state of a deployment's service job (polled while it serves). */
+  checkService(input: { target: Target; job: JobRef }): Promise<ServiceCheck>;
+  /** Asks deployment `name` for its endpoint (attachUpdate); DeploymentUnavailable when it is not serving. */
+  attachDeployment(input: { name: string; benchmarkId: string }): Promise<DeploymentAttachment>;
   startClients(input: BenchInput & { stageIndex: number; serviceUrl: string }): Promise<JobRef>;
   checkClients(input: { job: JobRef; recipe: Recipe }): Promise<ClientsCheck>;
   finishClients(
     input: BenchInput & { job: JobRef; stageIndex: number; stopNow: boolean },
   ): Promise<FinishedClients>;
-  collectMetrics(input: BenchInput & { stageIndex: number; clients: FinishedClients }): Promise<StageSummary>;
+  collectMetrics(
+    input: BenchInput & {
+      stageIndex: number;
+      clients: FinishedClients;
+      /** The service job when it is not the benchmark's own (a deployment's). */
+      service?: JobRef;
+    },
+  ): Promise<StageSummary>;
   writeResults(input: {
     benchmarkId: string;
     recipe: Recipe;
@@ -102,11 +144,13 @@ export interface BenchmarkActivities {
     error?: string;
     /** The failed validity rules, one line each (status invalid). */
     invalid?: string[];
+    /** The deployment that served the benchmark, when it named one. */
+    deployment?: string;
   }): Promise<BenchmarkSummary>;
   relayTelemetry(input: BenchInput): Promise<void>;
   /** The final log copy and Loki push, and the run's final phase for the status metrics. */
   flushLogs(input: BenchInput & { outcome?: Phase }): Promise<void>;
-  teardown(input: BenchInput): Promise<{ cancelled: string[] }>;
+  teardown(input: TeardownInput): Promise<{ cancelled: string[] }>;
 }
 
 /** Activity names, checked against the interface: control/ finds the relay by this name. */
@@ -114,6 +158,8 @@ export const ACTIVITY = {
   pullImage: 'pullImage',
   submitService: 'submitService',
   waitForHealth: 'waitForHealth',
+  checkService: 'checkService',
+  attachDeployment: 'attachDeployment',
   startClients: 'startClients',
   checkClients: 'checkClients',
   finishClients: 'finishClients',
@@ -134,3 +180,66 @@ export const stopStageSignal = defineSignal('stopStage');
 // The reason is always an argument (possibly undefined): the client's typing has no optional args.
 export const stopUpdate = defineUpdate<StopAck, [reason: string | undefined]>('stop');
 export const stopStageUpdate = defineUpdate<StopAck>('stopStage');
+
+// --- Deployments: a service that outlives benchmarks (workflows/deployment.ts) ---
+
+export const DEPLOYMENT_WORKFLOW_TYPE = 'deploymentWorkflow';
+
+/** A deployment's phases in order; the last two are where it ends. */
+export const DEPLOYMENT_PHASES = [
+  'deploying',
+  'waiting-for-health',
+  'serving',
+  'tearing-down',
+  'down',
+  'failed',
+] as const;
+export type DeploymentPhase = (typeof DEPLOYMENT_PHASES)[number];
+
+export interface DeploymentStatus {
+  name: string | null;
+  /** Its jobs' owner id (job names, job folders): `deploy-<name>-<run>`. */
+  ownerId: string;
+  phase: DeploymentPhase;
+  phases: { phase: DeploymentPhase; atMs: number }[];
+  serviceKind: string | null;
+  executor: string | null;
+  /** host:port, from healthy until down. */
+  endpoint: string | null;
+  job: JobRef | null;
+  startedAtMs: number;
+  /** When the ttl tears it down (epoch ms). */
+  expiresAtMs: number | null;
+  /** Benchmarks that attached, oldest first (the newest MAX_RECORDED_BENCHMARKS). */
+  benchmarks: string[];
+  /** Why it went (or is going) down: `down requested`, `ttl expired`, ... */
+  downReason: string | null;
+  error: string | null;
+}
+
+/** What a benchmark learns when it attaches: where the service answers and what it is. */
+export interface DeploymentAttachment {
+  name: string;
+  ownerId: string;
+  endpoint: HealthyEndpoint;
+  service: Service;
+  target: Target;
+  job: JobRef;
+}
+
+/** State a deployment carries over continue-as-new (its history stays bounded however long it serves). */
+export interface DeploymentCarry {
+  ownerId: string;
+  startedAtMs: number;
+  job: JobRef;
+  endpoint: HealthyEndpoint;
+  benchmarks: string[];
+  phases: DeploymentStatus['phases'];
+}
+
+export const deploymentStatusQuery = defineQuery<DeploymentStatus>('status');
+/** Records the benchmark and answers the endpoint; refused unless the deployment is serving. */
+export const attachUpdate = defineUpdate<DeploymentAttachment, [benchmarkId: string]>('attach');
+/** Tear it down now; answers the phase it was in. Refused once it is already going down. */
+export const downUpdate = defineUpdate<{ phase: DeploymentPhase }, [reason: string | undefined]>('down');
+export const downSignal = defineSignal<[reason?: string]>('down');

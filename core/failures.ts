@@ -26,6 +26,14 @@ export const RUN_FAILURES = {
   ImagePullFailed: { meaning: "the service's container image could not be pulled", retryable: false },
   ServiceFailed: { meaning: 'the service job ended before it became healthy', retryable: false },
   HealthTimeout: { meaning: 'the service did not answer its health check in time', retryable: false },
+  DeploymentUnavailable: {
+    meaning: 'the deployment the recipe names is not serving (none by that name, still starting, or down)',
+    retryable: false,
+  },
+  DeploymentJobEnded: {
+    meaning: "a deployment's service job ended while it was serving; the deployment is down",
+    retryable: false,
+  },
   NoClientResults: { meaning: 'no client of a stage wrote a result', retryable: false },
   InvalidRun: {
     meaning:
@@ -53,7 +61,11 @@ interface ControlErrorSpec {
 export const CONTROL_ERRORS = {
   'invalid-input': { meaning: 'bad recipe, argument or request', httpStatus: 400, exitCode: 2 },
   unauthorized: { meaning: 'missing or wrong bearer token', httpStatus: 401, exitCode: 2 },
-  'not-found': { meaning: 'no such benchmark, schedule or results', httpStatus: 404, exitCode: 2 },
+  'not-found': {
+    meaning: 'no such benchmark, deployment, schedule or results',
+    httpStatus: 404,
+    exitCode: 2,
+  },
   conflict: {
     meaning: 'refused in the run’s current state (e.g. already ended)',
     httpStatus: 409,

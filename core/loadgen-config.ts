@@ -2,6 +2,7 @@
  * What a stage's client jobs are told to do: the recipe's stage as the load generator's config
  * (loadgen-config.json). Pure; the startClients activity writes it into the job folder.
  */
+import { servedRecipe } from './deployment';
 import { clientComponentPrefix, loadgenFiles } from './jobs';
 import type { LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
 import { modelName, type Recipe, stageLoad, stageName } from './recipe';
@@ -26,7 +27,7 @@ export function loadgenConfig(
     stageName: stageName(recipe, stageIndex),
     baseUrl,
     api: recipe.workload.kind,
-    model: modelName(recipe),
+    model: modelName(servedRecipe(recipe)),
     clientCount: recipe.workload.clients.count,
     load: stageLoad(stage),
     timing: {

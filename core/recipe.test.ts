@@ -40,11 +40,11 @@ describe('recipe schema', () => {
     const { recipe } = result;
     expect(recipe.target.executor).toBe('local');
     expect(recipe.service.kind).toBe('simulator');
+    if (recipe.service.kind !== 'simulator') throw new Error('kind');
     expect(recipe.service.health.timeout).toBe(30_000);
     expect(recipe.workload.stages[0]).toMatchObject({ duration: 20_000, warmup: 3000 });
     expect(recipe.workload.slo).toEqual({ ttft: 100, tpot: 20 });
     expect(recipe.workload.requestTimeout).toBe(30_000);
-    if (recipe.service.kind !== 'simulator') throw new Error('kind');
     expect(recipe.service.simulator.ttft).toEqual({ mean: 40, stdev: 5 });
     expect(recipe.service.simulator.itl).toEqual({ mean: 8 });
   });

@@ -120,7 +120,7 @@ const slurmTarget = z.strictObject({
   }),
 });
 
-const target = z.discriminatedUnion('executor', [localTarget, slurmTarget], {
+export const target = z.discriminatedUnion('executor', [localTarget, slurmTarget], {
   error: (issue) => (issue.code === 'invalid_union' ? 'executor must be "local" or "slurm"' : undefined),
 });
 
@@ -260,7 +260,7 @@ const externalService = z.strictObject({
 
 export const SERVICE_KINDS = ['simulator', 'command', 'vllm', 'llamacpp', 'ollama', 'external'] as const;
 
-const service = z
+export const service = z
   .discriminatedUnion(
     'kind',
     [simulatorService, commandService, vllmService, llamacppService, ollamaService, externalService],
@@ -278,6 +278,25 @@ const service = z
       });
     }
   });
+
+/** A service a recipe deploys itself (what a deployment recipe runs too). */
+export type Service = z.output<typeof service>;
+
+/**
+ * Or a running deployment (core/deployment.ts) by name: `{ deployment: NAME }`. Its kind may be
+ * left out, so a service without a kind lands here and says both ways to write it.
+ */
+const kinds = () => SERVICE_KINDS.join(', ');
+const deploymentRef = z.strictObject({
+  kind: z.literal('deployment').default('deployment'),
+  deployment: z
+    .string({ error: () => `give kind (one of: ${kinds()}) or name a running deployment (deployment: NAME)` })
+    .regex(NAME_RE, 'a deployment name: lowercase letters, digits and dashes'),
+});
+const serviceOrDeployment = z.discriminatedUnion('kind', [service, deploymentRef], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? `kind must be one of: ${kinds()} (or deployment: NAME)` : undefined,
+});
 
 const stageCommon = {
   name: z.string().regex(NAME_RE, 'lowercase letters, digits and dashes').optional(),
@@ -457,13 +476,15 @@ const workload = z
     });
   });
 
+export const recipeName = z
+  .string()
+  .regex(NAME_RE, 'lowercase letters, digits and dashes, 1-50 characters, no leading/trailing dash');
+
 export const recipeSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(NAME_RE, 'lowercase letters, digits and dashes, 1-50 characters, no leading/trailing dash'),
+  name: recipeName,
   description: z.string().max(2000).optional(),
   target: target.default({ executor: 'local' }),
-  service,
+  service: serviceOrDeployment,
   workload,
   telemetry: z
     .strictObject({
@@ -481,7 +502,8 @@ export type RecipeInput = z.input<typeof recipeSchema>;
 /** What the code uses (durations in ms, defaults filled in). */
 export type Recipe = z.output<typeof recipeSchema>;
 export type StageSpec = Recipe['workload']['stages'][number];
-export type ServiceSpec = Recipe['service'];
+/** A service the recipe runs or reaches itself (not a deployment's). */
+export type ServiceSpec = Service;
 export type ServiceKind = ServiceSpec['kind'];
 
 export interface RecipeIssue {
@@ -515,7 +537,7 @@ export function stageName(recipe: Recipe, index: number): string {
 }
 
 /** The model name requests carry. */
-export function modelName(recipe: Recipe): string {
+export function modelName(recipe: { service: Service }): string {
   return recipe.service.model ?? (recipe.service.kind === 'simulator' ? 'aifb-sim' : 'default');
 }
 

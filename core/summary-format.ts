@@ -186,7 +186,14 @@ export interface BenchmarkSummary {
   startedAt: string;
   finishedAt: string;
   executor: string;
-  service: { kind: string; model: string; endpoint: string | null; identity?: ServiceIdentity };
+  /** `deployment`: the deployment that served it (the run neither started nor stopped it). */
+  service: {
+    kind: string;
+    model: string;
+    endpoint: string | null;
+    identity?: ServiceIdentity;
+    deployment?: string;
+  };
   stages: StageSummary[];
   /** Where the worker that collected the results ran. */
   collectedOn: { hostname: string; cpus: number; node: string };

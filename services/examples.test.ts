@@ -22,8 +22,9 @@ describe('examples', () => {
   it.each(files)('%s validates and renders a job script bash accepts', async (file) => {
     const parsed = parseRecipe(await readRecipeFile(join(dir, file)));
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-    if (!isLaunched(parsed.recipe.service)) return;
-    const launch = serviceLaunch(parsed.recipe, '/x/simulator.mjs');
+    const service = parsed.recipe.service;
+    if (service.kind === 'deployment' || !isLaunched(service)) return;
+    const launch = serviceLaunch(service, '/x/simulator.mjs');
     const script = renderServiceScript({ jobName: 'bench-e-service', ...launch });
     const check = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
     expect(check.stderr).toBe('');

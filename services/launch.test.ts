@@ -21,7 +21,8 @@ function recipe(service: RecipeInput['service']): Recipe {
 }
 
 function script(r: Recipe): string {
-  const launch = serviceLaunch(r, '/opt/aifb/dist/simulator.mjs');
+  if (r.service.kind === 'deployment') throw new Error('a deployment is not launched');
+  const launch = serviceLaunch(r.service, '/opt/aifb/dist/simulator.mjs');
   return renderServiceScript({
     jobName: 'bench-k-1-service',
     env: launch.env,

@@ -5,7 +5,7 @@
  */
 
 import { jobFiles, serviceFiles } from '../core/jobs';
-import { modelName, type Recipe, type ServiceSpec } from '../core/recipe';
+import { modelName, type ServiceSpec } from '../core/recipe';
 import { imageFileName } from '../core/service-kinds';
 import {
   jobShell,
@@ -29,10 +29,9 @@ export interface ServiceLaunch {
 type Launched = Exclude<ServiceSpec, { kind: 'external' }>;
 
 /** The launch of a service the job runs; `simulatorBundle` is the worker's built simulator. */
-export function serviceLaunch(recipe: Recipe, simulatorBundle: string): ServiceLaunch {
-  const service = recipe.service;
+export function serviceLaunch(service: ServiceSpec, simulatorBundle: string): ServiceLaunch {
   if (service.kind === 'external') throw new Error('an external service is not launched');
-  if (service.kind === 'simulator') return simulatorLaunch(recipe, service, simulatorBundle);
+  if (service.kind === 'simulator') return simulatorLaunch(service, simulatorBundle);
   const env = { ...service.env };
   if (service.hfHome) env.HF_HOME = service.hfHome;
   const argv = [...serverArgv(service), ...service.args.map(withPort)];
@@ -105,13 +104,12 @@ function apptainerExec(service: Exclude<Launched, { kind: 'simulator' }>): Word[
 }
 
 function simulatorLaunch(
-  recipe: Recipe,
   service: Extract<ServiceSpec, { kind: 'simulator' }>,
   bundle: string,
 ): ServiceLaunch {
   const s = service.simulator;
   const config = {
-    model: modelName(recipe),
+    model: modelName({ service }),
     port: service.port === 'auto' ? 0 : service.port,
     ttftMs: s.ttft,
     itlMs: s.itl,

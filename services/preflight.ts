@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import type { Recipe } from '../core/recipe';
+import type { ServiceSpec } from '../core/recipe';
 
 /** The executable `name` resolves to (a path, or a name searched on PATH); null when none. */
 export function resolveExecutable(name: string, path = process.env.PATH ?? ''): string | null {
@@ -30,8 +30,7 @@ export function resolveExecutable(name: string, path = process.env.PATH ?? ''): 
 const expandHome = (p: string) => (p.startsWith('~/') ? join(process.env.HOME ?? '', p.slice(2)) : p);
 
 /** What stops this recipe's service from launching here, one sentence each; [] when nothing. */
-export function localProblems(recipe: Recipe): string[] {
-  const service = recipe.service;
+export function localProblems(service: ServiceSpec): string[] {
   if (service.kind === 'simulator' || service.kind === 'external') return [];
   const problems: string[] = [];
   const program = service.kind === 'command' ? service.command[0]! : service.binary;

@@ -5,7 +5,7 @@
  */
 
 import { httpGet, httpPostJson } from '../activities/http-probe';
-import { modelName, type Recipe } from '../core/recipe';
+import { modelName, type ServiceSpec } from '../core/recipe';
 import { completionCheck, healthPath, KIND_FACTS } from '../core/service-kinds';
 import type { ServiceIdentity } from '../core/summary-format';
 import { endpointPath } from '../loadgen/request';
@@ -17,10 +17,16 @@ export function serviceUrl(base: string, path: string): string {
   return `${trimmed}${path}`;
 }
 
-/** The bearer header when the workload names an API key variable that is set here. */
-export function authHeaders(recipe: Recipe): Record<string, string> {
-  const name = recipe.workload.apiKeyEnv;
-  const key = name ? process.env[name] : undefined;
+/** What the probes need to know: the service, the API its clients speak, and the key's variable. */
+export interface ProbeSpec {
+  service: ServiceSpec;
+  api?: 'openai-chat' | 'openai-completions';
+  apiKeyEnv?: string;
+}
+
+/** The bearer header when an API key variable is named and set here. */
+export function authHeaders(apiKeyEnv: string | undefined): Record<string, string> {
+  const key = apiKeyEnv ? process.env[apiKeyEnv] : undefined;
   return key ? { authorization: `Bearer ${key}` } : {};
 }
 
@@ -32,11 +38,11 @@ const snippet = (text: string) => {
 /** null when ready; otherwise what is still wrong, in words for the failure message. */
 export async function readinessProblem(
   base: string,
-  recipe: Recipe,
+  probe: ProbeSpec,
   timeoutMs = 5000,
 ): Promise<string | null> {
-  const service = recipe.service;
-  const headers = authHeaders(recipe);
+  const { service } = probe;
+  const headers = authHeaders(probe.apiKeyEnv);
   const path = healthPath(service);
   try {
     const res = await httpGet(serviceUrl(base, path), timeoutMs, headers);
@@ -47,12 +53,12 @@ export async function readinessProblem(
     return `GET ${path} failed: ${error.code ?? error.message}`;
   }
   if (!completionCheck(service)) return null;
-  const api = recipe.workload.kind;
+  const api = probe.api ?? 'openai-chat';
   const completionPath = endpointPath(base, api);
   const body =
     api === 'openai-chat'
-      ? { model: modelName(recipe), messages: [{ role: 'user', content: 'Hello' }], max_tokens: 1 }
-      : { model: modelName(recipe), prompt: 'Hello', max_tokens: 1 };
+      ? { model: modelName({ service }), messages: [{ role: 'user', content: 'Hello' }], max_tokens: 1 }
+      : { model: modelName({ service }), prompt: 'Hello', max_tokens: 1 };
   try {
     // The first completion may load the model (Ollama) or compile kernels: allow it longer.
     const res = await httpPostJson(
@@ -76,11 +82,12 @@ export async function readinessProblem(
 const MODEL_FIELDS = ['owned_by', 'root', 'max_model_len', 'meta', 'details'] as const;
 
 /** What is serving: the models it lists and its version. Best effort: a part it lacks is null. */
-export async function serviceIdentity(base: string, recipe: Recipe): Promise<ServiceIdentity> {
-  const headers = authHeaders(recipe);
+export async function serviceIdentity(base: string, probe: ProbeSpec): Promise<ServiceIdentity> {
+  const { service } = probe;
+  const headers = authHeaders(probe.apiKeyEnv);
   const identity: ServiceIdentity = {
-    kind: recipe.service.kind,
-    requestedModel: modelName(recipe),
+    kind: service.kind,
+    requestedModel: modelName({ service }),
     models: [],
     version: null,
   };
@@ -95,7 +102,7 @@ export async function serviceIdentity(base: string, recipe: Recipe): Promise<Ser
   } catch (err) {
     identity.problems = [...(identity.problems ?? []), `GET /v1/models: ${(err as Error).message}`];
   }
-  const version = KIND_FACTS[recipe.service.kind].version;
+  const version = KIND_FACTS[service.kind].version;
   if (version) {
     try {
       const res = await httpGet(serviceUrl(base, version.path), 5000, headers);

@@ -17,9 +17,11 @@ import {
 } from '@temporalio/workflow';
 import { benchmarkIdOf, benchmarkIdProblem } from '../core/benchmark-id';
 import {
+  type BenchInput,
   type BenchmarkActivities,
   type BenchmarkStatus,
   FINISHING_PHASES,
+  type HealthyEndpoint,
   type Phase,
   type StopAck,
   statusQuery,
@@ -66,7 +68,8 @@ function activitiesFor(recipe: Recipe) {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const health = proxyActivities<BenchmarkActivities>({
-    startToCloseTimeout: recipe.service.health.timeout + 120_000,
+    // A benchmark naming a deployment waits for no health: the deployment did.
+    startToCloseTimeout: (recipe.service.kind === 'deployment' ? 0 : recipe.service.health.timeout) + 120_000,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumAttempts: 5 },
   });
@@ -138,6 +141,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     stageCount: 0,
     stageEndsAtMs: null,
     endpoint: null,
+    deployment: null,
     jobs: [],
     stages: [],
     stopRequested: false,
@@ -214,6 +218,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
   }
   const recipe = parsed.recipe;
   const bench = { benchmarkId, recipe };
+  const own = { ownerId: benchmarkId, target: recipe.target };
   upsertMemo({ recipe: input });
   state.recipeName = recipe.name;
   state.stageCount = recipe.workload.stages.length;
@@ -225,23 +230,53 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
   const relayScope = new CancellationScope();
   const relayDone = relayScope.run(() => acts.relay.relayTelemetry(bench)).catch(() => undefined);
 
+  // The recipe with its service: its own, or what its deployment serves (once attached).
+  let run: BenchInput = bench;
+  // A deployment's service job: not the benchmark's, so not among its jobs or torn down with them.
+  let deploymentJob: JobRef | undefined;
   try {
-    if (imageToPull(recipe.service)) {
-      enter('pulling-image');
-      await acts.pull.pullImage(bench);
-    }
-    // An external service is already running: nothing to submit, only to probe.
-    let service: JobRef | null = null;
-    if (isLaunched(recipe.service)) {
-      enter('deploying');
-      service = await acts.submit.submitService(bench);
-      state.jobs.push(service.name);
-    }
+    let endpoint: HealthyEndpoint;
+    if (recipe.service.kind === 'deployment') {
+      enter('waiting-for-health');
+      const name = recipe.service.deployment;
+      const attached = await acts.quick.attachDeployment({ name, benchmarkId });
+      // Its clients run on the benchmark's target and must reach the deployment's address.
+      if (JSON.stringify(attached.target) !== JSON.stringify(recipe.target)) {
+        throw ApplicationFailure.create({
+          type: 'DeploymentUnavailable' satisfies RunFailureType,
+          message: `deployment ${name} runs on target ${attached.target.executor}, not on this recipe's target (${recipe.target.executor}): give the benchmark the deployment's target`,
+          nonRetryable: true,
+        });
+      }
+      state.deployment = name;
+      deploymentJob = attached.job;
+      endpoint = attached.endpoint;
+      run = { benchmarkId, recipe: { ...recipe, service: attached.service } };
+    } else {
+      const service = {
+        ...own,
+        service: recipe.service,
+        api: recipe.workload.kind,
+        ...(recipe.workload.apiKeyEnv ? { apiKeyEnv: recipe.workload.apiKeyEnv } : {}),
+      };
+      if (imageToPull(recipe.service)) {
+        enter('pulling-image');
+        await acts.pull.pullImage(service);
+      }
+      // An external service is already running: nothing to submit, only to probe.
+      let job: JobRef | null = null;
+      if (isLaunched(recipe.service)) {
+        enter('deploying');
+        job = await acts.submit.submitService(service);
+        state.jobs.push(job.name);
+      }
 
-    enter('waiting-for-health');
-    const endpoint = await acts.health.waitForHealth({ ...bench, service });
+      enter('waiting-for-health');
+      endpoint = await acts.health.waitForHealth({ ...service, job });
+    }
     state.endpoint = endpoint.address;
     identity = endpoint.identity;
+    const deployment = state.deployment ? { deployment: state.deployment } : {};
 
     for (let index = 0; index < recipe.workload.stages.length && !state.stopRequested; index++) {
       const stage = recipe.workload.stages[index]!;
@@ -250,7 +285,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       state.stageName = stageName(recipe, index);
       stopStage = false;
       const job = await acts.submit.startClients({
-        ...bench,
+        ...run,
         stageIndex: index,
         serviceUrl: endpoint.url,
       });
@@ -273,13 +308,18 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
         if ((await acts.quick.checkClients({ job, recipe })).ended) break;
       }
       const clients = await acts.finish.finishClients({
-        ...bench,
+        ...run,
         job,
         stageIndex: index,
         stopNow: stopStage || state.stopRequested,
       });
       enter('collecting');
-      const summary: StageSummary = await acts.quick.collectMetrics({ ...bench, stageIndex: index, clients });
+      const summary: StageSummary = await acts.quick.collectMetrics({
+        ...run,
+        stageIndex: index,
+        clients,
+        ...(deploymentJob ? { service: deploymentJob } : {}),
+      });
       state.stages.push(summary);
       state.stageEndsAtMs = null;
       // A dead service cannot serve the next stage: stop here, the verdict below says why.
@@ -288,8 +328,8 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
 
     invalid = invalidReasons(state.stages);
     result = await acts.quick.writeResults({
-      benchmarkId,
-      recipe,
+      ...run,
+      ...deployment,
       status: invalid.length > 0 ? 'invalid' : state.stopRequested ? 'stopped' : 'completed',
       startedAtMs,
       endpoint: state.endpoint,
@@ -308,8 +348,8 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       if (state.stages.length > 0) {
         await acts.quick
           .writeResults({
-            benchmarkId,
-            recipe,
+            ...run,
+            ...(state.deployment ? { deployment: state.deployment } : {}),
             status: cancelled ? 'cancelled' : 'failed',
             startedAtMs,
             endpoint: state.endpoint,
@@ -348,7 +388,8 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
   async function tearDown(outcome: Phase): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
       enter('tearing-down');
-      await acts.teardown.teardown(bench);
+      // The benchmark's own jobs only: a deployment that served it stays up.
+      await acts.teardown.teardown(own);
       relayScope.cancel();
       await relayDone;
       await acts.quick.flushLogs({ ...bench, outcome }).catch(() => undefined);

@@ -114,7 +114,7 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
     // One service; clients once per stage, pointed at the address waitForHealth reported.
     expect(fakes.callsTo('submitService')).toHaveLength(1);
     expect(fakes.callsTo('waitForHealth')).toHaveLength(1);
-    expect(fakes.callsTo('waitForHealth')[0]!.input.service?.name).toBe(`${workflowId}-service`);
+    expect(fakes.callsTo('waitForHealth')[0]!.input.job?.name).toBe(`${workflowId}-service`);
     const starts = fakes.callsTo('startClients');
     expect(starts.map((c) => [c.input.stageIndex, c.input.serviceUrl])).toEqual([
       [0, SERVICE_ENDPOINT.url],
@@ -296,7 +296,7 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
     const fakes = createFakes({
       async submitService(args, call) {
         if (call.attempt < 3) throw new Error(`executor hiccup (attempt ${call.attempt})`);
-        return { id: 'svc-1', name: `${args.benchmarkId}-service`, benchmarkId: args.benchmarkId, tasks: 1 };
+        return { id: 'svc-1', name: `${args.ownerId}-service`, benchmarkId: args.ownerId, tasks: 1 };
       },
     });
 

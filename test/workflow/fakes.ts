@@ -4,7 +4,8 @@
  * once, and a test swaps in only the behaviour it is about. Plus recipe builders.
  */
 import { Context } from '@temporalio/activity';
-import type { BenchInput, BenchmarkActivities, FinishedClients } from '../../core/contract';
+import { deploymentActivities } from '../../activities/deployment';
+import type { BenchmarkActivities, FinishedClients } from '../../core/contract';
 import { type Recipe, type RecipeInput, stageConcurrency, stageName } from '../../core/recipe';
 import { type BenchmarkSummary, type StageSummary, SUMMARY_SCHEMA } from '../../core/summary';
 
@@ -89,15 +90,20 @@ export function fakeFinishedClients(input: Input<'finishClients'>): FinishedClie
 }
 
 const defaults: { [K in ActivityName]: (input: Input<K>, call: Call<K>) => Promise<Output<K>> } = {
-  async pullImage(input: BenchInput) {
-    return { image: String((input.recipe.service as { image?: string }).image), file: 'image.sif' };
+  async pullImage(input) {
+    return { image: String((input.service as { image?: string }).image), file: 'image.sif' };
   },
-  async submitService(input: BenchInput) {
-    return { id: 'svc-1', name: `${input.benchmarkId}-service`, benchmarkId: input.benchmarkId, tasks: 1 };
+  async submitService(input) {
+    return { id: 'svc-1', name: `${input.ownerId}-service`, benchmarkId: input.ownerId, tasks: 1 };
   },
   async waitForHealth() {
     return { ...SERVICE_ENDPOINT };
   },
+  async checkService() {
+    return { state: 'RUNNING', ended: false };
+  },
+  // The real one: it asks the deployment workflow through the worker's client.
+  attachDeployment: (input) => deploymentActivities().attachDeployment(input),
   async startClients(input) {
     return {
       id: `clients-${input.stageIndex}`,
@@ -124,7 +130,12 @@ const defaults: { [K in ActivityName]: (input: Input<K>, call: Call<K>) => Promi
       startedAt: new Date(input.startedAtMs).toISOString(),
       finishedAt: '2030-01-01T00:00:00.000Z',
       executor: input.recipe.target.executor,
-      service: { kind: input.recipe.service.kind, model: 'aifb-sim', endpoint: input.endpoint },
+      service: {
+        kind: input.recipe.service.kind,
+        model: 'aifb-sim',
+        endpoint: input.endpoint,
+        ...(input.deployment ? { deployment: input.deployment } : {}),
+      },
       stages: input.stages,
       collectedOn: { hostname: 'fake-host', cpus: 1, node: process.version },
       ...(input.error === undefined ? {} : { error: input.error }),
