@@ -108,7 +108,7 @@ export function serviceActivities(ctx: ActivityContext) {
         if (Date.now() >= deadlineMs) {
           throw permanent(
             'HealthTimeout',
-            `service not ready within ${formatDuration(timeout)}: ${problem}${job ? await outputTail(executor, job) : ''}`,
+            `service not healthy within ${formatDuration(timeout)}: ${problem}${job ? await outputTail(executor, job) : ''}`,
           );
         }
         await activity.sleep(Math.min(interval, Math.max(0, deadlineMs - Date.now())));

@@ -65,12 +65,14 @@ describe('a deployment on the dev server, local executor, simulator', () => {
       const summaries = (await Promise.all(runs.map((h) => h.result()))) as BenchmarkSummary[];
       for (const summary of summaries) {
         expect(summary.status).toBe('completed');
-        expect(summary.service).toEqual({
+        expect(summary.service).toMatchObject({
           kind: 'simulator',
           model: 'aifb-sim',
           endpoint: serving.endpoint,
           deployment: name,
         });
+        // What served, as the deployment's probe found it when it became ready.
+        expect(summary.service.identity?.models.map((m) => m.id)).toEqual(['aifb-sim']);
         const [stage] = summary.stages;
         expect(stage?.requests.failed).toBe(0);
         expect(stage?.requests.ok).toBeGreaterThan(10);
