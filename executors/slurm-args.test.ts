@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { sbatchCommand, sbatchFlags, withModules, withSbatchHeader } from './slurm-args';
+import { sbatchCommand, sbatchFlags, withSbatchHeader } from './slurm-args';
 
 /** What bash would pass to sbatch: the command's words after shell parsing. */
 function words(command: string): string[] {
@@ -53,24 +53,6 @@ describe('sbatchCommand', () => {
     expect(() =>
       sbatchCommand({ jobName: 'j', dir: '/d', tasks: 1, placement: {}, env: { A: 'x,B=y' } }),
     ).toThrow(/cannot export/);
-  });
-});
-
-describe('withModules', () => {
-  it('loads modules after the #! and #SBATCH header, before the first command', () => {
-    const script = '#!/usr/bin/env bash\n#SBATCH --job-name=x\n# comment\nset -u\necho hi';
-    expect(withModules(script, ['env/release/2023.1', 'Apptainer/1.2.4-GCCcore-12.3.0']).split('\n')).toEqual(
-      [
-        '#!/usr/bin/env bash',
-        '#SBATCH --job-name=x',
-        '# comment',
-        'module load env/release/2023.1',
-        'module load Apptainer/1.2.4-GCCcore-12.3.0',
-        'set -u',
-        'echo hi',
-      ],
-    );
-    expect(withModules(script, [])).toBe(script);
   });
 });
 

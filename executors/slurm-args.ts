@@ -66,16 +66,3 @@ export function withSbatchHeader(script: string, flags: readonly string[]): stri
   const header = flags.map((f) => `#SBATCH ${/\s/.test(f) ? `"${f}"` : f}`);
   return [lines[0] ?? '#!/usr/bin/env bash', ...header, ...lines.slice(1)].join('\n');
 }
-
-/**
- * Puts `module load` lines right after the script's header (#! and #SBATCH lines), before
- * anything runs. Module names are validated by the recipe schema and quoted here anyway.
- */
-export function withModules(script: string, modules: readonly string[]): string {
-  if (modules.length === 0) return script;
-  const lines = script.split('\n');
-  let header = 0;
-  while (header < lines.length && lines[header]!.startsWith('#')) header++;
-  const loads = modules.map((m) => `module load ${shellQuote(m)}`);
-  return [...lines.slice(0, header), ...loads, ...lines.slice(header)].join('\n');
-}

@@ -15,9 +15,9 @@ import {
   type SlurmPlacement,
   sbatchCommand,
   sbatchFlags,
-  withModules,
   withSbatchHeader,
 } from './slurm-args';
+import { withModules } from './slurm-modules';
 import {
   parseSacct,
   parseSbatchId,

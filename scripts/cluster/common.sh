@@ -45,6 +45,12 @@ WORK_DIR="$STATE/work"
 ENV_FILE="$STATE/env"
 CLUSTER_JSON="$STATE/cluster.json"
 LOCK_FILE="$STATE/lock"
+# Test modules (Lmod): modulefiles and the "software" they put on PATH. MODULEPATH gets the tree
+# the way a site does it, through a line in Lmod's modulespath, marked so down.sh --purge finds it.
+MODULES_DIR="$STATE/modulefiles"
+MODULES_SW_DIR="$STATE/modules-sw"
+LMOD_MODULESPATH=/etc/lmod/modulespath
+MODULESPATH_LINE="$MODULES_DIR   # aifb test cluster (scripts/cluster/up.sh)"
 
 CLUSTER_NAME=aifb
 PARTITION=debug

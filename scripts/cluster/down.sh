@@ -89,6 +89,11 @@ if [ "$purge" = 1 ]; then
   step "purging $STATE and $SLURM_CONF"
   # /etc/slurm/slurm.conf only if we wrote it.
   if [ -f "$SLURM_CONF" ] && grep -qF "$SLURM_CONF_MARKER" "$SLURM_CONF"; then rm -f "$SLURM_CONF"; fi
+  # Our line in Lmod's modulespath (the modulefiles themselves go with the state folder).
+  if grep -qxF "$MODULESPATH_LINE" "$LMOD_MODULESPATH" 2>/dev/null; then
+    grep -vxF "$MODULESPATH_LINE" "$LMOD_MODULESPATH" >"$LMOD_MODULESPATH.tmp" || true
+    mv "$LMOD_MODULESPATH.tmp" "$LMOD_MODULESPATH"
+  fi
   exec 9>&-
   rm -rf "$STATE"
 else
