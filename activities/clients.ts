@@ -4,12 +4,12 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, ClientsCheck, FinishedClients } from '../core/contract';
-import { type JobRef, jobNames, loadgenFiles, TERMINAL_STATES } from '../core/jobs';
+import { type JobRef, jobNames, loadgenFiles, programFile, TERMINAL_STATES } from '../core/jobs';
 import { loadgenConfig } from '../core/loadgen-config';
 import type { ClientResult } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
-import type { Recipe } from '../core/recipe';
+import { jobRuntime, type Recipe } from '../core/recipe';
 import { type Executor, readChunks } from '../executors/types';
 import { renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
@@ -27,15 +27,16 @@ export function clientActivities(ctx: ActivityContext) {
       stageIndex,
       serviceUrl,
     }: BenchInput & { stageIndex: number; serviceUrl: string }): Promise<JobRef> {
-      const bundle = paths.bundle(ctx.config, 'loadgen');
-      if (!existsSync(bundle))
-        throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
+      const runtime = jobRuntime(recipe);
+      const program = paths.program(ctx.config, 'loadgen', runtime);
+      if (!existsSync(program))
+        throw permanent('BadConfig', `${program} is missing: run \`npm run build\` first`);
       if (!recipe.workload.stages[stageIndex])
         throw permanent('BadConfig', `stage ${stageIndex} does not exist in recipe ${recipe.name}`);
       const name = jobNames.clients(benchmarkId, stageIndex);
       const tasks = recipe.workload.clients.count;
       const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl);
-      const uploads: Record<string, string> = { [loadgenFiles.bundle]: bundle };
+      const uploads: Record<string, string> = { [programFile('loadgen', runtime)]: program };
       const datasetFile = recipe.workload.dataset.file;
       if (datasetFile) {
         const path = resolve(datasetFile.path);
@@ -47,7 +48,7 @@ export function clientActivities(ctx: ActivityContext) {
         name,
         benchmarkId,
         tasks,
-        script: renderClientsScript({ jobName: name, clientCount: tasks }),
+        script: renderClientsScript({ jobName: name, clientCount: tasks, runtime }),
         files: { [loadgenFiles.config]: JSON.stringify(config, null, 2) },
         uploads,
         ...(recipe.workload.clients.resources ? { resources: recipe.workload.clients.resources } : {}),

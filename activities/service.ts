@@ -5,6 +5,7 @@ import type { BenchInput, HealthyEndpoint } from '../core/contract';
 import { formatDuration } from '../core/duration';
 import { type JobRef, jobFiles, jobNames, serviceFiles, TERMINAL_STATES } from '../core/jobs';
 import { paths } from '../core/node/config';
+import { jobRuntime } from '../core/recipe';
 import { imageFileName, imageToPull } from '../core/service-kinds';
 import type { Executor } from '../executors/types';
 import { serviceLaunch } from '../services/launch';
@@ -52,15 +53,15 @@ export function serviceActivities(ctx: ActivityContext) {
       const executor = ctx.executorFor(recipe);
       const service = recipe.service;
       if (service.kind === 'external') throw permanent('BadConfig', 'an external service is not submitted');
-      const bundle = paths.bundle(ctx.config, 'simulator');
-      if (service.kind === 'simulator' && !existsSync(bundle))
-        throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
+      const program = paths.program(ctx.config, 'simulator', jobRuntime(recipe));
+      if (service.kind === 'simulator' && !existsSync(program))
+        throw permanent('BadConfig', `${program} is missing: run \`npm run build\` first`);
       if (executor.kind === 'local') {
         const problems = localProblems(recipe);
         if (problems.length > 0) throw permanent('BadConfig', problems.join('\n'));
       }
       const name = jobNames.service(benchmarkId);
-      const launch = serviceLaunch(recipe, bundle);
+      const launch = serviceLaunch(recipe, program);
       const script = renderServiceScript({
         jobName: name,
         env: launch.env,

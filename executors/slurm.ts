@@ -45,8 +45,10 @@ export interface SlurmExecutorOptions extends SlurmPlacement {
   workdir: string;
   /** `module load` these before every job (site runtime for Node.js, Apptainer...). */
   modules: string[];
-  /** Node.js on the compute nodes. */
-  node: string;
+  /** Node.js on the compute nodes, for runtime `node` (jobs get it as AIFB_NODE); none for `sea`. */
+  node?: string;
+  /** Tests only: more variables exported into every job (e.g. a PATH whose `node` fails). */
+  jobEnv?: Record<string, string>;
   /** A job pending longer than this is cancelled, with Slurm's pending reason. */
   maxPendingMs: number;
   /** Consecutive SSH failures tolerated (with backoff) before an operation gives up. */
@@ -181,10 +183,11 @@ export class SlurmExecutor implements Executor {
       placement: this.options,
       ...(spec.resources ? { resources: spec.resources } : {}),
       env: {
+        ...this.options.jobEnv,
         AIFB_JOB_DIR: dir,
         AIFB_JOB_NAME: spec.name,
         AIFB_BENCHMARK_ID: spec.benchmarkId,
-        AIFB_NODE: this.options.node,
+        ...(this.options.node ? { AIFB_NODE: this.options.node } : {}),
       },
     };
     const script = withStartMarker(

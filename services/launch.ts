@@ -1,11 +1,11 @@
 /**
  * Each service kind's launch line: the argv the service job runs, its environment, how its
  * endpoint gets announced, and the files it needs. Pure apart from naming the simulator's
- * bundle; rendered into a script by slurm-scripts/render.ts (every recipe value quoted there).
+ * program; rendered into a script by slurm-scripts/render.ts (every recipe value quoted there).
  */
 
-import { jobFiles, serviceFiles } from '../core/jobs';
-import { modelName, type Recipe, type ServiceSpec } from '../core/recipe';
+import { jobFiles, programFile, serviceFiles } from '../core/jobs';
+import { jobRuntime, modelName, type Recipe, type ServiceSpec } from '../core/recipe';
 import { imageFileName } from '../core/service-kinds';
 import {
   jobShell,
@@ -28,11 +28,14 @@ export interface ServiceLaunch {
 
 type Launched = Exclude<ServiceSpec, { kind: 'external' }>;
 
-/** The launch of a service the job runs; `simulatorBundle` is the worker's built simulator. */
-export function serviceLaunch(recipe: Recipe, simulatorBundle: string): ServiceLaunch {
+/**
+ * The launch of a service the job runs; `simulatorProgram` is the worker's built simulator of
+ * the recipe's runtime (paths.program).
+ */
+export function serviceLaunch(recipe: Recipe, simulatorProgram: string): ServiceLaunch {
   const service = recipe.service;
   if (service.kind === 'external') throw new Error('an external service is not launched');
-  if (service.kind === 'simulator') return simulatorLaunch(recipe, service, simulatorBundle);
+  if (service.kind === 'simulator') return simulatorLaunch(recipe, service, simulatorProgram);
   const env = { ...service.env };
   if (service.hfHome) env.HF_HOME = service.hfHome;
   const argv = [...serverArgv(service), ...service.args.map(withPort)];
@@ -107,8 +110,9 @@ function apptainerExec(service: Exclude<Launched, { kind: 'simulator' }>): Word[
 function simulatorLaunch(
   recipe: Recipe,
   service: Extract<ServiceSpec, { kind: 'simulator' }>,
-  bundle: string,
+  program: string,
 ): ServiceLaunch {
+  const runtime = jobRuntime(recipe);
   const s = service.simulator;
   const config = {
     model: modelName(recipe),
@@ -122,8 +126,7 @@ function simulatorLaunch(
   };
   return {
     argv: [
-      jobShell.node,
-      jobShell.jobFile(serviceFiles.simulatorBundle),
+      ...jobShell.program('simulator', runtime),
       '--config',
       jobShell.jobFile(serviceFiles.simulatorConfig),
       '--host',
@@ -136,6 +139,6 @@ function simulatorLaunch(
     env: { ...service.env },
     announce: 'self',
     files: { [serviceFiles.simulatorConfig]: JSON.stringify(config) },
-    uploads: { [serviceFiles.simulatorBundle]: bundle },
+    uploads: { [programFile('simulator', runtime)]: program },
   };
 }
