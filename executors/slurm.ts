@@ -3,7 +3,6 @@
  * SFTP for files, forwardOut tunnels to reach a compute node's port from the worker.
  * Job folders live under the target's workdir on the cluster's shared filesystem.
  */
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../core/duration';
 import { benchmarkOfJobName, TERMINAL_STATES } from '../core/jobs';
@@ -26,6 +25,7 @@ import {
   SACCT_FIELDS,
   SQUEUE_FORMAT,
 } from './slurm-parse';
+import { uploadFile } from './slurm-upload';
 import { type SshConnection, SshConnectionError } from './ssh';
 import {
   combineTaskStates,
@@ -174,7 +174,13 @@ export class SlurmExecutor implements Executor {
     }
     for (const [name, source] of Object.entries(spec.uploads ?? {})) {
       if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
-      await this.ssh.writeFile(`${dir}/${name}`, await readFile(source));
+      await uploadFile(
+        this.ssh,
+        (c, what) => this.check(c, what),
+        await this.rootDir(),
+        source,
+        `${dir}/${name}`,
+      );
     }
     const input: SbatchInput = {
       jobName: spec.name,
