@@ -51,7 +51,12 @@ export function sshdSessionPids(stateDir: string): number[] {
 /** A quick simulator benchmark on the cluster; override what a test needs. */
 export function slurmRecipe(
   name: string,
-  overrides: { stage?: Record<string, unknown>; service?: Record<string, unknown>; knownHosts?: string } = {},
+  overrides: {
+    stage?: Record<string, unknown>;
+    service?: Record<string, unknown>;
+    knownHosts?: string;
+    slurm?: Record<string, unknown>;
+  } = {},
 ) {
   const c = cluster();
   return {
@@ -67,6 +72,7 @@ export function slurmRecipe(
         partition: c.partition,
         workdir: c.workdir,
         maxPending: '2m',
+        ...overrides.slurm,
       },
     },
     service: overrides.service ?? {
