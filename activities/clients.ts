@@ -9,12 +9,13 @@ import { loadgenConfig } from '../core/loadgen-config';
 import type { ClientResult } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
-import { jobRuntime, type Recipe } from '../core/recipe';
+import type { Recipe } from '../core/recipe';
 import { type Executor, readChunks } from '../executors/types';
 import { renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
+import { builtProgram } from './programs';
 
 /** Extra time past cooldown + request timeout before stragglers are stopped. */
 const FINISH_SLACK_MS = 30_000;
@@ -27,10 +28,7 @@ export function clientActivities(ctx: ActivityContext) {
       stageIndex,
       serviceUrl,
     }: BenchInput & { stageIndex: number; serviceUrl: string }): Promise<JobRef> {
-      const runtime = jobRuntime(recipe);
-      const program = paths.program(ctx.config, 'loadgen', runtime);
-      if (!existsSync(program))
-        throw permanent('BadConfig', `${program} is missing: run \`npm run build\` first`);
+      const { runtime, path: program } = builtProgram(ctx.config, 'loadgen', recipe);
       if (!recipe.workload.stages[stageIndex])
         throw permanent('BadConfig', `stage ${stageIndex} does not exist in recipe ${recipe.name}`);
       const name = jobNames.clients(benchmarkId, stageIndex);

@@ -1,11 +1,8 @@
 /** Deploying the service under test and waiting until it really answers. */
-import { existsSync } from 'node:fs';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, HealthyEndpoint } from '../core/contract';
 import { formatDuration } from '../core/duration';
 import { type JobRef, jobFiles, jobNames, serviceFiles, TERMINAL_STATES } from '../core/jobs';
-import { paths } from '../core/node/config';
-import { jobRuntime } from '../core/recipe';
 import { imageFileName, imageToPull } from '../core/service-kinds';
 import type { Executor } from '../executors/types';
 import { serviceLaunch } from '../services/launch';
@@ -15,6 +12,7 @@ import { renderPullScript, renderServiceScript, samplerScript } from '../slurm-s
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
+import { builtProgram } from './programs';
 
 /** How often a pull job is looked at (its last log line is the progress). */
 const PULL_POLL_MS = 2000;
@@ -53,9 +51,8 @@ export function serviceActivities(ctx: ActivityContext) {
       const executor = ctx.executorFor(recipe);
       const service = recipe.service;
       if (service.kind === 'external') throw permanent('BadConfig', 'an external service is not submitted');
-      const program = paths.program(ctx.config, 'simulator', jobRuntime(recipe));
-      if (service.kind === 'simulator' && !existsSync(program))
-        throw permanent('BadConfig', `${program} is missing: run \`npm run build\` first`);
+      // Only the simulator runs a program of aifb's; other kinds name their own.
+      const program = service.kind === 'simulator' ? builtProgram(ctx.config, 'simulator', recipe).path : '';
       if (executor.kind === 'local') {
         const problems = localProblems(recipe);
         if (problems.length > 0) throw permanent('BadConfig', problems.join('\n'));
