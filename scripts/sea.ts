@@ -35,8 +35,18 @@ export async function buildSea(dist: string, name: string, entry: string): Promi
   const work = join(dist, 'sea');
   await mkdir(work, { recursive: true });
   const script = join(work, `${name}.cjs`);
-  // No banner: CommonJS has its own `require`, and none of the job code uses import.meta.
-  await build({ ...loadgenBuildOptions, format: 'cjs', banner: {}, entryPoints: [entry], outfile: script });
+  // No banner: CommonJS has its own `require`. esbuild empties `import.meta` in CJS output
+  // with a warning; a program that used it would break only on the cluster, so fail here.
+  const { warnings } = await build({
+    ...loadgenBuildOptions,
+    format: 'cjs',
+    banner: {},
+    entryPoints: [entry],
+    outfile: script,
+  });
+  const broken = warnings.filter((w) => w.text.includes('import.meta'));
+  if (broken.length > 0)
+    throw new Error(`${name} uses import.meta, which its SEA bundle cannot: ${broken[0]!.text}`);
   const out = join(dist, `aifb-${name}`);
   const key = createHash('sha256')
     .update(await readFile(script))
