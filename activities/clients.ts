@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, ClientsCheck, FinishedClients } from '../core/contract';
-import { type JobRef, jobNames, loadgenFiles, TERMINAL_STATES } from '../core/jobs';
+import { type JobRef, jobNames, loadgenFiles, programFile, TERMINAL_STATES } from '../core/jobs';
 import { loadgenConfig } from '../core/loadgen-config';
 import type { ClientResult } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
@@ -15,6 +15,7 @@ import { renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
+import { builtProgram } from './programs';
 
 /** Extra time past cooldown + request timeout before stragglers are stopped. */
 const FINISH_SLACK_MS = 30_000;
@@ -27,15 +28,13 @@ export function clientActivities(ctx: ActivityContext) {
       stageIndex,
       serviceUrl,
     }: BenchInput & { stageIndex: number; serviceUrl: string }): Promise<JobRef> {
-      const bundle = paths.bundle(ctx.config, 'loadgen');
-      if (!existsSync(bundle))
-        throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
+      const { runtime, path: program } = builtProgram(ctx.config, 'loadgen', recipe);
       if (!recipe.workload.stages[stageIndex])
         throw permanent('BadConfig', `stage ${stageIndex} does not exist in recipe ${recipe.name}`);
       const name = jobNames.clients(benchmarkId, stageIndex);
       const tasks = recipe.workload.clients.count;
       const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl);
-      const uploads: Record<string, string> = { [loadgenFiles.bundle]: bundle };
+      const uploads: Record<string, string> = { [programFile('loadgen', runtime)]: program };
       const datasetFile = recipe.workload.dataset.file;
       if (datasetFile) {
         const path = resolve(datasetFile.path);
@@ -47,7 +46,7 @@ export function clientActivities(ctx: ActivityContext) {
         name,
         benchmarkId,
         tasks,
-        script: renderClientsScript({ jobName: name, clientCount: tasks }),
+        script: renderClientsScript({ jobName: name, clientCount: tasks, runtime }),
         files: { [loadgenFiles.config]: JSON.stringify(config, null, 2) },
         uploads,
         ...(recipe.workload.clients.resources ? { resources: recipe.workload.clients.resources } : {}),

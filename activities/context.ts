@@ -43,7 +43,9 @@ export function createActivityContext(config: AifbConfig): ActivityContext {
             executor = new SlurmExecutor(ssh, {
               workdir: s.workdir,
               modules: s.modules,
-              node: s.node,
+              // Only runtime `node` jobs look for a node; `sea` jobs must not need one.
+              ...(s.runtime === 'node' ? { node: s.node } : {}),
+              ...(config.slurmJobEnv ? { jobEnv: config.slurmJobEnv } : {}),
               maxPendingMs: s.maxPending,
               ...(s.account ? { account: s.account } : {}),
               ...(s.partition ? { partition: s.partition } : {}),

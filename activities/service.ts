@@ -1,11 +1,9 @@
 /** Deploying the service under test and waiting until it really answers. */
-import { existsSync } from 'node:fs';
 import { Context } from '@temporalio/activity';
 import type { HealthyEndpoint, ServiceCheck, ServiceInput } from '../core/contract';
 import type { Target } from '../core/deployment';
 import { formatDuration } from '../core/duration';
 import { type JobRef, jobFiles, jobNames, serviceFiles, TERMINAL_STATES } from '../core/jobs';
-import { paths } from '../core/node/config';
 import { imageFileName, imageToPull } from '../core/service-kinds';
 import type { Executor } from '../executors/types';
 import { serviceLaunch } from '../services/launch';
@@ -15,6 +13,7 @@ import { renderPullScript, renderServiceScript, samplerScript } from '../slurm-s
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
+import { builtProgram } from './programs';
 
 /** How often a pull job is looked at (its last log line is the progress). */
 const PULL_POLL_MS = 2000;
@@ -52,15 +51,15 @@ export function serviceActivities(ctx: ActivityContext) {
     async submitService({ ownerId, target, service }: ServiceInput): Promise<JobRef> {
       const executor = ctx.executorFor({ target });
       if (service.kind === 'external') throw permanent('BadConfig', 'an external service is not submitted');
-      const bundle = paths.bundle(ctx.config, 'simulator');
-      if (service.kind === 'simulator' && !existsSync(bundle))
-        throw permanent('BadConfig', `${bundle} is missing: run \`npm run build\` first`);
+      // Only the simulator runs a program of aifb's; other kinds name their own.
+      const program =
+        service.kind === 'simulator' ? builtProgram(ctx.config, 'simulator', { target }).path : '';
       if (executor.kind === 'local') {
         const problems = localProblems(service);
         if (problems.length > 0) throw permanent('BadConfig', problems.join('\n'));
       }
       const name = jobNames.service(ownerId);
-      const launch = serviceLaunch(service, bundle);
+      const launch = serviceLaunch(service, program, { target });
       const script = renderServiceScript({
         jobName: name,
         env: launch.env,

@@ -99,6 +99,7 @@ export const jobFiles = {
 /** Files of a clients job: what the loadgen reads and writes (loadgen/runner.ts). */
 export const loadgenFiles = {
   bundle: 'loadgen.mjs',
+  executable: 'aifb-loadgen',
   config: 'loadgen-config.json',
   progress: (i: number) => `progress-${i}.jsonl`,
   result: (i: number) => `result-${i}.json`,
@@ -109,12 +110,25 @@ export const loadgenFiles = {
 /** Files of a service job: the simulator's, and what the sidecar sampler writes (sampler.sh). */
 export const serviceFiles = {
   simulatorBundle: 'simulator.mjs',
+  simulatorExecutable: 'aifb-simulator',
   simulatorConfig: 'simulator-config.json',
   sampler: 'sampler.sh',
   proc: 'proc.csv',
   gpu: 'gpu.csv',
   gpuAbsent: 'gpu.absent',
 } as const;
+
+/**
+ * How a job runs loadgen or the simulator: `sea`, the single executable (no Node on the node),
+ * or `node`, the node found there running the bundle.
+ */
+export type JobRuntime = 'sea' | 'node';
+
+/** The program's file name, the same in dist/ on the worker and in the job's folder. */
+export function programFile(program: 'loadgen' | 'simulator', runtime: JobRuntime): string {
+  if (program === 'loadgen') return runtime === 'sea' ? loadgenFiles.executable : loadgenFiles.bundle;
+  return runtime === 'sea' ? serviceFiles.simulatorExecutable : serviceFiles.simulatorBundle;
+}
 
 /** Where a job's task output lands in data/logs/<id>/: `<component>.log` and `.err.log`. */
 export const logFiles = {

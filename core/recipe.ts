@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { durationMs, MAX_DURATION_MS, MAX_DURATION_TEXT } from './duration';
+import type { JobRuntime } from './jobs';
 import type { Distribution, StageLoad } from './loadgen-protocol';
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
@@ -111,9 +112,14 @@ const slurmTarget = z.strictObject({
     qos: slurmName.optional(),
     /** Where job folders go on the cluster's shared filesystem. */
     workdir: remotePath,
+    /**
+     * How loadgen and the simulator run on compute nodes: `sea` uploads single executables (no
+     * Node install needed); `node` uploads the bundles and runs them with `node` below.
+     */
+    runtime: z.enum(['sea', 'node']).default('sea'),
     /** `module load` lines before the job runs (e.g. the site's Node.js or Apptainer). */
     modules: z.array(slurmName).default([]),
-    /** The Node.js 20+ that runs loadgen and the simulator on compute nodes. */
+    /** The Node.js 20+ that runs loadgen and the simulator on compute nodes (runtime `node`). */
     node: scriptString.default('node'),
     /** A job pending longer than this is cancelled with Slurm's reason. */
     maxPending: durationMs.default(30 * 60_000),
@@ -539,6 +545,11 @@ export function stageName(recipe: Recipe, index: number): string {
 /** The model name requests carry. */
 export function modelName(recipe: { service: Service }): string {
   return recipe.service.model ?? (recipe.service.kind === 'simulator' ? 'aifb-sim' : 'default');
+}
+
+/** How the recipe's jobs run loadgen and the simulator; local jobs use the worker's own node. */
+export function jobRuntime(recipe: Pick<Recipe, 'target'>): JobRuntime {
+  return recipe.target.executor === 'slurm' ? recipe.target.slurm.runtime : 'node';
 }
 
 /** What a stage asks of the load generator, for all clients together. */

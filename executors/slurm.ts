@@ -3,7 +3,6 @@
  * SFTP for files, forwardOut tunnels to reach a compute node's port from the worker.
  * Job folders live under the target's workdir on the cluster's shared filesystem.
  */
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../core/duration';
 import { benchmarkOfJobName, TERMINAL_STATES } from '../core/jobs';
@@ -26,6 +25,7 @@ import {
   SACCT_FIELDS,
   SQUEUE_FORMAT,
 } from './slurm-parse';
+import { uploadFile } from './slurm-upload';
 import { type SshConnection, SshConnectionError } from './ssh';
 import {
   combineTaskStates,
@@ -45,8 +45,10 @@ export interface SlurmExecutorOptions extends SlurmPlacement {
   workdir: string;
   /** `module load` these before every job (site runtime for Node.js, Apptainer...). */
   modules: string[];
-  /** Node.js on the compute nodes. */
-  node: string;
+  /** Node.js on the compute nodes, for runtime `node` (jobs get it as AIFB_NODE); none for `sea`. */
+  node?: string;
+  /** Tests only: more variables exported into every job (e.g. a PATH whose `node` fails). */
+  jobEnv?: Record<string, string>;
   /** A job pending longer than this is cancelled, with Slurm's pending reason. */
   maxPendingMs: number;
   /** Consecutive SSH failures tolerated (with backoff) before an operation gives up. */
@@ -172,7 +174,13 @@ export class SlurmExecutor implements Executor {
     }
     for (const [name, source] of Object.entries(spec.uploads ?? {})) {
       if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
-      await this.ssh.writeFile(`${dir}/${name}`, await readFile(source));
+      await uploadFile(
+        this.ssh,
+        (c, what) => this.check(c, what),
+        await this.rootDir(),
+        source,
+        `${dir}/${name}`,
+      );
     }
     const input: SbatchInput = {
       jobName: spec.name,
@@ -181,10 +189,11 @@ export class SlurmExecutor implements Executor {
       placement: this.options,
       ...(spec.resources ? { resources: spec.resources } : {}),
       env: {
+        ...this.options.jobEnv,
         AIFB_JOB_DIR: dir,
         AIFB_JOB_NAME: spec.name,
         AIFB_BENCHMARK_ID: spec.benchmarkId,
-        AIFB_NODE: this.options.node,
+        ...(this.options.node ? { AIFB_NODE: this.options.node } : {}),
       },
     };
     const script = withStartMarker(

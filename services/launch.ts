@@ -1,11 +1,11 @@
 /**
  * Each service kind's launch line: the argv the service job runs, its environment, how its
  * endpoint gets announced, and the files it needs. Pure apart from naming the simulator's
- * bundle; rendered into a script by slurm-scripts/render.ts (every recipe value quoted there).
+ * program; rendered into a script by slurm-scripts/render.ts (every recipe value quoted there).
  */
 
-import { jobFiles, serviceFiles } from '../core/jobs';
-import { modelName, type ServiceSpec } from '../core/recipe';
+import { type JobRuntime, jobFiles, programFile, serviceFiles } from '../core/jobs';
+import { jobRuntime, modelName, type Recipe, type ServiceSpec } from '../core/recipe';
 import { imageFileName } from '../core/service-kinds';
 import {
   jobShell,
@@ -28,10 +28,17 @@ export interface ServiceLaunch {
 
 type Launched = Exclude<ServiceSpec, { kind: 'external' }>;
 
-/** The launch of a service the job runs; `simulatorBundle` is the worker's built simulator. */
-export function serviceLaunch(service: ServiceSpec, simulatorBundle: string): ServiceLaunch {
+/**
+ * The launch of a service the job runs on `target`; `simulatorProgram` is the worker's built
+ * simulator of the target's runtime (paths.program).
+ */
+export function serviceLaunch(
+  service: ServiceSpec,
+  simulatorProgram: string,
+  target: Pick<Recipe, 'target'> = { target: { executor: 'local' } },
+): ServiceLaunch {
   if (service.kind === 'external') throw new Error('an external service is not launched');
-  if (service.kind === 'simulator') return simulatorLaunch(service, simulatorBundle);
+  if (service.kind === 'simulator') return simulatorLaunch(service, simulatorProgram, jobRuntime(target));
   const env = { ...service.env };
   if (service.hfHome) env.HF_HOME = service.hfHome;
   const argv = [...serverArgv(service), ...service.args.map(withPort)];
@@ -105,7 +112,8 @@ function apptainerExec(service: Exclude<Launched, { kind: 'simulator' }>): Word[
 
 function simulatorLaunch(
   service: Extract<ServiceSpec, { kind: 'simulator' }>,
-  bundle: string,
+  program: string,
+  runtime: JobRuntime,
 ): ServiceLaunch {
   const s = service.simulator;
   const config = {
@@ -120,8 +128,7 @@ function simulatorLaunch(
   };
   return {
     argv: [
-      jobShell.node,
-      jobShell.jobFile(serviceFiles.simulatorBundle),
+      ...jobShell.program('simulator', runtime),
       '--config',
       jobShell.jobFile(serviceFiles.simulatorConfig),
       '--host',
@@ -134,6 +141,6 @@ function simulatorLaunch(
     env: { ...service.env },
     announce: 'self',
     files: { [serviceFiles.simulatorConfig]: JSON.stringify(config) },
-    uploads: { [serviceFiles.simulatorBundle]: bundle },
+    uploads: { [programFile('simulator', runtime)]: program },
   };
 }

@@ -73,7 +73,7 @@ describe('service script', () => {
   });
 
   it('renders a client array script', () => {
-    const script = renderClientsScript({ jobName: 'bench-x-s0-clients', clientCount: 3 });
+    const script = renderClientsScript({ jobName: 'bench-x-s0-clients', clientCount: 3, runtime: 'node' });
     expect(script).toContain('#SBATCH --array=0-2');
     expect(script).toContain('loadgen.mjs');
   });

@@ -4,7 +4,7 @@
  * "$AIFB_JOB_DIR"/simulator.mjs) and never built from recipe text.
  */
 import { readFileSync } from 'node:fs';
-import { jobFiles, loadgenFiles, serviceFiles } from '../core/jobs';
+import { type JobRuntime, jobFiles, loadgenFiles, programFile, serviceFiles } from '../core/jobs';
 import { fillTemplate, shellQuote } from '../core/shell';
 
 export interface Trusted {
@@ -26,6 +26,14 @@ export const jobShell = {
   port: { trusted: '"$AIFB_PORT"' },
   /** Apptainer images pulled for the cluster: one cache beside the benchmarks' folders. */
   imageCache: { trusted: '"${AIFB_IMAGE_CACHE:-$AIFB_JOB_DIR/../../.images}"' },
+  /**
+   * The words that start loadgen or the simulator: its uploaded executable alone (`sea`: no node
+   * involved), or node and its uploaded bundle.
+   */
+  program(program: 'loadgen' | 'simulator', runtime: JobRuntime): Trusted[] {
+    const file = jobShell.jobFile(programFile(program, runtime));
+    return runtime === 'sea' ? [file] : [jobShell.node, file];
+  },
   /** A file in the job's folder; `name` is checked against a safe alphabet. */
   jobFile(name: string): Trusted {
     if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`unsafe job file name ${JSON.stringify(name)}`);
@@ -145,14 +153,17 @@ export function renderServiceScript(input: ServiceScriptInput, template = templa
 export interface ClientsScriptInput {
   jobName: string;
   clientCount: number;
+  runtime: JobRuntime;
 }
 
 export function renderClientsScript(input: ClientsScriptInput, template = templates.clients): string {
   return fillTemplate(template, {
     sbatch: sbatchLines(input.jobName, input.clientCount),
     job_name: input.jobName,
-    node: jobShell.node.trusted,
-    bundle: jobShell.jobFile(loadgenFiles.bundle).trusted,
+    program: jobShell
+      .program('loadgen', input.runtime)
+      .map((w) => w.trusted)
+      .join(' '),
     config: jobShell.jobFile(loadgenFiles.config).trusted,
   });
 }

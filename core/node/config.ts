@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { TASK_QUEUE } from '../contract';
 import { parseDurationMs } from '../duration';
+import { type JobRuntime, programFile } from '../jobs';
 import { insideDir } from './safe-path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -12,13 +13,15 @@ export const repoRoot = resolve(import.meta.dirname, '../..');
 export interface AifbConfig {
   /** Results, logs, local jobs and the embedded Temporal database live here. */
   dataDir: string;
-  /** Built bundles (loadgen.mjs, simulator.mjs) uploaded into jobs. */
+  /** Built bundles (loadgen.mjs, simulator.mjs) and executables (aifb-loadgen, aifb-simulator) uploaded into jobs. */
   distDir: string;
   taskQueue: string;
   /** Where live metrics and logs go; absent or null URLs switch that part off. */
   telemetry?: TelemetryConfig;
   /** AIFB_JANITOR_INTERVAL: how often the job janitor sweeps (default 1m). */
   janitorIntervalMs?: number;
+  /** Tests only: variables exported into every Slurm job (test/slurm/runtime.test.ts: PATH). */
+  slurmJobEnv?: Record<string, string>;
   /** AIFB_FAULT_DELAYS: chaos tests only (workers/fault-injection.ts). */
   faultDelays?: { activity: string; when: 'before' | 'after'; ms: number }[];
 }
@@ -90,5 +93,7 @@ export const paths = {
   jobs: (c: AifbConfig) => join(c.dataDir, 'jobs'),
   results: (c: AifbConfig, benchmarkId: string) => insideDir(join(c.dataDir, 'results'), benchmarkId),
   logs: (c: AifbConfig, benchmarkId: string) => insideDir(join(c.dataDir, 'logs'), benchmarkId),
-  bundle: (c: AifbConfig, name: 'loadgen' | 'simulator') => join(c.distDir, `${name}.mjs`),
+  /** The built program a job of this runtime runs (scripts/build.ts). */
+  program: (c: AifbConfig, name: 'loadgen' | 'simulator', runtime: JobRuntime) =>
+    join(c.distDir, programFile(name, runtime)),
 };

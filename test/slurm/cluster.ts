@@ -56,6 +56,7 @@ export function slurmRecipe(
     service?: Record<string, unknown>;
     knownHosts?: string;
     modules?: string[];
+    slurm?: Record<string, unknown>;
   } = {},
 ) {
   const c = cluster();
@@ -73,6 +74,7 @@ export function slurmRecipe(
         workdir: c.workdir,
         maxPending: '2m',
         ...(overrides.modules ? { modules: overrides.modules } : {}),
+        ...overrides.slurm,
       },
     },
     service: overrides.service ?? {
