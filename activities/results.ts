@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { BenchInput, BenchmarkActivities, FinishedClients } from '../core/contract';
+import type { BenchmarkActivities } from '../core/contract';
 import { servedRecipe } from '../core/deployment';
 import { type JobRef, jobNames, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
@@ -117,6 +117,7 @@ export function resultActivities(ctx: ActivityContext) {
           model: modelName(served),
           endpoint: input.endpoint,
           ...(input.identity ? { identity: input.identity } : {}),
+          ...(input.timing ? { timing: input.timing } : {}),
           ...(input.deployment ? { deployment: input.deployment } : {}),
         },
         stages: input.stages,

@@ -5,6 +5,7 @@ import type { Target } from '../core/deployment';
 import { formatDuration } from '../core/duration';
 import { type JobRef, jobFiles, jobNames, serviceFiles, TERMINAL_STATES } from '../core/jobs';
 import { imageFileName, imageToPull } from '../core/service-kinds';
+import type { ServiceTiming } from '../core/summary-format';
 import type { Executor } from '../executors/types';
 import { serviceLaunch } from '../services/launch';
 import { localProblems } from '../services/preflight';
@@ -88,26 +89,31 @@ export function serviceActivities(ctx: ActivityContext) {
       const activity = Context.current();
       const executor = ctx.executorFor({ target });
       const { timeout, interval } = service.health;
-      // A retried attempt keeps the first attempt's deadline.
-      const previous = activity.info.heartbeatDetails as { deadlineMs?: number } | undefined;
-      const deadlineMs = previous?.deadlineMs ?? Date.now() + timeout;
+      // Queue-aware: the health clock starts when the job runs; until then the executor bounds
+      // the wait (maxPending). A retried attempt keeps the first attempt's clocks.
+      const clocks: HealthClocks = {
+        sinceMs: Date.now(),
+        ...(activity.info.heartbeatDetails as Partial<HealthClocks> | undefined),
+      };
       let problem = 'the service job has not started yet';
       for (;;) {
-        heartbeat({ deadlineMs, problem });
+        heartbeat({ ...clocks, problem });
         if (service.kind === 'external') {
+          clocks.runningSinceMs ??= Date.now();
           const answer = await readinessProblem(service.url, probe);
           if (answer === null)
             return externalEndpoint(service.url, await serviceIdentity(service.url, probe));
           problem = answer;
         } else if (job) {
-          const ready = await probeJob(executor, job, probe);
-          if ('endpoint' in ready) return ready.endpoint;
+          const ready = await probeJob(executor, job, probe, clocks);
+          if ('endpoint' in ready) return { ...ready.endpoint, timing: timingOf(clocks) };
           problem = ready.problem;
         }
+        const deadlineMs = clocks.runningSinceMs === undefined ? Infinity : clocks.runningSinceMs + timeout;
         if (Date.now() >= deadlineMs) {
           throw permanent(
             'HealthTimeout',
-            `service not healthy within ${formatDuration(timeout)}: ${problem}${job ? await outputTail(executor, job) : ''}`,
+            `service not healthy within ${formatDuration(timeout)} of starting to run: ${problem}${job ? await outputTail(executor, job) : ''}`,
           );
         }
         await activity.sleep(Math.min(interval, Math.max(0, deadlineMs - Date.now())));
@@ -133,13 +139,33 @@ function externalEndpoint(url: string, identity: HealthyEndpoint['identity']): H
   };
 }
 
+/** When the health wait began, when it first saw the job running, and why it pended. */
+interface HealthClocks {
+  sinceMs: number;
+  runningSinceMs?: number;
+  pendingReason?: string;
+}
+
+function timingOf(clocks: HealthClocks): ServiceTiming {
+  const running = clocks.runningSinceMs ?? clocks.sinceMs;
+  return {
+    queueWaitMs: running - clocks.sinceMs,
+    startupMs: Date.now() - running,
+    ...(clocks.pendingReason ? { pendingReason: clocks.pendingReason } : {}),
+  };
+}
+
 /** One look at the service job: ended (a failure), not yet ready (why), or ready (where). */
 async function probeJob(
   executor: Executor,
   job: JobRef,
   probe: ProbeSpec,
+  clocks: HealthClocks,
 ): Promise<{ endpoint: HealthyEndpoint } | { problem: string }> {
   const status = await executor.status(job);
+  if (status.state === 'PENDING' && status.reason)
+    clocks.pendingReason = status.reason.replace(/^Slurm reason: /, '');
+  if (status.state === 'RUNNING') clocks.runningSinceMs ??= Date.now();
   if (TERMINAL_STATES.has(status.state)) {
     const why = status.reason ? `: ${status.reason}` : '';
     throw permanent(
@@ -147,7 +173,8 @@ async function probeJob(
       `service job ${job.name} ended (${status.state}${why}) before it became healthy${await outputTail(executor, job)}`,
     );
   }
-  if (status.state !== 'RUNNING') return { problem: `the service job is ${status.state}` };
+  if (status.state !== 'RUNNING')
+    return { problem: `the service job is ${status.state}${status.reason ? ` (${status.reason})` : ''}` };
   const announced = await announcedAddress(executor, job);
   if (!announced) return { problem: 'the service has not announced its host:port yet' };
   const { host, port } = announced;

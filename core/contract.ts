@@ -12,7 +12,7 @@ import type { ClientResult, ProgressSnapshot } from './loadgen-protocol';
 import type { Phase } from './phases';
 import type { Recipe, Service } from './recipe';
 import type { BenchmarkSummary, StageSummary } from './summary';
-import type { ServiceIdentity } from './summary-format';
+import type { ServiceIdentity, ServiceTiming } from './summary-format';
 
 export const TASK_QUEUE = 'aifb-orchestration';
 export const WORKFLOW_TYPE = 'benchmarkWorkflow';
@@ -33,6 +33,8 @@ export interface BenchmarkStatus {
   /** When the current stage's load is planned to end (epoch ms). */
   stageEndsAtMs: number | null;
   endpoint: string | null;
+  /** The service job's queue wait and start-up, once it is ready. */
+  serviceTiming: ServiceTiming | null;
   /** The deployment serving the benchmark, when its recipe names one. */
   deployment: string | null;
   jobs: string[];
@@ -87,6 +89,8 @@ export interface HealthyEndpoint {
   url: string;
   /** What is serving (summary `service.identity`). */
   identity?: ServiceIdentity;
+  /** Queue-aware clocks: how long the job pended, then how long it took to answer once running. */
+  timing?: ServiceTiming;
 }
 
 export interface ClientsCheck {
@@ -140,6 +144,7 @@ export interface BenchmarkActivities {
     startedAtMs: number;
     endpoint: string | null;
     identity?: ServiceIdentity;
+    timing?: ServiceTiming;
     stages: StageSummary[];
     error?: string;
     /** The failed validity rules, one line each (status invalid). */

@@ -192,12 +192,24 @@ export interface BenchmarkSummary {
     model: string;
     endpoint: string | null;
     identity?: ServiceIdentity;
+    /** Queue wait and start-up of the service job (absent for external services and deployments). */
+    timing?: ServiceTiming;
     deployment?: string;
   };
   stages: StageSummary[];
   /** Where the worker that collected the results ran. */
   collectedOn: { hostname: string; cpus: number; node: string };
   error?: string;
+}
+
+/** The service job's clocks: the queue is not the service's time (README "Queue-aware clocks"). */
+export interface ServiceTiming {
+  /** Submitted (first seen by the health wait) until the scheduler ran it. */
+  queueWaitMs: number;
+  /** Running until it answered its readiness checks (what health.timeout bounds). */
+  startupMs: number;
+  /** The scheduler's reason while it pended (Slurm's, e.g. Resources, Priority, JobHeldUser). */
+  pendingReason?: string;
 }
 
 /** What was serving, as the service itself said when it became ready. */

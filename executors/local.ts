@@ -201,8 +201,14 @@ export class LocalExecutor implements Executor {
     );
     const tasks: TaskStatus[] = [];
     let reason: string | undefined;
+    const exitOf = (index: number) => readFile(join(dir, `exit-${index}`), 'utf8').catch(() => undefined);
     for (let index = 0; index < job.tasks; index++) {
-      const exitText = await readFile(join(dir, `exit-${index}`), 'utf8').catch(() => undefined);
+      let exitText = await exitOf(index);
+      const task = exitText === undefined ? await this.taskRecord(dir, index) : undefined;
+      const alive = isAlive(task);
+      // The wrapper records the exit status, then exits: one that ended since the first look
+      // left its status behind.
+      if (exitText === undefined && !alive) exitText = await exitOf(index);
       if (exitText !== undefined) {
         const exitCode = Number.parseInt(exitText, 10);
         const state: JobState = exitCode === 0 ? 'COMPLETED' : cancelRequested ? 'CANCELLED' : 'FAILED';
@@ -210,8 +216,7 @@ export class LocalExecutor implements Executor {
         if (state === 'FAILED') reason ??= `task ${index} exited with status ${exitCode}`;
         continue;
       }
-      const task = await this.taskRecord(dir, index);
-      if (isAlive(task)) {
+      if (alive) {
         tasks.push({ index, state: 'RUNNING' });
       } else if (cancelRequested) {
         tasks.push({ index, state: 'CANCELLED' });

@@ -271,7 +271,12 @@ export class SlurmExecutor implements Executor {
     const why = failed
       ? `task ${failed.index} ${failed.state}${failed.exitCode !== undefined ? ` with exit status ${failed.exitCode}` : ''} (Slurm reason: ${tasks.get(failed.index)?.reason ?? '?'})`
       : undefined;
-    const reason = why ?? (state === 'UNKNOWN' && forgotten ? forgotten : undefined);
+    // A pending job says why it waits (Resources, Priority, JobHeldUser...): the health wait shows it.
+    const pending =
+      state === 'PENDING'
+        ? `Slurm reason: ${[...tasks.values()].find((t) => t.state === 'PENDING')?.reason ?? 'unknown'}`
+        : undefined;
+    const reason = why ?? (state === 'UNKNOWN' && forgotten ? forgotten : pending);
     return reason ? { state, tasks: list, reason } : { state, tasks: list };
   }
 

@@ -32,11 +32,12 @@ import {
 } from '../core/contract';
 import { NON_RETRYABLE_FAILURES, type RunFailureType } from '../core/failures';
 import type { JobRef } from '../core/jobs';
+import { healthBudgetMs } from '../core/queue';
 import { formatIssues, parseRecipe, type Recipe, stageName } from '../core/recipe';
 import { benchmarkSearchAttributes, PhaseKey } from '../core/search-attributes';
 import { imageToPull, isLaunched } from '../core/service-kinds';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
-import type { ServiceIdentity } from '../core/summary-format';
+import type { ServiceIdentity, ServiceTiming } from '../core/summary-format';
 import { invalidReasons } from '../core/validity';
 
 const retry = {
@@ -69,7 +70,11 @@ function activitiesFor(recipe: Recipe) {
   });
   const health = proxyActivities<BenchmarkActivities>({
     // A benchmark naming a deployment waits for no health: the deployment did.
-    startToCloseTimeout: (recipe.service.kind === 'deployment' ? 0 : recipe.service.health.timeout) + 120_000,
+    // Queue-aware: the job may pend up to maxPending before the health clock starts.
+    startToCloseTimeout: healthBudgetMs(
+      recipe,
+      recipe.service.kind === 'deployment' ? 0 : recipe.service.health.timeout,
+    ),
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumAttempts: 5 },
   });
@@ -141,6 +146,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     stageCount: 0,
     stageEndsAtMs: null,
     endpoint: null,
+    serviceTiming: null,
     deployment: null,
     jobs: [],
     stages: [],
@@ -226,7 +232,8 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
 
   let result: BenchmarkSummary | undefined;
   let invalid: string[] = [];
-  let identity: ServiceIdentity | undefined;
+  // What served and its clocks, as the health wait found them (summary `service`).
+  let served: { identity?: ServiceIdentity; timing?: ServiceTiming } = {};
   const relayScope = new CancellationScope();
   const relayDone = relayScope.run(() => acts.relay.relayTelemetry(bench)).catch(() => undefined);
 
@@ -275,7 +282,11 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       endpoint = await acts.health.waitForHealth({ ...service, job });
     }
     state.endpoint = endpoint.address;
-    identity = endpoint.identity;
+    served = {
+      ...(endpoint.identity ? { identity: endpoint.identity } : {}),
+      ...(endpoint.timing ? { timing: endpoint.timing } : {}),
+    };
+    state.serviceTiming = endpoint.timing ?? null;
     const deployment = state.deployment ? { deployment: state.deployment } : {};
 
     for (let index = 0; index < recipe.workload.stages.length && !state.stopRequested; index++) {
@@ -333,7 +344,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       status: invalid.length > 0 ? 'invalid' : state.stopRequested ? 'stopped' : 'completed',
       startedAtMs,
       endpoint: state.endpoint,
-      ...(identity ? { identity } : {}),
+      ...served,
       stages: state.stages,
       ...(invalid.length > 0 ? { invalid } : {}),
     });
@@ -353,7 +364,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
             status: cancelled ? 'cancelled' : 'failed',
             startedAtMs,
             endpoint: state.endpoint,
-            ...(identity ? { identity } : {}),
+            ...served,
             stages: state.stages,
             error: state.error ?? undefined,
           })

@@ -35,6 +35,7 @@ import {
 import { DEPLOYMENT_ID_PREFIX, type DeploymentRecipe, parseDeploymentRecipe } from '../core/deployment';
 import { NON_RETRYABLE_FAILURES, type RunFailureType } from '../core/failures';
 import type { JobRef } from '../core/jobs';
+import { healthBudgetMs } from '../core/queue';
 import { formatIssues } from '../core/recipe';
 import { BenchmarkIdKey, ExecutorKey, PhaseKey, RecipeKey, ServiceKindKey } from '../core/search-attributes';
 import { imageToPull } from '../core/service-kinds';
@@ -62,7 +63,8 @@ function activitiesFor(recipe: DeploymentRecipe) {
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     }),
     health: proxyActivities<BenchmarkActivities>({
-      startToCloseTimeout: recipe.service.health.timeout + 120_000,
+      // Queue-aware: the job may pend up to maxPending before the health clock starts.
+      startToCloseTimeout: healthBudgetMs(recipe, recipe.service.health.timeout),
       heartbeatTimeout,
       retry: { ...retry, maximumAttempts: 5 },
     }),

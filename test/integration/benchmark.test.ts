@@ -103,7 +103,7 @@ describe('a whole benchmark on the dev server, local executor, simulator', () =>
     const err = await failureOf(worker.runUntil(start(config.taskQueue, recipe).then((h) => h.result())));
     const cause = err.cause as ApplicationFailure;
     expect(cause.type).toBe('HealthTimeout');
-    expect(cause.message).toMatch(/not healthy within 3s: GET \/health failed/);
+    expect(cause.message).toMatch(/not healthy within 3s of starting to run: GET \/health failed/);
     expect(cause.message).toContain('still loading');
     expect(jobProcessesUnder(config.dataDir)).toEqual([]);
   });

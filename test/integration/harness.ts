@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, type Worker } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { expect } from 'vitest';
 import { temporalBinary } from '../../cli/embedded-stack';
 import { type BenchmarkStatus, statusQuery } from '../../core/contract';
@@ -41,7 +46,7 @@ export async function freePort(): Promise<number> {
 export interface DevEnv {
   env: TestWorkflowEnvironment;
   address: string;
-  bundle: { code: string };
+  bundle: WorkflowBundleWithSourceMap;
   teardown(): Promise<void>;
 }
 

@@ -239,59 +239,6 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
     expect(status.phases.map((p) => p.phase).slice(-3)).toEqual(['loading', 'tearing-down', 'cancelled']);
   });
 
-  // Submitting creates a job. If teardown could run while a submission is still in flight, the job
-  // would land after teardown cancelled "every job of the benchmark" and outlive it.
-  // workflows/benchmark.ts gives submitService and startClients WAIT_CANCELLATION_COMPLETED for this.
-  it.each(['submitService', 'startClients'] as const)(
-    'cancelled while %s is in flight: teardown waits for the submission to land',
-    async (submitting) => {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let submitted = false;
-      const teardownSaw: boolean[] = [];
-      const fakes = createFakes({
-        async [submitting](args: { benchmarkId: string }) {
-          await released;
-          submitted = true;
-          return {
-            id: 'job-1',
-            name: `${args.benchmarkId}-${submitting}`,
-            benchmarkId: args.benchmarkId,
-            tasks: 1,
-          };
-        },
-        async teardown() {
-          teardownSaw.push(submitted);
-          return { cancelled: submitted ? ['job-1'] : [] };
-        },
-      });
-
-      // A server of its own: an activity still running when its workflow closed keeps the test
-      // server from skipping time until the activity's timeout (real minutes), for every later test.
-      const ownEnv = await createTimeSkippingEnv();
-      const err = await withWorker(ownEnv, bundle, fakes.activities, async (w) => {
-        const handle = await w.start(recipeWith('cancel-in-flight', [{ duration: '1h' }]));
-        await waitFor(() => fakes.callsTo(submitting).length > 0);
-        await handle.cancel();
-        // A workflow that tears down without waiting does so within milliseconds: give it ample time.
-        await waitFor(() => fakes.callsTo('teardown').length > 0, 2000).catch(() => undefined);
-        release();
-        // Wait in real time for the submission to land and teardown to follow before asking for
-        // the result: that call lets the server skip time, and a skip while the activity's
-        // completion is still on its way jumps to its heartbeat timeout instead.
-        await waitFor(() => fakes.callsTo('teardown').length > 0, 30_000);
-        return failureOf(handle.result());
-      }).finally(() => ownEnv.teardown());
-
-      expect(err.cause).toBeInstanceOf(CancelledFailure);
-      expect(fakes.callsTo(submitting)).toHaveLength(1);
-      // Teardown ran once, and only after the job it has to cancel existed.
-      expect(teardownSaw).toEqual([true]);
-    },
-  );
-
   it('retries a transient activity failure and completes', async () => {
     const fakes = createFakes({
       async submitService(args, call) {

@@ -1,0 +1,63 @@
+// Queue-aware clocks on a real Slurm cluster: a service job held in the queue for longer than
+// its health timeout must not fail on health; the summary tells the queue wait apart.
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKFLOW_TYPE } from '../../core/contract';
+import type { BenchmarkSummary } from '../../core/summary';
+import { type DevEnv, inProcessWorker, startDevEnv, testConfig } from '../integration/harness';
+import { slurmRecipe } from './cluster';
+
+let dev: DevEnv;
+beforeAll(async () => {
+  dev = await startDevEnv();
+});
+afterAll(async () => {
+  await dev?.teardown();
+});
+
+/** The Slurm id of the job named `name`, once it is queued. */
+async function jobIdOf(name: string, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const rows = execFileSync('squeue', ['-h', '-o', '%i %j'], { encoding: 'utf8' }).trim().split('\n');
+    const row = rows.map((r) => r.split(' ')).find(([, n]) => n === name);
+    if (row) return row[0]!;
+    await sleep(50);
+  }
+  throw new Error(`job ${name} never appeared in squeue`);
+}
+
+describe('queue-aware clocks', () => {
+  it('a service held pending past its health timeout still runs; the summary shows the queue wait', async () => {
+    const config = testConfig();
+    const worker = await inProcessWorker(dev, config);
+    const id = `bench-held-${process.pid}`;
+    const recipe = slurmRecipe('held', { stage: { duration: '3s', cooldown: '3s' } });
+    // Health timeout 5 s; the job is held for 12 s: a clock started at submission would fail it.
+    recipe.service = { ...recipe.service, health: { timeout: '5s', interval: '300ms' } };
+    const HOLD_MS = 12_000;
+    const summary = await worker.runUntil(async () => {
+      const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
+        taskQueue: config.taskQueue,
+        workflowId: id,
+        args: [recipe],
+      });
+      const jobId = await jobIdOf(`${id}-service`);
+      execFileSync('scontrol', ['hold', jobId]);
+      const heldAt = Date.now();
+      await sleep(HOLD_MS);
+      const reason = execFileSync('squeue', ['-h', '-j', jobId, '-o', '%r'], { encoding: 'utf8' }).trim();
+      execFileSync('scontrol', ['release', jobId]);
+      return { result: (await handle.result()) as BenchmarkSummary, heldFor: Date.now() - heldAt, reason };
+    });
+    const { result } = summary;
+    expect(summary.reason).toMatch(/Held/i);
+    expect(result.status).toBe('completed');
+    expect(result.stages[0]!.requests.failed).toBe(0);
+    const timing = result.service.timing!;
+    // The wait covers the hold (the hold began within a moment of the submission).
+    expect(timing.queueWaitMs).toBeGreaterThanOrEqual(HOLD_MS - 1000);
+    expect(timing.pendingReason).toMatch(/Held/i);
+  });
+});
