@@ -4,10 +4,9 @@
 // On the dev server, with fake activities: the time-skipping server's handling of a cancelled
 // activity that completes later made this hang in some runs (its skips are not what is tested).
 import { CancelledFailure } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakes, recipeWith } from '../workflow/fakes';
-import { bundleWorkflows, withWorker } from '../workflow/harness';
+import { withWorker } from '../workflow/harness';
 import { type DevEnv, failureOf, startDevEnv } from './harness';
 
 let dev: DevEnv;

@@ -48,15 +48,6 @@ function causeChain(err: unknown): unknown[] {
   return chain;
 }
 
-/** Polls (real time) until `predicate` holds. */
-async function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function failureOf(promise: Promise<unknown>): Promise<WorkflowFailedError> {
   const err = await promise.then(
     (value) => {
