@@ -6,32 +6,15 @@ import Table from 'cli-table3';
 import { Command } from 'commander';
 import type { BenchmarkControl, DeploymentView } from '../control/types';
 import { parseDeploymentRecipe } from '../core/deployment';
-import { RecipeFileError, readRecipeFile } from '../core/node/recipe-file';
-import { formatIssues } from '../core/recipe';
 import { withControl } from './commands';
 import { EXIT, ExitCode } from './exit';
+import { loadValid } from './recipe-input';
 
 const POLL_MS = 1000;
 const time = (iso: string | null) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
 
 /** Reads and validates a deployment recipe; prints every problem with its path and exits 2 when bad. */
-async function loadDeploymentRecipe(file: string) {
-  try {
-    const input = await readRecipeFile(file);
-    const parsed = parseDeploymentRecipe(input);
-    if (!parsed.ok) {
-      console.error(`${file}: ${formatIssues(parsed.issues)}`);
-      throw new ExitCode(EXIT.badInput);
-    }
-    return { input, recipe: parsed.recipe };
-  } catch (err) {
-    if (err instanceof RecipeFileError) {
-      console.error(err.message);
-      throw new ExitCode(EXIT.badInput);
-    }
-    throw err;
-  }
-}
+const loadDeploymentRecipe = (file: string) => loadValid(file, parseDeploymentRecipe);
 
 /** Polls until `done` holds; says once when no worker answers (nothing moves without one). */
 async function pollUntil(

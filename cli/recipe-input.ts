@@ -1,13 +1,21 @@
 /** Reads and validates a recipe file for a command; prints every problem and exits 2 when it is bad. */
 
 import { RecipeFileError, readRecipeFile } from '../core/node/recipe-file';
-import { formatIssues, parseRecipe } from '../core/recipe';
+import { formatIssues, parseRecipe, type RecipeIssue } from '../core/recipe';
 import { EXIT, ExitCode } from './exit';
 
-export async function loadValidRecipe(file: string) {
+export function loadValidRecipe(file: string) {
+  return loadValid(file, parseRecipe);
+}
+
+/** Reads `file` and validates it with `parse` (a benchmark or a deployment recipe). */
+export async function loadValid<R>(
+  file: string,
+  parse: (input: unknown) => { ok: true; recipe: R } | { ok: false; issues: RecipeIssue[] },
+): Promise<{ input: unknown; recipe: R }> {
   try {
     const input = await readRecipeFile(file);
-    const parsed = parseRecipe(input);
+    const parsed = parse(input);
     if (!parsed.ok) {
       console.error(`${file}: ${formatIssues(parsed.issues)}`);
       throw new ExitCode(EXIT.badInput);

@@ -5,7 +5,15 @@
  */
 import { z } from 'zod';
 import { durationMs } from './duration';
-import { type Recipe, type RecipeIssue, recipeName, type Service, service, target } from './recipe';
+import {
+  type Recipe,
+  type RecipeIssue,
+  recipeIssues,
+  recipeName,
+  type Service,
+  service,
+  target,
+} from './recipe';
 
 export const DEFAULT_TTL_MS = 8 * 3_600_000;
 export const DEFAULT_CHECK_INTERVAL_MS = 30_000;
@@ -43,14 +51,9 @@ export type DeploymentParseResult =
 
 export function parseDeploymentRecipe(input: unknown): DeploymentParseResult {
   const result = deploymentRecipeSchema.safeParse(input);
-  if (result.success) return { ok: true, recipe: result.data };
-  return {
-    ok: false,
-    issues: result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.'),
-      message: issue.message,
-    })),
-  };
+  return result.success
+    ? { ok: true, recipe: result.data }
+    : { ok: false, issues: recipeIssues(result.error) };
 }
 
 /** A benchmark recipe whose service is one it deploys, or the one its deployment serves. */

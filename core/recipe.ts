@@ -522,14 +522,14 @@ export type ParseResult = { ok: true; recipe: Recipe } | { ok: false; issues: Re
 
 export function parseRecipe(input: unknown): ParseResult {
   const result = recipeSchema.safeParse(input);
-  if (result.success) return { ok: true, recipe: result.data };
-  return {
-    ok: false,
-    issues: result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.'),
-      message: issue.message,
-    })),
-  };
+  return result.success
+    ? { ok: true, recipe: result.data }
+    : { ok: false, issues: recipeIssues(result.error) };
+}
+
+/** zod's issues as dotted paths and messages (every recipe-like schema reports this way). */
+export function recipeIssues(error: z.ZodError): RecipeIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }
 
 export function formatIssues(issues: RecipeIssue[]): string {

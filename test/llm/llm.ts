@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { cluster } from '../slurm/cluster';
+import { slurmRecipe } from '../slurm/cluster';
 
 export function llmCache(): string {
   const base =
@@ -32,36 +32,23 @@ export function llm(): { server: string; model: string } {
 /** Two stages against llama.cpp: every request recorded, so the server's own timings can be joined. */
 export function llamacppRecipe(name: string, target: 'local' | 'slurm') {
   const { server, model } = llm();
-  const c = target === 'slurm' ? cluster() : null;
+  const slurm = target === 'slurm';
   return {
     name,
-    target: c
-      ? {
-          executor: 'slurm',
-          slurm: {
-            host: c.host,
-            port: c.port,
-            user: c.user,
-            identityFile: c.identityFile,
-            knownHosts: c.knownHosts,
-            partition: c.partition,
-            workdir: c.workdir,
-            maxPending: '2m',
-          },
-        }
-      : { executor: 'local' },
+    // The local cluster's login node and partition, as the slurm tier reaches them.
+    target: slurm ? slurmRecipe(name).target : { executor: 'local' },
     service: {
       kind: 'llamacpp',
       binary: server,
       model,
       args: ['--parallel', '2', '--ctx-size', '2048', '--threads', '1'],
-      ...(c ? { resources: { time: '00:15:00' } } : {}),
+      ...(slurm ? { resources: { time: '00:15:00' } } : {}),
       health: { timeout: '90s', interval: '500ms' },
     },
     workload: {
       kind: 'openai-chat',
       dataset: { synthetic: { inputTokens: 48, outputTokens: 24 }, seed: 3 },
-      clients: { count: 1, ...(c ? { resources: { time: '00:15:00' } } : {}) },
+      clients: { count: 1, ...(slurm ? { resources: { time: '00:15:00' } } : {}) },
       recordRequests: true,
       requestTimeout: '30s',
       stages: [
