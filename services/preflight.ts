@@ -40,16 +40,18 @@ export function localProblems(service: ServiceSpec): string[] {
       problems.push(`service.image: ${service.image} does not exist`);
     return problems;
   }
+  // The llama.cpp example's files come from `make llm`: say so where they are missing.
+  const hint = (path: string) => (path.includes('/aifb/llm/') ? ' (`make llm` builds and fetches it)' : '');
   if (!resolveExecutable(expandHome(program))) {
     const field = service.kind === 'command' ? 'service.command.0' : 'service.binary';
     problems.push(
-      `${field}: ${program} is not ${program.includes('/') ? 'an executable file' : 'an executable on PATH'}`,
+      `${field}: ${program} is not ${program.includes('/') ? 'an executable file' : 'an executable on PATH'}${hint(program)}`,
     );
   }
   if (service.kind === 'llamacpp') {
     const model = expandHome(service.model);
     if (isAbsolute(model) || model.startsWith('.')) {
-      if (!existsSync(model)) problems.push(`service.model: ${service.model} does not exist`);
+      if (!existsSync(model)) problems.push(`service.model: ${service.model} does not exist${hint(model)}`);
     }
   }
   return problems;
