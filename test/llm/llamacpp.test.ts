@@ -67,11 +67,13 @@ function expectRealRun(run: Awaited<ReturnType<typeof runBenchmark>>) {
   expect(serviceErr).toContain('aifb: service exited with status 0');
   expect(serverProcesses()).toEqual([]);
   expectServerAgrees(run.results);
-  // The summary's own figures: aifb's TPOT median beside llama.cpp's for the same requests.
+  // The summary's own figures, aifb's TPOT median beside llama.cpp's: the 2% bar is checked above
+  // on exact per-request medians; with a dozen requests each histogram's p50 is one request's
+  // value at HDR resolution, and on a loaded machine neighbours can be a few % apart.
   for (const stage of summary.stages) {
     const ours = stage.latencyMs.tpot!.p50;
     const theirs = stage.serverTimings!.tpotMs!.p50;
-    expect(Math.abs(ours - theirs) / theirs).toBeLessThan(0.02);
+    expect(Math.abs(ours - theirs) / theirs).toBeLessThan(0.05);
     expect(stage.requests.reconnects).toBeGreaterThanOrEqual(0);
     expect(stage.tokens.inputServed!.mean).toBeGreaterThan(stage.tokens.inputAskedMean!);
   }
