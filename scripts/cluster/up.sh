@@ -143,6 +143,8 @@ NodeName=$NODE_NAME NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$real_memory State=
 # PreemptMode is OFF): a service job, 8 client array tasks and several benchmarks all run together
 # on 2 cores. The jobs mostly wait on I/O; we need concurrency, not exclusivity.
 PartitionName=$PARTITION Nodes=$NODE_NAME Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:64
+# The same node again, for jobs placed apart (target.slurm.clients); jobs of both partitions share
+# its CPUs: a cpu job starts while debug jobs hold every CPU.
 PartitionName=$CPU_PARTITION Nodes=$NODE_NAME Default=NO MaxTime=INFINITE State=UP OverSubscribe=FORCE:64
 EOF
 }
