@@ -9,7 +9,7 @@ import { loadgenConfig } from '../core/loadgen-config';
 import type { ClientResult } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
-import type { Recipe } from '../core/recipe';
+import { clientsPlacement, type Recipe } from '../core/recipe';
 import { type Executor, readChunks } from '../executors/types';
 import { renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
@@ -42,6 +42,8 @@ export function clientActivities(ctx: ActivityContext) {
           throw permanent('BadConfig', `workload.dataset.file.path: ${path} does not exist on the worker`);
         uploads[loadgenFiles.dataset] = path;
       }
+      // Their own partition/account/qos: load generators should not queue for GPU nodes.
+      const placement = clientsPlacement(recipe);
       const job = await ctx.executorFor(recipe).submit({
         name,
         benchmarkId,
@@ -50,6 +52,7 @@ export function clientActivities(ctx: ActivityContext) {
         files: { [loadgenFiles.config]: JSON.stringify(config, null, 2) },
         uploads,
         ...(recipe.workload.clients.resources ? { resources: recipe.workload.clients.resources } : {}),
+        ...(placement ? { placement } : {}),
       });
       Context.current().log.info('client jobs submitted', { job: job.name, tasks });
       return job;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDeploymentRecipe, servedRecipe } from './deployment';
+import { parseDeploymentRecipe, sameTarget, servedRecipe, type Target } from './deployment';
 import { readRecipeFile } from './node/recipe-file';
 import { parseRecipe } from './recipe';
 
@@ -87,6 +87,15 @@ describe('a benchmark naming a deployment', () => {
           'kind must be one of: simulator, command, vllm, llamacpp, ollama, external (or deployment: NAME)',
       },
     ]);
+  });
+
+  it("uses a deployment on the same target, whatever the benchmark's own clients placement", () => {
+    const slurm = { host: 'h', port: 22, user: 'u', identityFile: '~/k', workdir: '/w', partition: 'gpu' };
+    const t = (extra: object) => ({ executor: 'slurm', slurm: { ...slurm, ...extra } }) as Target;
+    expect(sameTarget(t({}), t({ clients: { partition: 'cpu' } }))).toBe(true);
+    expect(sameTarget(t({}), t({ partition: 'cpu' }))).toBe(false);
+    expect(sameTarget({ executor: 'local' }, t({}))).toBe(false);
+    expect(sameTarget({ executor: 'local' }, { executor: 'local' })).toBe(true);
   });
 
   it('leaves a recipe with its own service as it is', () => {

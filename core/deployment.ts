@@ -49,6 +49,16 @@ export type DeploymentParseResult =
   | { ok: true; recipe: DeploymentRecipe }
   | { ok: false; issues: RecipeIssue[] };
 
+/**
+ * Whether a benchmark on target `a` can use a deployment on target `b`: the same cluster and
+ * settings, except target.slurm.clients, which only places the benchmark's own client jobs.
+ */
+export function sameTarget(a: Target, b: Target): boolean {
+  const key = (t: Target) =>
+    JSON.stringify(t.executor === 'slurm' ? { ...t, slurm: { ...t.slurm, clients: undefined } } : t);
+  return key(a) === key(b);
+}
+
 export function parseDeploymentRecipe(input: unknown): DeploymentParseResult {
   const result = deploymentRecipeSchema.safeParse(input);
   return result.success

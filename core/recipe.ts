@@ -93,6 +93,11 @@ const localTarget = z.strictObject({ executor: z.literal('local') });
 const slurmName = z
   .string()
   .regex(/^[A-Za-z0-9_.+-][A-Za-z0-9_.+/-]{0,127}$/, 'letters, digits and _ . + - / only');
+const slurmPlacement = z.strictObject({
+  account: slurmName.optional(),
+  partition: slurmName.optional(),
+  qos: slurmName.optional(),
+});
 const remotePath = scriptString.refine(
   (p) => p.startsWith('/') || p.startsWith('~/'),
   'an absolute path (or ~/...)',
@@ -110,6 +115,11 @@ const slurmTarget = z.strictObject({
     account: slurmName.optional(),
     partition: slurmName.optional(),
     qos: slurmName.optional(),
+    /**
+     * The client jobs' own account, partition and qos (e.g. a CPU partition): load generators
+     * need no GPU. Each one not given is the service's above.
+     */
+    clients: slurmPlacement.optional(),
     /** Where job folders go on the cluster's shared filesystem. */
     workdir: remotePath,
     /**
@@ -550,6 +560,24 @@ export function modelName(recipe: { service: Service }): string {
 /** How the recipe's jobs run loadgen and the simulator; local jobs use the worker's own node. */
 export function jobRuntime(recipe: Pick<Recipe, 'target'>): JobRuntime {
   return recipe.target.executor === 'slurm' ? recipe.target.slurm.runtime : 'node';
+}
+
+/** Where a job queues on Slurm: sbatch's --account, --partition and --qos. */
+export type SlurmPlacement = z.output<typeof slurmPlacement>;
+
+/**
+ * The client jobs' placement: target.slurm.clients, each field not given there the service's
+ * (target.slurm's). Undefined off Slurm.
+ */
+export function clientsPlacement(recipe: Pick<Recipe, 'target'>): SlurmPlacement | undefined {
+  if (recipe.target.executor !== 'slurm') return undefined;
+  const { clients = {}, ...service } = recipe.target.slurm;
+  const placement: SlurmPlacement = {};
+  for (const key of ['account', 'partition', 'qos'] as const) {
+    const value = clients[key] ?? service[key];
+    if (value) placement[key] = value;
+  }
+  return placement;
 }
 
 /** What a stage asks of the load generator, for all clients together. */

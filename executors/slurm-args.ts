@@ -4,13 +4,9 @@
  */
 import { jobFiles } from '../core/jobs';
 import { shellQuote } from '../core/shell';
-import type { JobResources } from './types';
+import type { JobPlacement, JobResources } from './types';
 
-export interface SlurmPlacement {
-  account?: string;
-  partition?: string;
-  qos?: string;
-}
+export type SlurmPlacement = JobPlacement;
 
 export interface SbatchInput {
   jobName: string;

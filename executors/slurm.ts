@@ -186,7 +186,7 @@ export class SlurmExecutor implements Executor {
       jobName: spec.name,
       dir,
       tasks,
-      placement: this.options,
+      placement: spec.placement ?? this.options,
       ...(spec.resources ? { resources: spec.resources } : {}),
       env: {
         ...this.options.jobEnv,

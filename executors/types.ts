@@ -23,6 +23,17 @@ export interface JobSpec {
   tasks?: number;
   /** What the job asks the scheduler for (ignored by the local executor). */
   resources?: JobResources;
+  /**
+   * Slurm only: this job's account, partition and qos, replacing the target's as a whole
+   * (client jobs on a CPU partition). Absent: the target's.
+   */
+  placement?: JobPlacement;
+}
+
+export interface JobPlacement {
+  account?: string;
+  partition?: string;
+  qos?: string;
 }
 
 export interface JobResources {

@@ -30,6 +30,7 @@ import {
   stopStageUpdate,
   stopUpdate,
 } from '../core/contract';
+import { sameTarget } from '../core/deployment';
 import { NON_RETRYABLE_FAILURES, type RunFailureType } from '../core/failures';
 import type { JobRef } from '../core/jobs';
 import { healthBudgetMs } from '../core/queue';
@@ -247,8 +248,9 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       enter('waiting-for-health');
       const name = recipe.service.deployment;
       const attached = await acts.quick.attachDeployment({ name, benchmarkId });
-      // Its clients run on the benchmark's target and must reach the deployment's address.
-      if (JSON.stringify(attached.target) !== JSON.stringify(recipe.target)) {
+      // Its clients run on the benchmark's target and must reach the deployment's address
+      // (their own partition may differ: target.slurm.clients).
+      if (!sameTarget(attached.target, recipe.target)) {
         throw ApplicationFailure.create({
           type: 'DeploymentUnavailable' satisfies RunFailureType,
           message: `deployment ${name} runs on target ${attached.target.executor}, not on this recipe's target (${recipe.target.executor}): give the benchmark the deployment's target`,

@@ -54,6 +54,9 @@ MODULESPATH_LINE="$MODULES_DIR   # aifb test cluster (scripts/cluster/up.sh)"
 
 CLUSTER_NAME=aifb
 PARTITION=debug
+# A second partition on the same node, for jobs placed apart (a recipe's target.slurm.clients),
+# like a site's cpu partition beside its gpu one.
+CPU_PARTITION=cpu
 NODE_NAME="$(hostname -s)"
 
 step() { printf '==> %s\n' "$*"; }

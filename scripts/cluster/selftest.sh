@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks, through the ssh "login node" with its host key verified, the Slurm behaviour aifb's slurm
-# executor relies on: concurrency on 2 cores, job arrays, scancel killing a job's process tree,
-# final states and exit codes in scontrol, --export, per-task output files, and that killing an
-# sshd connection process leaves the listener working. Non-destructive: it submits its own small
+# executor relies on: concurrency on 2 cores, a second partition sharing those CPUs, job arrays,
+# scancel killing a job's process tree, final states and exit codes in scontrol, --export,
+# per-task output files, and that killing an sshd connection process leaves the listener working. Non-destructive: it submits its own small
 # jobs (named aifb-selftest-*) next to whatever else runs. Needs `make cluster-up` first; root.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,6 +34,18 @@ joined="$(IFS=,; echo "${ids[*]}")"
 running() { [ "$(on_login "squeue -h -t RUNNING -j $joined -o %i" | wc -l)" -eq 12 ]; }
 if wait_until 10 running; then pass "12 single-CPU jobs RUNNING at once on $AIFB_SLURM_CPUS CPUs"; else fail "12 concurrent jobs: $(on_login "squeue -h -j $joined -o '%i|%T|%r'" | tr '\n' ' ')"; fi
 on_login "scancel $joined"
+
+# 1b. The second partition shares the node's CPUs: a cpu job starts while debug jobs hold them all.
+cpu_partition="${AIFB_SLURM_CPU_PARTITION:-cpu}"
+hold="$(submit "-J aifb-selftest-hold -p $AIFB_SLURM_PARTITION -c $AIFB_SLURM_CPUS -o /dev/null --wrap 'sleep 20'")"
+beside="$(submit "-J aifb-selftest-cpu -p $cpu_partition -c 1 -o /dev/null --wrap 'sleep 20'")"
+both_running() { [ "$(on_login "squeue -h -t RUNNING -j $hold,$beside -o %i" | wc -l)" -eq 2 ]; }
+if wait_until 10 both_running; then
+  pass "a $cpu_partition job RUNNING beside a $AIFB_SLURM_PARTITION job holding all $AIFB_SLURM_CPUS CPUs"
+else
+  fail "second partition: $(on_login "squeue -h -j $hold,$beside -o '%i|%P|%T|%r'" | tr '\n' ' ')"
+fi
+on_login "scancel $hold $beside"
 
 # 2. Job array: all tasks at once, one output file per task (%a).
 arr="$(submit "-J aifb-selftest-array --array=0-3 --output='$W/stdout-%a.log' --wrap 'sleep 5; echo \$SLURM_ARRAY_TASK_ID'")"

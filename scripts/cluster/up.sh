@@ -143,6 +143,9 @@ NodeName=$NODE_NAME NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$real_memory State=
 # PreemptMode is OFF): a service job, 8 client array tasks and several benchmarks all run together
 # on 2 cores. The jobs mostly wait on I/O; we need concurrency, not exclusivity.
 PartitionName=$PARTITION Nodes=$NODE_NAME Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:64
+# The same node again, for jobs placed apart (target.slurm.clients); jobs of both partitions share
+# its CPUs: a cpu job starts while debug jobs hold every CPU.
+PartitionName=$CPU_PARTITION Nodes=$NODE_NAME Default=NO MaxTime=INFINITE State=UP OverSubscribe=FORCE:64
 EOF
 }
 # render_sshd_config PORT
@@ -253,17 +256,27 @@ if [ -f "$SLURM_CONF" ] && ! grep -qF "$SLURM_CONF_MARKER" "$SLURM_CONF"; then
   rm -f "$new_conf"
   die "$SLURM_CONF exists and was not written by this script; move it away first"
 fi
+# What only a restart applies: everything but comments and partitions, which `scontrol
+# reconfigure` adds or changes in place.
+conf_core() { grep -v -e '^#' -e '^PartitionName=' "$1" 2>/dev/null; }
+ctld_ok() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
 conf_changed=0
+partitions_only=0
 if ! cmp -s "$new_conf" "$SLURM_CONF"; then
   conf_changed=1
+  [ -f "$SLURM_CONF" ] && cmp -s <(conf_core "$new_conf") <(conf_core "$SLURM_CONF") && partitions_only=1
   step "writing $SLURM_CONF (copy in $SLURM_CONF_STATE)"
   install -m 0644 "$new_conf" "$SLURM_CONF"
   install -m 0644 "$new_conf" "$SLURM_CONF_STATE"
 fi
 rm -f "$new_conf"
 if [ "$conf_changed" = 1 ]; then
-  # Node definitions are only read at start: restart whatever runs with the old file.
-  if pid_of "$SLURMD_PID" /usr/sbin/slurmd >/dev/null || pid_of "$SLURMCTLD_PID" /usr/sbin/slurmctld >/dev/null; then
+  if [ "$partitions_only" = 1 ] && pid_of "$SLURMCTLD_PID" /usr/sbin/slurmctld >/dev/null && ctld_ok &&
+    scontrol reconfigure; then
+    # Others' jobs run on: one reconfigure, no daemon restart, nothing requeued or killed.
+    step "slurm.conf changed partitions only: applied by scontrol reconfigure"
+  elif pid_of "$SLURMD_PID" /usr/sbin/slurmd >/dev/null || pid_of "$SLURMCTLD_PID" /usr/sbin/slurmctld >/dev/null; then
+    # Node definitions are only read at start: restart whatever runs with the old file.
     step "slurm.conf changed: restarting slurmd and slurmctld"
     stop_daemon slurmd "$SLURMD_PID" /usr/sbin/slurmd
     stop_daemon slurmctld "$SLURMCTLD_PID" /usr/sbin/slurmctld
@@ -271,7 +284,6 @@ if [ "$conf_changed" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-ctld_ok() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
 if pid="$(pid_of "$SLURMCTLD_PID" /usr/sbin/slurmctld)"; then
   step "slurmctld running (pid $pid)"
 else
@@ -379,6 +391,7 @@ export AIFB_SLURM_USER=root
 export AIFB_SLURM_IDENTITY_FILE=$SSH_CLIENT_KEY
 export AIFB_SLURM_KNOWN_HOSTS=$SSH_KNOWN_HOSTS
 export AIFB_SLURM_PARTITION=$PARTITION
+export AIFB_SLURM_CPU_PARTITION=$CPU_PARTITION
 export AIFB_SLURM_WORKDIR=$WORK_DIR
 export AIFB_SLURM_NODE=$NODE_NAME
 export AIFB_SLURM_CPUS=$cpus
@@ -392,6 +405,7 @@ cat >"$CLUSTER_JSON.tmp" <<EOF
   "identityFile": "$SSH_CLIENT_KEY",
   "knownHosts": "$SSH_KNOWN_HOSTS",
   "partition": "$PARTITION",
+  "cpuPartition": "$CPU_PARTITION",
   "workdir": "$WORK_DIR",
   "node": "$NODE_NAME",
   "cpus": $cpus,
@@ -425,7 +439,7 @@ rm -f "$WORK_DIR/selfcheck-$job_id.out"
 
 step "cluster up in $(elapsed)"
 cat <<EOF
-    Slurm $slurm_version, cluster $CLUSTER_NAME, node $NODE_NAME ($cpus CPUs, oversubscribed up to 64 jobs per CPU), partition $PARTITION
+    Slurm $slurm_version, cluster $CLUSTER_NAME, node $NODE_NAME ($cpus CPUs, oversubscribed up to 64 jobs per CPU), partitions $PARTITION (default) and $CPU_PARTITION
     ssh:     ssh -i $SSH_CLIENT_KEY -o UserKnownHostsFile=$SSH_KNOWN_HOSTS -p $port root@127.0.0.1
     workdir: $WORK_DIR
     config:  $CLUSTER_JSON  (shell: . $ENV_FILE)

@@ -9,6 +9,8 @@ export interface ClusterInfo {
   identityFile: string;
   knownHosts: string;
   partition: string;
+  /** The second partition, on the same node; absent from an older cluster.json. */
+  cpuPartition: string;
   workdir: string;
   stateDir: string;
 }
@@ -16,7 +18,9 @@ export interface ClusterInfo {
 export const CLUSTER_JSON = '/var/lib/aifb-cluster/cluster.json';
 
 export function cluster(): ClusterInfo {
-  return JSON.parse(readFileSync(CLUSTER_JSON, 'utf8')) as ClusterInfo;
+  const info = JSON.parse(readFileSync(CLUSTER_JSON, 'utf8')) as Partial<ClusterInfo>;
+  // A cluster.json from before the second partition: cluster-up (global setup) adds `cpu`.
+  return { ...info, cpuPartition: info.cpuPartition ?? 'cpu' } as ClusterInfo;
 }
 
 /** Names of the jobs Slurm has in its queue now (run locally, not through our SSH code). */
@@ -36,6 +40,20 @@ export function knownJobNames(prefix: string): string[] {
     if (id && name?.startsWith(prefix)) byId.set(id, name);
   }
   return [...byId.values()].sort();
+}
+
+/** Where and how each job ran, as Slurm recorded it, by job name: one entry per array task. */
+export function jobPlacements(prefix: string): Record<string, { partition: string; state: string }[]> {
+  const out = execFileSync('scontrol', ['show', 'job', '-o'], { encoding: 'utf8' });
+  const byName: Record<string, { partition: string; state: string }[]> = {};
+  for (const line of out.split('\n')) {
+    const name = / JobName=(\S+)/.exec(line)?.[1];
+    const partition = / Partition=(\S+)/.exec(line)?.[1];
+    const state = / JobState=(\S+)/.exec(line)?.[1];
+    if (!name?.startsWith(prefix) || !partition || !state) continue;
+    byName[name] = [...(byName[name] ?? []), { partition, state }];
+  }
+  return byName;
 }
 
 /** The sshd processes serving connections (children of our listener), to kill mid-run. */
