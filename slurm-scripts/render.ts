@@ -164,7 +164,6 @@ export function renderClientsScript(input: ClientsScriptInput, template = templa
       .program('loadgen', input.runtime)
       .map((w) => w.trusted)
       .join(' '),
-    config: jobShell.jobFile(loadgenFiles.config).trusted,
   });
 }
 
