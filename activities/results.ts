@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { BenchInput, BenchmarkActivities, FinishedClients } from '../core/contract';
+import type { BenchmarkActivities } from '../core/contract';
 import { servedRecipe } from '../core/deployment';
 import { clientsJobOf, type JobRef, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';

@@ -4,7 +4,7 @@
  * "$AIFB_JOB_DIR"/simulator.mjs) and never built from recipe text.
  */
 import { readFileSync } from 'node:fs';
-import { type JobRuntime, jobFiles, loadgenFiles, programFile, serviceFiles } from '../core/jobs';
+import { type JobRuntime, jobFiles, programFile, serviceFiles } from '../core/jobs';
 import { fillTemplate, shellQuote } from '../core/shell';
 
 export interface Trusted {
