@@ -1,4 +1,8 @@
-/** Load-generating client jobs: one job array per stage, running the bundled loadgen. */
+/**
+ * The load-generating clients: ONE job array for all the benchmark's stages. Its clients stay up
+ * between stages; each stage is handed to them as files in the job's folder (core/jobs.ts
+ * loadgenFiles, loadgen/serve.ts) and starts on all of them together (core/stage-start.ts).
+ */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -10,6 +14,7 @@ import type { ClientResult } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
 import { clientsPlacement, type Recipe } from '../core/recipe';
+import { barrierDecision, type StageGo, startBoundMs } from '../core/stage-start';
 import { type Executor, readChunks } from '../executors/types';
 import { renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
@@ -17,23 +22,32 @@ import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
 import { builtProgram } from './programs';
 
-/** Extra time past cooldown + request timeout before stragglers are stopped. */
+/** Extra time past cooldown + request timeout before stragglers are told to stop. */
 const FINISH_SLACK_MS = 30_000;
+/** After that stop, how long before the clients job is cancelled outright. */
+const STOP_GRACE_MS = 30_000;
+const POLL_MS = 500;
+
+async function exists(executor: Executor, job: JobRef, name: string): Promise<boolean> {
+  return (await executor.readFile(job, name, 0, 1)).data.length > 0;
+}
+
+async function readGo(executor: Executor, job: JobRef, stageIndex: number): Promise<StageGo | undefined> {
+  const text = (await executor.readFile(job, loadgenFiles.go(stageIndex), 0, 1 << 20)).data.toString();
+  try {
+    return text ? (JSON.parse(text) as StageGo) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function clientActivities(ctx: ActivityContext) {
   return {
-    async startClients({
-      benchmarkId,
-      recipe,
-      stageIndex,
-      serviceUrl,
-    }: BenchInput & { stageIndex: number; serviceUrl: string }): Promise<JobRef> {
+    /** Submits the clients job (adopted on a retry): N tasks that wait for their first stage. */
+    async startClients({ benchmarkId, recipe }: BenchInput): Promise<JobRef> {
       const { runtime, path: program } = builtProgram(ctx.config, 'loadgen', recipe);
-      if (!recipe.workload.stages[stageIndex])
-        throw permanent('BadConfig', `stage ${stageIndex} does not exist in recipe ${recipe.name}`);
-      const name = jobNames.clients(benchmarkId, stageIndex);
+      const name = jobNames.clients(benchmarkId);
       const tasks = recipe.workload.clients.count;
-      const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl);
       const uploads: Record<string, string> = { [programFile('loadgen', runtime)]: program };
       const datasetFile = recipe.workload.dataset.file;
       if (datasetFile) {
@@ -49,77 +63,194 @@ export function clientActivities(ctx: ActivityContext) {
         benchmarkId,
         tasks,
         script: renderClientsScript({ jobName: name, clientCount: tasks, runtime }),
-        files: { [loadgenFiles.config]: JSON.stringify(config, null, 2) },
         uploads,
         ...(recipe.workload.clients.resources ? { resources: recipe.workload.clients.resources } : {}),
         ...(placement ? { placement } : {}),
       });
-      Context.current().log.info('client jobs submitted', { job: job.name, tasks });
+      Context.current().log.info('clients job submitted', { job: job.name, tasks });
       return job;
     },
 
-    async checkClients({ job, recipe }: { job: JobRef; recipe: Recipe }): Promise<ClientsCheck> {
-      const { state } = await ctx.executorFor(recipe).status(job);
-      return { state, ended: TERMINAL_STATES.has(state) };
+    /**
+     * Hands stage `stageIndex` to the clients and opens its start barrier: waits (heartbeating,
+     * however long the allocation stays queued) until every client is ready or gone, then writes
+     * the go with a common start a little ahead. Idempotent: a go already written is the answer.
+     */
+    async startStage({
+      benchmarkId,
+      recipe,
+      job,
+      stageIndex,
+      serviceUrl,
+    }: BenchInput & { job: JobRef; stageIndex: number; serviceUrl: string }): Promise<StageGo> {
+      const activity = Context.current();
+      const executor = ctx.executorFor(recipe);
+      if (!recipe.workload.stages[stageIndex])
+        throw permanent('BadConfig', `stage ${stageIndex} does not exist in recipe ${recipe.name}`);
+      const written = await readGo(executor, job, stageIndex);
+      if (written) return written;
+      const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl);
+      await executor.writeFile(job, loadgenFiles.stage(stageIndex), JSON.stringify(config, null, 2));
+      const previous = activity.info.heartbeatDetails as
+        | { waitingSinceMs?: number; firstReadyAtMs?: number | null }
+        | undefined;
+      const waitingSinceMs = previous?.waitingSinceMs ?? Date.now();
+      let firstReadyAtMs = previous?.firstReadyAtMs ?? null;
+      const ready = new Set<number>();
+      for (;;) {
+        const status = await executor.status(job);
+        for (let index = 0; index < job.tasks; index++) {
+          if (!ready.has(index) && (await exists(executor, job, loadgenFiles.ready(stageIndex, index))))
+            ready.add(index);
+        }
+        if (ready.size > 0) firstReadyAtMs ??= Date.now();
+        const decision = barrierDecision({
+          clients: Array.from({ length: job.tasks }, (_, index) => {
+            const task = status.tasks[index];
+            const ended = task && TERMINAL_STATES.has(task.state) ? task.state : undefined;
+            return { index, ready: ready.has(index), ...(ended ? { ended } : {}) };
+          }),
+          nowMs: Date.now(),
+          firstReadyAtMs,
+          waitingSinceMs,
+          pending: status.state === 'PENDING',
+          boundMs: startBoundMs(recipe),
+        });
+        if (decision.kind === 'go') {
+          const { kind: _, ...go } = decision;
+          const record: StageGo = stageIndex === 0 ? { ...go, queueWaitMs: Date.now() - waitingSinceMs } : go;
+          await executor.writeFile(job, loadgenFiles.go(stageIndex), JSON.stringify(record));
+          activity.log.info('stage starts', { stage: stageIndex, clients: go.clients, missing: go.missing });
+          return record;
+        }
+        heartbeat({ waitingSinceMs, firstReadyAtMs, state: status.state, ready: ready.size });
+        await activity.sleep(POLL_MS);
+      }
     },
 
+    /** Whether every client of the stage has finished it (its result written, or its task ended). */
+    async checkClients({
+      job,
+      recipe,
+      stageIndex,
+      clients,
+    }: {
+      job: JobRef;
+      recipe: Recipe;
+      stageIndex: number;
+      clients: number[];
+    }): Promise<ClientsCheck> {
+      const executor = ctx.executorFor(recipe);
+      const status = await executor.status(job);
+      if (TERMINAL_STATES.has(status.state)) return { state: status.state, ended: true };
+      for (const index of clients) {
+        const task = status.tasks[index];
+        if (task && TERMINAL_STATES.has(task.state)) continue;
+        if (!(await exists(executor, job, loadgenFiles.result(stageIndex, index))))
+          return { state: status.state, ended: false };
+      }
+      return { state: status.state, ended: true };
+    },
+
+    /**
+     * Collects the stage's results from the clients that ran it (stopping them first when asked,
+     * or when they overrun), then writes `done` after the last stage. A stage that never got its
+     * go is stopped before it starts and reports `notStarted`.
+     */
     async finishClients({
       recipe,
       job,
       stageIndex,
       stopNow,
-    }: BenchInput & { job: JobRef; stageIndex: number; stopNow: boolean }): Promise<FinishedClients> {
+      last,
+    }: BenchInput & {
+      job: JobRef;
+      stageIndex: number;
+      stopNow: boolean;
+      last: boolean;
+    }): Promise<FinishedClients> {
       const activity = Context.current();
       const executor = ctx.executorFor(recipe);
       const stage = recipe.workload.stages[stageIndex]!;
+      // Written before the go is read: a barrier cancelled by a stop may still have written it.
+      if (stopNow) await executor.writeFile(job, loadgenFiles.stop(stageIndex), '');
+      const go = await readGo(executor, job, stageIndex);
+      const tellDone = async () => {
+        if (last) await executor.writeFile(job, loadgenFiles.done, '');
+      };
+      if (!go) {
+        await tellDone();
+        return { results: [], missing: [], notStarted: true, ...(stopNow ? { stoppedEarly: true } : {}) };
+      }
       const previous = activity.info.heartbeatDetails as { deadlineMs?: number } | undefined;
       const deadlineMs =
         previous?.deadlineMs ??
-        Date.now() + stage.cooldown + recipe.workload.requestTimeout + FINISH_SLACK_MS;
-      // SIGTERM makes each loadgen stop sending and write what it measured.
-      if (stopNow) await executor.cancel(job);
-      for (;;) {
-        const { state } = await executor.status(job);
-        if (TERMINAL_STATES.has(state)) break;
-        heartbeat({ deadlineMs, state });
-        if (Date.now() >= deadlineMs) {
-          activity.log.warn('clients overran their stage; stopping them', { job: job.name });
-          await executor.cancel(job);
-          continue;
-        }
-        await activity.sleep(250);
-      }
-      const status = await executor.status(job);
-      const results: ClientResult[] = [];
-      const missing: FinishedClients['missing'] = [];
-      for (let index = 0; index < job.tasks; index++) {
-        const text = (await executor.readFile(job, loadgenFiles.result(index), 0, 64 << 20)).data.toString();
-        try {
-          results.push(JSON.parse(text) as ClientResult);
-        } catch {
+        Math.max(Date.now(), go.startAtMs + stage.warmup + (stage.duration ?? 0)) +
+          stage.cooldown +
+          recipe.workload.requestTimeout +
+          FINISH_SLACK_MS;
+      const results = new Map<number, ClientResult>();
+      const missing: FinishedClients['missing'] = [...go.missing];
+      let pending = [...go.clients];
+      let stopped = stopNow;
+      while (pending.length > 0) {
+        const status = await executor.status(job);
+        const still: number[] = [];
+        for (const index of pending) {
+          const text = (
+            await executor.readFile(job, loadgenFiles.result(stageIndex, index), 0, 64 << 20)
+          ).data.toString();
+          if (text) {
+            try {
+              results.set(index, JSON.parse(text) as ClientResult);
+              continue;
+            } catch {
+              // written atomically: unparseable means corrupt, reported below as missing
+            }
+          }
           const task = status.tasks[index];
-          const exit =
-            task?.exitCode !== undefined ? `exit status ${task.exitCode}` : (task?.state ?? 'unknown');
-          missing.push({
-            index,
-            reason: `no result (${exit})${await outputTail(executor, job, index, 1500)}`,
-          });
+          if (text || (task && TERMINAL_STATES.has(task.state)) || TERMINAL_STATES.has(status.state)) {
+            const exit =
+              task?.exitCode !== undefined ? `exit status ${task.exitCode}` : (task?.state ?? status.state);
+            missing.push({
+              index,
+              reason: `no result (${exit})${await outputTail(executor, job, index, 1500)}`,
+            });
+          } else still.push(index);
         }
+        pending = still;
+        if (pending.length === 0) break;
+        heartbeat({ deadlineMs, state: status.state, waitingFor: pending });
+        if (Date.now() >= deadlineMs + STOP_GRACE_MS) {
+          activity.log.warn('clients ignored the stop; cancelling the clients job', { job: job.name });
+          await executor.cancel(job);
+        } else if (!stopped && Date.now() >= deadlineMs) {
+          activity.log.warn('clients overran their stage; stopping them', { job: job.name });
+          await executor.writeFile(job, loadgenFiles.stop(stageIndex), '');
+          stopped = true;
+        }
+        await activity.sleep(POLL_MS);
       }
       if (recipe.workload.recordRequests) await copyRequestRecords(ctx, executor, job, stageIndex);
-      return { results, missing, ...(stopNow ? { stoppedEarly: true } : {}) };
+      await tellDone();
+      missing.sort((a, b) => a.index - b.index);
+      return {
+        results: [...results.entries()].sort(([a], [b]) => a - b).map(([, r]) => r),
+        missing,
+        ...(stopNow ? { stoppedEarly: true } : {}),
+      };
     },
   };
 }
 
 /**
- * Gathers the clients' `requests-<i>.jsonl` into `data/results/<id>/stage-<k>-requests.jsonl`
+ * Gathers the clients' `requests-<k>-<i>.jsonl` into `data/results/<id>/stage-<k>-requests.jsonl`
  * (rewritten whole, so a retried attempt gives the same file); writeResults joins the stages.
  */
 async function copyRequestRecords(ctx: ActivityContext, executor: Executor, job: JobRef, stageIndex: number) {
   const chunks: Buffer[] = [];
   for (let index = 0; index < job.tasks; index++) {
-    const file = loadgenFiles.requests(index);
+    const file = loadgenFiles.requests(stageIndex, index);
     for await (const { data, nextOffset } of readChunks(executor, job, file, 0, 16 << 20)) {
       chunks.push(data);
       heartbeat({ copying: file, offset: nextOffset });

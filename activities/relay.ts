@@ -15,7 +15,7 @@ import {
   type RelayProgress,
   statusQuery,
 } from '../core/contract';
-import { componentName, type JobRef, jobFiles, logFiles, newestClientsJob, serviceJobOf } from '../core/jobs';
+import { clientsJobOf, componentName, type JobRef, jobFiles, logFiles, serviceJobOf } from '../core/jobs';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import { paths } from '../core/node/config';
 import { type Executor, readChunks } from '../executors/types';
@@ -93,25 +93,30 @@ export function relayActivities(ctx: ActivityContext) {
       const pushEvery = ctx.config.telemetry?.pushIntervalMs ?? 2000;
       let logBytes = 0;
       let lastPush = 0;
+      // The stage the workflow is in, as of its last status: whose progress files to read.
+      let stageIndex: number | null = null;
       try {
         for (;;) {
           try {
             const jobs = await executor.listJobs(benchmarkId);
             logBytes += await syncLogsOnce(executor, jobs, benchmarkId, paths.logs(ctx.config, benchmarkId));
-            const clientsJob = newestClientsJob(benchmarkId, jobs);
+            const clientsJob = clientsJobOf(benchmarkId, jobs);
             let clients: ProgressSnapshot[] | null = null;
             if (Date.now() - lastPush >= pushEvery) {
               lastPush = Date.now();
               const service = serviceJobOf(benchmarkId, jobs);
               const status = await workflowStatus();
-              if (status) await telemetry.pushStatus(status);
-              clients = await telemetry.pushClients(clientsJob);
+              if (status) {
+                stageIndex = status.stageIndex;
+                await telemetry.pushStatus(status);
+              }
+              clients = await telemetry.pushClients(clientsJob, stageIndex);
               await telemetry.scrapeService(service);
               await telemetry.pushSystem(service);
               await telemetry.shipLogs(jobs);
             }
-            clients ??= await telemetry.readClients(clientsJob);
-            const progress: RelayProgress = { stageJob: clientsJob?.name ?? null, clients, logBytes };
+            clients ??= await telemetry.readClients(clientsJob, stageIndex);
+            const progress: RelayProgress = { stageIndex, clients, logBytes };
             heartbeat(progress);
             await activity.sleep(RELAY_INTERVAL_MS);
           } catch (err) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchmarkActivities } from '../core/contract';
 import { servedRecipe } from '../core/deployment';
-import { type JobRef, jobNames, serviceJobOf } from '../core/jobs';
+import { clientsJobOf, type JobRef, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
 import { modelName, type Recipe, stageConcurrency, stageName } from '../core/recipe';
@@ -89,7 +89,7 @@ export function resultActivities(ctx: ActivityContext) {
       const live = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
         Context.current().log.warn(m),
       );
-      await live.pushClients(jobs.find((j) => j.name === jobNames.clients(benchmarkId, stageIndex)));
+      await live.pushClients(clientsJobOf(benchmarkId, jobs), stageIndex);
       await live.pushStageSummary(summary);
       const dir = paths.results(ctx.config, benchmarkId);
       await mkdir(dir, { recursive: true });
@@ -124,6 +124,7 @@ export function resultActivities(ctx: ActivityContext) {
         collectedOn: { hostname: hostname(), cpus: cpus().length, node: process.version },
         ...(input.error ? { error: input.error } : {}),
         ...(input.invalid ? { invalid: input.invalid } : {}),
+        ...(input.clientsQueueWaitMs !== undefined ? { clientsQueueWaitMs: input.clientsQueueWaitMs } : {}),
       };
       const dir = paths.results(ctx.config, benchmarkId);
       await mkdir(dir, { recursive: true });

@@ -7,7 +7,14 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchmarkStatus } from '../core/contract';
-import { componentName, type JobRef, loadgenFiles, logFiles, parseJobName, serviceFiles } from '../core/jobs';
+import {
+  clientComponentPrefix,
+  componentName,
+  type JobRef,
+  loadgenFiles,
+  logFiles,
+  serviceFiles,
+} from '../core/jobs';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import { type AifbConfig, paths, resultFiles } from '../core/node/config';
 import { type Recipe, stageName } from '../core/recipe';
@@ -73,12 +80,13 @@ export class RunTelemetry {
     await this.put(this.key({ component: 'workflow' }), statusText(status, this.recipe.name), 'status');
   }
 
-  /** The latest whole progress snapshot of each client of `job`. */
-  async readClients(job: JobRef | undefined): Promise<ProgressSnapshot[]> {
-    if (!job) return [];
+  /** The latest whole progress snapshot of each client of `job` in stage `stageIndex`. */
+  async readClients(job: JobRef | undefined, stageIndex: number | null): Promise<ProgressSnapshot[]> {
+    if (!job || stageIndex === null) return [];
     const snapshots: ProgressSnapshot[] = [];
     for (let index = 0; index < job.tasks; index++) {
-      const line = lastWholeLine(await this.executor.tail(job, loadgenFiles.progress(index), 16_384));
+      const file = loadgenFiles.progress(stageIndex, index);
+      const line = lastWholeLine(await this.executor.tail(job, file, 16_384));
       if (!line) continue;
       try {
         snapshots.push(JSON.parse(line) as ProgressSnapshot);
@@ -90,15 +98,13 @@ export class RunTelemetry {
   }
 
   /** Pushes each client's latest snapshot to its own group (PUT: a re-push never double-counts). */
-  async pushClients(job: JobRef | undefined): Promise<ProgressSnapshot[]> {
-    const snapshots = await this.readClients(job);
+  async pushClients(job: JobRef | undefined, stageIndex: number | null): Promise<ProgressSnapshot[]> {
+    const snapshots = await this.readClients(job, stageIndex);
     // With telemetry.directPushUrl the clients push for themselves (loadgen/direct-push.ts).
-    if (!job || this.recipe.telemetry.directPushUrl) return snapshots;
-    const role = parseJobName(this.benchmarkId, job.name);
-    if (role?.kind !== 'clients') return snapshots;
-    const { stageIndex } = role;
+    if (!job || stageIndex === null || this.recipe.telemetry.directPushUrl) return snapshots;
     for (const snap of snapshots) {
-      const component = componentName(this.benchmarkId, job.name, snap.clientIndex, job.tasks);
+      // Per stage, as loadgen's direct push names it: one job, a series set per stage.
+      const component = `${clientComponentPrefix(stageIndex)}${snap.clientIndex}`;
       const previous = this.previous.get(component);
       // Same snapshot as last time: nothing new to say (and no rate to compute).
       if (previous?.timeMs === snap.timeMs) continue;

@@ -25,7 +25,6 @@ import {
   stopUpdate,
   WORKFLOW_TYPE,
 } from '../core/contract';
-import { parseJobName } from '../core/jobs';
 import { type AifbConfig, paths } from '../core/node/config';
 import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
 import { BenchmarkIdKey, benchmarkSearchAttributes } from '../core/search-attributes';
@@ -173,9 +172,10 @@ export class TemporalControl implements BenchmarkControl {
     const payload = relay?.heartbeatDetails?.payloads?.[0];
     const progress = payload ? defaultPayloadConverter.fromPayload<RelayProgress>(payload) : undefined;
     // The relay's clients are shown only while they belong to the stage the workflow is in.
-    const role = live && progress?.stageJob ? parseJobName(live.benchmarkId, progress.stageJob) : null;
     const clients =
-      role?.kind === 'clients' && role.stageIndex === live?.stageIndex ? (progress?.clients ?? []) : [];
+      live && progress && progress.stageIndex !== null && progress.stageIndex === live.stageIndex
+        ? (progress.clients ?? [])
+        : [];
     let failure: string | null = null;
     if (item.status === 'failed' || item.status === 'terminated' || item.status === 'timed-out') {
       failure = await handle.result().then(

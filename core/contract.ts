@@ -11,6 +11,7 @@ import type { JobRef, JobState } from './jobs';
 import type { ClientResult, ProgressSnapshot } from './loadgen-protocol';
 import type { Phase } from './phases';
 import type { Recipe, Service } from './recipe';
+import type { StageGo } from './stage-start';
 import type { BenchmarkSummary, StageSummary } from './summary';
 import type { ServiceIdentity, ServiceTiming } from './summary-format';
 
@@ -30,8 +31,12 @@ export interface BenchmarkStatus {
   stageIndex: number | null;
   stageName: string | null;
   stageCount: number;
-  /** When the current stage's load is planned to end (epoch ms). */
+  /** When the current stage's load is planned to end (epoch ms); null while it waits for its clients. */
   stageEndsAtMs: number | null;
+  /** Since when the current stage waits for its clients to be ready (queued allocation, start-up). */
+  clientsWaitingSinceMs: number | null;
+  /** How long the first stage waited for the clients allocation (queue + start-up), once known. */
+  clientsQueueWaitMs: number | null;
   endpoint: string | null;
   /** The service job's queue wait and start-up, once it is ready. */
   serviceTiming: ServiceTiming | null;
@@ -104,11 +109,14 @@ export interface FinishedClients {
   missing: { index: number; reason: string }[];
   /** The stage was ended early by a stop: its in-flight requests were aborted on purpose. */
   stoppedEarly?: boolean;
+  /** A stop came before the stage's start barrier opened: it never ran (nothing to collect). */
+  notStarted?: boolean;
 }
 
 /** The live progress the relay publishes in its heartbeats (read by `aifb run --watch`). */
 export interface RelayProgress {
-  stageJob: string | null;
+  /** The stage whose progress `clients` is (the clients job runs them all). */
+  stageIndex: number | null;
   clients: ProgressSnapshot[];
   logBytes: number;
 }
@@ -124,10 +132,20 @@ export interface BenchmarkActivities {
   checkService(input: { target: Target; job: JobRef }): Promise<ServiceCheck>;
   /** Asks deployment `name` for its endpoint (attachUpdate); DeploymentUnavailable when it is not serving. */
   attachDeployment(input: { name: string; benchmarkId: string }): Promise<DeploymentAttachment>;
-  startClients(input: BenchInput & { stageIndex: number; serviceUrl: string }): Promise<JobRef>;
-  checkClients(input: { job: JobRef; recipe: Recipe }): Promise<ClientsCheck>;
+  /** Submits the benchmark's one clients job (all stages). */
+  startClients(input: BenchInput): Promise<JobRef>;
+  /** Hands a stage to the clients and waits until all are ready; answers the common start. */
+  startStage(input: BenchInput & { job: JobRef; stageIndex: number; serviceUrl: string }): Promise<StageGo>;
+  /** Whether the stage's clients have all finished it. */
+  checkClients(input: {
+    job: JobRef;
+    recipe: Recipe;
+    stageIndex: number;
+    clients: number[];
+  }): Promise<ClientsCheck>;
+  /** `last`: no stage follows; the clients are told they are done. */
   finishClients(
-    input: BenchInput & { job: JobRef; stageIndex: number; stopNow: boolean },
+    input: BenchInput & { job: JobRef; stageIndex: number; stopNow: boolean; last: boolean },
   ): Promise<FinishedClients>;
   collectMetrics(
     input: BenchInput & {
@@ -151,6 +169,8 @@ export interface BenchmarkActivities {
     invalid?: string[];
     /** The deployment that served the benchmark, when it named one. */
     deployment?: string;
+    /** How long the first stage waited for the clients allocation (queue + start-up). */
+    clientsQueueWaitMs?: number;
   }): Promise<BenchmarkSummary>;
   relayTelemetry(input: BenchInput): Promise<void>;
   /** The final log copy and Loki push, and the run's final phase for the status metrics. */
@@ -166,6 +186,7 @@ export const ACTIVITY = {
   checkService: 'checkService',
   attachDeployment: 'attachDeployment',
   startClients: 'startClients',
+  startStage: 'startStage',
   checkClients: 'checkClients',
   finishClients: 'finishClients',
   collectMetrics: 'collectMetrics',

@@ -22,12 +22,12 @@ export interface JobRef {
   tasks: number;
 }
 
-/** What a job does for its benchmark: the service, or the clients of one stage. */
-export type JobRole = { kind: 'service' } | { kind: 'image' } | { kind: 'clients'; stageIndex: number };
+/** What a job does for its benchmark: the service, its image pull, or the clients of all its stages. */
+export type JobRole = { kind: 'service' } | { kind: 'image' } | { kind: 'clients' };
 
-/** The job's name without the benchmark prefix: `service`, `image`, `s0-clients`. */
+/** The job's name without the benchmark prefix: `service`, `image`, `clients`. */
 function roleName(role: JobRole): string {
-  return role.kind === 'clients' ? `s${role.stageIndex}-clients` : role.kind;
+  return role.kind;
 }
 
 /** Job names carry the benchmark id and the step: the key for idempotent submission. */
@@ -35,21 +35,19 @@ export const jobNames = {
   service: (benchmarkId: string) => `${benchmarkId}-${roleName({ kind: 'service' })}`,
   /** Pulls the service's container image into the cluster's cache. */
   image: (benchmarkId: string) => `${benchmarkId}-${roleName({ kind: 'image' })}`,
-  clients: (benchmarkId: string, stageIndex: number) =>
-    `${benchmarkId}-${roleName({ kind: 'clients', stageIndex })}`,
+  /** One allocation serves every stage (see README "How it works"). */
+  clients: (benchmarkId: string) => `${benchmarkId}-${roleName({ kind: 'clients' })}`,
 };
 
 /** The role of a job of `benchmarkId` from its name; null for a name aifb did not build. */
 export function parseJobName(benchmarkId: string, jobName: string): JobRole | null {
   if (!jobName.startsWith(`${benchmarkId}-`)) return null;
   const rest = jobName.slice(benchmarkId.length + 1);
-  if (rest === 'service' || rest === 'image') return { kind: rest };
-  const clients = /^s(\d+)-clients$/.exec(rest);
-  return clients ? { kind: 'clients', stageIndex: Number(clients[1]) } : null;
+  return rest === 'service' || rest === 'image' || rest === 'clients' ? { kind: rest } : null;
 }
 
 /**
- * The name of one task of a job in logs and metrics: `service`, `s0-clients-1`. A clients
+ * The name of one task of a job in logs: `service`, `clients-1`. A clients
  * job's tasks are always numbered; other jobs only when they have several tasks.
  */
 export function componentName(benchmarkId: string, jobName: string, task: number, tasks: number): string {
@@ -58,14 +56,20 @@ export function componentName(benchmarkId: string, jobName: string, task: number
   return tasks > 1 || role?.kind === 'clients' ? `${base}-${task}` : base;
 }
 
-/** `s0-clients-`: what a stage's client components start with (loadgen's direct push uses it). */
+/**
+ * `s0-clients-`: what a stage's client metric components start with (the relay and loadgen's
+ * direct push both use it): the stage stays in the series name although one job runs them all.
+ */
 export function clientComponentPrefix(stageIndex: number): string {
-  return `${roleName({ kind: 'clients', stageIndex })}-`;
+  return `s${stageIndex}-clients-`;
 }
 
-/** The benchmark a job name belongs to, when aifb built the name; null otherwise. */
+/**
+ * The benchmark a job name belongs to, when aifb built the name; null otherwise. `s<k>-clients`
+ * is the per-stage name of earlier versions: the janitor still knows such a job for its own.
+ */
 export function benchmarkOfJobName(jobName: string): string | null {
-  const match = /^(.+)-(service|image|s\d+-clients)$/.exec(jobName);
+  const match = /^(.+?)-(service|image|s\d+-clients|clients)$/.exec(jobName);
   return match ? match[1]! : null;
 }
 
@@ -74,15 +78,9 @@ export function serviceJobOf(benchmarkId: string, jobs: readonly JobRef[]): JobR
   return jobs.find((j) => j.name === jobNames.service(benchmarkId));
 }
 
-/** The clients job of the newest stage among a benchmark's jobs. */
-export function newestClientsJob(benchmarkId: string, jobs: readonly JobRef[]): JobRef | undefined {
-  let newest: { job: JobRef; stageIndex: number } | undefined;
-  for (const job of jobs) {
-    const role = parseJobName(benchmarkId, job.name);
-    if (role?.kind === 'clients' && (!newest || role.stageIndex > newest.stageIndex))
-      newest = { job, stageIndex: role.stageIndex };
-  }
-  return newest?.job;
+/** The clients job (all stages) among a benchmark's jobs. */
+export function clientsJobOf(benchmarkId: string, jobs: readonly JobRef[]): JobRef | undefined {
+  return jobs.find((j) => j.name === jobNames.clients(benchmarkId));
 }
 
 /**
@@ -96,14 +94,27 @@ export const jobFiles = {
   endpoint: 'endpoint',
 } as const;
 
-/** Files of a clients job: what the loadgen reads and writes (loadgen/runner.ts). */
+/**
+ * Files of a clients job: what the worker and the loadgen clients exchange, stage by stage
+ * (loadgen/serve.ts, activities/clients.ts). `s` is a stage index, `c` a client index. Every
+ * one is written atomically (tmp + rename): a reader sees it whole or not at all.
+ */
 export const loadgenFiles = {
   bundle: 'loadgen.mjs',
   executable: 'aifb-loadgen',
-  config: 'loadgen-config.json',
-  progress: (i: number) => `progress-${i}.jsonl`,
-  result: (i: number) => `result-${i}.json`,
-  requests: (i: number) => `requests-${i}.jsonl`,
+  /** The worker's: stage `s`'s LoadgenConfig. */
+  stage: (s: number) => `stage-${s}.json`,
+  /** A client's: it has read stage `s` and is idle, waiting for the go (StageReady). */
+  ready: (s: number, c: number) => `ready-${s}-${c}.json`,
+  /** The worker's: when stage `s` starts and on which clients (StageGo). */
+  go: (s: number) => `go-${s}.json`,
+  /** The worker's: end stage `s` now (a stop), or skip it when it has not started. */
+  stop: (s: number) => `stop-${s}`,
+  /** The worker's: no more stages; the clients exit 0. */
+  done: 'done',
+  progress: (s: number, c: number) => `progress-${s}-${c}.jsonl`,
+  result: (s: number, c: number) => `result-${s}-${c}.json`,
+  requests: (s: number, c: number) => `requests-${s}-${c}.jsonl`,
   dataset: 'dataset.jsonl',
 } as const;
 

@@ -183,6 +183,11 @@ export interface BenchmarkSummary {
   status: 'completed' | 'stopped' | 'invalid' | 'failed' | 'cancelled';
   /** One line per failed validity rule, e.g. `stage c8: service-alive: ...` (status invalid). */
   invalid?: string[];
+  /**
+   * How long the first stage waited for its clients: from the one clients job's submission until
+   * all were ready (Slurm queue + start-up). Never part of any stage's window.
+   */
+  clientsQueueWaitMs?: number;
   startedAt: string;
   finishedAt: string;
   executor: string;

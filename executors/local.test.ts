@@ -28,6 +28,22 @@ function pidAlive(pid: number): boolean {
 }
 
 describe('local executor', () => {
+  it('writes a file into a running job atomically; the job sees it whole; a rewrite replaces it', async () => {
+    const dir = root();
+    const ex = new LocalExecutor({ root: dir, killGraceMs: 500 });
+    const job = await ex.submit({
+      name: 'b0-job',
+      benchmarkId: 'b0',
+      script: 'while [ ! -e go.json ]; do sleep 0.05; done; cat go.json',
+    });
+    const text = JSON.stringify({ startAtMs: 1, clients: [0] });
+    await ex.writeFile(job, 'go.json', text);
+    await ex.writeFile(job, 'go.json', text);
+    await waitFor(ex, job, ['COMPLETED']);
+    expect((await ex.readFile(job, 'stdout-0.log')).data.toString()).toBe(text);
+    await expect(ex.writeFile(job, '../escape', 'x')).rejects.toThrow(/bad file name/);
+  });
+
   it('runs a job, keeps its output and exit status after it ends', async () => {
     const dir = root();
     const ex = new LocalExecutor({ root: dir });

@@ -317,6 +317,14 @@ export class LocalExecutor implements Executor {
     }
   }
 
+  async writeFile(job: JobRef, name: string, text: string): Promise<void> {
+    if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
+    const path = join(this.jobDir(job), name);
+    const tmp = `${path}.tmp-${randomUUID()}`;
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+  }
+
   async tail(job: JobRef, name: string, maxBytes: number): Promise<string> {
     if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
     const size = await stat(join(this.jobDir(job), name)).then(

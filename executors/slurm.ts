@@ -341,6 +341,15 @@ export class SlurmExecutor implements Executor {
     return { data, nextOffset: offset + data.length };
   }
 
+  async writeFile(job: JobRef, name: string, text: string): Promise<void> {
+    if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
+    const path = `${await this.jobDir(job)}/${name}`;
+    // A fixed temporary name: a retried write overwrites a half-written one; mv is the commit.
+    const tmp = `${path}.tmp`;
+    await this.ssh.writeFile(tmp, text);
+    await this.check(`mv -f ${shellQuote(tmp)} ${shellQuote(path)}`, `writing ${name}`);
+  }
+
   async tail(job: JobRef, name: string, maxBytes: number): Promise<string> {
     if (!FILE_NAME_RE.test(name)) throw new Error(`bad file name ${name}`);
     const path = `${await this.jobDir(job)}/${name}`;

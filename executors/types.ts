@@ -95,6 +95,11 @@ export interface Executor {
   liveBenchmarks(): Promise<string[]>;
   /** Reads a file in the job's folder from `offset` (stdout-<i>.log, result files...). Missing = empty. */
   readFile(job: JobRef, name: string, offset?: number, maxBytes?: number): Promise<ReadResult>;
+  /**
+   * Writes a file into a running job's folder, atomically (a temporary file renamed into place):
+   * the job sees it whole or not at all. Writing the same file again replaces it (retries).
+   */
+  writeFile(job: JobRef, name: string, text: string): Promise<void>;
   /** The last `maxBytes` of a file in the job's folder, as text ('' when missing). */
   tail(job: JobRef, name: string, maxBytes: number): Promise<string>;
   /** Makes host:port (as the service announced it) reachable from the worker. */

@@ -57,11 +57,11 @@ describe('loadgen bundle', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\[loadgen 1\] start .*mode=concurrency .*concurrency=2 /);
-    const result = JSON.parse(readFileSync(join(d, 'result-1.json'), 'utf8')) as ClientResult;
+    const result = JSON.parse(readFileSync(join(d, 'result-0-1.json'), 'utf8')) as ClientResult;
     expect(result.clientIndex).toBe(1);
     expect(result.measured.ok).toBeGreaterThan(0);
     expect(result.measured.outputTokens).toBe(4 * result.measured.ok);
-    const lines = readFileSync(join(d, 'progress-1.jsonl'), 'utf8').trimEnd().split('\n');
+    const lines = readFileSync(join(d, 'progress-0-1.jsonl'), 'utf8').trimEnd().split('\n');
     expect((JSON.parse(lines.at(-1)!) as ProgressSnapshot).phase).toBe('done');
   });
 
@@ -80,7 +80,7 @@ describe('loadgen bundle', () => {
     );
     expect(r.code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5000);
-    const result = JSON.parse(readFileSync(join(d, 'result-0.json'), 'utf8')) as ClientResult;
+    const result = JSON.parse(readFileSync(join(d, 'result-0-0.json'), 'utf8')) as ClientResult;
     expect(result.measured.ok).toBeGreaterThan(0);
     expect(result.windowEndMs - result.windowStartMs).toBeLessThan(5000);
   });

@@ -1,6 +1,7 @@
 /**
  * Command line of the bundled load generator:
- *   node loadgen.mjs --config <dir>/loadgen-config.json [--index <i>] [--out <dir>]
+ *   node loadgen.mjs --serve <job dir> [--index <i>]     every stage of a clients job (serve.ts)
+ *   node loadgen.mjs --config <file> [--index <i>] [--out <dir>]   one stage, now
  * Exit 0 when the run completed (failed requests included), 2 on bad arguments or config,
  * 1 on an unexpected crash. SIGTERM/SIGINT end the run early but normally (exit 0).
  */
@@ -10,6 +11,7 @@ import { Command, CommanderError } from 'commander';
 import type { LoadgenConfig } from '../core/loadgen-protocol';
 import { parseLoadgenConfig } from './config';
 import { runLoadgen } from './runner';
+import { serveStages } from './serve';
 
 class UsageError extends Error {}
 
@@ -20,11 +22,24 @@ export interface CliArgs {
   configDir: string;
 }
 
+export interface ServeArgs {
+  serve: string;
+  clientIndex: number;
+}
+
+function clientIndexOf(raw: string | undefined): number {
+  if (raw === undefined) throw new UsageError('client index missing: pass --index or set AIFB_CLIENT_INDEX');
+  if (!/^\d+$/.test(raw.trim()))
+    throw new UsageError(`client index must be a non-negative integer, got "${raw}"`);
+  return Number(raw);
+}
+
 /** Parses argv (as in process.argv) and reads + validates the config; throws UsageError. */
-export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
+export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CliArgs | ServeArgs {
   const cmd = new Command('loadgen')
-    .description('aifb load generator (one client of one stage)')
-    .requiredOption('--config <file>', 'loadgen-config.json written by the worker')
+    .description('aifb load generator (one client: of every stage of a job, or of one stage)')
+    .option('--serve <dir>', "a clients job's folder: run its stages as the worker writes them")
+    .option('--config <file>', 'a stage config (LoadgenConfig JSON): run it once, now')
     .option('--index <i>', 'client index (default: $AIFB_CLIENT_INDEX)')
     .option('--out <dir>', 'folder for progress-<i>.jsonl and result-<i>.json (default: the config folder)')
     .exitOverride()
@@ -35,13 +50,10 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (err instanceof CommanderError && err.code === 'commander.helpDisplayed') throw err;
     throw new UsageError((err as Error).message);
   }
-  const o = cmd.opts<{ config: string; index?: string; out?: string }>();
-  const rawIndex = o.index ?? env.AIFB_CLIENT_INDEX;
-  if (rawIndex === undefined)
-    throw new UsageError('client index missing: pass --index or set AIFB_CLIENT_INDEX');
-  if (!/^\d+$/.test(rawIndex.trim()))
-    throw new UsageError(`client index must be a non-negative integer, got "${rawIndex}"`);
-  const clientIndex = Number(rawIndex);
+  const o = cmd.opts<{ serve?: string; config?: string; index?: string; out?: string }>();
+  const clientIndex = clientIndexOf(o.index ?? env.AIFB_CLIENT_INDEX);
+  if (o.serve !== undefined) return { serve: o.serve, clientIndex };
+  if (o.config === undefined) throw new UsageError('pass --serve <job dir> or --config <file>');
 
   let json: unknown;
   try {
@@ -63,7 +75,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
 
 /** Runs the CLI and returns the exit code (main.ts passes it to process.exit). */
 export async function runLoadgenCli(argv: string[]): Promise<number> {
-  let args: CliArgs;
+  let args: CliArgs | ServeArgs;
   try {
     args = parseCliArgs(argv);
   } catch (err) {
@@ -81,6 +93,10 @@ export async function runLoadgenCli(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
+    if ('serve' in args) {
+      await serveStages({ clientIndex: args.clientIndex, dir: args.serve, signal: stop.signal });
+      return 0;
+    }
     await runLoadgen(args.config, {
       clientIndex: args.clientIndex,
       outDir: args.outDir,

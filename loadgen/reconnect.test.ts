@@ -89,7 +89,7 @@ async function run(url: string, overrides: Partial<LoadgenConfig> = {}) {
   };
   const logs: string[] = [];
   const result: ClientResult = await runLoadgen(config, { clientIndex: 0, outDir, log: (l) => logs.push(l) });
-  const records = readFileSync(join(outDir, 'requests-0.jsonl'), 'utf8')
+  const records = readFileSync(join(outDir, 'requests-0-0.jsonl'), 'utf8')
     .trimEnd()
     .split('\n')
     .map((l) => JSON.parse(l) as RequestRecord);

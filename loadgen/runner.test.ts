@@ -29,8 +29,8 @@ async function run(
   };
   const logs: string[] = [];
   const returned = await runLoadgen(config, { clientIndex: 0, outDir, signal, log: (l) => logs.push(l) });
-  const result = JSON.parse(readFileSync(join(outDir, 'result-0.json'), 'utf8')) as ClientResult;
-  const progress = readFileSync(join(outDir, 'progress-0.jsonl'), 'utf8')
+  const result = JSON.parse(readFileSync(join(outDir, 'result-0-0.json'), 'utf8')) as ClientResult;
+  const progress = readFileSync(join(outDir, 'progress-0-0.jsonl'), 'utf8')
     .trimEnd()
     .split('\n')
     .map((l) => JSON.parse(l) as ProgressSnapshot);
@@ -204,7 +204,7 @@ describe('runner against a local SSE server', () => {
     expect(result.total).toEqual({ sent: 0, ok: 0, failed: 0, errors: {}, reconnects: 0 });
     expect(result.measured.ok).toBe(0);
     expect(result.windowEndMs - result.windowStartMs).toBeGreaterThanOrEqual(299);
-    expect(JSON.parse(readFileSync(join(outDir, 'result-2.json'), 'utf8'))).toEqual(result);
+    expect(JSON.parse(readFileSync(join(outDir, 'result-0-2.json'), 'utf8'))).toEqual(result);
   });
 });
 
@@ -312,7 +312,7 @@ describe('open-loop and bounded modes', () => {
       /AIFB_TEST_KEY is not set/,
     );
     await runLoadgen(config, { clientIndex: 0, outDir, log: () => {}, env: { AIFB_TEST_KEY: 'k' } });
-    const records = readFileSync(join(outDir, 'requests-0.jsonl'), 'utf8')
+    const records = readFileSync(join(outDir, 'requests-0-0.jsonl'), 'utf8')
       .trimEnd()
       .split('\n')
       .map((l) => JSON.parse(l) as RequestRecord);

@@ -47,6 +47,11 @@ export interface RunOptions {
   /** Status line period on stdout (default 5000 ms). */
   logIntervalMs?: number;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Wall clock (epoch ms) at which warm-up starts: every client of a stage gets the same one
+   * (the start barrier, core/stage-start.ts). Everything is prepared before; absent = now.
+   */
+  startAtMs?: number;
 }
 
 export async function runLoadgen(config: LoadgenConfig, opts: RunOptions): Promise<ClientResult> {
@@ -87,11 +92,11 @@ class ClientRun {
   private nextSample: PromptSample;
   private nextBody: string;
 
-  // Monotonic (performance.now()) times.
-  private readonly t0 = performance.now();
-  private readonly wallAnchor = Date.now() - this.t0;
-  private readonly warmupEnd: number;
-  private readonly measureEnd: number;
+  // Monotonic (performance.now()) times; the clock starts at the stage's start (startClock).
+  private readonly wallAnchor = Date.now() - performance.now();
+  private t0 = 0;
+  private warmupEnd = 0;
+  private measureEnd = 0;
   private stopAt: number | null = null;
   /** When the request budget ran out (see the window rules above). */
   private budgetEndAt: number | null = null;
@@ -112,8 +117,7 @@ class ClientRun {
     this.stats = new StageStats(config.slo);
     this.nextPrompt = promptSource(config, this.idx, opts.configDir ?? opts.outDir);
     this.renderBody = compileRequestBody(config);
-    this.warmupEnd = this.t0 + config.timing.warmupMs;
-    this.measureEnd = this.warmupEnd + (config.timing.durationMs ?? Number.POSITIVE_INFINITY);
+    this.startClock();
     this.log = opts.log ?? ((line) => console.log(line));
     let apiKey: string | undefined;
     if (config.apiKeyEnv !== undefined) {
@@ -151,14 +155,25 @@ class ClientRun {
       headers: requestHeaders(apiKey),
     };
     this.records = config.recordRequests
-      ? createWriteStream(join(opts.outDir, loadgenFiles.requests(this.idx)))
+      ? createWriteStream(join(opts.outDir, loadgenFiles.requests(config.stageIndex, this.idx)))
       : null;
     this.nextSample = this.nextPrompt();
     this.nextBody = this.renderBody(this.nextSample);
   }
 
+  /** Warm-up starts now: the stage's timeline is measured from here. */
+  private startClock(): void {
+    this.t0 = performance.now();
+    this.warmupEnd = this.t0 + this.config.timing.warmupMs;
+    this.measureEnd = this.warmupEnd + (this.config.timing.durationMs ?? Number.POSITIVE_INFINITY);
+  }
+
   async run(): Promise<ClientResult> {
     const { config, idx, share } = this;
+    if (this.opts.startAtMs !== undefined) {
+      await sleep(Math.max(0, this.opts.startAtMs - Date.now()));
+      this.startClock();
+    }
     const { timing } = config;
     const startedAtMs = this.wall(this.t0);
     this.log(
@@ -168,8 +183,9 @@ class ClientRun {
         (share.maxRequests !== null ? ` maxRequests=${share.maxRequests}` : ''),
     );
     const push = config.directPush ? new DirectPush(config, idx) : null;
-    const progress = new ProgressLog(join(this.opts.outDir, loadgenFiles.progress(idx)), (s) =>
-      push?.offer(s),
+    const progress = new ProgressLog(
+      join(this.opts.outDir, loadgenFiles.progress(config.stageIndex, idx)),
+      (s) => push?.offer(s),
     );
     progress.append(this.snapshot());
     const timers = [
@@ -206,7 +222,7 @@ class ClientRun {
     }
 
     const result = this.result(startedAtMs);
-    writeJsonAtomic(join(this.opts.outDir, loadgenFiles.result(idx)), result);
+    writeJsonAtomic(join(this.opts.outDir, loadgenFiles.result(config.stageIndex, idx)), result);
     // 'done' only after the result file exists, so a reader seeing it can fetch the result.
     const done = this.snapshot('done');
     progress.append(done);

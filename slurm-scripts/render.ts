@@ -4,7 +4,7 @@
  * "$AIFB_JOB_DIR"/simulator.mjs) and never built from recipe text.
  */
 import { readFileSync } from 'node:fs';
-import { type JobRuntime, jobFiles, loadgenFiles, programFile, serviceFiles } from '../core/jobs';
+import { type JobRuntime, jobFiles, programFile, serviceFiles } from '../core/jobs';
 import { fillTemplate, shellQuote } from '../core/shell';
 
 export interface Trusted {
@@ -164,7 +164,6 @@ export function renderClientsScript(input: ClientsScriptInput, template = templa
       .program('loadgen', input.runtime)
       .map((w) => w.trusted)
       .join(' '),
-    config: jobShell.jobFile(loadgenFiles.config).trusted,
   });
 }
 

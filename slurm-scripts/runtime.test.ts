@@ -37,7 +37,7 @@ function run(script: string, setup: (dir: string) => Record<string, string>) {
 
 describe('clients script per runtime', () => {
   it('sea: runs the uploaded executable itself; no node anywhere in the script', () => {
-    const script = renderClientsScript({ jobName: 'bench-x-s0-clients', clientCount: 3, runtime: 'sea' });
+    const script = renderClientsScript({ jobName: 'bench-x-clients', clientCount: 3, runtime: 'sea' });
     expect(script).not.toMatch(/node/i);
     const { dir, result, seen, nodeCalled } = run(script, (d) => {
       fake(join(d, 'aifb-loadgen'), RECORDER);
@@ -45,25 +45,18 @@ describe('clients script per runtime', () => {
     });
     expect(result.status).toBe(0);
     expect(nodeCalled).toBe(false);
-    expect(seen).toEqual([
-      'aifb-loadgen',
-      '--config',
-      `${dir}/loadgen-config.json`,
-      '--index',
-      '2',
-      '--out',
-      dir,
-    ]);
+    // One process per client serving every stage from the job folder.
+    expect(seen).toEqual(['aifb-loadgen', '--serve', dir, '--index', '2']);
   });
 
   it('node: runs $AIFB_NODE on the uploaded bundle', () => {
-    const script = renderClientsScript({ jobName: 'bench-x-s0-clients', clientCount: 3, runtime: 'node' });
+    const script = renderClientsScript({ jobName: 'bench-x-clients', clientCount: 3, runtime: 'node' });
     const { dir, result, seen } = run(script, (d) => {
       fake(join(d, 'site-node'), RECORDER);
       return { AIFB_NODE: join(d, 'site-node') };
     });
     expect(result.status).toBe(0);
-    expect(seen.slice(0, 3)).toEqual(['site-node', `${dir}/loadgen.mjs`, '--config']);
+    expect(seen.slice(0, 3)).toEqual(['site-node', `${dir}/loadgen.mjs`, '--serve']);
   });
 });
 

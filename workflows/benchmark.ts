@@ -37,6 +37,7 @@ import { healthBudgetMs } from '../core/queue';
 import { formatIssues, parseRecipe, type Recipe, stageName } from '../core/recipe';
 import { benchmarkSearchAttributes, PhaseKey } from '../core/search-attributes';
 import { imageToPull, isLaunched } from '../core/service-kinds';
+import { type StageGo, startBoundMs } from '../core/stage-start';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
 import type { ServiceIdentity, ServiceTiming } from '../core/summary-format';
 import { invalidReasons } from '../core/validity';
@@ -85,6 +86,15 @@ function activitiesFor(recipe: Recipe) {
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumAttempts: 5 },
   });
+  // A stage's start waits for its clients: however long the allocation is queued (the executor
+  // fails it after the target's pending bound), then the stragglers' bound.
+  const barrier = proxyActivities<BenchmarkActivities>({
+    startToCloseTimeout: 2 * startBoundMs(recipe) + 600_000,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: { ...retry, maximumAttempts: 5 },
+    // A stop cancels the wait: it must have ended before finishClients looks for its go.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
   // A pull waits for its job: minutes for a big image, longer when the queue is busy.
   const pull = proxyActivities<BenchmarkActivities>({
     startToCloseTimeout: '3h',
@@ -105,7 +115,7 @@ function activitiesFor(recipe: Recipe) {
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumInterval: '1m' }, // unlimited attempts
   });
-  return { quick, submit, health, pull, finish, relay, teardown };
+  return { quick, submit, health, barrier, pull, finish, relay, teardown };
 }
 
 /** Backstop for a stage bounded by maxRequests only: its clients normally end long before. */
@@ -146,6 +156,8 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     stageName: null,
     stageCount: 0,
     stageEndsAtMs: null,
+    clientsWaitingSinceMs: null,
+    clientsQueueWaitMs: null,
     endpoint: null,
     serviceTiming: null,
     deployment: null,
@@ -291,41 +303,59 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     state.serviceTiming = endpoint.timing ?? null;
     const deployment = state.deployment ? { deployment: state.deployment } : {};
 
+    // One clients allocation serves every stage (README "How it works"): submitted once, each
+    // stage handed to it and started on all its clients together.
+    let clientsJob: JobRef | undefined;
+    const lastStage = recipe.workload.stages.length - 1;
     for (let index = 0; index < recipe.workload.stages.length && !state.stopRequested; index++) {
       const stage = recipe.workload.stages[index]!;
       enter('loading');
       state.stageIndex = index;
       state.stageName = stageName(recipe, index);
       stopStage = false;
-      const job = await acts.submit.startClients({
-        ...run,
-        stageIndex: index,
-        serviceUrl: endpoint.url,
-      });
-      state.jobs.push(job.name);
+      if (!clientsJob) {
+        clientsJob = await acts.submit.startClients(run);
+        state.jobs.push(clientsJob.name);
+      }
+      const job = clientsJob;
 
-      // The stage's length is a durable timer: it survives worker restarts and skips in tests.
-      // A stage bounded by maxRequests alone ends when its clients do (checkClients sees it);
-      // its timer is only a backstop.
-      const plannedMs = stage.warmup + (stage.duration ?? REQUEST_BOUND_STAGE_MAX_MS);
-      const endsAt = Date.now() + plannedMs;
-      state.stageEndsAtMs = endsAt;
-      for (;;) {
-        const remaining = endsAt - Date.now();
-        if (remaining <= 0) break;
-        const interrupted = await condition(
-          () => stopStage || state.stopRequested,
-          Math.min(remaining, stage.duration === undefined ? 2000 : checkIntervalMs(plannedMs)),
-        );
-        if (interrupted || Date.now() >= endsAt) break;
-        if ((await acts.quick.checkClients({ job, recipe })).ended) break;
+      // The start barrier: no stage clock runs while the clients are queued or starting up.
+      state.clientsWaitingSinceMs = Date.now();
+      const go = await unlessStopped(() =>
+        acts.barrier.startStage({ ...run, job, stageIndex: index, serviceUrl: endpoint.url }),
+      );
+      state.clientsWaitingSinceMs = null;
+      if (go?.queueWaitMs !== undefined) state.clientsQueueWaitMs = go.queueWaitMs;
+
+      if (go) {
+        // The stage's length is a durable timer from the common start: it survives worker
+        // restarts and skips in tests. A stage bounded by maxRequests alone ends when its clients
+        // do (checkClients sees it); its timer is only a backstop.
+        const plannedMs = stage.warmup + (stage.duration ?? REQUEST_BOUND_STAGE_MAX_MS);
+        const endsAt = go.startAtMs + plannedMs;
+        state.stageEndsAtMs = endsAt;
+        for (;;) {
+          const remaining = endsAt - Date.now();
+          if (remaining <= 0) break;
+          const interrupted = await condition(
+            () => stopStage || state.stopRequested,
+            Math.min(remaining, stage.duration === undefined ? 2000 : checkIntervalMs(plannedMs)),
+          );
+          if (interrupted || Date.now() >= endsAt) break;
+          const check = { job, recipe, stageIndex: index, clients: go.clients };
+          if ((await acts.quick.checkClients(check)).ended) break;
+        }
       }
       const clients = await acts.finish.finishClients({
         ...run,
         job,
         stageIndex: index,
         stopNow: stopStage || state.stopRequested,
+        last: index === lastStage || state.stopRequested,
       });
+      state.stageEndsAtMs = null;
+      // Stopped before its clients started: it measured nothing, so it has no summary.
+      if (clients.notStarted) continue;
       enter('collecting');
       const summary: StageSummary = await acts.quick.collectMetrics({
         ...run,
@@ -334,7 +364,6 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
         ...(deploymentJob ? { service: deploymentJob } : {}),
       });
       state.stages.push(summary);
-      state.stageEndsAtMs = null;
       // A dead service cannot serve the next stage: stop here, the verdict below says why.
       if (summary.validity?.failures.some((f) => f.rule === 'service-alive')) break;
     }
@@ -349,6 +378,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       ...served,
       stages: state.stages,
       ...(invalid.length > 0 ? { invalid } : {}),
+      ...(state.clientsQueueWaitMs !== null ? { clientsQueueWaitMs: state.clientsQueueWaitMs } : {}),
     });
     await tearDown(invalid.length > 0 ? 'failed' : 'done');
   } catch (err) {
@@ -396,6 +426,21 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
   }
   enter('done');
   return result;
+
+  /**
+   * Runs a stage's start, unless a stop comes first: the wait is then cancelled (null). A go it
+   * wrote meanwhile is found and stopped by finishClients, which reads it from the job folder.
+   */
+  async function unlessStopped(start: () => Promise<StageGo>): Promise<StageGo | null> {
+    const scope = new CancellationScope();
+    const started = scope.run(start);
+    const stopped = condition(() => stopStage || state.stopRequested).then(() => null);
+    const first = await Promise.race([started, stopped]);
+    if (first) return first;
+    scope.cancel();
+    await started.catch(() => undefined);
+    return null;
+  }
 
   /** `outcome` is the phase the run ends in, published with the last telemetry push. */
   async function tearDown(outcome: Phase): Promise<void> {

@@ -255,7 +255,7 @@ describe('a benchmark through the API', () => {
       200,
     );
     expect(logs.components).toEqual(
-      expect.arrayContaining(['service', 's0-clients-0', 's1-clients-1', 'service.err']),
+      expect.arrayContaining(['service', 'clients-0', 'clients-1', 'service.err']),
     );
     expect(logs.text).toContain('aifb simulator listening');
     const missing = await stack.call('GET', `/benchmarks/${started.benchmarkId}/logs?component=nope`);

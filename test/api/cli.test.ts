@@ -120,7 +120,7 @@ describe('aifb against the API and against Temporal', () => {
       ['results', longId],
       ['results', longId, '--format', 'csv'],
       ['results', quickId, '--format', 'json'],
-      ['logs', longId, '--component', 's1-clients-0', '--tail', '3'],
+      ['logs', longId, '--component', 'clients-0', '--tail', '3'],
     ]) {
       const [viaApi, viaTemporal] = await Promise.all([aifb('api', args), aifb('temporal', args)]);
       expect(viaApi.code, `${args.join(' ')}: ${viaApi.stderr}`).toBe(0);

@@ -273,7 +273,7 @@ async function runCase(c: Case, name: string) {
         break;
       }
       case 'kill -9 one client': {
-        const dir = join(config.dataDir, 'jobs', benchmarkId, jobNames.clients(benchmarkId, 1));
+        const dir = join(config.dataDir, 'jobs', benchmarkId, jobNames.clients(benchmarkId));
         const client = jobProcesses(dir).filter((p) => p.cmdline.includes('loadgen.mjs') && p.task === '1');
         expect(client.length).toBe(1);
         process.kill(client[0]!.pid, 'SIGKILL');

@@ -62,7 +62,7 @@ describe('a whole benchmark on the dev server, local executor, simulator', () =>
     );
     const logs = join(config.dataDir, 'logs', handle.workflowId);
     expect(readFileSync(join(logs, 'service.log'), 'utf8')).toContain('aifb simulator listening');
-    for (const client of ['s0-clients-0', 's0-clients-1']) {
+    for (const client of ['clients-0', 'clients-1']) {
       expect(readFileSync(join(logs, `${client}.log`), 'utf8')).toMatch(/loadgen/);
     }
     expect(jobProcessesUnder(config.dataDir)).toEqual([]);

@@ -57,7 +57,7 @@ describe('an external service', () => {
       expect(summary.stages[0]!.requests.failed).toBe(0);
       expect(summary.stages[0]!.requests.ok).toBeGreaterThan(5);
       expect(summary.service.identity?.models.map((m) => m.id)).toEqual(['prod-model']);
-      expect(status.jobs).toEqual([`${workflowId}-s0-clients`]);
+      expect(status.jobs).toEqual([`${workflowId}-clients`]);
       // Still serving after the benchmark's teardown.
       const res = await fetch(`${sim.url}/health`);
       expect(res.status).toBe(200);

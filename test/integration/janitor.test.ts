@@ -64,7 +64,7 @@ describe('job janitor', () => {
           benchmarkId: doomed.workflowId,
           workflowStatus: 'TERMINATED',
           executor: 'local',
-          cancelled: [`${doomed.workflowId}-s0-clients`, `${doomed.workflowId}-service`],
+          cancelled: [`${doomed.workflowId}-clients`, `${doomed.workflowId}-service`],
         },
       ]);
       expect(await executor.liveBenchmarks()).toEqual([kept.workflowId]);

@@ -47,8 +47,8 @@ describe('benchmarks through sshd and a real Slurm cluster', () => {
     expect(Math.abs(stage.latencyMs.ttft!.p50 - 50)).toBeLessThan(5);
     const logs = join(config.dataDir, 'logs', id);
     expect(readFileSync(join(logs, 'service.log'), 'utf8')).toContain('aifb simulator listening');
-    for (const i of [0, 1, 2]) expect(existsSync(join(logs, `s0-clients-${i}.log`))).toBe(true);
-    expect(knownJobNames(id)).toEqual([`${id}-s0-clients`, `${id}-service`]);
+    for (const i of [0, 1, 2]) expect(existsSync(join(logs, `clients-${i}.log`))).toBe(true);
+    expect(knownJobNames(id)).toEqual([`${id}-clients`, `${id}-service`]);
     expect(queuedNames(id)).toEqual([]);
   });
 
@@ -116,7 +116,7 @@ describe('benchmarks through sshd and a real Slurm cluster', () => {
       const summary = (await handle.result()) as BenchmarkSummary;
       expect(summary.status).toBe('completed');
       expect(summary.stages[0]!.clientsReported).toBe(3);
-      expect(knownJobNames(id)).toEqual([`${id}-s0-clients`, `${id}-service`]);
+      expect(knownJobNames(id)).toEqual([`${id}-clients`, `${id}-service`]);
       expect(queuedNames(id)).toEqual([]);
     } finally {
       second.kill('SIGTERM');

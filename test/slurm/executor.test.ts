@@ -97,7 +97,7 @@ describe('the Slurm executor after a crash or a cancel', () => {
   it('adopts a job whose submit died between sbatch and job.json, even after it ended', async () => {
     const ex = executor(60_000);
     const benchmarkId = `bench-resubmit-${process.pid}`;
-    const spec = { name: `${benchmarkId}-s0-clients`, benchmarkId, script: '#!/bin/bash\necho run >> runs' };
+    const spec = { name: `${benchmarkId}-clients`, benchmarkId, script: '#!/bin/bash\necho run >> runs' };
     const job = await ex.submit(spec);
     await until(ex, job, (s) => s.state === 'COMPLETED');
     // What the crash leaves: the job ran, its id was never recorded.

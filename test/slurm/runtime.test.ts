@@ -86,7 +86,7 @@ describe('single executables, directly', () => {
       );
       expect(run.stderr).not.toContain('node was called');
       expect(run.status).toBe(0);
-      const result = JSON.parse(readFileSync(join(dir, 'result-0.json'), 'utf8')) as ClientResult;
+      const result = JSON.parse(readFileSync(join(dir, 'result-0-0.json'), 'utf8')) as ClientResult;
       expect(result.measured.ok).toBeGreaterThan(20);
       expect(result.measured.failed).toBe(0);
       expect(existsSync(join(dir, MARK))).toBe(false);
@@ -128,7 +128,7 @@ describe('runtimes of Slurm jobs', () => {
     expect(summary.status).toBe('completed');
     expect(summary.stages[0]!.clientsReported).toBe(3);
     expect(summary.stages[0]!.requests.failed).toBe(0);
-    for (const job of ['service', 's0-clients']) {
+    for (const job of ['service', 'clients']) {
       expect(files(job)).not.toContain(MARK);
       // What ran: the job script as submitted names no node at all.
       expect(readFileSync(join(jobs, `${id}-${job}`, 'job.sh'), 'utf8')).not.toMatch(
@@ -136,10 +136,10 @@ describe('runtimes of Slurm jobs', () => {
       );
     }
     expect(files('service')).toContain('aifb-simulator');
-    expect(files('s0-clients')).toEqual(expect.arrayContaining(['aifb-loadgen', 'result-2.json']));
-    expect(files('s0-clients')).not.toContain('loadgen.mjs');
+    expect(files('clients')).toEqual(expect.arrayContaining(['aifb-loadgen', 'result-0-2.json']));
+    expect(files('clients')).not.toContain('loadgen.mjs');
     // Sent once into the cluster's upload cache and hard-linked into the job folder.
-    expect(statSync(join(jobs, `${id}-s0-clients`, 'aifb-loadgen')).nlink).toBeGreaterThanOrEqual(2);
+    expect(statSync(join(jobs, `${id}-clients`, 'aifb-loadgen')).nlink).toBeGreaterThanOrEqual(2);
     expect(queuedNames(id)).toEqual([]);
   });
 
@@ -148,8 +148,8 @@ describe('runtimes of Slurm jobs', () => {
     expect(summary.status).toBe('completed');
     expect(summary.stages[0]!.clientsReported).toBe(3);
     expect(files('service')).toContain('simulator.mjs');
-    expect(files('s0-clients')).toContain('loadgen.mjs');
-    expect(files('s0-clients')).not.toContain(MARK);
+    expect(files('clients')).toContain('loadgen.mjs');
+    expect(files('clients')).not.toContain(MARK);
     expect(queuedNames(id)).toEqual([]);
   });
 });

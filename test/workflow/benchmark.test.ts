@@ -2,6 +2,7 @@
  * The benchmark workflow against fake activities on the time-skipping test server: stages of
  * hours run in seconds, because the workflow waits them out on durable timers.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -60,21 +61,21 @@ async function failureOf(promise: Promise<unknown>): Promise<WorkflowFailedError
 }
 
 describe('benchmark workflow (time-skipping server, fake activities)', () => {
-  it('runs two stages: summaries in order, one service, clients per stage, teardown then flush', async () => {
+  it('runs two stages: summaries in order, one service, one clients job for both, teardown then flush', async () => {
     const input = twoStageRecipe();
     const recipe = parsed(input);
     let liveStatus: BenchmarkStatus | undefined;
     const fakes = createFakes({
-      async startClients(args, call) {
+      async startStage(args, call) {
         if (args.stageIndex === 1) {
           // Live view, mid-run: the status query as `aifb run --watch` would see it.
           liveStatus = await env.client.workflow.getHandle(args.benchmarkId).query(statusQuery);
         }
         return {
-          id: `clients-${args.stageIndex}`,
-          name: `${args.benchmarkId}-clients-${args.stageIndex}-a${call.attempt}`,
-          benchmarkId: args.benchmarkId,
-          tasks: 2,
+          startAtMs: call.scheduledAtMs + 2000,
+          clients: [0, 1],
+          missing: [],
+          ...(args.stageIndex === 0 ? { queueWaitMs: 1234 } : {}),
         };
       },
     });
@@ -102,19 +103,24 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
       expect(c.input.clients.missing[0]?.index).toBe(c.input.stageIndex);
     }
 
-    // One service; clients once per stage, pointed at the address waitForHealth reported.
+    // One service; ONE clients job, each stage handed to it, pointed at the address waitForHealth reported.
     expect(fakes.callsTo('submitService')).toHaveLength(1);
     expect(fakes.callsTo('waitForHealth')).toHaveLength(1);
     expect(fakes.callsTo('waitForHealth')[0]!.input.job?.name).toBe(`${workflowId}-service`);
-    const starts = fakes.callsTo('startClients');
-    expect(starts.map((c) => [c.input.stageIndex, c.input.serviceUrl])).toEqual([
-      [0, SERVICE_ENDPOINT.url],
-      [1, SERVICE_ENDPOINT.url],
+    expect(fakes.callsTo('startClients')).toHaveLength(1);
+    const starts = fakes.callsTo('startStage');
+    expect(starts.map((c) => [c.input.stageIndex, c.input.serviceUrl, c.input.job.name])).toEqual([
+      [0, SERVICE_ENDPOINT.url, `${workflowId}-clients`],
+      [1, SERVICE_ENDPOINT.url, `${workflowId}-clients`],
     ]);
-    expect(fakes.callsTo('finishClients').map((c) => [c.input.stageIndex, c.input.stopNow])).toEqual([
-      [0, false],
-      [1, false],
+    expect(
+      fakes.callsTo('finishClients').map((c) => [c.input.stageIndex, c.input.stopNow, c.input.last]),
+    ).toEqual([
+      [0, false, false],
+      [1, false, true],
     ]);
+    // The summary carries how long the clients waited for their allocation.
+    expect(fakes.callsTo('writeResults')[0]!.input.clientsQueueWaitMs).toBe(1234);
     // Each stage polled its clients (5 s stage, checks every 2 s) before finishing.
     expect(fakes.callsTo('checkClients').length).toBeGreaterThanOrEqual(2);
 
@@ -158,11 +164,8 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
       error: null,
     });
     expect(status.stages).toEqual(result.stages);
-    expect(status.jobs).toEqual([
-      `${workflowId}-service`,
-      `${workflowId}-clients-0-a1`,
-      `${workflowId}-clients-1-a1`,
-    ]);
+    expect(status.jobs).toEqual([`${workflowId}-service`, `${workflowId}-clients`]);
+    expect(status.clientsQueueWaitMs).toBe(1234);
   });
 
   // The activity marks it non-retryable; and even if it forgot, the workflow's retry policy lists the type.
@@ -335,10 +338,12 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
       return { result, status: await handle.query(statusQuery) };
     });
 
-    expect(fakes.callsTo('startClients').map((c) => c.input.stageIndex)).toEqual([0]);
-    expect(fakes.callsTo('finishClients').map((c) => [c.input.stageIndex, c.input.stopNow])).toEqual([
-      [0, true],
-    ]);
+    expect(fakes.callsTo('startClients')).toHaveLength(1);
+    expect(fakes.callsTo('startStage').map((c) => c.input.stageIndex)).toEqual([0]);
+    // The stop ends the stage on every client at once, and tells them no stage follows.
+    expect(
+      fakes.callsTo('finishClients').map((c) => [c.input.stageIndex, c.input.stopNow, c.input.last]),
+    ).toEqual([[0, true, true]]);
     const writes = fakes.callsTo('writeResults');
     expect(writes.map((c) => c.input.status)).toEqual(['stopped']);
     expect(writes[0]!.input.stages.map((s) => s.name)).toEqual(['first']);
@@ -349,6 +354,82 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
     expect(status).toMatchObject({ phase: 'done', stopRequested: true });
     // Ended well before its planned hour.
     expect(phaseAt(status, 'collecting') - phaseAt(status, 'loading')).toBeLessThan(HOUR);
+  });
+
+  it('queue time is not stage time: clients queued longer than the stage still get its whole window', async () => {
+    const queuedMs = 3 * HOUR;
+    const fakes = createFakes({
+      // The allocation stays pending for 3 h (workflow time), then every client is ready.
+      async startStage(args, call) {
+        const startAtMs = call.scheduledAtMs + queuedMs + 2000;
+        return {
+          startAtMs,
+          clients: [0, 1],
+          missing: [],
+          ...(args.stageIndex === 0 ? { queueWaitMs: queuedMs } : {}),
+        };
+      },
+    });
+    const { result, status } = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(
+        recipeWith('queued', [
+          { name: 'first', duration: '1h', warmup: '1m' },
+          { name: 'second', duration: '10m' },
+        ]),
+      );
+      const result = await handle.result();
+      return { result, status: await handle.query(statusQuery) };
+    });
+    expect(result.status).toBe('completed');
+    expect(fakes.callsTo('startClients')).toHaveLength(1);
+    const [start0, start1] = fakes.callsTo('startStage');
+    const [finish0, finish1] = fakes.callsTo('finishClients');
+    const go0 = start0!.outcome?.ok ? start0!.outcome.value.startAtMs : Number.NaN;
+    // The stage's timer ran from the common start, not from the submission: warm-up + the full hour.
+    expect(finish0!.scheduledAtMs - go0).toBeGreaterThanOrEqual(HOUR + MINUTE);
+    expect(finish0!.scheduledAtMs - go0).toBeLessThan(HOUR + 2 * MINUTE);
+    const go1 = start1!.outcome?.ok ? start1!.outcome.value.startAtMs : Number.NaN;
+    expect(finish1!.scheduledAtMs - go1).toBeGreaterThanOrEqual(10 * MINUTE);
+    expect(status.clientsQueueWaitMs).toBe(queuedMs);
+    expect(fakes.callsTo('writeResults')[0]!.input.clientsQueueWaitMs).toBe(queuedMs);
+  });
+
+  it('a stop while the clients are still queued: the wait is cancelled, the stage never ran, teardown', async () => {
+    let cancelled = false;
+    const fakes = createFakes({
+      // Queued for ever (heartbeating as the real one does) until cancelled.
+      async startStage() {
+        const ctx = Context.current();
+        for (;;) {
+          ctx.heartbeat();
+          try {
+            await ctx.sleep(200);
+          } catch (err) {
+            cancelled = true;
+            throw err;
+          }
+        }
+      },
+      async finishClients() {
+        return { results: [], missing: [], notStarted: true, stoppedEarly: true };
+      },
+    });
+    const { result, status } = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(recipeWith('queued-stop', [{ duration: '1h' }, { duration: '1h' }]));
+      await waitForStatus(handle, (s) => s.clientsWaitingSinceMs !== null);
+      await handle.signal(stopSignal, 'not today');
+      const result = await handle.result();
+      return { result, status: await handle.query(statusQuery) };
+    });
+    expect(cancelled).toBe(true);
+    expect(result.status).toBe('stopped');
+    expect(result.stages).toEqual([]);
+    expect(fakes.callsTo('collectMetrics')).toHaveLength(0);
+    expect(
+      fakes.callsTo('finishClients').map((c) => [c.input.stageIndex, c.input.stopNow, c.input.last]),
+    ).toEqual([[0, true, true]]);
+    expect(fakes.callsTo('teardown')).toHaveLength(1);
+    expect(status.clientsWaitingSinceMs).toBeNull();
   });
 
   it('ends a stage early when its clients have ended: after one check interval, not the planned hour', async () => {

@@ -262,7 +262,7 @@ describe('a benchmark naming a deployment', () => {
     expect(live.deployment).toBe(recipe.name);
     // One service job: the deployment's. The benchmark's clients were pointed at it.
     expect(fakes.callsTo('submitService').map((c) => c.input.ownerId)).toEqual([ownerId]);
-    expect(fakes.callsTo('startClients')[0]!.input.serviceUrl).toBe(SERVICE_ENDPOINT.url);
+    expect(fakes.callsTo('startStage')[0]!.input.serviceUrl).toBe(SERVICE_ENDPOINT.url);
     expect(fakes.callsTo('startClients')[0]!.input.recipe.service.kind).toBe('simulator');
     expect(fakes.callsTo('collectMetrics')[0]!.input.service?.name).toBe(`${ownerId}-service`);
     expect(fakes.callsTo('writeResults')[0]!.input.deployment).toBe(recipe.name);

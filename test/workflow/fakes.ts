@@ -106,10 +106,19 @@ const defaults: { [K in ActivityName]: (input: Input<K>, call: Call<K>) => Promi
   attachDeployment: (input) => deploymentActivities().attachDeployment(input),
   async startClients(input) {
     return {
-      id: `clients-${input.stageIndex}`,
-      name: `${input.benchmarkId}-clients-${stageName(input.recipe, input.stageIndex)}`,
+      id: 'clients-1',
+      name: `${input.benchmarkId}-clients`,
       benchmarkId: input.benchmarkId,
       tasks: input.recipe.workload.clients.count,
+    };
+  },
+  // Every client ready at once: the common start is 2 s after the call, on workflow time.
+  async startStage(input, call) {
+    return {
+      startAtMs: call.scheduledAtMs + 2000,
+      clients: Array.from({ length: input.job.tasks }, (_, i) => i),
+      missing: [],
+      ...(input.stageIndex === 0 ? { queueWaitMs: 0 } : {}),
     };
   },
   async checkClients() {
