@@ -14,7 +14,7 @@ import type { ClientResult } from '../../core/loadgen-protocol';
 import { resultFiles } from '../../core/node/config';
 import type { BenchmarkSummary } from '../../core/summary';
 import { type DevEnv, inProcessWorker, startDevEnv, testConfig } from '../integration/harness';
-import { knownJobNames, queuedNames, slurmRecipe } from './cluster';
+import { drainNode, knownJobNames, queuedJobId, queuedNames, resumeNode, slurmRecipe } from './cluster';
 
 let dev: DevEnv;
 beforeAll(async () => {
@@ -95,18 +95,17 @@ describe('clients allocated once, starting together (real Slurm)', () => {
         workflowId: id,
         args: [twoStages('slurm-held')],
       });
-      // Hold the clients array as soon as Slurm has it.
-      let jobId = '';
-      const deadline = Date.now() + 120_000;
-      while (!jobId) {
-        if (Date.now() > deadline) throw new Error('the clients job was never submitted');
-        const out = execFileSync('squeue', ['-h', '-r', '-o', '%A %j', `--name=${id}-clients`], {
-          encoding: 'utf8',
-        });
-        jobId = out.trim().split('\n')[0]?.split(' ')[0] ?? '';
-        if (!jobId) await sleep(100);
+      // Hold the clients array before it can start: once the service runs, drain the node (running
+      // jobs go on, new ones pend), hold the array when it is queued, then resume the node.
+      await queuedJobId(`${id}-service`, 'RUNNING');
+      drainNode();
+      let jobId: string;
+      try {
+        jobId = await queuedJobId(`${id}-clients`, 'PENDING');
+        execFileSync('scontrol', ['hold', jobId]);
+      } finally {
+        resumeNode();
       }
-      execFileSync('scontrol', ['hold', jobId]);
       const heldAt = Date.now();
       await sleep(holdMs);
       // Held all along: still waiting for its clients, no stage clock running, nothing measured.

@@ -13,6 +13,8 @@ export interface ClusterInfo {
   cpuPartition: string;
   workdir: string;
   stateDir: string;
+  /** The cluster's one compute node. */
+  node: string;
 }
 
 export const CLUSTER_JSON = '/var/lib/aifb-cluster/cluster.json';
@@ -118,4 +120,33 @@ export function slurmRecipe(
       ],
     },
   };
+}
+
+/**
+ * Keeps the node from starting new jobs (running ones go on): Slurm may start a job the instant
+ * it is submitted, so a test that must hold a job before it runs drains first, holds, resumes.
+ */
+export function drainNode(): void {
+  execFileSync('scontrol', ['update', `NodeName=${cluster().node}`, 'State=DRAIN', 'Reason=aifb-test-hold']);
+}
+
+export function resumeNode(): void {
+  execFileSync('scontrol', ['update', `NodeName=${cluster().node}`, 'State=RESUME']);
+}
+
+/** The id of the job named `name` once it is queued in `state` (any state when omitted). */
+export async function queuedJobId(name: string, state?: string, timeoutMs = 120_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = execFileSync('squeue', ['-h', '-r', '-o', '%A %T', `--name=${name}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((r) => r.split(' '));
+    const row = rows.find(([, s]) => state === undefined || s === state);
+    if (row) return row[0]!;
+    if (Date.now() > deadline)
+      throw new Error(`job ${name} never queued${state ? ` in state ${state}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -2,6 +2,7 @@
 // second partition (`cpu`, same node), as Slurm itself records them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKFLOW_TYPE } from '../../core/contract';
+import { jobNames } from '../../core/jobs';
 import type { BenchmarkSummary } from '../../core/summary';
 import { type DevEnv, inProcessWorker, startDevEnv, testConfig } from '../integration/harness';
 import { cluster, jobPlacements, queuedNames, slurmRecipe } from './cluster';
@@ -35,7 +36,7 @@ describe('client jobs on their own partition', () => {
     // scontrol keeps ended jobs for MinJobAge (5 min): no accounting needed.
     const jobs = jobPlacements(id);
     expect(jobs[`${id}-service`]?.map((j) => j.partition)).toEqual([partition]);
-    const clients = jobs[`${id}-s0-clients`] ?? [];
+    const clients = jobs[jobNames.clients(id)] ?? [];
     expect(clients).toHaveLength(3);
     for (const task of clients) expect(task).toEqual({ partition: cpuPartition, state: 'COMPLETED' });
     expect(queuedNames(id)).toEqual([]);

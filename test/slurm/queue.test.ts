@@ -2,11 +2,12 @@
 // its health timeout must not fail on health; the summary tells the queue wait apart.
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKFLOW_TYPE } from '../../core/contract';
 import type { BenchmarkSummary } from '../../core/summary';
 import { type DevEnv, inProcessWorker, startDevEnv, testConfig } from '../integration/harness';
-import { slurmRecipe } from './cluster';
+import { drainNode, queuedJobId, resumeNode, slurmRecipe } from './cluster';
 
 let dev: DevEnv;
 beforeAll(async () => {
@@ -15,18 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dev?.teardown();
 });
-
-/** The Slurm id of the job named `name`, once it is queued. */
-async function jobIdOf(name: string, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const rows = execFileSync('squeue', ['-h', '-o', '%i %j'], { encoding: 'utf8' }).trim().split('\n');
-    const row = rows.map((r) => r.split(' ')).find(([, n]) => n === name);
-    if (row) return row[0]!;
-    await sleep(50);
-  }
-  throw new Error(`job ${name} never appeared in squeue`);
-}
 
 describe('queue-aware clocks', () => {
   it('a service held pending past its health timeout still runs; the summary shows the queue wait', async () => {
@@ -38,16 +27,25 @@ describe('queue-aware clocks', () => {
     recipe.service = { ...recipe.service, health: { timeout: '5s', interval: '300ms' } };
     const HOLD_MS = 12_000;
     const summary = await worker.runUntil(async () => {
-      const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
-        taskQueue: config.taskQueue,
-        workflowId: id,
-        args: [recipe],
-      });
-      const jobId = await jobIdOf(`${id}-service`);
-      execFileSync('scontrol', ['hold', jobId]);
+      // Drained, the node starts no job: the service stays pending until it is held.
+      drainNode();
+      let jobId: string;
+      let handle: WorkflowHandle;
+      try {
+        handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
+          taskQueue: config.taskQueue,
+          workflowId: id,
+          args: [recipe],
+        });
+        jobId = await queuedJobId(`${id}-service`, 'PENDING');
+        execFileSync('scontrol', ['hold', jobId]);
+      } finally {
+        resumeNode();
+      }
       const heldAt = Date.now();
       await sleep(HOLD_MS);
-      const reason = execFileSync('squeue', ['-h', '-j', jobId, '-o', '%r'], { encoding: 'utf8' }).trim();
+      const shown = execFileSync('scontrol', ['show', 'job', '-o', jobId], { encoding: 'utf8' });
+      const reason = /\bReason=(\S+)/.exec(shown)?.[1] ?? shown;
       execFileSync('scontrol', ['release', jobId]);
       return { result: (await handle.result()) as BenchmarkSummary, heldFor: Date.now() - heldAt, reason };
     });
