@@ -9,7 +9,6 @@ import { clientsJobOf, type JobRef, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
 import { modelName, type Recipe, stageConcurrency, stageName } from '../core/recipe';
-import { healthPath } from '../core/service-kinds';
 import {
   type BenchmarkSummary,
   measuredWindow,
@@ -20,10 +19,9 @@ import {
 } from '../core/summary';
 import { judgeStage, type StageCircumstances } from '../core/validity';
 import type { Executor } from '../executors/types';
-import { authHeaders, serviceUrl } from '../services/probe';
+import { healthProblem } from '../services/probe';
 import type { ActivityContext } from './context';
 import { permanent } from './failures';
-import { httpGet } from './http-probe';
 import { RunTelemetry } from './run-telemetry';
 import { stageTelemetry } from './stage-telemetry';
 
@@ -152,18 +150,13 @@ async function serviceAlive(
   service: JobRef | undefined,
 ): Promise<StageCircumstances['service']> {
   if (recipe.service.kind === 'external') {
-    const path = healthPath(recipe.service);
-    try {
-      const res = await httpGet(
-        serviceUrl(recipe.service.url, path),
-        5000,
-        authHeaders(recipe.workload.apiKeyEnv),
-      );
-      const alive = res.status >= 200 && res.status < 300;
-      return { alive, state: alive ? 'ANSWERING' : `GET ${path} answered ${res.status}` };
-    } catch (err) {
-      return { alive: false, state: 'NOT ANSWERING', reason: `GET ${path}: ${(err as Error).message}` };
-    }
+    const problem = await healthProblem(recipe.service.url, {
+      service: recipe.service,
+      ...(recipe.workload.apiKeyEnv ? { apiKeyEnv: recipe.workload.apiKeyEnv } : {}),
+    });
+    return problem === null
+      ? { alive: true, state: 'ANSWERING' }
+      : { alive: false, state: 'NOT ANSWERING', reason: problem };
   }
   const status = service ? await executor.status(service) : undefined;
   return {

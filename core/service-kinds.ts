@@ -81,10 +81,15 @@ export function isLaunched(service: ServiceSpec): boolean {
   return KIND_FACTS[service.kind].launched;
 }
 
+/** An image named by URI (docker://, oras://, library://), pulled into the cache; else a .sif path. */
+export function isImageUri(image: string): boolean {
+  return /^[a-z]+:\/\//.test(image);
+}
+
 /** The image to pull before the service job can start; null when there is none or it is a .sif. */
 export function imageToPull(service: ServiceSpec): string | null {
   const image = 'image' in service ? service.image : undefined;
-  return image && /^[a-z]+:\/\//.test(image) ? image : null;
+  return image && isImageUri(image) ? image : null;
 }
 
 /**

@@ -6,7 +6,7 @@
 
 import { type JobRuntime, jobFiles, programFile, serviceFiles } from '../core/jobs';
 import { jobRuntime, modelName, type Recipe, type ServiceSpec } from '../core/recipe';
-import { imageFileName } from '../core/service-kinds';
+import { imageFileName, isImageUri } from '../core/service-kinds';
 import {
   jobShell,
   joinWords,
@@ -97,7 +97,7 @@ function serverArgv(service: Exclude<Launched, { kind: 'simulator' }>): Word[] {
 /** `apptainer exec` with GPUs, binds and the Hugging Face cache, then the image to run. */
 function apptainerExec(service: Exclude<Launched, { kind: 'simulator' }>): Word[] {
   const image = service.image!;
-  const imageWord: Word = /^[a-z]+:\/\//.test(image)
+  const imageWord: Word = isImageUri(image)
     ? joinWords(jobShell.imageCache, `/${imageFileName(image)}`)
     : pathWord(image);
   const binds = [...service.binds, ...(service.hfHome ? [service.hfHome] : [])];

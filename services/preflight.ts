@@ -6,6 +6,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { ServiceSpec } from '../core/recipe';
+import { isImageUri } from '../core/service-kinds';
 
 /** The executable `name` resolves to (a path, or a name searched on PATH); null when none. */
 export function resolveExecutable(name: string, path = process.env.PATH ?? ''): string | null {
@@ -36,7 +37,7 @@ export function localProblems(service: ServiceSpec): string[] {
   const program = service.kind === 'command' ? service.command[0]! : service.binary;
   if (service.image) {
     if (!resolveExecutable('apptainer')) problems.push('service.image: apptainer is not on PATH');
-    if (!/^[a-z]+:\/\//.test(service.image) && !existsSync(expandHome(service.image)))
+    if (!isImageUri(service.image) && !existsSync(expandHome(service.image)))
       problems.push(`service.image: ${service.image} does not exist`);
     return problems;
   }

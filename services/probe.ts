@@ -35,6 +35,24 @@ const snippet = (text: string) => {
   return one.length > 200 ? `${one.slice(0, 200)}…` : one;
 };
 
+/** null when its readiness path answers 2xx; otherwise what it answered, in words. */
+export async function healthProblem(
+  base: string,
+  probe: ProbeSpec,
+  timeoutMs = 5000,
+): Promise<string | null> {
+  const path = healthPath(probe.service);
+  try {
+    const res = await httpGet(serviceUrl(base, path), timeoutMs, authHeaders(probe.apiKeyEnv));
+    return res.status >= 200 && res.status < 300
+      ? null
+      : `GET ${path} answered ${res.status} ${snippet(res.body)}`;
+  } catch (err) {
+    const error = err as NodeJS.ErrnoException;
+    return `GET ${path} failed: ${error.code ?? error.message}`;
+  }
+}
+
 /** null when ready; otherwise what is still wrong, in words for the failure message. */
 export async function readinessProblem(
   base: string,
@@ -43,15 +61,8 @@ export async function readinessProblem(
 ): Promise<string | null> {
   const { service } = probe;
   const headers = authHeaders(probe.apiKeyEnv);
-  const path = healthPath(service);
-  try {
-    const res = await httpGet(serviceUrl(base, path), timeoutMs, headers);
-    if (res.status < 200 || res.status >= 300)
-      return `GET ${path} answered ${res.status} ${snippet(res.body)}`;
-  } catch (err) {
-    const error = err as NodeJS.ErrnoException;
-    return `GET ${path} failed: ${error.code ?? error.message}`;
-  }
+  const unhealthy = await healthProblem(base, probe, timeoutMs);
+  if (unhealthy !== null) return unhealthy;
   if (!completionCheck(service)) return null;
   const api = probe.api ?? 'openai-chat';
   const completionPath = endpointPath(base, api);
