@@ -45,7 +45,50 @@ function inputTokens(s: StageSummary): string {
   return `${fmt(inputAskedMean, 0)} / ${fmt(inputServed?.mean, 0)}${cached}`;
 }
 
-const ROWS: [string, (s: StageSummary, summary: BenchmarkSummary) => string][] = [
+type Row = [string, (s: StageSummary, summary: BenchmarkSummary) => string];
+
+/** Rows that mean nothing for a non-streaming workload (no tokens, no first token). */
+const LLM_ONLY = new Set([
+  'output tok/s',
+  'input tokens (asked / served)',
+  'TTFT p50 / p99 ms',
+  'TPOT p50 / p99 ms',
+  'server TPOT p50 / p99 ms',
+  'ITL per chunk p50 / p99 ms',
+  'ITL per token p50 / p99 ms',
+  'TTFT service p50 / p99 ms',
+  'KV cache use mean / max %',
+  'reconnects',
+]);
+
+/**
+ * A non-LLM workload's own rows, after the common ones: per class (ok/s, latency), its counters
+ * per s, and the phases before the stage clock (items, rate, latency).
+ */
+function workloadRows(summary: BenchmarkSummary): Row[] {
+  const names = (f: (s: StageSummary) => string[]) => [...new Set(summary.stages.flatMap(f))].sort();
+  const rows: Row[] = [];
+  for (const c of names((s) => Object.keys(s.workload?.classes ?? {}))) {
+    const of = (s: StageSummary) => s.workload?.classes[c];
+    rows.push([`${c}: ok / failed`, (s) => (of(s) ? `${of(s)!.ok} / ${of(s)!.failed}` : '-')]);
+    rows.push([`${c}: per s`, (s) => fmt(of(s)?.perS, 1)]);
+    rows.push([`${c}: p50 / p99 ms`, (s) => pair(of(s)?.latencyMs ?? null, 2)]);
+  }
+  for (const k of names((s) => Object.keys(s.workload?.countersPerS ?? {})))
+    rows.push([`${k} per s`, (s) => fmt(s.workload?.countersPerS[k], 1)]);
+  for (const p of names((s) => Object.keys(s.workload?.phases ?? {}))) {
+    const of = (s: StageSummary) => s.workload?.phases[p];
+    rows.push([
+      `${p}: items (failed) in s`,
+      (s) => (of(s) ? `${of(s)!.items} (${of(s)!.failed}) in ${fmt(of(s)!.durationMs / 1000, 2)}` : '-'),
+    ]);
+    rows.push([`${p}: items per s`, (s) => fmt(of(s)?.itemsPerS, 1)]);
+    rows.push([`${p}: p50 / p99 ms`, (s) => pair(of(s)?.latencyMs ?? null, 2)]);
+  }
+  return rows;
+}
+
+const ROWS: Row[] = [
   ['requests ok / failed', (s) => `${s.requests.ok} / ${s.requests.failed}`],
   // Resent after a reused connection closed before answering: not failures.
   ['reconnects', (s) => (s.requests.reconnects === undefined ? '-' : String(s.requests.reconnects))],
@@ -109,7 +152,9 @@ export function renderResultsTable(summary: BenchmarkSummary, color = false): st
     // No rule between rows: a tall table stays readable on one screen.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  for (const [label, value] of ROWS) table.push([label, ...summary.stages.map((s) => value(s, summary))]);
+  const llm = summary.stages.every((s) => s.workload === undefined);
+  const rows = llm ? ROWS : [...ROWS.filter(([label]) => !LLM_ONLY.has(label)), ...workloadRows(summary)];
+  for (const [label, value] of rows) table.push([label, ...summary.stages.map((s) => value(s, summary))]);
   const errors = summary.stages.flatMap((s) =>
     Object.entries(s.requests.errors).map(([kind, n]) => `${s.name}: ${kind} x${n}`),
   );

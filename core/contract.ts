@@ -8,7 +8,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Target } from './deployment';
 import type { JobRef, JobState } from './jobs';
-import type { ClientResult, ProgressSnapshot } from './loadgen-protocol';
+import type { ClientResult, ProgressSnapshot, WorkloadKind } from './loadgen-protocol';
 import type { Phase } from './phases';
 import type { Recipe, Service } from './recipe';
 import type { StageGo } from './stage-start';
@@ -67,8 +67,11 @@ export interface ServiceInput {
   ownerId: string;
   target: Target;
   service: Service;
-  /** How readiness asks for its 1-token completion: the workload's API (default chat). */
-  api?: 'openai-chat' | 'openai-completions';
+  /**
+   * The workload's kind: an LLM kind makes readiness ask for a 1-token completion of that API
+   * (default chat); other kinds are ready when the service's health check answers.
+   */
+  api?: WorkloadKind;
   /** The variable holding the API key the probes send (the workload's apiKeyEnv). */
   apiKeyEnv?: string;
 }

@@ -6,6 +6,7 @@ import { servedRecipe } from './deployment';
 import { clientComponentPrefix, loadgenFiles } from './jobs';
 import type { LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
 import { modelName, type Recipe, stageLoad, stageName } from './recipe';
+import { httpWorkloadSettings } from './recipe-workloads';
 
 export function loadgenConfig(
   benchmarkId: string,
@@ -27,6 +28,7 @@ export function loadgenConfig(
     stageName: stageName(recipe, stageIndex),
     baseUrl,
     api: recipe.workload.kind,
+    ...workloadPart(recipe),
     model: modelName(servedRecipe(recipe)),
     clientCount: recipe.workload.clients.count,
     load: stageLoad(stage),
@@ -69,6 +71,13 @@ export function loadgenConfig(
     ...(slo ? { slo: { ttftMs: slo.ttft, tpotMs: slo.tpot, itlMs: slo.itl, e2eMs: slo.e2e } } : {}),
     progressIntervalMs: 1000,
   };
+}
+
+/** The settings of a non-LLM workload kind, from its recipe block. */
+function workloadPart(recipe: Recipe): Pick<LoadgenConfig, 'workload'> {
+  const w = recipe.workload;
+  if (w.kind === 'http' && w.http) return { workload: httpWorkloadSettings(w.http) };
+  return {};
 }
 
 /**

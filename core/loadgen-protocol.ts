@@ -102,6 +102,63 @@ export interface ServerTimings {
   cacheN?: number;
 }
 
+/**
+ * What a client sends. The LLM kinds (`openai-chat`, `openai-completions`) stream completions
+ * and use `dataset`; every other kind takes its settings from `LoadgenConfig.workload`.
+ */
+export const WORKLOAD_KINDS = ['openai-chat', 'openai-completions', 'http'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+export const LLM_WORKLOADS = ['openai-chat', 'openai-completions'] as const;
+export type LlmWorkloadKind = (typeof LLM_WORKLOADS)[number];
+export const isLlmWorkload = (kind: WorkloadKind): kind is LlmWorkloadKind =>
+  (LLM_WORKLOADS as readonly string[]).includes(kind);
+
+/** A value drawn per request from a seeded sequence (http body templates). */
+export type TemplateVariable =
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'choice'; values: string[] }
+  | { kind: 'uuid' }
+  | { kind: 'sequence' };
+
+/** `http`: one plain request per operation, any method, a templated body. */
+export interface HttpWorkloadSettings {
+  kind: 'http';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  /** Path (and query) on the service's base URL; `{{name}}` slots are filled from `variables`. */
+  path: string;
+  headers: Record<string, string>;
+  /** Body with `{{name}}` slots (JSON-escaped when `json`); absent = no body. */
+  body?: string;
+  /** The body is JSON: slot values are inserted as JSON strings/numbers. */
+  json: boolean;
+  variables: Record<string, TemplateVariable>;
+  /** Status codes that count as success (default 200-299). */
+  expectStatus: number[] | null;
+}
+
+/** Per-kind settings of the non-LLM workloads (absent for the LLM kinds). */
+export type WorkloadSettings = HttpWorkloadSettings;
+
+/**
+ * What a non-LLM workload reports beyond the common counters and histograms (the measured
+ * window unless said otherwise). All of it merges across clients without the raw requests.
+ */
+export interface WorkloadResult {
+  /**
+   * Per operation class (SQL query class, vector `query`/`insert`...): counts and the E2E
+   * latency histogram of its ok operations (encoded as in EncodedHistograms).
+   */
+  classes?: Record<string, { ok: number; failed: number; e2e: string }>;
+  /** Summed over measured ok operations (e.g. `items`, `tokens`, `recallHits`); merged by sum. */
+  counters?: Record<string, number>;
+  /**
+   * Work done before the stage clock started (vector insert, SQL data load), per client:
+   * items done, time taken, failures, and the latency of its operations. Merged: items and
+   * failures summed, the duration the longest client's (they run at once).
+   */
+  phases?: Record<string, { items: number; failed: number; durationMs: number; e2e?: string }>;
+}
+
 /** Written by the worker as `loadgen-config.json` in the client job's folder. */
 export interface LoadgenConfig {
   version: 2;
@@ -110,7 +167,9 @@ export interface LoadgenConfig {
   stageName: string;
   /** e.g. http://10.0.0.5:8000 — reachable from the client job. */
   baseUrl: string;
-  api: 'openai-chat' | 'openai-completions';
+  api: WorkloadKind;
+  /** Settings of a non-LLM workload kind (`api`); absent for the LLM kinds. */
+  workload?: WorkloadSettings;
   model: string;
   /** How many client processes share this stage's load. */
   clientCount: number;
@@ -226,7 +285,10 @@ export interface RequestRecord {
   streamChunks?: number;
   /** Arrival of each token-bearing chunk, ms after `sentMs` (ok requests). */
   chunkMs?: number[];
-  maxTokens: number;
+  /** LLM kinds: the `max_tokens` asked for. */
+  maxTokens?: number;
+  /** Non-LLM kinds: the operation's class (WorkloadResult.classes). */
+  class?: string;
   /** The input length the dataset asked for (words of a file prompt). */
   askedInputTokens?: number;
   /** `usage.prompt_tokens_details.cached_tokens`, when the server said. */
@@ -302,6 +364,8 @@ export interface ClientResult {
   /** Everything sent, including warmup and cooldown (`reconnects`: absent in older results). */
   total: { sent: number; ok: number; failed: number; errors: Record<string, number>; reconnects?: number };
   histograms: EncodedHistograms;
+  /** Non-LLM workloads: per-class figures, counters and preparation phases (absent otherwise). */
+  workload?: WorkloadResult;
   /** The client's own load: CPU time over wall time (1 = one core), event-loop utilisation. */
   loadgen: { cpuMs: number; wallMs: number; eventLoopUtilization: number; clamped: number };
 }

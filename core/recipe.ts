@@ -6,19 +6,11 @@ import { z } from 'zod';
 import { durationMs, MAX_DURATION_MS, MAX_DURATION_TEXT } from './duration';
 import type { JobRuntime } from './jobs';
 import type { Distribution, StageLoad } from './loadgen-protocol';
+import { count, ENV_NAME_RE, scriptString } from './recipe-primitives';
+import { WORKLOAD_KINDS, workloadKindChecks, workloadSettings } from './recipe-workloads';
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
-const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const URL_PATH_RE = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
-
-/** An integer count in [min, max] whose messages say the bound (e.g. "at most 100000 requests in flight"). */
-function count(min: number, max: number, what: string) {
-  return z
-    .number({ error: `expected a whole number of ${what}` })
-    .int(`expected a whole number of ${what}`)
-    .min(min, `at least ${min} ${what}`)
-    .max(max, `at most ${max} ${what}`);
-}
 
 /** extraBody is passed through as JSON; past this depth it is a mistake or an attack (Temporal's payloads refuse ~10,000). */
 const MAX_EXTRA_BODY_DEPTH = 32;
@@ -34,13 +26,6 @@ function depthExceeds(value: unknown, limit: number): boolean {
   }
   return false;
 }
-
-/** Strings that end up in job scripts: shell-quoted anyway, but control characters never make sense. */
-const scriptString = z
-  .string()
-  .min(1)
-  .max(4096)
-  .refine((s) => !/[\0\r\n]/.test(s), 'must not contain newlines or NUL characters');
 
 /** A non-negative distribution; a bare value means constant. Output: `Distribution` in ms or tokens. */
 function distribution(value: z.ZodType<number, unknown>, unit: string): z.ZodType<Distribution, unknown> {
@@ -421,7 +406,8 @@ const dataset = z
 
 const workload = z
   .strictObject({
-    kind: z.enum(['openai-chat', 'openai-completions']),
+    kind: z.enum(WORKLOAD_KINDS),
+    ...workloadSettings,
     // zod returns a default as it is (no transform): it must be the complete dataset.
     dataset: dataset.default({
       synthetic: { inputTokens: { mean: 128 }, outputTokens: { mean: 128 } },
@@ -465,6 +451,7 @@ const workload = z
     validity: validity.default(validity.parse({})),
   })
   .superRefine((w, ctx) => {
+    workloadKindChecks(w, ctx);
     const clients = w.clients.count;
     w.stages.forEach((s, i) => {
       // Each client takes an exact share; a share of 0 would leave a client idle (synchronous

@@ -34,6 +34,26 @@ export interface StageLatencies {
   itlPerToken: LatencySummary | null;
 }
 
+/**
+ * A non-LLM workload's figures beyond requests, throughput and latency (which count its
+ * operations as requests): per class, its counters, and the phases run before the stage clock.
+ */
+export interface WorkloadSummary {
+  /** Per operation class (SQL query class, ...): ok/failed, ok per s over the window, E2E latency. */
+  classes: Record<string, { ok: number; failed: number; perS: number; latencyMs: LatencySummary | null }>;
+  /** Summed over measured ok operations (e.g. `items`, `tokens`), and per s over the window. */
+  counters: Record<string, number>;
+  countersPerS: Record<string, number>;
+  /**
+   * Work done before the stage clock (vector insert, data load): items over all clients, the
+   * longest client's time, items per s over that time, and the latency of its operations.
+   */
+  phases: Record<
+    string,
+    { items: number; failed: number; durationMs: number; itemsPerS: number; latencyMs: LatencySummary | null }
+  >;
+}
+
 export interface StageSummary {
   index: number;
   name: string;
@@ -115,6 +135,8 @@ export interface StageSummary {
    * figures above; null when no request carried them (added in v2: absent in older files).
    */
   serverTimings?: ServerTimingsSummary | null;
+  /** Non-LLM workloads (vector search, SQL, embeddings, http...): their own figures. */
+  workload?: WorkloadSummary;
   /** The load generators' own load: CPU (1 = one core) and event-loop utilisation, worst client. */
   loadgen: {
     cpuCoresMax: number;

@@ -11,6 +11,7 @@ import type {
   StageSummary,
   Window,
 } from './summary-format';
+import { summarizeWorkload } from './workload-summary';
 
 export type { BenchmarkSummary, LatencySummary, StageLatencies, StageSummary } from './summary-format';
 export { SUMMARY_SCHEMA } from './summary-format';
@@ -128,6 +129,7 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
     serviceTimeMs: { ttft: latency(results, 'ttftService'), e2e: latency(results, 'e2eService') },
     scheduleLagMs: latency(results, 'scheduleLag'),
     serverTimings: serverTimings(results),
+    ...workloadPart(results),
     loadgen: {
       cpuCoresMax: max(cpuCoresOf),
       eventLoopUtilizationMax: max((r) => r.loadgen.eventLoopUtilization),
@@ -145,6 +147,11 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
         .sort((a, b) => a.index - b.index),
     },
   };
+}
+
+function workloadPart(results: readonly ClientResult[]): Pick<StageSummary, 'workload'> {
+  const workload = summarizeWorkload(results);
+  return workload === undefined ? {} : { workload };
 }
 
 /** Asked against server-counted input tokens, and cached ones (ClientResult fields older clients lack). */

@@ -3,7 +3,8 @@
  * possibly different build, so it is checked rather than trusted) and the per-client load split.
  */
 import { z } from 'zod';
-import type { LoadgenConfig } from '../core/loadgen-protocol';
+import { isLlmWorkload, type LoadgenConfig, WORKLOAD_KINDS } from '../core/loadgen-protocol';
+import { workloadSettingsSchema } from './workload-config';
 
 const nonNeg = z.number().finite().nonnegative();
 
@@ -42,7 +43,8 @@ export const loadgenConfigSchema: z.ZodType<LoadgenConfig> = z
     stageIndex: z.number().int().nonnegative(),
     stageName: z.string(),
     baseUrl: z.url({ protocol: /^https?$/ }),
-    api: z.enum(['openai-chat', 'openai-completions']),
+    api: z.enum(WORKLOAD_KINDS),
+    workload: workloadSettingsSchema.optional(),
     model: z.string().min(1),
     clientCount: positiveInt,
     load,
@@ -90,7 +92,11 @@ export const loadgenConfigSchema: z.ZodType<LoadgenConfig> = z
   .refine(
     (c) => c.timing.durationMs !== undefined || c.timing.maxRequests !== undefined,
     'timing needs durationMs or maxRequests',
-  );
+  )
+  .refine((c) => isLlmWorkload(c.api) || c.workload?.kind === c.api, {
+    message: 'a non-LLM workload needs its settings (workload.kind = api)',
+    path: ['workload'],
+  });
 
 /** Parses and validates; throws an Error whose message lists every problem, one per line. */
 export function parseLoadgenConfig(json: unknown): LoadgenConfig {

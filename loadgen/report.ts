@@ -5,8 +5,8 @@
 
 import { percentileMs } from '../core/histograms';
 import type { ClientResult, HistogramName, RequestRecord } from '../core/loadgen-protocol';
+import type { Operation } from './driver';
 import type { RequestMetrics } from './metrics';
-import type { StreamRequest } from './request';
 import type { RequestOutcome, StageStats } from './stats';
 
 export const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -19,7 +19,7 @@ export function requestRecord(
   client: number,
   seq: number,
   t0: number,
-  req: Pick<StreamRequest, 'plan' | 'sendMs' | 'firstSendMs' | 'reconnected'>,
+  req: Pick<Operation, 'intendedMs' | 'sendMs' | 'firstSendMs' | 'reconnected' | 'requestId' | 'maxTokens'>,
   o: RequestOutcome,
   m: RequestMetrics | null,
   measured: boolean,
@@ -28,16 +28,23 @@ export function requestRecord(
     stage,
     client,
     seq,
-    id: req.plan.requestId ?? '',
-    intendedMs: round3(req.plan.intendedMs - t0),
+    id: req.requestId ?? '',
+    intendedMs: round3(req.intendedMs - t0),
     sentMs: round3(req.sendMs - t0),
     measured,
     ok: o.ok,
-    maxTokens: req.plan.maxTokens,
+    ...(req.maxTokens !== undefined ? { maxTokens: req.maxTokens } : {}),
   };
   if (req.reconnected) r.firstSentMs = round3(req.firstSendMs - t0);
-  if (!o.ok) r.error = o.error;
-  if (o.ok && m) {
+  if (!o.ok) {
+    r.error = o.error;
+    if (o.class !== undefined) r.class = o.class;
+  }
+  if (o.ok && 'op' in o) {
+    r.e2eMs = round3(o.op.endMs - o.op.intendedMs);
+    if (o.op.class !== undefined) r.class = o.op.class;
+  }
+  if (o.ok && 'timeline' in o && m) {
     r.ttftMs = m.ttftMs === null ? null : round3(m.ttftMs);
     r.e2eMs = round3(m.e2eMs);
     r.tpotMs = m.tpotMs === null ? null : round3(m.tpotMs);

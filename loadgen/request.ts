@@ -6,14 +6,15 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
-import type { LoadgenConfig } from '../core/loadgen-protocol';
+import type { LlmWorkloadKind, LoadgenConfig } from '../core/loadgen-protocol';
 import type { PromptSample } from './dataset';
+import type { Operation } from './driver';
 import { OpenAiStreamReader } from './openai-stream';
 import { SseParser } from './sse';
 import type { RequestOutcome } from './stats';
 
 /** Endpoint path for the API, keeping any path prefix of baseUrl (`http://h/v1` and `http://h` both work). */
-export function endpointPath(baseUrl: string, api: LoadgenConfig['api']): string {
+export function endpointPath(baseUrl: string, api: LlmWorkloadKind): string {
   let prefix = new URL(baseUrl).pathname.replace(/\/+$/, '');
   if (!prefix.endsWith('/v1')) prefix += '/v1';
   return `${prefix}${api === 'openai-chat' ? '/chat/completions' : '/completions'}`;
@@ -134,7 +135,7 @@ subscribe('undici:client:sendHeaders', (message) => {
 /** Connection errors that may mean a reused keep-alive connection was already closed by the server. */
 const closedBeforeResponse = (err: unknown) => classifyError(err) === 'connection_reset';
 
-export class StreamRequest implements Dispatcher.DispatchHandler {
+export class StreamRequest implements Dispatcher.DispatchHandler, Operation {
   /**
    * performance.now() when loadgen handed the request to undici. Waiting there for a free
    * connection (only when the pool is capped) is in the service time, never hidden: response
@@ -173,6 +174,18 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
   private readonly body: string;
   /** The current send went out on a connection that had carried a request before. */
   private reused = false;
+
+  get intendedMs(): number {
+    return this.plan.intendedMs;
+  }
+
+  get requestId(): string | undefined {
+    return this.plan.requestId;
+  }
+
+  get maxTokens(): number {
+    return this.plan.maxTokens;
+  }
 
   constructor(
     target: RequestTarget,

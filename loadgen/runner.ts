@@ -12,27 +12,25 @@
  * intended time of the next, unsent request (open loop: the schedule's own end). If that moment
  * falls inside warmup, the window is empty (start = end).
  */
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, type Dispatcher, Pool } from 'undici';
 import { percentileMs } from '../core/histograms';
 import { loadgenFiles } from '../core/jobs';
-import type { ClientResult, LoadgenConfig, ProgressSnapshot } from '../core/loadgen-protocol';
+import {
+  type ClientResult,
+  isLlmWorkload,
+  type LoadgenConfig,
+  type ProgressSnapshot,
+} from '../core/loadgen-protocol';
 import { type ClientShare, shareOf } from './config';
-import { createPromptSource, type PromptSample, withUniquePrefix } from './dataset';
-import { createFilePromptSource, parseDataset } from './dataset-file';
 import { DirectPush } from './direct-push';
+import type { Operation, WorkloadDriver } from './driver';
+import { PhaseRecorder } from './driver';
+import { createDriver } from './drivers';
 import { ProgressLog, writeJsonAtomic } from './output';
 import { CpuMeter, liveQuantiles, pct, requestRecord, round3, summaryLine } from './report';
-import {
-  compileRequestBody,
-  endpointPath,
-  type RequestTarget,
-  requestHeaders,
-  StreamRequest,
-} from './request';
 import { countInWindow, createSchedule, type ScheduleSpec } from './schedule';
 import { type RequestOutcome, StageStats } from './stats';
 
@@ -55,7 +53,47 @@ export interface RunOptions {
 }
 
 export async function runLoadgen(config: LoadgenConfig, opts: RunOptions): Promise<ClientResult> {
-  return new ClientRun(config, opts).run();
+  const run = await prepareLoadgen(config, opts);
+  return run.run(opts.startAtMs);
+}
+
+/** A client ready to run its stage: its driver made and its preparation (if any) done. */
+export interface PreparedRun {
+  /**
+   * Runs the stage, its warm-up starting at `startAtMs` (epoch ms; absent = now); `signal`
+   * (default the options') stops it early.
+   */
+  run(startAtMs?: number, signal?: AbortSignal): Promise<ClientResult>;
+  /** Gives the connections back without running (the stage was skipped). */
+  discard(): Promise<void>;
+}
+
+/** Makes the stage's driver and runs its preparation phases (before the client says ready). */
+export async function prepareLoadgen(config: LoadgenConfig, opts: RunOptions): Promise<PreparedRun> {
+  const share = shareOf(config, opts.clientIndex);
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const driver = createDriver({
+    config,
+    clientIndex: opts.clientIndex,
+    configDir: opts.configDir ?? opts.outDir,
+    env: opts.env ?? process.env,
+    log,
+    // Closed loop: one connection per concurrent request (fewer would queue inside the client).
+    // Open loop: the cap, else OPEN_LOOP_CONNECTIONS.
+    connections: share.concurrency ?? OPEN_LOOP_CONNECTIONS,
+  });
+  const phases = new PhaseRecorder();
+  try {
+    await driver.prepare?.(phases);
+  } catch (err) {
+    await driver.close();
+    throw err;
+  }
+  return {
+    run: (startAtMs, signal) =>
+      new ClientRun(config, { ...opts, log, ...(signal ? { signal } : {}) }, driver, phases).run(startAtMs),
+    discard: () => driver.close(),
+  };
 }
 
 /**
@@ -79,18 +117,10 @@ class ClientRun {
   private readonly idx: number;
   private readonly share: ClientShare;
   private readonly stats: StageStats;
-  private readonly nextPrompt: () => PromptSample;
-  private readonly renderBody: (s: PromptSample) => string;
-  private readonly pool: Pool;
-  /** Clients of resends still running (see StreamRequest.reconnected). */
-  private readonly freshClients = new Set<Client>();
-  private readonly target: RequestTarget;
-  private readonly inflight = new Set<StreamRequest>();
+  private readonly inflight = new Set<Operation>();
   private readonly log: (line: string) => void;
   private readonly loggedKinds = new Set<string>();
   private readonly records: WriteStream | null;
-  private nextSample: PromptSample;
-  private nextBody: string;
 
   // Monotonic (performance.now()) times; the clock starts at the stage's start (startClock).
   private readonly wallAnchor = Date.now() - performance.now();
@@ -111,54 +141,17 @@ class ClientRun {
   constructor(
     private readonly config: LoadgenConfig,
     private readonly opts: RunOptions,
+    private readonly driver: WorkloadDriver,
+    private readonly phases: PhaseRecorder,
   ) {
     this.idx = opts.clientIndex;
     this.share = shareOf(config, this.idx);
     this.stats = new StageStats(config.slo);
-    this.nextPrompt = promptSource(config, this.idx, opts.configDir ?? opts.outDir);
-    this.renderBody = compileRequestBody(config);
     this.startClock();
     this.log = opts.log ?? ((line) => console.log(line));
-    let apiKey: string | undefined;
-    if (config.apiKeyEnv !== undefined) {
-      apiKey = (opts.env ?? process.env)[config.apiKeyEnv];
-      if (!apiKey) throw new Error(`apiKeyEnv: environment variable ${config.apiKeyEnv} is not set`);
-    }
-    // Closed loop: one connection per concurrent request (fewer would queue inside undici). Open
-    // loop: the cap, else OPEN_LOOP_CONNECTIONS; a request waiting inside undici for a connection
-    // is not "sent" yet: sendMs is taken when it starts going out, so the wait is schedule lag.
-    const origin = new URL(config.baseUrl).origin;
-    const clientOptions = {
-      headersTimeout: config.requestTimeoutMs,
-      bodyTimeout: config.requestTimeoutMs,
-      connect: { timeout: Math.min(10_000, config.requestTimeoutMs) },
-    };
-    this.pool = new Pool(origin, {
-      connections: Math.max(1, this.share.concurrency ?? OPEN_LOOP_CONNECTIONS),
-      ...clientOptions,
-    });
-    this.target = {
-      acquire: () => this.pool,
-      // A one-request client: its own new connection, closed when the request has ended.
-      acquireFresh: () => {
-        const c = new Client(origin, clientOptions);
-        this.freshClients.add(c);
-        return c;
-      },
-      release: (d: Dispatcher) => {
-        if (d === this.pool) return;
-        this.freshClients.delete(d as Client);
-        d.close().catch(() => {});
-      },
-      path: endpointPath(config.baseUrl, config.api),
-      timeoutMs: config.requestTimeoutMs,
-      headers: requestHeaders(apiKey),
-    };
     this.records = config.recordRequests
       ? createWriteStream(join(opts.outDir, loadgenFiles.requests(config.stageIndex, this.idx)))
       : null;
-    this.nextSample = this.nextPrompt();
-    this.nextBody = this.renderBody(this.nextSample);
   }
 
   /** Warm-up starts now: the stage's timeline is measured from here. */
@@ -168,10 +161,10 @@ class ClientRun {
     this.measureEnd = this.warmupEnd + (this.config.timing.durationMs ?? Number.POSITIVE_INFINITY);
   }
 
-  async run(): Promise<ClientResult> {
+  async run(startAtMs?: number): Promise<ClientResult> {
     const { config, idx, share } = this;
-    if (this.opts.startAtMs !== undefined) {
-      await sleep(Math.max(0, this.opts.startAtMs - Date.now()));
+    if (startAtMs !== undefined) {
+      await sleep(Math.max(0, startAtMs - Date.now()));
       this.startClock();
     }
     const { timing } = config;
@@ -217,7 +210,7 @@ class ClientRun {
       for (const t of timers) clearInterval(t);
       clearTimeout(cooldownTimer);
       this.opts.signal?.removeEventListener('abort', onStop);
-      await Promise.all([this.pool.destroy(), ...[...this.freshClients].map((c) => c.destroy())]);
+      await this.driver.close();
       if (this.records) await new Promise((r) => this.records!.end(r));
     }
 
@@ -236,37 +229,30 @@ class ClientRun {
     return result;
   }
 
-  /** Sends the prepared request now, as due at `intendedMs`, and prepares the next body. */
-  private send(intendedMs: number): StreamRequest {
-    const sample = this.nextSample;
+  /** Sends the driver's next operation now, as due at `intendedMs`. */
+  private send(intendedMs: number): Operation {
     const { config } = this;
-    const req = new StreamRequest(this.target, this.nextBody, {
+    const req = this.driver.send(
       intendedMs,
-      inputWords: sample.inputWords,
-      maxTokens: sample.maxTokens,
       // Only with records: an id is of use only where it can be looked up again.
-      requestId:
-        this.records === null
-          ? undefined
-          : `${config.benchmarkId}-s${config.stageIndex}-c${this.idx}-${this.stats.total.sent}`,
-    });
+      this.records === null
+        ? {}
+        : { requestId: `${config.benchmarkId}-s${config.stageIndex}-c${this.idx}-${this.stats.total.sent}` },
+    );
     this.stats.onSent(intendedMs >= this.warmupEnd && intendedMs < this.measureEnd);
     this.inflight.add(req);
-    // Rendering the next body now keeps it off the path between a due time and its send.
-    this.nextSample = this.nextPrompt();
-    this.nextBody = this.renderBody(this.nextSample);
     return req;
   }
 
-  private settle(req: StreamRequest, o: RequestOutcome): void {
+  private settle(req: Operation, o: RequestOutcome): void {
     this.inflight.delete(req);
-    const intended = req.plan.intendedMs;
+    const intended = req.intendedMs;
     const measured = intended >= this.warmupEnd && intended < this.measureEnd;
     const m = this.stats.onOutcome(o, measured, req.firstSendMs - intended);
     if (req.reconnected && !this.loggedKinds.has('reconnect')) {
       this.loggedKinds.add('reconnect');
       this.log(
-        `[loadgen ${this.idx}] first reconnect: a reused connection closed before answering (${req.firstError}); resent on a fresh one`,
+        `[loadgen ${this.idx}] first reconnect: a reused connection closed before answering (${req.firstError ?? ''}); resent on a fresh one`,
       );
     }
     if (!o.ok && !this.loggedKinds.has(o.error)) {
@@ -317,7 +303,7 @@ class ClientRun {
       const finishWhenDrained = () => {
         if (!sending && this.inflight.size === 0) resolve();
       };
-      const onDone = (req: StreamRequest, o: RequestOutcome) => {
+      const onDone = (req: Operation, o: RequestOutcome) => {
         this.settle(req, o);
         // A freed slot may unblock a capped schedule.
         if (sending && timer === null) tick();
@@ -464,6 +450,12 @@ class ClientRun {
       measured: this.stats.measured,
       total: this.stats.total,
       histograms: this.stats.encodeHistograms(),
+      // The LLM kinds' results keep their shape; every other kind has a `workload` part.
+      ...(isLlmWorkload(this.config.api)
+        ? {}
+        : {
+            workload: this.stats.workloadResult({ ...this.driver.result?.(), phases: this.phases.encode() }),
+          }),
       loadgen: {
         cpuMs: Math.round((cpu.user + cpu.system) / 1000),
         wallMs: Math.round(now - this.t0),
@@ -486,26 +478,4 @@ class ClientRun {
       `lag p99=${lag === null ? '-' : lag.toFixed(2)}ms busy=${pct(busy)}`
     );
   }
-}
-
-function promptSource(config: LoadgenConfig, clientIndex: number, dir: string): () => PromptSample {
-  const source = datasetSource(config, clientIndex, dir);
-  return config.promptCache?.mode === 'unique_prefix'
-    ? withUniquePrefix(source, config.dataset.seed, config.stageIndex, clientIndex)
-    : source;
-}
-
-function datasetSource(config: LoadgenConfig, clientIndex: number, dir: string): () => PromptSample {
-  const { dataset } = config;
-  if (dataset.file) {
-    const entries = parseDataset(readFileSync(join(dir, dataset.file.file), 'utf8'), dataset.file.format);
-    return createFilePromptSource(
-      entries,
-      dataset.file.outputTokens,
-      dataset.seed,
-      config.stageIndex,
-      clientIndex,
-    );
-  }
-  return createPromptSource(dataset.synthetic!, dataset.seed, config.stageIndex, clientIndex);
 }

@@ -12,7 +12,7 @@ import type { LoadgenConfig } from '../core/loadgen-protocol';
 import type { StageGo, StageReady } from '../core/stage-start';
 import { parseLoadgenConfig } from './config';
 import { writeJsonAtomic } from './output';
-import { runLoadgen } from './runner';
+import { prepareLoadgen } from './runner';
 
 export interface ServeOptions {
   clientIndex: number;
@@ -59,17 +59,28 @@ export async function serveStages(opts: ServeOptions): Promise<number> {
     const config: LoadgenConfig = parseLoadgenConfig(raw);
     if (config.stageIndex !== stage) throw new Error(`stage-${stage}.json is for stage ${config.stageIndex}`);
     const stopped = () => existsSync(file(loadgenFiles.stop(stage)));
+    // Preparation (a data set to insert, a schema to load) comes before "ready": the stage's
+    // clock starts only when every client can send.
+    const runOptions = {
+      clientIndex,
+      outDir: dir,
+      configDir: dir,
+      log,
+      ...(opts.env ? { env: opts.env } : {}),
+    };
+    const prepared = await prepareLoadgen(config, runOptions);
     const ready: StageReady = { clientIndex, atMs: Date.now() };
     writeJsonAtomic(file(loadgenFiles.ready(stage, clientIndex)), ready);
     const go = await until(() => readJson(file(loadgenFiles.go(stage))) as StageGo | undefined, stopped);
-    if (go === undefined) {
-      if (finished()) return ran;
-      log(`[loadgen ${clientIndex}] stage ${stage} stopped before it started`);
-      continue;
-    }
-    if (!go.clients.includes(clientIndex)) {
-      // Started without us (we came too late): running it now would not be "together".
-      log(`[loadgen ${clientIndex}] stage ${stage} started without this client; skipping it`);
+    if (go === undefined || !go.clients.includes(clientIndex)) {
+      await prepared.discard();
+      if (go === undefined && finished()) return ran;
+      log(
+        go === undefined
+          ? `[loadgen ${clientIndex}] stage ${stage} stopped before it started`
+          : // Started without us (we came too late): running it now would not be "together".
+            `[loadgen ${clientIndex}] stage ${stage} started without this client; skipping it`,
+      );
       continue;
     }
     const stageStop = new AbortController();
@@ -79,15 +90,7 @@ export async function serveStages(opts: ServeOptions): Promise<number> {
       if (stopped()) stageStop.abort();
     }, pollMs);
     try {
-      await runLoadgen(config, {
-        clientIndex,
-        outDir: dir,
-        configDir: dir,
-        signal: stageStop.signal,
-        startAtMs: go.startAtMs,
-        log,
-        ...(opts.env ? { env: opts.env } : {}),
-      });
+      await prepared.run(go.startAtMs, stageStop.signal);
     } finally {
       clearInterval(watch);
       signal?.removeEventListener('abort', onAbort);

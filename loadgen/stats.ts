@@ -8,9 +8,14 @@ import type {
   HistogramName,
   ServerTimings,
   Slo,
+  WorkloadResult,
 } from '../core/loadgen-protocol';
 import { LatencyRecorder } from './histograms';
 import { computeMetrics, meetsSlo, type RequestMetrics, type Timeline } from './metrics';
+
+/** An operation meets the SLO when its E2E does (the only latency a non-streaming one has). */
+const meetsOpSlo = (op: OpTimeline, slo?: Slo) =>
+  slo?.e2eMs === undefined || op.endMs - op.intendedMs <= slo.e2eMs;
 
 export type RequestOutcome =
   | {
@@ -30,11 +35,29 @@ export type RequestOutcome =
       reconnected?: boolean;
     }
   | {
+      /** A non-streaming operation (every non-LLM workload): one latency, a class, counters. */
+      ok: true;
+      op: OpTimeline;
+      reconnected?: undefined;
+    }
+  | {
       ok: false;
       /** See `ClientResult.measured.errors`. */
       error: string;
       reconnected?: boolean;
+      /** The operation's class (WorkloadResult.classes), when its workload has classes. */
+      class?: string;
     };
+
+/** A non-streaming operation's times (performance.now() ms), class and counters. */
+export interface OpTimeline {
+  intendedMs: number;
+  sendMs: number;
+  endMs: number;
+  class?: string;
+  /** Added to WorkloadResult.counters when the operation is measured. */
+  counters?: Record<string, number>;
+}
 
 const HISTOGRAMS: readonly HistogramName[] = [
   'ttft',
@@ -82,6 +105,10 @@ export class StageStats {
     LatencyRecorder
   >;
 
+  /** Non-LLM workloads: per-class counts and latencies, and summed counters (measured window). */
+  private readonly classes = new Map<string, { ok: number; failed: number; e2e: LatencyRecorder }>();
+  private readonly counters: Record<string, number> = {};
+
   constructor(private readonly slo?: Slo) {}
 
   /** A request was sent; `measured`: its intended time is inside the window. */
@@ -107,7 +134,12 @@ export class StageStats {
       if (measured) {
         this.measured.failed++;
         bump(this.measured.errors, o.error);
+        if (o.class !== undefined) this.classOf(o.class).failed++;
       }
+      return null;
+    }
+    if ('op' in o) {
+      this.onOp(o.op, measured);
       return null;
     }
     const m = computeMetrics(o.timeline);
@@ -142,6 +174,48 @@ export class StageStats {
     h.itlPerToken.recordAllMsWithCount(m.itlPerToken);
     if (m.tpotMs !== null) h.tpot.recordMs(m.tpotMs);
     return m;
+  }
+
+  /** A non-streaming operation ended ok: its latency is the E2E (and the service E2E). */
+  private onOp(op: OpTimeline, measured: boolean): void {
+    this.total.ok++;
+    if (!measured) return;
+    this.measured.ok++;
+    this.measured.goodOk += meetsOpSlo(op, this.slo) ? 1 : 0;
+    const e2e = op.endMs - op.intendedMs;
+    this.h.e2e.recordMs(e2e);
+    this.h.e2eService.recordMs(op.endMs - op.sendMs);
+    if (op.class !== undefined) {
+      const c = this.classOf(op.class);
+      c.ok++;
+      c.e2e.recordMs(e2e);
+    }
+    for (const [name, value] of Object.entries(op.counters ?? {}))
+      this.counters[name] = (this.counters[name] ?? 0) + value;
+  }
+
+  private classOf(name: string): { ok: number; failed: number; e2e: LatencyRecorder } {
+    let c = this.classes.get(name);
+    if (!c) {
+      c = { ok: 0, failed: 0, e2e: new LatencyRecorder() };
+      this.classes.set(name, c);
+    }
+    return c;
+  }
+
+  /** The `workload` part of a non-LLM result. */
+  workloadResult(extra?: Pick<WorkloadResult, 'counters' | 'phases'>): WorkloadResult {
+    const counters = { ...this.counters };
+    for (const [name, value] of Object.entries(extra?.counters ?? {}))
+      counters[name] = (counters[name] ?? 0) + value;
+    const out: WorkloadResult = {};
+    if (this.classes.size > 0)
+      out.classes = Object.fromEntries(
+        [...this.classes].map(([name, c]) => [name, { ok: c.ok, failed: c.failed, e2e: c.e2e.encode() }]),
+      );
+    if (Object.keys(counters).length > 0) out.counters = counters;
+    if (extra?.phases) out.phases = extra.phases;
+    return out;
   }
 
   private onServerTimings(t: ServerTimings): void {

@@ -5,6 +5,7 @@
  */
 
 import { httpGet, httpPostJson } from '../activities/http-probe';
+import { isLlmWorkload, type WorkloadKind } from '../core/loadgen-protocol';
 import { modelName, type ServiceSpec } from '../core/recipe';
 import { completionCheck, healthPath, KIND_FACTS } from '../core/service-kinds';
 import type { ServiceIdentity } from '../core/summary-format';
@@ -20,7 +21,7 @@ export function serviceUrl(base: string, path: string): string {
 /** What the probes need to know: the service, the API its clients speak, and the key's variable. */
 export interface ProbeSpec {
   service: ServiceSpec;
-  api?: 'openai-chat' | 'openai-completions';
+  api?: WorkloadKind;
   apiKeyEnv?: string;
 }
 
@@ -64,7 +65,9 @@ export async function readinessProblem(
   const unhealthy = await healthProblem(base, probe, timeoutMs);
   if (unhealthy !== null) return unhealthy;
   if (!completionCheck(service)) return null;
+  // Only an LLM workload needs the service to complete; others are served once it is healthy.
   const api = probe.api ?? 'openai-chat';
+  if (!isLlmWorkload(api)) return null;
   const completionPath = endpointPath(base, api);
   const body =
     api === 'openai-chat'

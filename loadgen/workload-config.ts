@@ -1,0 +1,26 @@
+/**
+ * Validation of `LoadgenConfig.workload` (the per-kind settings of the non-LLM workloads): one
+ * schema per kind, each annotated so tsc fails when it drifts from core/loadgen-protocol.ts.
+ */
+import { z } from 'zod';
+import type { HttpWorkloadSettings, TemplateVariable, WorkloadSettings } from '../core/loadgen-protocol';
+
+const variable: z.ZodType<TemplateVariable> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('int'), min: z.number().int(), max: z.number().int() }),
+  z.object({ kind: z.literal('choice'), values: z.array(z.string()).min(1) }),
+  z.object({ kind: z.literal('uuid') }),
+  z.object({ kind: z.literal('sequence') }),
+]);
+
+const http: z.ZodType<HttpWorkloadSettings> = z.object({
+  kind: z.literal('http'),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']),
+  path: z.string().startsWith('/'),
+  headers: z.record(z.string(), z.string()),
+  body: z.string().optional(),
+  json: z.boolean(),
+  variables: z.record(z.string(), variable),
+  expectStatus: z.array(z.number().int()).nullable(),
+});
+
+export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = http;
