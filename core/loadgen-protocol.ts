@@ -106,7 +106,7 @@ export interface ServerTimings {
  * What a client sends. The LLM kinds (`openai-chat`, `openai-completions`) stream completions
  * and use `dataset`; every other kind takes its settings from `LoadgenConfig.workload`.
  */
-export const WORKLOAD_KINDS = ['openai-chat', 'openai-completions', 'http'] as const;
+export const WORKLOAD_KINDS = ['openai-chat', 'openai-completions', 'openai-embeddings', 'http'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 export const LLM_WORKLOADS = ['openai-chat', 'openai-completions'] as const;
 export type LlmWorkloadKind = (typeof LLM_WORKLOADS)[number];
@@ -136,8 +136,20 @@ export interface HttpWorkloadSettings {
   expectStatus: number[] | null;
 }
 
+/** `openai-embeddings`: batches of synthetic inputs to `/v1/embeddings`. */
+export interface EmbeddingsWorkloadSettings {
+  kind: 'openai-embeddings';
+  /** Inputs per request. */
+  batchSize: Distribution;
+  /** Words per input (the simulator's tokens; real servers report theirs in `usage`). */
+  inputTokens: Distribution;
+  encodingFormat: 'float' | 'base64';
+  /** Asked-for vector length (`dimensions`), for models that can shorten theirs. */
+  dimensions?: number;
+}
+
 /** Per-kind settings of the non-LLM workloads (absent for the LLM kinds). */
-export type WorkloadSettings = HttpWorkloadSettings;
+export type WorkloadSettings = HttpWorkloadSettings | EmbeddingsWorkloadSettings;
 
 /**
  * What a non-LLM workload reports beyond the common counters and histograms (the measured

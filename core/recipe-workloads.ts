@@ -4,9 +4,14 @@
  * so a recipe never carries settings that would be silently ignored. Pure (bundled into workflows).
  */
 import { z } from 'zod';
-import type { TemplateVariable, WorkloadKind } from './loadgen-protocol';
+import type {
+  Distribution,
+  EmbeddingsWorkloadSettings,
+  TemplateVariable,
+  WorkloadKind,
+} from './loadgen-protocol';
 import { WORKLOAD_KINDS as KINDS } from './loadgen-protocol';
-import { scriptString } from './recipe-primitives';
+import { count, scriptString } from './recipe-primitives';
 
 export const WORKLOAD_KINDS = KINDS;
 
@@ -73,12 +78,25 @@ const httpSettings = z
       ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${h.method} request has no body` });
   });
 
+const embeddingsSettings = z.strictObject({
+  /** Inputs per request: a count, or a distribution of counts. */
+  batchSize: countDistribution(1, 2048, 'inputs per request').default({ mean: 1 }),
+  /** Words per input (a distribution; the server's `usage` gives its token count). */
+  inputTokens: countDistribution(1, 1_000_000, 'tokens per input').default({ mean: 128 }),
+  encodingFormat: z.enum(['float', 'base64']).default('float'),
+  dimensions: count(1, 65_536, 'dimensions').optional(),
+});
+
 /** The block each non-LLM kind reads; absent = an LLM kind (it reads `workload.dataset`). */
-export const WORKLOAD_BLOCKS = { http: 'http' } as const satisfies Partial<Record<WorkloadKind, string>>;
+export const WORKLOAD_BLOCKS = {
+  http: 'http',
+  'openai-embeddings': 'embeddings',
+} as const satisfies Partial<Record<WorkloadKind, string>>;
 
 /** Spread into the workload schema: one optional block per kind that has settings. */
 export const workloadSettings = {
   http: httpSettings.optional(),
+  embeddings: embeddingsSettings.optional(),
 };
 
 type Blocks = { [K in keyof typeof workloadSettings]?: unknown };
@@ -100,6 +118,36 @@ export function workloadKindChecks(w: { kind: WorkloadKind } & Blocks, ctx: z.Re
 
 function kindOf(block: keyof Blocks): string {
   return Object.entries(WORKLOAD_BLOCKS).find(([, b]) => b === block)?.[0] ?? block;
+}
+
+/** A whole count in [min, max], or { mean, stdev?, min?, max? } of them. */
+function countDistribution(min: number, max: number, what: string): z.ZodType<Distribution, unknown> {
+  const value = count(min, max, what);
+  const full = z
+    .strictObject({
+      mean: value,
+      stdev: z.number().min(0).optional(),
+      min: value.optional(),
+      max: value.optional(),
+    })
+    .refine((d) => d.min === undefined || d.max === undefined || d.min <= d.max, 'min must be <= max');
+  return z.union([value.transform((mean): Distribution => ({ mean })), full], {
+    error: () =>
+      `expected a whole number of ${what} in [${min}, ${max}], or { mean, stdev?, min?, max? } of them`,
+  });
+}
+
+/** Recipe embeddings block (parsed) → the loadgen's settings. */
+export function embeddingsWorkloadSettings(
+  e: z.output<typeof embeddingsSettings>,
+): EmbeddingsWorkloadSettings {
+  return {
+    kind: 'openai-embeddings',
+    batchSize: e.batchSize,
+    inputTokens: e.inputTokens,
+    encodingFormat: e.encodingFormat,
+    ...(e.dimensions !== undefined ? { dimensions: e.dimensions } : {}),
+  };
 }
 
 /** Recipe http block (parsed) → the loadgen's settings. */

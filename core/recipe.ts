@@ -145,6 +145,8 @@ const simulatorSettings = z.strictObject({
   tokensPerChunk: count(1, 1000, 'tokens per chunk').default(1),
   maxConcurrency: count(1, 1_000_000, 'requests in flight').optional(),
   seed: z.number().int().default(1),
+  /** Length of the vectors `/v1/embeddings` answers with (default 384). */
+  embeddingDimension: count(1, 65_536, 'dimensions').optional(),
 });
 
 /** `auto` (the default): the job picks a free port on its node and announces it. */

@@ -3,7 +3,12 @@
  * schema per kind, each annotated so tsc fails when it drifts from core/loadgen-protocol.ts.
  */
 import { z } from 'zod';
-import type { HttpWorkloadSettings, TemplateVariable, WorkloadSettings } from '../core/loadgen-protocol';
+import type {
+  EmbeddingsWorkloadSettings,
+  HttpWorkloadSettings,
+  TemplateVariable,
+  WorkloadSettings,
+} from '../core/loadgen-protocol';
 
 const variable: z.ZodType<TemplateVariable> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('int'), min: z.number().int(), max: z.number().int() }),
@@ -23,4 +28,19 @@ const http: z.ZodType<HttpWorkloadSettings> = z.object({
   expectStatus: z.array(z.number().int()).nullable(),
 });
 
-export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = http;
+const distribution = z.object({
+  mean: z.number().nonnegative(),
+  stdev: z.number().nonnegative().optional(),
+  min: z.number().nonnegative().optional(),
+  max: z.number().nonnegative().optional(),
+});
+
+const embeddings: z.ZodType<EmbeddingsWorkloadSettings> = z.object({
+  kind: z.literal('openai-embeddings'),
+  batchSize: distribution,
+  inputTokens: distribution,
+  encodingFormat: z.enum(['float', 'base64']),
+  dimensions: z.number().int().positive().optional(),
+});
+
+export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = z.union([http, embeddings]);

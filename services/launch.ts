@@ -125,6 +125,7 @@ function simulatorLaunch(
     tokensPerChunk: s.tokensPerChunk,
     seed: s.seed,
     ...(s.maxConcurrency ? { maxConcurrency: s.maxConcurrency } : {}),
+    ...(s.embeddingDimension ? { embeddingDimension: s.embeddingDimension } : {}),
   };
   return {
     argv: [

@@ -9,6 +9,7 @@ import { isLlmWorkload, type WorkloadKind } from '../core/loadgen-protocol';
 import { modelName, type ServiceSpec } from '../core/recipe';
 import { completionCheck, healthPath, KIND_FACTS } from '../core/service-kinds';
 import type { ServiceIdentity } from '../core/summary-format';
+import { checkEmbeddings, embeddingsPath } from '../loadgen/drivers/embeddings';
 import { endpointPath } from '../loadgen/request';
 
 /** `base` + `path`, without doubling a /v1 the base URL already ends with. */
@@ -65,8 +66,9 @@ export async function readinessProblem(
   const unhealthy = await healthProblem(base, probe, timeoutMs);
   if (unhealthy !== null) return unhealthy;
   if (!completionCheck(service)) return null;
-  // Only an LLM workload needs the service to complete; others are served once it is healthy.
   const api = probe.api ?? 'openai-chat';
+  if (api === 'openai-embeddings') return embeddingProblem(base, probe, Math.max(timeoutMs, 60_000));
+  // Only an LLM workload needs the service to complete; others are served once it is healthy.
   if (!isLlmWorkload(api)) return null;
   const completionPath = endpointPath(base, api);
   const body =
@@ -89,6 +91,25 @@ export async function readinessProblem(
   } catch (err) {
     const error = err as NodeJS.ErrnoException;
     return `a 1-token completion failed: ${error.code ?? error.message}`;
+  }
+}
+
+/** null when a 1-input embedding answers with one vector (a model loaded in embedding mode). */
+async function embeddingProblem(base: string, probe: ProbeSpec, timeoutMs: number): Promise<string | null> {
+  const body = { model: modelName({ service: probe.service }), input: 'Hello' };
+  try {
+    const res = await httpPostJson(
+      new URL(embeddingsPath(base), base).href,
+      body,
+      timeoutMs,
+      authHeaders(probe.apiKeyEnv),
+    );
+    if (res.status !== 200) return `a 1-input embedding answered ${res.status} ${snippet(res.body)}`;
+    const check = checkEmbeddings(res.body, 1, 1);
+    return check.ok ? null : `a 1-input embedding answered badly: ${check.detail ?? check.error}`;
+  } catch (err) {
+    const error = err as NodeJS.ErrnoException;
+    return `a 1-input embedding failed: ${error.code ?? error.message}`;
   }
 }
 

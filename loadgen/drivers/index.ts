@@ -1,12 +1,14 @@
 /** The driver of each workload kind (see loadgen/driver.ts). */
 import type { WorkloadKind } from '../../core/loadgen-protocol';
 import type { DriverContext, WorkloadDriver } from '../driver';
+import { EmbeddingsDriver } from './embeddings';
 import { HttpDriver } from './http';
 import { LlmDriver } from './llm';
 
 const DRIVERS: Record<WorkloadKind, (ctx: DriverContext) => WorkloadDriver> = {
   'openai-chat': (ctx) => new LlmDriver(ctx),
   'openai-completions': (ctx) => new LlmDriver(ctx),
+  'openai-embeddings': (ctx) => new EmbeddingsDriver(ctx),
   http: (ctx) => new HttpDriver(ctx),
 };
 
