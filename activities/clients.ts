@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, ClientsCheck, FinishedClients } from '../core/contract';
 import { type JobRef, jobNames, loadgenFiles, programFile, TERMINAL_STATES } from '../core/jobs';
@@ -56,6 +56,13 @@ export function clientActivities(ctx: ActivityContext) {
           throw permanent('BadConfig', `workload.dataset.file.path: ${path} does not exist on the worker`);
         uploads[loadgenFiles.dataset] = path;
       }
+      // A command client's own files (its script, its data), by their names.
+      (recipe.workload.command?.upload ?? []).forEach((file, i) => {
+        const path = resolve(file);
+        if (!existsSync(path))
+          throw permanent('BadConfig', `workload.command.upload.${i}: ${path} does not exist on the worker`);
+        uploads[basename(path)] = path;
+      });
       // Their own partition/account/qos: load generators should not queue for GPU nodes.
       const placement = clientsPlacement(recipe);
       const job = await ctx.executorFor(recipe).submit({

@@ -74,6 +74,14 @@ function workloadRows(summary: BenchmarkSummary): Row[] {
     rows.push([`${c}: per s`, (s) => fmt(of(s)?.perS, 1)]);
     rows.push([`${c}: p50 / p99 ms`, (s) => pair(of(s)?.latencyMs ?? null, 2)]);
   }
+  if (summary.stages.some((s) => s.workload?.commands))
+    rows.push([
+      'command exits (records)',
+      (s) =>
+        (s.workload?.commands ?? [])
+          .map((c) => `${c.signal ?? c.code}${c.endedByAifb ? '*' : ''} (${c.records})`)
+          .join(', ') || '-',
+    ]);
   for (const k of names((s) => Object.keys(s.workload?.countersPerS ?? {})))
     rows.push([`${k} per s`, (s) => fmt(s.workload?.countersPerS[k], 1)]);
   for (const p of names((s) => Object.keys(s.workload?.phases ?? {}))) {

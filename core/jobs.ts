@@ -115,6 +115,8 @@ export const loadgenFiles = {
   progress: (s: number, c: number) => `progress-${s}-${c}.jsonl`,
   result: (s: number, c: number) => `result-${s}-${c}.json`,
   requests: (s: number, c: number) => `requests-${s}-${c}.jsonl`,
+  /** A `command` client's own records of stage `s` (its `$AIFB_RECORDS`). */
+  commandRecords: (s: number, c: number) => `command-records-${s}-${c}.jsonl`,
   dataset: 'dataset.jsonl',
 } as const;
 

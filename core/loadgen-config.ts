@@ -6,7 +6,11 @@ import { servedRecipe } from './deployment';
 import { clientComponentPrefix, loadgenFiles } from './jobs';
 import type { LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
 import { modelName, type Recipe, stageLoad, stageName } from './recipe';
-import { embeddingsWorkloadSettings, httpWorkloadSettings } from './recipe-workloads';
+import {
+  commandWorkloadSettings,
+  embeddingsWorkloadSettings,
+  httpWorkloadSettings,
+} from './recipe-workloads';
 
 export function loadgenConfig(
   benchmarkId: string,
@@ -79,6 +83,7 @@ function workloadPart(recipe: Recipe): Pick<LoadgenConfig, 'workload'> {
   if (w.kind === 'http' && w.http) return { workload: httpWorkloadSettings(w.http) };
   if (w.kind === 'openai-embeddings' && w.embeddings)
     return { workload: embeddingsWorkloadSettings(w.embeddings) };
+  if (w.kind === 'command' && w.command) return { workload: commandWorkloadSettings(w.command) };
   return {};
 }
 

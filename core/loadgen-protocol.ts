@@ -106,7 +106,13 @@ export interface ServerTimings {
  * What a client sends. The LLM kinds (`openai-chat`, `openai-completions`) stream completions
  * and use `dataset`; every other kind takes its settings from `LoadgenConfig.workload`.
  */
-export const WORKLOAD_KINDS = ['openai-chat', 'openai-completions', 'openai-embeddings', 'http'] as const;
+export const WORKLOAD_KINDS = [
+  'openai-chat',
+  'openai-completions',
+  'openai-embeddings',
+  'http',
+  'command',
+] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 export const LLM_WORKLOADS = ['openai-chat', 'openai-completions'] as const;
 export type LlmWorkloadKind = (typeof LLM_WORKLOADS)[number];
@@ -148,8 +154,34 @@ export interface EmbeddingsWorkloadSettings {
   dimensions?: number;
 }
 
+/**
+ * `command`: the user's own client, run once per stage in each client job (argv, no shell),
+ * with the service's address and its share of the load in its environment. It may write
+ * `CommandRecord` lines to `$AIFB_RECORDS`; its exit status counts either way.
+ */
+export interface CommandWorkloadSettings {
+  kind: 'command';
+  argv: string[];
+  /** Extra environment (values as given: never through a shell). */
+  env: Record<string, string>;
+}
+
+/** One line of `$AIFB_RECORDS`, written by a `command` client per request it made. */
+export interface CommandRecord {
+  /** When the request was sent and when it ended (epoch ms, fractions allowed). */
+  start: number;
+  end: number;
+  ok: boolean;
+  /** The failure's kind (default `command_error`). */
+  error?: string;
+  /** A class of requests, reported separately (e.g. `read`, `write`). */
+  class?: string;
+  /** Numbers summed over measured ok requests (e.g. `items`, `tokens`). */
+  counters?: Record<string, number>;
+}
+
 /** Per-kind settings of the non-LLM workloads (absent for the LLM kinds). */
-export type WorkloadSettings = HttpWorkloadSettings | EmbeddingsWorkloadSettings;
+export type WorkloadSettings = HttpWorkloadSettings | EmbeddingsWorkloadSettings | CommandWorkloadSettings;
 
 /**
  * What a non-LLM workload reports beyond the common counters and histograms (the measured
@@ -169,6 +201,20 @@ export interface WorkloadResult {
    * failures summed, the duration the longest client's (they run at once).
    */
   phases?: Record<string, { items: number; failed: number; durationMs: number; e2e?: string }>;
+  /** `command`: how the client's command ended and how many records it wrote. */
+  command?: CommandExit;
+}
+
+export interface CommandExit {
+  /** Its exit status; null when a signal ended it. */
+  code: number | null;
+  signal: string | null;
+  /** aifb ended it (the stage's end plus cooldown passed, or a stop): not the command's failure. */
+  endedByAifb: boolean;
+  /** Lines of `$AIFB_RECORDS` read (0: it wrote none; its logs are all there is). */
+  records: number;
+  /** Lines that were not valid records (skipped; the first is in the client's log). */
+  badRecords: number;
 }
 
 /** Written by the worker as `loadgen-config.json` in the client job's folder. */

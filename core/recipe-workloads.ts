@@ -5,13 +5,14 @@
  */
 import { z } from 'zod';
 import type {
+  CommandWorkloadSettings,
   Distribution,
   EmbeddingsWorkloadSettings,
   TemplateVariable,
   WorkloadKind,
 } from './loadgen-protocol';
 import { WORKLOAD_KINDS as KINDS } from './loadgen-protocol';
-import { count, scriptString } from './recipe-primitives';
+import { count, ENV_NAME_RE, scriptString } from './recipe-primitives';
 
 export const WORKLOAD_KINDS = KINDS;
 
@@ -87,16 +88,65 @@ const embeddingsSettings = z.strictObject({
   dimensions: count(1, 65_536, 'dimensions').optional(),
 });
 
+/** Names aifb sets for a command client: the recipe cannot redefine them. */
+const RESERVED_ENV = /^(?:SERVICE_URL|SERVICE_HOSTNAME|SERVICE_PORT|AIFB_[A-Z_]+)$/;
+
+/** Job-folder names that are aifb's own (core/jobs.ts loadgenFiles): an upload may not take one. */
+const AIFB_JOB_FILE =
+  /^(?:loadgen\.mjs|aifb-loadgen|dataset\.jsonl|done|(?:stage|go|ready|stop|progress|result|requests|command-records)-.*)$/;
+
+const commandSettings = z.strictObject({
+  /**
+   * Program and arguments, run without a shell in each client job, in the job's folder (so an
+   * uploaded file is found by its name); the program is looked up on the job's PATH.
+   */
+  argv: z.array(scriptString).min(1).max(1000),
+  /** Files on the worker's machine copied into every client job's folder under their own names. */
+  upload: z
+    .array(scriptString)
+    .max(100)
+    .default([])
+    .superRefine((paths, ctx) => {
+      const names = paths.map((p) => p.split('/').pop() ?? '');
+      names.forEach((name, i) => {
+        if (name === '' || name === '.' || name === '..')
+          ctx.addIssue({ code: 'custom', path: [i], message: 'a file path, not a folder' });
+        else if (AIFB_JOB_FILE.test(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [i],
+            message: `${name} is a name aifb's client job uses itself: rename the file`,
+          });
+        else if (names.indexOf(name) !== i)
+          ctx.addIssue({ code: 'custom', path: [i], message: `two uploads are named ${name}` });
+      });
+    }),
+  env: z
+    .record(
+      z
+        .string()
+        .regex(ENV_NAME_RE, 'environment variable names are [A-Za-z_][A-Za-z0-9_]*')
+        .refine(
+          (name) => !RESERVED_ENV.test(name),
+          'set by aifb for every command client (README "Bring your own client")',
+        ),
+      scriptString,
+    )
+    .default({}),
+});
+
 /** The block each non-LLM kind reads; absent = an LLM kind (it reads `workload.dataset`). */
 export const WORKLOAD_BLOCKS = {
   http: 'http',
   'openai-embeddings': 'embeddings',
+  command: 'command',
 } as const satisfies Partial<Record<WorkloadKind, string>>;
 
 /** Spread into the workload schema: one optional block per kind that has settings. */
 export const workloadSettings = {
   http: httpSettings.optional(),
   embeddings: embeddingsSettings.optional(),
+  command: commandSettings.optional(),
 };
 
 type Blocks = { [K in keyof typeof workloadSettings]?: unknown };
@@ -135,6 +185,10 @@ function countDistribution(min: number, max: number, what: string): z.ZodType<Di
     error: () =>
       `expected a whole number of ${what} in [${min}, ${max}], or { mean, stdev?, min?, max? } of them`,
   });
+}
+
+export function commandWorkloadSettings(c: z.output<typeof commandSettings>): CommandWorkloadSettings {
+  return { kind: 'command', argv: c.argv, env: c.env };
 }
 
 /** Recipe embeddings block (parsed) → the loadgen's settings. */

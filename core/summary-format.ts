@@ -3,7 +3,7 @@
  * workflow returns and keeps in its history. Readers of old files rely on it: fields are only
  * ever added, and SUMMARY_SCHEMA names the version. Types only.
  */
-import type { LoadMode } from './loadgen-protocol';
+import type { CommandExit, LoadMode } from './loadgen-protocol';
 
 export const SUMMARY_SCHEMA = 'aifb.summary/v2';
 
@@ -52,6 +52,8 @@ export interface WorkloadSummary {
     string,
     { items: number; failed: number; durationMs: number; itemsPerS: number; latencyMs: LatencySummary | null }
   >;
+  /** `command`: how each client's command ended, and the records it wrote. */
+  commands?: ({ client: number } & CommandExit)[];
 }
 
 export interface StageSummary {
@@ -180,7 +182,9 @@ export type ValidityRule =
   | 'error-rate'
   | 'requests-sent'
   | 'rate-achieved'
-  | 'loadgen-saturated';
+  | 'loadgen-saturated'
+  /** A `command` client's own command failed (non-zero exit, or killed by a signal aifb did not send). */
+  | 'client-command';
 
 export interface ValidityFailure {
   rule: ValidityRule;

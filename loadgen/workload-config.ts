@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type {
+  CommandWorkloadSettings,
   EmbeddingsWorkloadSettings,
   HttpWorkloadSettings,
   TemplateVariable,
@@ -43,4 +44,10 @@ const embeddings: z.ZodType<EmbeddingsWorkloadSettings> = z.object({
   dimensions: z.number().int().positive().optional(),
 });
 
-export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = z.union([http, embeddings]);
+const command: z.ZodType<CommandWorkloadSettings> = z.object({
+  kind: z.literal('command'),
+  argv: z.array(z.string().min(1)).min(1),
+  env: z.record(z.string(), z.string()),
+});
+
+export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = z.union([http, embeddings, command]);

@@ -1,6 +1,7 @@
 /** The driver of each workload kind (see loadgen/driver.ts). */
 import type { WorkloadKind } from '../../core/loadgen-protocol';
 import type { DriverContext, WorkloadDriver } from '../driver';
+import { CommandDriver } from './command';
 import { EmbeddingsDriver } from './embeddings';
 import { HttpDriver } from './http';
 import { LlmDriver } from './llm';
@@ -10,6 +11,7 @@ const DRIVERS: Record<WorkloadKind, (ctx: DriverContext) => WorkloadDriver> = {
   'openai-completions': (ctx) => new LlmDriver(ctx),
   'openai-embeddings': (ctx) => new EmbeddingsDriver(ctx),
   http: (ctx) => new HttpDriver(ctx),
+  command: (ctx) => new CommandDriver(ctx),
 };
 
 export function createDriver(ctx: DriverContext): WorkloadDriver {
