@@ -56,6 +56,19 @@ export default defineConfig({
       },
       {
         test: {
+          // The Grafana dashboards (grafana/): the SDK's schema, hygiene, promtool and the LogQL
+          // grammar, then a real benchmark's series in a real Prometheus and the control actions
+          // against the real API (Grafana itself cannot run here).
+          name: 'grafana',
+          include: ['test/grafana/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           // A real LLM (llama.cpp + SmolLM2-135M, built once by scripts/llm/install.sh) benchmarked
           // end to end on the local executor and on the local Slurm cluster.
           name: 'llm',

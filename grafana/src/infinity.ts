@@ -1,36 +1,14 @@
 /**
- * The Infinity datasource's JSON query (plugin yesoreyeram-infinity-datasource, its
- * src/types/query.types.ts) and native panel actions routed through it. The Foundation SDK ships
- * no Infinity query type, so this is the SDK's documented way of adding one: a Dataquery variant
- * with its own builder.
+ * Queries of the Infinity datasource (infinity-query.ts) and native panel actions routed through
+ * it. The Foundation SDK ships no Infinity query type, so this is the SDK's documented way of
+ * adding one: a Dataquery variant with its own builder.
  */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DS } from './common';
+import type { InfinityColumn, InfinityQuery } from './infinity-query';
 
-export interface InfinityColumn {
-  /** GJSON path into each row (the backend parser's column selector). */
-  selector: string;
-  /** The field's name in Grafana (`${__data.fields.<text>}` in actions). */
-  text: string;
-  type: 'string' | 'number' | 'timestamp' | 'boolean';
-}
-
-export interface InfinityQuery extends cog.Dataquery {
-  refId: string;
-  datasource: { type: string; uid: string };
-  type: 'json';
-  source: 'url';
-  format: 'table';
-  /** The backend parser: runs on the Grafana server, so alerting, actions and tests see the same rows. */
-  parser: 'backend';
-  /** Relative to the datasource's URL (the API's, from provisioning). */
-  url: string;
-  url_options: { method: 'GET'; data: string };
-  /** GJSON path, or a JSONata expression when no such path exists. */
-  root_selector: string;
-  columns: InfinityColumn[];
-}
+export type { InfinityColumn } from './infinity-query';
 
 /** A GET of the API, turned into a table by root selector and columns. */
 export function apiTable(
