@@ -77,7 +77,9 @@ export class RunTelemetry {
   }
 
   async pushStatus(status: BenchmarkStatus): Promise<void> {
-    await this.put(this.key({ component: 'workflow' }), statusText(status, this.recipe.name), 'status');
+    const stage = status.stageIndex === null ? undefined : this.recipe.workload.stages[status.stageIndex];
+    const rate = stage && 'rate' in stage ? stage.rate : null;
+    await this.put(this.key({ component: 'workflow' }), statusText(status, this.recipe.name, rate), 'status');
   }
 
   /** The latest whole progress snapshot of each client of `job` in stage `stageIndex`. */
