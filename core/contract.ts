@@ -71,6 +71,8 @@ export interface ServiceInput {
   api?: 'openai-chat' | 'openai-completions';
   /** The variable holding the API key the probes send (the workload's apiKeyEnv). */
   apiKeyEnv?: string;
+  /** Loki as the job reaches it (recipe telemetry.directLokiUrl): the job ships its own output. */
+  directLokiUrl?: string;
 }
 
 export interface TeardownInput {

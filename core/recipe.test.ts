@@ -31,6 +31,7 @@ const expectedPaths: Record<string, string[]> = {
   '15-dataset-both-and-bad-key-env.yaml': ['workload.dataset.file', 'workload.apiKeyEnv'],
   '16-cap-below-clients.yaml': ['workload.stages.0.maxConcurrency', 'workload.stages.0.maxRequests'],
   '17-direct-push-not-a-url.yaml': ['telemetry.directPushUrl'],
+  '18-direct-loki-not-a-url.yaml': ['telemetry.directLokiUrl'],
 };
 
 describe('recipe schema', () => {
