@@ -6,15 +6,14 @@
  * fallback), the retention janitor, and a worker killed mid-stage (no counter reset, no lost or
  * doubled snapshot, log copies identical to the jobs' own files).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleControl } from '../../control/schedules';
 import { benchmarkIdOf } from '../../core/benchmark-id';
 import { WORKFLOW_TYPE } from '../../core/contract';
-import { componentName, logShipFiles } from '../../core/jobs';
-import type { LogShipState } from '../../core/loadgen-protocol';
+import { componentName } from '../../core/jobs';
 import { type AifbConfig, paths, resultFiles } from '../../core/node/config';
 import type { BenchmarkSummary } from '../../core/summary';
 import { sweepPushgateway } from '../../telemetry/janitor';
@@ -30,7 +29,7 @@ import {
   workerProcess,
 } from '../integration/harness';
 import { eventually, type PromStack, startPromStack } from './prom-stack';
-import { EMPTY_LINE, eventuallyRows, startVictoriaLogs, type VictoriaLogs } from './victorialogs';
+import { expectEveryLineOnce, shipperStates, startVictoriaLogs, type VictoriaLogs } from './victorialogs';
 
 let prom: PromStack;
 let logs: VictoriaLogs;
@@ -46,35 +45,6 @@ afterAll(async () => {
   await logs?.stop();
   await prom?.stop();
 });
-
-/**
- * Every whole line of every log copy of benchmark `id` is in the log store exactly once, in
- * order, under aifb's labels as stream fields (benchmark, component, stream, job_id); nothing
- * else is. Returns the number of lines.
- */
-async function expectEveryLineOnce(config: AifbConfig, id: string): Promise<number> {
-  const logsDir = join(config.dataDir, 'logs', id);
-  const expected: Record<string, string[]> = {};
-  for (const file of readdirSync(logsDir).filter((f) => f.endsWith('.log'))) {
-    const component = file.replace(/(\.err)?\.log$/, '');
-    const stream = file.endsWith('.err.log') ? 'stderr' : 'stdout';
-    const lines = readFileSync(join(logsDir, file), 'utf8').split('\n').slice(0, -1);
-    if (lines.length > 0) expected[`${component} ${stream}`] = lines.map((l) => (l === '' ? EMPTY_LINE : l));
-  }
-  const total = Object.values(expected).reduce((n, lines) => n + lines.length, 0);
-  const rows = await eventuallyRows(logs, `{benchmark="${id}"}`, (r) => r.length >= total);
-  const got: Record<string, string[]> = {};
-  for (const row of rows) {
-    expect(row._stream).toBe(
-      `{benchmark="${id}",component="${row.component}",job_id="${row.job_id}",stream="${row.stream}"}`,
-    );
-    expect(row.job_id).toMatch(/./);
-    const key = `${row.component} ${row.stream}`;
-    got[key] = [...(got[key] ?? []), row._msg];
-  }
-  expect(got).toEqual(expected);
-  return total;
-}
 
 function telemetryConfig(): AifbConfig {
   return {
@@ -174,7 +144,7 @@ describe('telemetry with real Prometheus and Pushgateway', () => {
     );
 
     // The worker's relay pushed every line of every log copy, once, queried back with LogsQL.
-    expect(await expectEveryLineOnce(config, id)).toBeGreaterThan(3);
+    expect(await expectEveryLineOnce(logs, config, id)).toBeGreaterThan(3);
 
     // Retention: the finished benchmark's groups go; nothing of it is left in Pushgateway.
     const push = new Pushgateway(prom.pushgatewayUrl);
@@ -295,22 +265,6 @@ describe('telemetry with real Prometheus and Pushgateway', () => {
 });
 
 describe('in-job log shippers (recipe telemetry.directLokiUrl) with the relay as the fallback', () => {
-  /** Each task's shipper state, beside the size of the job file it ships. */
-  function shipperStates(config: AifbConfig, id: string) {
-    const jobsDir = join(config.dataDir, 'jobs', id);
-    return readdirSync(jobsDir).flatMap((jobName) =>
-      readdirSync(join(jobsDir, jobName))
-        .filter((f) => /^std(out|err)-\d+\.log$/.test(f))
-        .map((file) => {
-          const task = /-(\d+)\.log$/.exec(file)![1];
-          const state = JSON.parse(
-            readFileSync(join(jobsDir, jobName, logShipFiles.state(task!)), 'utf8'),
-          ) as LogShipState;
-          return { job: jobName, file, size: statSync(join(jobsDir, jobName, file)).size, state };
-        }),
-    );
-  }
-
   async function run(name: string, directLokiUrl: string): Promise<{ config: AifbConfig; id: string }> {
     const config = telemetryConfig();
     config.telemetry!.lokiUrl = logs.lokiUrl; // the relay's, for what the shippers leave
@@ -328,8 +282,8 @@ describe('in-job log shippers (recipe telemetry.directLokiUrl) with the relay as
 
   it('each job pushes its own lines; the relay ships none of them again; every line arrives once', async () => {
     const { config, id } = await run('ship', logs.lokiUrl);
-    expect(await expectEveryLineOnce(config, id)).toBeGreaterThan(3);
-    const states = shipperStates(config, id);
+    expect(await expectEveryLineOnce(logs, config, id)).toBeGreaterThan(3);
+    const states = shipperStates(join(config.dataDir, 'jobs', id));
     expect(states.map((s) => s.job).sort()).toEqual([
       `${id}-clients`,
       `${id}-clients`,
@@ -348,8 +302,8 @@ describe('in-job log shippers (recipe telemetry.directLokiUrl) with the relay as
 
   it('with Loki unreachable from the jobs, the shippers give up and the relay ships every line, once', async () => {
     const { config, id } = await run('noship', `http://127.0.0.1:${await freePort()}`);
-    expect(await expectEveryLineOnce(config, id)).toBeGreaterThan(3);
-    const states = shipperStates(config, id);
+    expect(await expectEveryLineOnce(logs, config, id)).toBeGreaterThan(3);
+    const states = shipperStates(join(config.dataDir, 'jobs', id));
     expect(states.length).toBe(6);
     for (const { state } of states) {
       expect(state.state).toBe('stopped');

@@ -4,11 +4,15 @@
  * Loki, and answers LogsQL at /select/logsql/query. Loki itself cannot be installed here; users
  * deploy Loki. Started on a free port with its data in a fresh folder, one per test file.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'vitest';
+import { logShipFiles } from '../../core/jobs';
+import type { LogShipState } from '../../core/loadgen-protocol';
 import { spawnUntilReady } from '../../core/node/child-server';
+import type { AifbConfig } from '../../core/node/config';
 import { freePort } from '../integration/harness';
 
 /** What VictoriaLogs stores for an empty line (it keeps no empty message): our flag's value. */
@@ -112,4 +116,55 @@ export async function eventuallyRows(
     if (ok(rows) || Date.now() > deadline) return rows;
     await sleep(300);
   }
+}
+
+/**
+ * Every whole line of every log copy of benchmark `id` is in the log store exactly once, in
+ * order, under aifb's labels as stream fields (benchmark, component, stream, job_id); nothing
+ * else is. Returns the number of lines.
+ */
+export async function expectEveryLineOnce(
+  logs: VictoriaLogs,
+  config: AifbConfig,
+  id: string,
+): Promise<number> {
+  const logsDir = join(config.dataDir, 'logs', id);
+  const expected: Record<string, string[]> = {};
+  for (const file of readdirSync(logsDir).filter((f) => f.endsWith('.log'))) {
+    const component = file.replace(/(\.err)?\.log$/, '');
+    const stream = file.endsWith('.err.log') ? 'stderr' : 'stdout';
+    const lines = readFileSync(join(logsDir, file), 'utf8').split('\n').slice(0, -1);
+    if (lines.length > 0) expected[`${component} ${stream}`] = lines.map((l) => (l === '' ? EMPTY_LINE : l));
+  }
+  const total = Object.values(expected).reduce((n, lines) => n + lines.length, 0);
+  const rows = await eventuallyRows(logs, `{benchmark="${id}"}`, (r) => r.length >= total);
+  const got: Record<string, string[]> = {};
+  for (const row of rows) {
+    expect(row._stream).toBe(
+      `{benchmark="${id}",component="${row.component}",job_id="${row.job_id}",stream="${row.stream}"}`,
+    );
+    expect(row.job_id).toMatch(/./);
+    const key = `${row.component} ${row.stream}`;
+    got[key] = [...(got[key] ?? []), row._msg];
+  }
+  expect(got).toEqual(expected);
+  return total;
+}
+
+/**
+ * Each task's log-shipper state in the benchmark's job folders (`jobsDir`: one folder per job),
+ * beside the size of the job file it ships.
+ */
+export function shipperStates(jobsDir: string) {
+  return readdirSync(jobsDir).flatMap((jobName) =>
+    readdirSync(join(jobsDir, jobName))
+      .filter((f) => /^std(out|err)-\d+\.log$/.test(f))
+      .map((file) => {
+        const task = /-(\d+)\.log$/.exec(file)![1]!;
+        const state = JSON.parse(
+          readFileSync(join(jobsDir, jobName, logShipFiles.state(task)), 'utf8'),
+        ) as LogShipState;
+        return { job: jobName, file, size: statSync(join(jobsDir, jobName, file)).size, state };
+      }),
+  );
 }
