@@ -20,6 +20,7 @@ import { renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
+import { logShipJob } from './log-ship';
 import { builtProgram } from './programs';
 
 /** Extra time past cooldown + request timeout before stragglers are told to stop. */
@@ -49,6 +50,10 @@ export function clientActivities(ctx: ActivityContext) {
       const name = jobNames.clients(benchmarkId);
       const tasks = recipe.workload.clients.count;
       const uploads: Record<string, string> = { [programFile('loadgen', runtime)]: program };
+      const lokiUrl = recipe.telemetry.directLokiUrl;
+      const ship = lokiUrl
+        ? logShipJob(ctx.config, recipe, lokiUrl, { benchmarkId, jobName: name, tasks })
+        : undefined;
       const datasetFile = recipe.workload.dataset.file;
       if (datasetFile) {
         const path = resolve(datasetFile.path);
@@ -69,8 +74,14 @@ export function clientActivities(ctx: ActivityContext) {
         name,
         benchmarkId,
         tasks,
-        script: renderClientsScript({ jobName: name, clientCount: tasks, runtime }),
+        script: renderClientsScript({
+          jobName: name,
+          clientCount: tasks,
+          runtime,
+          logShip: ship !== undefined,
+        }),
         uploads,
+        ...(ship ? { files: ship.files } : {}),
         ...(recipe.workload.clients.resources ? { resources: recipe.workload.clients.resources } : {}),
         ...(placement ? { placement } : {}),
       });

@@ -14,6 +14,7 @@ import { renderPullScript, renderServiceScript, samplerScript } from '../slurm-s
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
+import { logShipJob } from './log-ship';
 import { builtProgram } from './programs';
 
 /** How often a pull job is looked at (its last log line is the progress). */
@@ -49,7 +50,7 @@ export function serviceActivities(ctx: ActivityContext) {
       }
     },
 
-    async submitService({ ownerId, target, service }: ServiceInput): Promise<JobRef> {
+    async submitService({ ownerId, target, service, directLokiUrl }: ServiceInput): Promise<JobRef> {
       const executor = ctx.executorFor({ target });
       if (service.kind === 'external') throw permanent('BadConfig', 'an external service is not submitted');
       // Only the simulator runs a program of aifb's; other kinds name their own.
@@ -61,18 +62,22 @@ export function serviceActivities(ctx: ActivityContext) {
       }
       const name = jobNames.service(ownerId);
       const launch = serviceLaunch(service, program, { target });
+      const ship = directLokiUrl
+        ? logShipJob(ctx.config, { target }, directLokiUrl, { benchmarkId: ownerId, jobName: name, tasks: 1 })
+        : undefined;
       const script = renderServiceScript({
         jobName: name,
         env: launch.env,
         argv: launch.argv,
         announce: launch.announce,
+        ...(ship ? { logShip: ship.runtime } : {}),
       });
       const job = await executor.submit({
         name,
         benchmarkId: ownerId,
         script,
-        files: launch.files,
-        uploads: { ...launch.uploads, [serviceFiles.sampler]: samplerScript },
+        files: { ...launch.files, ...ship?.files },
+        uploads: { ...launch.uploads, ...ship?.uploads, [serviceFiles.sampler]: samplerScript },
         resources: service.resources,
       });
       Context.current().log.info('service job submitted', { job: job.name, id: job.id });

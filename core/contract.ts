@@ -74,6 +74,8 @@ export interface ServiceInput {
   api?: WorkloadKind;
   /** The variable holding the API key the probes send (the workload's apiKeyEnv). */
   apiKeyEnv?: string;
+  /** Loki as the job reaches it (recipe telemetry.directLokiUrl): the job ships its own output. */
+  directLokiUrl?: string;
 }
 
 export interface TeardownInput {

@@ -143,6 +143,25 @@ export function programFile(program: 'loadgen' | 'simulator', runtime: JobRuntim
   return runtime === 'sea' ? serviceFiles.simulatorExecutable : serviceFiles.simulatorBundle;
 }
 
+/**
+ * Files of the in-job log shipper (recipe `telemetry.directLokiUrl`, loadgen/log-ship.ts), in
+ * any job that runs one: the worker's spec, and per task what the shipper has had accepted
+ * (LogShipState, written atomically; the relay ships only past it) and its own messages.
+ */
+export const logShipFiles = {
+  spec: 'logship.json',
+  state: (task: number | string) => `logship-${task}.json`,
+  log: (task: number | string) => `logship-${task}.log`,
+} as const;
+
+/**
+ * The JobRef.id of the job a task runs in, from its environment: Slurm's array job id (what
+ * sbatch answered) or job id, or the local executor's AIFB_JOB_ID.
+ */
+export function jobIdFromEnv(env: Record<string, string | undefined>): string | undefined {
+  return env.SLURM_ARRAY_JOB_ID || env.SLURM_JOB_ID || env.AIFB_JOB_ID || undefined;
+}
+
 /** Where a job's task output lands in data/logs/<id>/: `<component>.log` and `.err.log`. */
 export const logFiles = {
   stdout: (component: string) => `${component}.log`,

@@ -427,3 +427,41 @@ export interface ClientResult {
   /** The client's own load: CPU time over wall time (1 = one core), event-loop utilisation. */
   loadgen: { cpuMs: number; wallMs: number; eventLoopUtilization: number; clamped: number };
 }
+
+/**
+ * The in-job log shipper's spec (`logship.json` in the job folder, written by the worker when
+ * the recipe sets `telemetry.directLokiUrl`): where to push and how the task's streams are named.
+ */
+export interface LogShipSpec {
+  version: 1;
+  /** Loki's base URL as the compute nodes reach it. */
+  url: string;
+  benchmarkId: string;
+  jobName: string;
+  tasks: number;
+}
+
+/**
+ * What the shipper of one task has had accepted (`logship-<i>.json`): bytes of each job file
+ * (`stdout-<i>.log`, `stderr-<i>.log`), and the batch in flight. `stopped`: it pushes nothing
+ * more (finished, or gave up after a failed push: `reason`), so the relay ships the rest.
+ */
+export interface LogShipState {
+  version: 1;
+  state: 'shipping' | 'stopped';
+  offsets: Record<string, number>;
+  pending?: PendingBatch;
+  reason?: string;
+}
+
+/**
+ * A Loki push in flight: bytes [from, to) of the file `key`, its first line stamped `baseNs`
+ * (epoch ns, the next lines +1 each). Whoever finds it after a crash resends it with the same
+ * timestamps: Loki drops an entry identical in stream, timestamp and line.
+ */
+export interface PendingBatch {
+  key: string;
+  from: number;
+  to: number;
+  baseNs: string;
+}

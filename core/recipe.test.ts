@@ -33,6 +33,7 @@ const expectedPaths: Record<string, string[]> = {
   '17-direct-push-not-a-url.yaml': ['telemetry.directPushUrl'],
   '18-http-wrong-block.yaml': ['workload.http.body'],
   '19-command-reserved-env.yaml': ['workload.command.env.SERVICE_URL'],
+  '20-direct-loki-not-a-url.yaml': ['telemetry.directLokiUrl'],
 };
 
 describe('recipe schema', () => {

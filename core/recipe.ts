@@ -498,6 +498,11 @@ export const recipeSchema = z.strictObject({
        * themselves instead of through the worker's relay.
        */
       directPushUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL of a Pushgateway' }).optional(),
+      /**
+       * Set when the compute nodes can reach Loki: a shipper inside each job pushes the job's own
+       * stdout/stderr there; the worker's relay ships only what it could not (loadgen/log-ship.ts).
+       */
+      directLokiUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL of Loki' }).optional(),
     })
     .default({}),
 });

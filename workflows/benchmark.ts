@@ -279,6 +279,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
         service: recipe.service,
         api: recipe.workload.kind,
         ...(recipe.workload.apiKeyEnv ? { apiKeyEnv: recipe.workload.apiKeyEnv } : {}),
+        ...(recipe.telemetry.directLokiUrl ? { directLokiUrl: recipe.telemetry.directLokiUrl } : {}),
       };
       if (imageToPull(recipe.service)) {
         enter('pulling-image');
