@@ -6,7 +6,7 @@ import { servedRecipe } from './deployment';
 import { clientComponentPrefix, loadgenFiles } from './jobs';
 import type { LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
 import { modelName, type Recipe, stageLoad, stageName } from './recipe';
-import { httpWorkloadSettings } from './recipe-workloads';
+import { httpWorkloadSettings, sqlWorkloadSettings } from './recipe-workloads';
 
 export function loadgenConfig(
   benchmarkId: string,
@@ -77,6 +77,7 @@ export function loadgenConfig(
 function workloadPart(recipe: Recipe): Pick<LoadgenConfig, 'workload'> {
   const w = recipe.workload;
   if (w.kind === 'http' && w.http) return { workload: httpWorkloadSettings(w.http) };
+  if (w.kind === 'sql' && w.sql) return { workload: sqlWorkloadSettings(w.sql, w.clients.count) };
   return {};
 }
 

@@ -3,7 +3,12 @@
  * schema per kind, each annotated so tsc fails when it drifts from core/loadgen-protocol.ts.
  */
 import { z } from 'zod';
-import type { HttpWorkloadSettings, TemplateVariable, WorkloadSettings } from '../core/loadgen-protocol';
+import type {
+  HttpWorkloadSettings,
+  SqlWorkloadSettings,
+  TemplateVariable,
+  WorkloadSettings,
+} from '../core/loadgen-protocol';
 
 const variable: z.ZodType<TemplateVariable> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('int'), min: z.number().int(), max: z.number().int() }),
@@ -23,4 +28,23 @@ const http: z.ZodType<HttpWorkloadSettings> = z.object({
   expectStatus: z.array(z.number().int()).nullable(),
 });
 
-export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = http;
+const count = z.number().int().nonnegative();
+
+const sql: z.ZodType<SqlWorkloadSettings> = z.object({
+  kind: z.literal('sql'),
+  user: z.string().min(1),
+  database: z.string().min(1),
+  password: z.string().optional(),
+  rows: count,
+  padBytes: count,
+  rangeSize: count.min(1),
+  mix: z.record(z.string(), z.number().nonnegative()),
+  variables: z.record(z.string(), variable),
+  transactions: z.record(
+    z.string(),
+    z.array(z.object({ sql: z.string().min(1), params: z.array(z.string()) })).min(1),
+  ),
+  connections: count.min(1),
+});
+
+export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = z.union([http, sql]);

@@ -3,11 +3,13 @@ import type { WorkloadKind } from '../../core/loadgen-protocol';
 import type { DriverContext, WorkloadDriver } from '../driver';
 import { HttpDriver } from './http';
 import { LlmDriver } from './llm';
+import { SqlDriver } from './sql';
 
 const DRIVERS: Record<WorkloadKind, (ctx: DriverContext) => WorkloadDriver> = {
   'openai-chat': (ctx) => new LlmDriver(ctx),
   'openai-completions': (ctx) => new LlmDriver(ctx),
   http: (ctx) => new HttpDriver(ctx),
+  sql: (ctx) => new SqlDriver(ctx),
 };
 
 export function createDriver(ctx: DriverContext): WorkloadDriver {
