@@ -52,6 +52,8 @@ if [ "$(id -u)" -eq 0 ]; then
   trap 'rm -rf "$base"' EXIT
   chown "$user:$(id -gn "$user")" "$base"
   as=(setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups --)
+  # Its own folder as the working directory: the job's may not be open to that user.
+  cd "$base"
   echo "aifb: running as root: the server runs as $user in $base" >&2
 fi
 data=$base/pgdata
