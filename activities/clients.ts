@@ -10,12 +10,13 @@ import { Context } from '@temporalio/activity';
 import type { BenchInput, ClientsCheck, FinishedClients } from '../core/contract';
 import { type JobRef, jobNames, loadgenFiles, programFile, TERMINAL_STATES } from '../core/jobs';
 import { loadgenConfig } from '../core/loadgen-config';
-import type { ClientResult } from '../core/loadgen-protocol';
+import type { ClientResult, LoadgenConfig } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
 import { clientsPlacement, type Recipe } from '../core/recipe';
 import { barrierDecision, type StageGo, startBoundMs } from '../core/stage-start';
 import { type Executor, readChunks } from '../executors/types';
+import { benchmarkPostgresPassword } from '../services/postgres';
 import { renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
@@ -40,6 +41,26 @@ async function readGo(executor: Executor, job: JobRef, stageIndex: number): Prom
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The sql workload logs in with the password its postgres job drew: read from that job's folder
+ * into the stage file (the clients' folder), so it never passes through the workflow's history.
+ */
+async function withServicePassword(
+  executor: Executor,
+  benchmarkId: string,
+  recipe: Recipe,
+  config: LoadgenConfig,
+): Promise<LoadgenConfig> {
+  if (config.workload?.kind !== 'sql' || recipe.service.kind !== 'postgres') return config;
+  const password = await benchmarkPostgresPassword(executor, benchmarkId);
+  if (password === null)
+    throw permanent(
+      'BadConfig',
+      "the sql workload found no password in the postgres service job's folder (a postgres deployment cannot serve it yet: give the benchmark its own postgres service)",
+    );
+  return { ...config, workload: { ...config.workload, password } };
 }
 
 export function clientActivities(ctx: ActivityContext) {
@@ -107,7 +128,12 @@ export function clientActivities(ctx: ActivityContext) {
         throw permanent('BadConfig', `stage ${stageIndex} does not exist in recipe ${recipe.name}`);
       const written = await readGo(executor, job, stageIndex);
       if (written) return written;
-      const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl);
+      const config = await withServicePassword(
+        executor,
+        benchmarkId,
+        recipe,
+        loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl),
+      );
       await executor.writeFile(job, loadgenFiles.stage(stageIndex), JSON.stringify(config, null, 2));
       const previous = activity.info.heartbeatDetails as
         | { waitingSinceMs?: number; firstReadyAtMs?: number | null }

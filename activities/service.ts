@@ -8,6 +8,7 @@ import { imageFileName, imageToPull } from '../core/service-kinds';
 import type { ServiceTiming } from '../core/summary-format';
 import type { Executor } from '../executors/types';
 import { serviceLaunch } from '../services/launch';
+import { postgresPassword } from '../services/postgres';
 import { localProblems } from '../services/preflight';
 import { type ProbeSpec, readinessProblem, serviceIdentity } from '../services/probe';
 import { renderPullScript, renderServiceScript, samplerScript } from '../slurm-scripts/render';
@@ -183,12 +184,15 @@ async function probeJob(
   const announced = await announcedAddress(executor, job);
   if (!announced) return { problem: 'the service has not announced its host:port yet' };
   const { host, port } = announced;
+  // A postgres job draws its password before initdb: the probe logs in with it.
+  const withPassword: ProbeSpec =
+    probe.service.kind === 'postgres' ? { ...probe, password: await postgresPassword(executor, job) } : probe;
   const endpoint = await executor.endpoint(host, port);
   try {
-    const problem = await readinessProblem(endpoint.url, probe);
+    const problem = await readinessProblem(endpoint.url, withPassword);
     if (problem !== null) return { problem };
     const address = `${host}:${port}`;
-    const identity = await serviceIdentity(endpoint.url, probe);
+    const identity = await serviceIdentity(endpoint.url, withPassword);
     return { endpoint: { host, port, address, url: `http://${address}`, identity } };
   } finally {
     await endpoint.close();

@@ -129,6 +129,9 @@ export const serviceFiles = {
   proc: 'proc.csv',
   gpu: 'gpu.csv',
   gpuAbsent: 'gpu.absent',
+  /** Service kind postgres: its start script (slurm-scripts/postgres.sh) and the password it draws. */
+  postgresStart: 'postgres.sh',
+  postgresPassword: 'pg-password',
 } as const;
 
 /**

@@ -10,6 +10,7 @@ import {
   commandWorkloadSettings,
   embeddingsWorkloadSettings,
   httpWorkloadSettings,
+  sqlWorkloadSettings,
 } from './recipe-workloads';
 
 export function loadgenConfig(
@@ -84,6 +85,7 @@ function workloadPart(recipe: Recipe): Pick<LoadgenConfig, 'workload'> {
   if (w.kind === 'openai-embeddings' && w.embeddings)
     return { workload: embeddingsWorkloadSettings(w.embeddings) };
   if (w.kind === 'command' && w.command) return { workload: commandWorkloadSettings(w.command) };
+  if (w.kind === 'sql' && w.sql) return { workload: sqlWorkloadSettings(w.sql, w.clients.count) };
   return {};
 }
 

@@ -112,6 +112,7 @@ export const WORKLOAD_KINDS = [
   'openai-embeddings',
   'http',
   'command',
+  'sql',
 ] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 export const LLM_WORKLOADS = ['openai-chat', 'openai-completions'] as const;
@@ -180,8 +181,55 @@ export interface CommandRecord {
   counters?: Record<string, number>;
 }
 
+/** The built-in SQL classes, on the seeded table `aifb_items` (see loadgen/drivers/sql-schema.ts). */
+export const SQL_BUILTIN_CLASSES = ['point-select', 'range', 'insert', 'update'] as const;
+export type SqlBuiltinClass = (typeof SQL_BUILTIN_CLASSES)[number];
+
+/** One statement of a user's transaction: `$1`, `$2`... are filled, as bind parameters, from `params`. */
+export interface SqlStatement {
+  sql: string;
+  /** The variable (`SqlWorkloadSettings.variables`) bound to each placeholder, `$1` first. */
+  params: string[];
+}
+
+/**
+ * `sql` (PostgreSQL): each operation is one transaction of a class drawn from `mix`. A class is
+ * built-in (on the table loaded before the stage) or the user's own list of statements.
+ */
+export interface SqlWorkloadSettings {
+  kind: 'sql';
+  user: string;
+  database: string;
+  /**
+   * The service's password: written by the worker into the client's stage file from the
+   * postgres job's folder (never in a recipe or the workflow's history).
+   */
+  password?: string;
+  /** Rows of `aifb_items`, created and loaded once per benchmark before the first stage (0: none). */
+  rows: number;
+  /** Characters of each row's `pad` column. */
+  padBytes: number;
+  /** Rows a `range` query reads. */
+  rangeSize: number;
+  /** Relative weight of each class run (built-in names, or the user's transaction names). */
+  mix: Record<string, number>;
+  /** Drawn once per operation (seeded), bound to the user's statements' placeholders. */
+  variables: Record<string, TemplateVariable>;
+  /** The user's own classes: statements run as one transaction (BEGIN ... COMMIT if several). */
+  transactions: Record<string, SqlStatement[]>;
+  /**
+   * Connections of an open-loop stage without maxConcurrency, over all clients (split like the
+   * stage's concurrency); otherwise a client has one connection per transaction in flight.
+   */
+  connections: number;
+}
+
 /** Per-kind settings of the non-LLM workloads (absent for the LLM kinds). */
-export type WorkloadSettings = HttpWorkloadSettings | EmbeddingsWorkloadSettings | CommandWorkloadSettings;
+export type WorkloadSettings =
+  | HttpWorkloadSettings
+  | EmbeddingsWorkloadSettings
+  | CommandWorkloadSettings
+  | SqlWorkloadSettings;
 
 /**
  * What a non-LLM workload reports beyond the common counters and histograms (the measured

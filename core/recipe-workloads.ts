@@ -8,11 +8,13 @@ import type {
   CommandWorkloadSettings,
   Distribution,
   EmbeddingsWorkloadSettings,
+  SqlWorkloadSettings,
   TemplateVariable,
   WorkloadKind,
 } from './loadgen-protocol';
-import { WORKLOAD_KINDS as KINDS } from './loadgen-protocol';
+import { WORKLOAD_KINDS as KINDS, SQL_BUILTIN_CLASSES } from './loadgen-protocol';
 import { count, ENV_NAME_RE, scriptString } from './recipe-primitives';
+import { POSTGRES_DATABASE, POSTGRES_ROLE } from './service-kinds';
 
 export const WORKLOAD_KINDS = KINDS;
 
@@ -135,11 +137,109 @@ const commandSettings = z.strictObject({
     .default({}),
 });
 
+const CLASS_NAME_RE = /^[a-z][a-z0-9-]{0,39}$/;
+const PLACEHOLDER_RE = /\$(\d+)/g;
+
+const sqlStatement = z.strictObject({
+  /** One statement; values only through `$1`, `$2`... placeholders, bound from `params`. */
+  sql: z.string().min(1).max(100_000),
+  /** The variable bound to each placeholder, `$1` first. */
+  params: z.array(z.string().regex(VARIABLE_NAME_RE, 'a variable name')).max(100).default([]),
+});
+
+/** The placeholders a statement uses must be exactly $1..$n for its n params (else Postgres refuses it per call). */
+function placeholderProblem(sql: string, params: number): string | null {
+  const used = new Set([...sql.matchAll(PLACEHOLDER_RE)].map((m) => Number(m[1])));
+  for (let i = 1; i <= params; i++) if (!used.has(i)) return `$${i} is never used (params has ${params})`;
+  const beyond = [...used].filter((n) => n < 1 || n > params).sort((a, b) => a - b)[0];
+  return beyond === undefined ? null : `$${beyond} has no entry in params (params has ${params})`;
+}
+
+const sqlSettings = z
+  .strictObject({
+    /** Rows of the seeded table `aifb_items`, loaded once per benchmark (0: no table). */
+    rows: count(0, 100_000_000, 'rows').default(10_000),
+    padBytes: count(0, 10_000, 'pad characters').default(100),
+    rangeSize: count(1, 100_000, 'rows per range').default(100),
+    /** Weight of each class: built-in (point-select, range, insert, update) or a transaction's name. */
+    mix: z
+      .record(
+        z.string().regex(CLASS_NAME_RE, 'a class name: lowercase letters, digits and dashes'),
+        z.number().min(0),
+      )
+      .default({ 'point-select': 70, range: 10, insert: 10, update: 10 }),
+    variables: z
+      .record(
+        z.string().regex(VARIABLE_NAME_RE, 'variable names are [A-Za-z_][A-Za-z0-9_]*'),
+        templateVariable,
+      )
+      .default({}),
+    /** Your own classes: a list of statements each, run as one transaction. */
+    transactions: z
+      .record(
+        z.string().regex(CLASS_NAME_RE, 'a class name: lowercase letters, digits and dashes'),
+        z.array(sqlStatement).min(1).max(100),
+      )
+      .default({}),
+    /** Open-loop stages without maxConcurrency: connections over all clients (default 8 per client). */
+    connections: count(1, 100_000, 'connections').optional(),
+  })
+  .superRefine((s, ctx) => {
+    const builtin = new Set<string>(SQL_BUILTIN_CLASSES);
+    for (const name of Object.keys(s.transactions)) {
+      if (builtin.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['transactions', name],
+          message: `${name} is a built-in class: give your transaction another name`,
+        });
+      else if (!(name in s.mix))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['transactions', name],
+          message: `${name} has no weight in workload.sql.mix (it would never run)`,
+        });
+      s.transactions[name]!.forEach((st, i) => {
+        const problem = placeholderProblem(st.sql, st.params.length);
+        if (problem)
+          ctx.addIssue({ code: 'custom', path: ['transactions', name, i, 'sql'], message: problem });
+        st.params.forEach((p, j) => {
+          if (!(p in s.variables))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['transactions', name, i, 'params', j],
+              message: `${p} is not one of workload.sql.variables`,
+            });
+        });
+      });
+    }
+    for (const [name, weight] of Object.entries(s.mix)) {
+      const isBuiltin = builtin.has(name);
+      if (!isBuiltin && !(name in s.transactions))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mix', name],
+          message: `${name} is neither a built-in class (${SQL_BUILTIN_CLASSES.join(', ')}) nor one of workload.sql.transactions`,
+        });
+      if (isBuiltin && name !== 'insert' && weight > 0 && s.rows === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mix', name],
+          message: `${name} reads the seeded table: rows must be > 0`,
+        });
+      if (name === 'range' && weight > 0 && s.rangeSize > s.rows)
+        ctx.addIssue({ code: 'custom', path: ['rangeSize'], message: 'a range cannot be longer than rows' });
+    }
+    if (Object.values(s.mix).every((w) => w === 0))
+      ctx.addIssue({ code: 'custom', path: ['mix'], message: 'at least one class needs a weight above 0' });
+  });
+
 /** The block each non-LLM kind reads; absent = an LLM kind (it reads `workload.dataset`). */
 export const WORKLOAD_BLOCKS = {
   http: 'http',
   'openai-embeddings': 'embeddings',
   command: 'command',
+  sql: 'sql',
 } as const satisfies Partial<Record<WorkloadKind, string>>;
 
 /** Spread into the workload schema: one optional block per kind that has settings. */
@@ -147,6 +247,7 @@ export const workloadSettings = {
   http: httpSettings.optional(),
   embeddings: embeddingsSettings.optional(),
   command: commandSettings.optional(),
+  sql: sqlSettings.optional(),
 };
 
 type Blocks = { [K in keyof typeof workloadSettings]?: unknown };
@@ -217,5 +318,24 @@ export function httpWorkloadSettings(h: z.output<typeof httpSettings>) {
     variables: h.variables,
     expectStatus:
       h.expectStatus === undefined ? null : Array.isArray(h.expectStatus) ? h.expectStatus : [h.expectStatus],
+  };
+}
+
+/** Open-loop connections per client when the recipe gives none. */
+export const SQL_CONNECTIONS_PER_CLIENT = 8;
+
+/** Recipe sql block (parsed) → the loadgen's settings (the password is added by the worker). */
+export function sqlWorkloadSettings(s: z.output<typeof sqlSettings>, clients: number): SqlWorkloadSettings {
+  return {
+    kind: 'sql',
+    user: POSTGRES_ROLE,
+    database: POSTGRES_DATABASE,
+    rows: s.rows,
+    padBytes: s.padBytes,
+    rangeSize: s.rangeSize,
+    mix: s.mix,
+    variables: s.variables,
+    transactions: s.transactions,
+    connections: s.connections ?? SQL_CONNECTIONS_PER_CLIENT * clients,
   };
 }

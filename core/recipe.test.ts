@@ -34,6 +34,11 @@ const expectedPaths: Record<string, string[]> = {
   '18-http-wrong-block.yaml': ['workload.http.body'],
   '19-command-reserved-env.yaml': ['workload.command.env.SERVICE_URL'],
   '20-direct-loki-not-a-url.yaml': ['telemetry.directLokiUrl'],
+  '21-sql-mix-and-placeholders.yaml': [
+    'service.health.path',
+    'workload.sql.transactions.transfer.0.sql',
+    'workload.sql.mix.lookup',
+  ],
 };
 
 describe('recipe schema', () => {

@@ -7,6 +7,7 @@ import type {
   CommandWorkloadSettings,
   EmbeddingsWorkloadSettings,
   HttpWorkloadSettings,
+  SqlWorkloadSettings,
   TemplateVariable,
   WorkloadSettings,
 } from '../core/loadgen-protocol';
@@ -50,4 +51,23 @@ const command: z.ZodType<CommandWorkloadSettings> = z.object({
   env: z.record(z.string(), z.string()),
 });
 
-export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = z.union([http, embeddings, command]);
+const count = z.number().int().nonnegative();
+
+const sql: z.ZodType<SqlWorkloadSettings> = z.object({
+  kind: z.literal('sql'),
+  user: z.string().min(1),
+  database: z.string().min(1),
+  password: z.string().optional(),
+  rows: count,
+  padBytes: count,
+  rangeSize: count.min(1),
+  mix: z.record(z.string(), z.number().nonnegative()),
+  variables: z.record(z.string(), variable),
+  transactions: z.record(
+    z.string(),
+    z.array(z.object({ sql: z.string().min(1), params: z.array(z.string()) })).min(1),
+  ),
+  connections: count.min(1),
+});
+
+export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = z.union([http, embeddings, command, sql]);

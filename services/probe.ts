@@ -11,6 +11,7 @@ import { completionCheck, healthPath, KIND_FACTS } from '../core/service-kinds';
 import type { ServiceIdentity } from '../core/summary-format';
 import { checkEmbeddings, embeddingsPath } from '../loadgen/drivers/embeddings';
 import { endpointPath } from '../loadgen/request';
+import { postgresProblem, postgresVersion } from './postgres';
 
 /** `base` + `path`, without doubling a /v1 the base URL already ends with. */
 export function serviceUrl(base: string, path: string): string {
@@ -24,6 +25,8 @@ export interface ProbeSpec {
   service: ServiceSpec;
   api?: WorkloadKind;
   apiKeyEnv?: string;
+  /** A postgres service's password, as its job wrote it (null: not yet). */
+  password?: string | null;
 }
 
 /** The bearer header when an API key variable is named and set here. */
@@ -62,6 +65,8 @@ export async function readinessProblem(
   timeoutMs = 5000,
 ): Promise<string | null> {
   const { service } = probe;
+  if (KIND_FACTS[service.kind].protocol === 'postgres')
+    return postgresProblem(base, probe.password ?? null, timeoutMs);
   const headers = authHeaders(probe.apiKeyEnv);
   const unhealthy = await healthProblem(base, probe, timeoutMs);
   if (unhealthy !== null) return unhealthy;
@@ -126,6 +131,13 @@ export async function serviceIdentity(base: string, probe: ProbeSpec): Promise<S
     models: [],
     version: null,
   };
+  if (KIND_FACTS[service.kind].protocol === 'postgres') {
+    // No models: what serves is the server's version.
+    const answer = probe.password ? await postgresVersion(base, probe.password) : { problem: 'no password' };
+    if ('version' in answer) identity.version = answer.version;
+    else identity.problems = [answer.problem];
+    return identity;
+  }
   try {
     const res = await httpGet(serviceUrl(base, '/v1/models'), 5000, headers);
     const listed = (JSON.parse(res.body) as { data?: Record<string, unknown>[] }).data ?? [];

@@ -51,6 +51,9 @@ export const templates = {
 /** The sidecar sampler (CPU/memory/GPU), uploaded into every service job's folder. */
 export const samplerScript = `${templateDir}/${serviceFiles.sampler}`;
 
+/** Service kind postgres: initdb and the server in the job's folder (see the script's header). */
+export const postgresScript = `${templateDir}/${serviceFiles.postgresStart}`;
+
 /** Job names go to Slurm, file names and logs: keep them to a safe alphabet. */
 export const JOB_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 

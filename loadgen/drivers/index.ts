@@ -5,6 +5,7 @@ import { CommandDriver } from './command';
 import { EmbeddingsDriver } from './embeddings';
 import { HttpDriver } from './http';
 import { LlmDriver } from './llm';
+import { SqlDriver } from './sql';
 
 const DRIVERS: Record<WorkloadKind, (ctx: DriverContext) => WorkloadDriver> = {
   'openai-chat': (ctx) => new LlmDriver(ctx),
@@ -12,6 +13,7 @@ const DRIVERS: Record<WorkloadKind, (ctx: DriverContext) => WorkloadDriver> = {
   'openai-embeddings': (ctx) => new EmbeddingsDriver(ctx),
   http: (ctx) => new HttpDriver(ctx),
   command: (ctx) => new CommandDriver(ctx),
+  sql: (ctx) => new SqlDriver(ctx),
 };
 
 export function createDriver(ctx: DriverContext): WorkloadDriver {
