@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, ClientsCheck, FinishedClients } from '../core/contract';
-import { type JobRef, jobNames, loadgenFiles, programFile, TERMINAL_STATES } from '../core/jobs';
+import { type JobRef, jobFiles, jobNames, loadgenFiles, programFile, TERMINAL_STATES } from '../core/jobs';
 import { loadgenConfig } from '../core/loadgen-config';
 import type { ClientResult } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../core/node/files';
 import { clientsPlacement, type Recipe } from '../core/recipe';
 import { barrierDecision, type StageGo, startBoundMs } from '../core/stage-start';
 import { type Executor, readChunks } from '../executors/types';
-import { renderClientsScript } from '../slurm-scripts/render';
+import { factsScript, renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
@@ -48,7 +48,10 @@ export function clientActivities(ctx: ActivityContext) {
       const { runtime, path: program } = builtProgram(ctx.config, 'loadgen', recipe);
       const name = jobNames.clients(benchmarkId);
       const tasks = recipe.workload.clients.count;
-      const uploads: Record<string, string> = { [programFile('loadgen', runtime)]: program };
+      const uploads: Record<string, string> = {
+        [programFile('loadgen', runtime)]: program,
+        [jobFiles.factsScript]: factsScript,
+      };
       const datasetFile = recipe.workload.dataset.file;
       if (datasetFile) {
         const path = resolve(datasetFile.path);

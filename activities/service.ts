@@ -10,7 +10,7 @@ import type { Executor } from '../executors/types';
 import { serviceLaunch } from '../services/launch';
 import { localProblems } from '../services/preflight';
 import { type ProbeSpec, readinessProblem, serviceIdentity } from '../services/probe';
-import { renderPullScript, renderServiceScript, samplerScript } from '../slurm-scripts/render';
+import { factsScript, renderPullScript, renderServiceScript, samplerScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
@@ -72,7 +72,11 @@ export function serviceActivities(ctx: ActivityContext) {
         benchmarkId: ownerId,
         script,
         files: launch.files,
-        uploads: { ...launch.uploads, [serviceFiles.sampler]: samplerScript },
+        uploads: {
+          ...launch.uploads,
+          [serviceFiles.sampler]: samplerScript,
+          [jobFiles.factsScript]: factsScript,
+        },
         resources: service.resources,
       });
       Context.current().log.info('service job submitted', { job: job.name, id: job.id });

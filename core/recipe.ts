@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { durationMs, MAX_DURATION_MS, MAX_DURATION_TEXT } from './duration';
 import type { JobRuntime } from './jobs';
 import type { Distribution, StageLoad } from './loadgen-protocol';
+import { referencesSchema } from './references';
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -511,6 +512,8 @@ export const recipeSchema = z.strictObject({
       directPushUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL of a Pushgateway' }).optional(),
     })
     .default({}),
+  /** Reference values and "the last good run" to judge the results against (core/references.ts). */
+  references: referencesSchema.optional(),
 });
 
 /** What people write (durations as strings, defaults missing). */

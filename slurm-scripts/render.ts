@@ -50,6 +50,18 @@ export const templates = {
 
 /** The sidecar sampler (CPU/memory/GPU), uploaded into every service job's folder. */
 export const samplerScript = `${templateDir}/${serviceFiles.sampler}`;
+/** The facts script (CPU, memory, GPUs, Slurm ids), uploaded into every service and clients job. */
+export const factsScript = `${templateDir}/${jobFiles.factsScript}`;
+
+/**
+ * Runs facts.sh in the background into facts-<task>.txt (tmp + rename: read whole or not at all);
+ * `task` is trusted text (a number, or the clients script's "$index"). Absent script: nothing.
+ */
+function factsLine(task: string): string {
+  const script = jobShell.jobFile(jobFiles.factsScript).trusted;
+  const out = `"$AIFB_JOB_DIR/${jobFiles.facts(task)}"`;
+  return `if [ -f ${script} ]; then { bash ${script} > ${out}.tmp 2>/dev/null; mv -f ${out}.tmp ${out}; } & fi`;
+}
 
 /** Job names go to Slurm, file names and logs: keep them to a safe alphabet. */
 export const JOB_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
@@ -142,6 +154,7 @@ export function renderServiceScript(input: ServiceScriptInput, template = templa
     port,
     launch: input.argv.map(renderWord).join(' '),
     announce,
+    facts: factsLine('0'),
     sampler: jobShell.jobFile(serviceFiles.sampler).trusted,
     // Where the sampler writes: file names from core/jobs.ts, so readers and writer agree.
     sampler_files: [serviceFiles.proc, serviceFiles.gpu, serviceFiles.gpuAbsent]
@@ -160,6 +173,7 @@ export function renderClientsScript(input: ClientsScriptInput, template = templa
   return fillTemplate(template, {
     sbatch: sbatchLines(input.jobName, input.clientCount),
     job_name: input.jobName,
+    facts: factsLine('$index'),
     program: jobShell
       .program('loadgen', input.runtime)
       .map((w) => w.trusted)
