@@ -185,7 +185,10 @@ export function judgeRun(
       checks.push(
         ...judgeStages(
           summary.stages,
-          referencesFromRun(good.stages, refs.lastGood),
+          referencesFromRun(
+            good.stages.map((st) => ({ ...st.figures, name: st.name })),
+            refs.lastGood,
+          ),
           'last-good',
           good.benchmarkId,
         ),
