@@ -11,6 +11,7 @@ import { buildCompare, renderCompare } from './compare';
 import { loadRefs, loadRun } from './compare-input';
 import { openControl } from './control-client';
 import { EXIT, ExitCode } from './exit';
+import { renderHistory } from './history-format';
 import { renderList, renderStatus } from './list-format';
 import { renderResultsTable } from './table';
 import { watchUntilEnd } from './watch';
@@ -160,6 +161,20 @@ export function addControlCommands(program: Command): void {
       if (o.format === 'json') console.log(JSON.stringify(summary, null, 2));
       else if (o.format === 'csv') process.stdout.write(toCsv(summary));
       else console.log(renderResultsTable(summary, process.stdout.isTTY));
+    });
+
+  program
+    .command('history')
+    .description(
+      "a recipe's results history: every finished run, oldest first, with its verdict and headline figures",
+    )
+    .argument('<recipe>', 'recipe name')
+    .option('--limit <n>', 'the last n runs only')
+    .option('--json', 'print the entries as JSON')
+    .action(async (recipe: string, o: { limit?: string; json?: boolean }) => {
+      const limit = positiveInt('--limit', o.limit);
+      const entries = await withControl((c) => c.history(recipe, limit ? { limit } : {}));
+      console.log(o.json ? JSON.stringify(entries, null, 2) : renderHistory(recipe, entries));
     });
 
   program
