@@ -195,7 +195,7 @@ export function judgeRun(
       );
     } else {
       notes.push(
-        `no earlier good run of ${summary.recipeName} with recipe ${hash ?? '(unknown hash)'}: this one may become the reference`,
+        `no earlier good run of ${summary.recipeName} with recipe ${hash ?? '(unknown hash)'}: nothing to compare with yet`,
       );
     }
   }
