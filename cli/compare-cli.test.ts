@@ -103,3 +103,23 @@ describe('aifb compare --fail-on-regression on files', () => {
     expect((await aifb('compare', good, same, '--tolerance', 'lots')).code).toBe(2);
   });
 });
+
+describe('a refs file at run time (aifb run / schedule create --refs)', () => {
+  it("adds its references under the recipe's own; a bad one is exit 2 before anything starts", async () => {
+    const { loadValidRecipe } = await import('./recipe-input');
+    const refs = join(dir, 'run-refs.yaml');
+    writeFileSync(refs, 'stages:\n  c8:\n    latencyMs.ttft.p50: [40, null, 25%, ms]\nlastGood: true\n');
+    const { recipe } = await loadValidRecipe('examples/demo.yaml', refs);
+    expect(recipe.references?.stages.c8?.['latencyMs.ttft.p50']).toEqual({
+      value: 40,
+      lower: null,
+      upper: 0.25,
+      unit: 'ms',
+    });
+    expect(recipe.references?.lastGood?.tolerance).toBe(0.1);
+    writeFileSync(refs, 'stages:\n  c8:\n    latencyMs.ttft.p50: [40, 0.5, 25%]\n');
+    const bad = await aifb('run', 'examples/demo.yaml', '--refs', refs);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('stages.c8.latencyMs.ttft.p50');
+  });
+});

@@ -149,3 +149,20 @@ export const referencesSchema = z
   });
 
 export type ReferencesInput = z.input<typeof referencesSchema>;
+
+/**
+ * A recipe's own `references` (as written) over a refs file's: per stage and figure the recipe's
+ * win; its `lastGood`, when it has one. The result is recipe input, to be validated with it.
+ */
+export function mergeReferences(own: unknown, file: References): Record<string, unknown> {
+  const mine = (own && typeof own === 'object' ? own : {}) as {
+    stages?: Record<string, object>;
+    lastGood?: unknown;
+  };
+  const stages: Record<string, object> = {};
+  for (const name of new Set([...Object.keys(file.stages), ...Object.keys(mine.stages ?? {})])) {
+    stages[name] = { ...file.stages[name], ...mine.stages?.[name] };
+  }
+  const lastGood = mine.lastGood ?? file.lastGood;
+  return { ...mine, stages, ...(lastGood === undefined ? {} : { lastGood }) };
+}

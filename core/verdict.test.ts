@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { figureOf, headlineFigures } from './figures';
-import { referencesSchema } from './references';
+import { mergeReferences, referencesSchema } from './references';
 import { boundsOf, checkFigure, judgeStages, referencesFromRun, regressionLines, verdictOf } from './verdict';
 
 /** Hand-made stage summaries: only what the verdict reads. */
@@ -237,5 +237,29 @@ describe('references schema', () => {
       /lastGood\.figures\.0: unknown figure "nope"/,
     );
     expect(issues({ stages: { 'Bad Name': {} } })).toEqual(['stages.Bad Name: not a stage name (nor "*")']);
+  });
+});
+
+describe("mergeReferences (a refs file under a recipe's own)", () => {
+  it("the recipe's references win per stage and figure; its lastGood when it has one", () => {
+    const file = refs({
+      stages: {
+        c8: { 'latencyMs.ttft.p99': [60, null, 0.1], 'throughput.requestsPerS': [10, -0.1, null] },
+        c16: { 'requests.failed': [0, null, 0] },
+      },
+      lastGood: { tolerance: '20%' },
+    });
+    const merged = refs(mergeReferences({ stages: { c8: { 'latencyMs.ttft.p99': [50, null, 0.2] } } }, file));
+    expect(merged.stages.c8!['latencyMs.ttft.p99']).toEqual({
+      value: 50,
+      lower: null,
+      upper: 0.2,
+      unit: 'ms',
+    });
+    expect(merged.stages.c8!['throughput.requestsPerS']?.value).toBe(10);
+    expect(Object.keys(merged.stages.c16!)).toEqual(['requests.failed']);
+    expect(merged.lastGood?.tolerance).toBe(0.2);
+    expect(refs(mergeReferences({ lastGood: true }, file)).lastGood?.tolerance).toBe(0.1);
+    expect(refs(mergeReferences(undefined, file)).stages).toEqual(file.stages);
   });
 });
