@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, ClientsCheck, FinishedClients } from '../core/contract';
-import { type JobRef, jobNames, loadgenFiles, programFile, TERMINAL_STATES } from '../core/jobs';
+import { type JobRef, jobFiles, jobNames, loadgenFiles, programFile, TERMINAL_STATES } from '../core/jobs';
 import { loadgenConfig } from '../core/loadgen-config';
 import type { ClientResult, LoadgenConfig } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
@@ -17,7 +17,7 @@ import { clientsPlacement, type Recipe } from '../core/recipe';
 import { barrierDecision, type StageGo, startBoundMs } from '../core/stage-start';
 import { type Executor, readChunks } from '../executors/types';
 import { benchmarkPostgresPassword } from '../services/postgres';
-import { renderClientsScript } from '../slurm-scripts/render';
+import { factsScript, renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
@@ -70,7 +70,10 @@ export function clientActivities(ctx: ActivityContext) {
       const { runtime, path: program } = builtProgram(ctx.config, 'loadgen', recipe);
       const name = jobNames.clients(benchmarkId);
       const tasks = recipe.workload.clients.count;
-      const uploads: Record<string, string> = { [programFile('loadgen', runtime)]: program };
+      const uploads: Record<string, string> = {
+        [programFile('loadgen', runtime)]: program,
+        [jobFiles.factsScript]: factsScript,
+      };
       const lokiUrl = recipe.telemetry.directLokiUrl;
       const ship = lokiUrl
         ? logShipJob(ctx.config, recipe, lokiUrl, { benchmarkId, jobName: name, tasks })

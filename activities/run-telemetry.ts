@@ -21,6 +21,7 @@ import type { LogShipState, ProgressSnapshot } from '../core/loadgen-protocol';
 import { type AifbConfig, paths, resultFiles } from '../core/node/config';
 import { type Recipe, stageName } from '../core/recipe';
 import { metricsPath } from '../core/service-kinds';
+import type { BenchmarkSummary } from '../core/summary-format';
 import type { Endpoint, Executor } from '../executors/types';
 import { authHeaders } from '../services/probe';
 import { type LogFile, LokiShipper, logLabels, lokiCursorFile } from '../telemetry/loki';
@@ -30,6 +31,7 @@ import { type GroupingKey, Pushgateway } from '../telemetry/pushgateway';
 import { clientText, stageSummaryText, statusText, systemText } from '../telemetry/run-metrics';
 import { selfMetrics } from '../telemetry/self-metrics';
 import { parseGpuCsv, parseProcCsv } from '../telemetry/system-samples';
+import { runSummaryText } from '../telemetry/verdict-metrics';
 import { httpGet } from './http-probe';
 import { announcedAddress } from './service';
 
@@ -205,6 +207,11 @@ export class RunTelemetry {
       text,
       'stage summary',
     );
+  }
+
+  /** At the run's end: its verdict against the references and its environment (`run-summary`). */
+  async pushRunSummary(summary: BenchmarkSummary): Promise<void> {
+    await this.put(this.key({ component: 'run-summary' }), runSummaryText(summary), 'run summary');
   }
 
   /**

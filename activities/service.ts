@@ -11,7 +11,7 @@ import { serviceLaunch } from '../services/launch';
 import { postgresPassword } from '../services/postgres';
 import { localProblems } from '../services/preflight';
 import { type ProbeSpec, readinessProblem, serviceIdentity } from '../services/probe';
-import { renderPullScript, renderServiceScript, samplerScript } from '../slurm-scripts/render';
+import { factsScript, renderPullScript, renderServiceScript, samplerScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
@@ -78,7 +78,12 @@ export function serviceActivities(ctx: ActivityContext) {
         benchmarkId: ownerId,
         script,
         files: { ...launch.files, ...ship?.files },
-        uploads: { ...launch.uploads, ...ship?.uploads, [serviceFiles.sampler]: samplerScript },
+        uploads: {
+          ...launch.uploads,
+          ...ship?.uploads,
+          [serviceFiles.sampler]: samplerScript,
+          [jobFiles.factsScript]: factsScript,
+        },
         resources: service.resources,
       });
       Context.current().log.info('service job submitted', { job: job.name, id: job.id });

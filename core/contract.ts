@@ -174,6 +174,8 @@ export interface BenchmarkActivities {
     invalid?: string[];
     /** The deployment that served the benchmark, when it named one. */
     deployment?: string;
+    /** The deployment's service job (its facts go into the run's environment). */
+    serviceJob?: JobRef;
     /** How long the first stage waited for the clients allocation (queue + start-up). */
     clientsQueueWaitMs?: number;
   }): Promise<BenchmarkSummary>;

@@ -92,6 +92,10 @@ export const jobFiles = {
   stderr: (task: number | string) => `stderr-${task}.log`,
   /** `host:port` the service announced (written atomically). */
   endpoint: 'endpoint',
+  /** The facts script (slurm-scripts/facts.sh), uploaded into every service and clients job. */
+  factsScript: 'facts.sh',
+  /** What the task's machine is (`key=value` lines from facts.sh), written atomically. */
+  facts: (task: number | string) => `facts-${task}.txt`,
 } as const;
 
 /**

@@ -8,6 +8,7 @@ import type { JobRuntime } from './jobs';
 import type { Distribution, StageLoad } from './loadgen-protocol';
 import { count, ENV_NAME_RE, scriptString } from './recipe-primitives';
 import { WORKLOAD_KINDS, workloadKindChecks, workloadSettings } from './recipe-workloads';
+import { referencesSchema } from './references';
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
 const URL_PATH_RE = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
@@ -565,6 +566,8 @@ export const recipeSchema = z
         directLokiUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL of Loki' }).optional(),
       })
       .default({}),
+    /** Reference values and "the last good run" to judge the results against (core/references.ts). */
+    references: referencesSchema.optional(),
   })
   .superRefine((r, ctx) => {
     // A PostgreSQL server speaks SQL only, and the sql workload logs in to the job's own server.

@@ -50,6 +50,18 @@ export const templates = {
 
 /** The sidecar sampler (CPU/memory/GPU), uploaded into every service job's folder. */
 export const samplerScript = `${templateDir}/${serviceFiles.sampler}`;
+/** The facts script (CPU, memory, GPUs, Slurm ids), uploaded into every service and clients job. */
+export const factsScript = `${templateDir}/${jobFiles.factsScript}`;
+
+/**
+ * Runs facts.sh in the background into facts-<task>.txt (tmp + rename: read whole or not at all);
+ * `task` is trusted text (a number, or the clients script's "$index"). Absent script: nothing.
+ */
+function factsLine(task: string): string {
+  const script = jobShell.jobFile(jobFiles.factsScript).trusted;
+  const out = `"$AIFB_JOB_DIR/${jobFiles.facts(task)}"`;
+  return `if [ -f ${script} ]; then { bash ${script} > ${out}.tmp 2>/dev/null; mv -f ${out}.tmp ${out}; } & fi`;
+}
 
 /** Service kind postgres: initdb and the server in the job's folder (see the script's header). */
 export const postgresScript = `${templateDir}/${serviceFiles.postgresStart}`;
@@ -184,6 +196,7 @@ export function renderServiceScript(input: ServiceScriptInput, template = templa
     port,
     launch: input.argv.map(renderWord).join(' '),
     announce,
+    facts: factsLine('0'),
     sampler: jobShell.jobFile(serviceFiles.sampler).trusted,
     // Where the sampler writes: file names from core/jobs.ts, so readers and writer agree.
     sampler_files: [serviceFiles.proc, serviceFiles.gpu, serviceFiles.gpuAbsent]
@@ -207,6 +220,7 @@ export function renderClientsScript(input: ClientsScriptInput, template = templa
     job_name: input.jobName,
     ship_start: ship.start,
     ship_stop: ship.stop,
+    facts: factsLine('$index'),
     program: jobShell
       .program('loadgen', input.runtime)
       .map((w) => w.trusted)

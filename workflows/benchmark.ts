@@ -378,6 +378,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       endpoint: state.endpoint,
       ...served,
       stages: state.stages,
+      ...(deploymentJob ? { serviceJob: deploymentJob } : {}),
       ...(invalid.length > 0 ? { invalid } : {}),
       ...(state.clientsQueueWaitMs !== null ? { clientsQueueWaitMs: state.clientsQueueWaitMs } : {}),
     });
@@ -399,6 +400,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
             endpoint: state.endpoint,
             ...served,
             stages: state.stages,
+            ...(deploymentJob ? { serviceJob: deploymentJob } : {}),
             error: state.error ?? undefined,
           })
           .catch(() => undefined);

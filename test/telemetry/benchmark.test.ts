@@ -82,7 +82,15 @@ describe('telemetry with real Prometheus and Pushgateway', () => {
       dev.env.client.workflow.execute(WORKFLOW_TYPE, {
         taskQueue: config.taskQueue,
         workflowId: id,
-        args: [recipe('tele', '6s')],
+        args: [
+          {
+            ...recipe('tele', '6s'),
+            // One reference met (no failures) and one not (TTFT 50 ms against at most 10): verdict 0.
+            references: {
+              stages: { c4: { 'requests.failed': [0, null, 0], 'latencyMs.ttft.p50': [10, null, 0, 'ms'] } },
+            },
+          },
+        ],
       }),
     )) as BenchmarkSummary;
     const stage = summary.stages[0]!;
@@ -109,6 +117,27 @@ describe('telemetry with real Prometheus and Pushgateway', () => {
     );
     const ok = await eventually(prom.api, `aifb_stage_requests_ok${sel}`, (r) => r.length === 1);
     expect(ok[0]!.value).toBe(stage.requests.ok);
+    // At the run's end: the verdict and each check beside the aifb_stage_* results, and the run's info.
+    expect(summary.verdict).toMatchObject({ outcome: 'fail', checked: 2, failed: 1 });
+    await eventually(prom.api, `aifb_benchmark_verdict${sel}`, (r) => r[0]?.value === 0);
+    const checks = await prom.api.query(`aifb_stage_reference_pass${sel}`);
+    expect(
+      checks.map((c) => [c.metric.stage_name, c.metric.figure, c.metric.source, c.value]).sort(),
+    ).toEqual([
+      ['c4', 'latencyMs.ttft.p50', 'recipe', 0],
+      ['c4', 'requests.failed', 'recipe', 1],
+    ]);
+    const bound = await prom.api.query(
+      `aifb_stage_reference_upper_bound{benchmark="${id}",figure="latencyMs.ttft.p50"}`,
+    );
+    expect(bound[0]?.value).toBe(10);
+    const info = await prom.api.query(`aifb_benchmark_info${sel}`);
+    expect(info[0]?.metric).toMatchObject({
+      recipe_hash: summary.environment!.recipeHash,
+      aifb_version: summary.environment!.aifb.version,
+      service_kind: 'simulator',
+      gpus: expect.stringMatching(/^none \(nvidia-smi not found/),
+    });
     const phases = await prom.api.query(`aifb_benchmark_phase_entered_timestamp_seconds${sel}`);
     expect(phases.map((p) => p.metric.phase).sort()).toEqual(
       [
