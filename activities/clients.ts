@@ -56,6 +56,22 @@ export function clientActivities(ctx: ActivityContext) {
           throw permanent('BadConfig', `workload.dataset.file.path: ${path} does not exist on the worker`);
         uploads[loadgenFiles.dataset] = path;
       }
+      const vectorFile = recipe.workload.vector?.file;
+      if (vectorFile) {
+        for (const [field, given, name] of [
+          ['path', vectorFile.path, loadgenFiles.vectors],
+          ['queries', vectorFile.queries, loadgenFiles.vectorQueries],
+        ] as const) {
+          if (given === undefined) continue;
+          const path = resolve(given);
+          if (!existsSync(path))
+            throw permanent(
+              'BadConfig',
+              `workload.vector.file.${field}: ${path} does not exist on the worker`,
+            );
+          uploads[name] = path;
+        }
+      }
       // Their own partition/account/qos: load generators should not queue for GPU nodes.
       const placement = clientsPlacement(recipe);
       const job = await ctx.executorFor(recipe).submit({

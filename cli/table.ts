@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
 import type { LatencySummary } from '../core/summary-format';
+import { RATIO_COUNTERS } from '../core/workload-summary';
 
 const fmt = (n: number | undefined | null, digits = 1) =>
   n === undefined || n === null ? '-' : n.toFixed(digits);
@@ -74,8 +75,10 @@ function workloadRows(summary: BenchmarkSummary): Row[] {
     rows.push([`${c}: per s`, (s) => fmt(of(s)?.perS, 1)]);
     rows.push([`${c}: p50 / p99 ms`, (s) => pair(of(s)?.latencyMs ?? null, 2)]);
   }
+  for (const r of names((s) => Object.keys(s.workload?.ratios ?? {})))
+    rows.push([r, (s) => fmt(s.workload?.ratios?.[r], 4)]);
   for (const k of names((s) => Object.keys(s.workload?.countersPerS ?? {})))
-    rows.push([`${k} per s`, (s) => fmt(s.workload?.countersPerS[k], 1)]);
+    if (!RATIO_COUNTERS.has(k)) rows.push([`${k} per s`, (s) => fmt(s.workload?.countersPerS[k], 1)]);
   for (const p of names((s) => Object.keys(s.workload?.phases ?? {}))) {
     const of = (s: StageSummary) => s.workload?.phases[p];
     rows.push([

@@ -116,6 +116,9 @@ export const loadgenFiles = {
   result: (s: number, c: number) => `result-${s}-${c}.json`,
   requests: (s: number, c: number) => `requests-${s}-${c}.jsonl`,
   dataset: 'dataset.jsonl',
+  /** `vector-search` from files: the vectors, and the query vectors when given apart. */
+  vectors: 'vectors.data',
+  vectorQueries: 'vector-queries.data',
 } as const;
 
 /** Files of a service job: the simulator's, and what the sidecar sampler writes (sampler.sh). */

@@ -6,6 +6,7 @@ import { servedRecipe } from './deployment';
 import { clientComponentPrefix, loadgenFiles } from './jobs';
 import type { LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
 import { modelName, type Recipe, stageLoad, stageName } from './recipe';
+import { vectorEngine, vectorWorkloadSettings } from './recipe-vector';
 import { httpWorkloadSettings } from './recipe-workloads';
 
 export function loadgenConfig(
@@ -77,6 +78,20 @@ export function loadgenConfig(
 function workloadPart(recipe: Recipe): Pick<LoadgenConfig, 'workload'> {
   const w = recipe.workload;
   if (w.kind === 'http' && w.http) return { workload: httpWorkloadSettings(w.http) };
+  if (w.kind === 'vector-search' && w.vector) {
+    const kind = servedRecipe(recipe).service.kind;
+    const engine = vectorEngine(w.vector, kind);
+    if (!engine)
+      throw new Error(
+        `workload.vector.engine: service kind ${kind} is not a vector database: say which API it speaks`,
+      );
+    return {
+      workload: vectorWorkloadSettings(w.vector, engine, {
+        vectors: loadgenFiles.vectors,
+        queries: loadgenFiles.vectorQueries,
+      }),
+    };
+  }
   return {};
 }
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { TemplateVariable, WorkloadKind } from './loadgen-protocol';
 import { WORKLOAD_KINDS as KINDS } from './loadgen-protocol';
 import { scriptString } from './recipe-primitives';
+import { vectorSettings } from './recipe-vector';
 
 export const WORKLOAD_KINDS = KINDS;
 
@@ -74,11 +75,15 @@ const httpSettings = z
   });
 
 /** The block each non-LLM kind reads; absent = an LLM kind (it reads `workload.dataset`). */
-export const WORKLOAD_BLOCKS = { http: 'http' } as const satisfies Partial<Record<WorkloadKind, string>>;
+export const WORKLOAD_BLOCKS = {
+  http: 'http',
+  'vector-search': 'vector',
+} as const satisfies Partial<Record<WorkloadKind, string>>;
 
 /** Spread into the workload schema: one optional block per kind that has settings. */
 export const workloadSettings = {
   http: httpSettings.optional(),
+  vector: vectorSettings.optional(),
 };
 
 type Blocks = { [K in keyof typeof workloadSettings]?: unknown };

@@ -7,6 +7,7 @@ import { durationMs, MAX_DURATION_MS, MAX_DURATION_TEXT } from './duration';
 import type { JobRuntime } from './jobs';
 import type { Distribution, StageLoad } from './loadgen-protocol';
 import { count, ENV_NAME_RE, scriptString } from './recipe-primitives';
+import { vectorServiceChecks, vectorWorkloadChecks } from './recipe-vector';
 import { WORKLOAD_KINDS, workloadKindChecks, workloadSettings } from './recipe-workloads';
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
@@ -248,6 +249,23 @@ const ollamaService = z.strictObject({
   ...launched,
 });
 
+/** Chroma's server (`chroma run` of PyPI chromadb), its data in the job's folder. */
+const chromaService = z.strictObject({
+  kind: z.literal('chroma'),
+  binary: binary('chroma'),
+  ...launched,
+});
+
+/**
+ * Qdrant's server, configured by environment: HTTP on the job's port, gRPC on the next one,
+ * storage and snapshots in the job's folder.
+ */
+const qdrantService = z.strictObject({
+  kind: z.literal('qdrant'),
+  binary: binary('qdrant'),
+  ...launched,
+});
+
 /** An endpoint that is already running (a production deployment): no job, nothing torn down. */
 const externalService = z.strictObject({
   kind: z.literal('external'),
@@ -259,12 +277,30 @@ const externalService = z.strictObject({
   health: health.default(healthDefault),
 });
 
-export const SERVICE_KINDS = ['simulator', 'command', 'vllm', 'llamacpp', 'ollama', 'external'] as const;
+export const SERVICE_KINDS = [
+  'simulator',
+  'command',
+  'vllm',
+  'llamacpp',
+  'ollama',
+  'chroma',
+  'qdrant',
+  'external',
+] as const;
 
 export const service = z
   .discriminatedUnion(
     'kind',
-    [simulatorService, commandService, vllmService, llamacppService, ollamaService, externalService],
+    [
+      simulatorService,
+      commandService,
+      vllmService,
+      llamacppService,
+      ollamaService,
+      chromaService,
+      qdrantService,
+      externalService,
+    ],
     {
       error: (issue) =>
         issue.code === 'invalid_union' ? `kind must be one of: ${SERVICE_KINDS.join(', ')}` : undefined,
@@ -452,6 +488,7 @@ const workload = z
   })
   .superRefine((w, ctx) => {
     workloadKindChecks(w, ctx);
+    vectorWorkloadChecks(w, ctx);
     const clients = w.clients.count;
     w.stages.forEach((s, i) => {
       // Each client takes an exact share; a share of 0 would leave a client idle (synchronous
@@ -483,22 +520,24 @@ export const recipeName = z
   .string()
   .regex(NAME_RE, 'lowercase letters, digits and dashes, 1-50 characters, no leading/trailing dash');
 
-export const recipeSchema = z.strictObject({
-  name: recipeName,
-  description: z.string().max(2000).optional(),
-  target: target.default({ executor: 'local' }),
-  service: serviceOrDeployment,
-  workload,
-  telemetry: z
-    .strictObject({
-      /**
-       * Set when the compute nodes can reach Pushgateway: clients push their live metrics there
-       * themselves instead of through the worker's relay.
-       */
-      directPushUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL of a Pushgateway' }).optional(),
-    })
-    .default({}),
-});
+export const recipeSchema = z
+  .strictObject({
+    name: recipeName,
+    description: z.string().max(2000).optional(),
+    target: target.default({ executor: 'local' }),
+    service: serviceOrDeployment,
+    workload,
+    telemetry: z
+      .strictObject({
+        /**
+         * Set when the compute nodes can reach Pushgateway: clients push their live metrics there
+         * themselves instead of through the worker's relay.
+         */
+        directPushUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL of a Pushgateway' }).optional(),
+      })
+      .default({}),
+  })
+  .superRefine(vectorServiceChecks);
 
 /** What people write (durations as strings, defaults missing). */
 export type RecipeInput = z.input<typeof recipeSchema>;
@@ -541,7 +580,10 @@ export function stageName(recipe: Recipe, index: number): string {
 
 /** The model name requests carry. */
 export function modelName(recipe: { service: Service }): string {
-  return recipe.service.model ?? (recipe.service.kind === 'simulator' ? 'aifb-sim' : 'default');
+  const s = recipe.service;
+  // A vector database serves collections, not a model.
+  if (!('model' in s)) return '-';
+  return s.model ?? (s.kind === 'simulator' ? 'aifb-sim' : 'default');
 }
 
 /** How the recipe's jobs run loadgen and the simulator; local jobs use the worker's own node. */

@@ -8,6 +8,18 @@ function latencyOf(encoded: (string | undefined)[]): LatencySummary | null {
   return merged.count === 0 ? null : merged;
 }
 
+/**
+ * Figures that are ratios of two summed counters, not sums or rates: name → [numerator,
+ * denominator]. `recall`: recall@k of vector search (hits within the exact k nearest, ties
+ * within epsilon counted, over the hits a perfect answer would have).
+ */
+export const COUNTER_RATIOS: Record<string, readonly [string, string]> = {
+  recall: ['recallHits', 'recallPossible'],
+};
+
+/** The counters that only make sense inside a ratio (no per-second figure of their own). */
+export const RATIO_COUNTERS: ReadonlySet<string> = new Set(Object.values(COUNTER_RATIOS).flat());
+
 /** undefined when no client reported workload figures (the LLM kinds). */
 export function summarizeWorkload(results: readonly ClientResult[]): WorkloadSummary | undefined {
   const parts = results.map((r) => r.workload).filter((w): w is WorkloadResult => w !== undefined);
@@ -62,5 +74,13 @@ export function summarizeWorkload(results: readonly ClientResult[]): WorkloadSum
       ];
     }),
   );
-  return { classes, counters, countersPerS, phases };
+  const ratios = Object.fromEntries(
+    Object.entries(COUNTER_RATIOS)
+      .filter(([, [, denominator]]) => denominator in counters)
+      .map(([name, [numerator, denominator]]) => {
+        const d = counters[denominator]!;
+        return [name, d > 0 ? (counters[numerator] ?? 0) / d : null];
+      }),
+  );
+  return { classes, counters, countersPerS, phases, ...(Object.keys(ratios).length > 0 ? { ratios } : {}) };
 }

@@ -53,6 +53,10 @@ else
   echo "warning: ${apt_pkgs[*]} missing and not root: live metrics / browser tests will be unavailable" >&2
 fi
 
+# The real Chroma of the vector-search tests and example: PyPI chromadb in a venv outside the
+# clone (scripts/chroma/install.sh; seconds once cached). Without it those tests fail saying so.
+bash scripts/chroma/install.sh || echo "warning: could not install chromadb; the vector-search tests will fail" >&2
+
 step "job bundles (dist/*.mjs) and single executables (dist/aifb-loadgen, dist/aifb-simulator)"
 node --import tsx scripts/build.ts
 
