@@ -104,12 +104,13 @@ export function vectorEngine(v: VectorRecipe, serviceKind: string): VectorEngine
 
 /** The recipe-level rule: a service of another kind (external, command) must name the engine. */
 export function vectorServiceChecks(
-  r: { service: { kind: string }; workload: { vector?: VectorRecipe | undefined } },
+  r: { service: { kind: string }; workload: { kind: string; vector?: VectorRecipe | undefined } },
   ctx: z.RefinementCtx,
 ): void {
   const v = r.workload.vector;
   // A deployment's kind is known only when it is attached (loadgenConfig resolves it then).
-  if (!v || r.service.kind === 'deployment' || vectorEngine(v, r.service.kind)) return;
+  if (r.workload.kind !== 'vector-search' || !v) return;
+  if (r.service.kind === 'deployment' || vectorEngine(v, r.service.kind)) return;
   ctx.addIssue({
     code: 'custom',
     path: ['workload', 'vector', 'engine'],

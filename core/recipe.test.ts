@@ -32,6 +32,7 @@ const expectedPaths: Record<string, string[]> = {
   '16-cap-below-clients.yaml': ['workload.stages.0.maxConcurrency', 'workload.stages.0.maxRequests'],
   '17-direct-push-not-a-url.yaml': ['telemetry.directPushUrl'],
   '18-http-wrong-block.yaml': ['workload.http.body'],
+  '19-vector-without-engine.yaml': ['workload.vector.engine', 'workload.vector.queries'],
 };
 
 describe('recipe schema', () => {

@@ -261,6 +261,8 @@ const CSV: Column[] = [
   ['server_tpot_p50_ms', (s) => num(s.serverTimings?.tpotMs?.p50)],
   ['server_tpot_p99_ms', (s) => num(s.serverTimings?.tpotMs?.p99)],
   ['server_prompt_p50_ms', (s) => num(s.serverTimings?.promptMs?.p50)],
+  // Vector search (issue 15): recall@k of the stage's answers.
+  ['recall', (s) => num(s.workload?.ratios?.recall, 4)],
 ];
 
 export const CSV_COLUMNS: readonly string[] = CSV.map(([name]) => name);
