@@ -1,8 +1,10 @@
+// The recipe's workload.vector block (core/recipe-vector.ts) and what reaches the client: the
+// loadgen config it makes must pass the load generator's own validation.
 import { describe, expect, it } from 'vitest';
-import { parseLoadgenConfig } from '../loadgen/config';
-import { loadgenFiles } from './jobs';
-import { loadgenConfig } from './loadgen-config';
-import { parseRecipe, type Recipe } from './recipe';
+import { loadgenFiles } from '../../core/jobs';
+import { loadgenConfig } from '../../core/loadgen-config';
+import { parseRecipe, type Recipe } from '../../core/recipe';
+import { parseLoadgenConfig } from '../config';
 
 function parse(vector: Record<string, unknown>, service: Record<string, unknown> = { kind: 'chroma' }) {
   return parseRecipe({
