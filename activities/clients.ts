@@ -105,7 +105,13 @@ export function clientActivities(ctx: ActivityContext) {
         throw permanent('BadConfig', `stage ${stageIndex} does not exist in recipe ${recipe.name}`);
       const written = await readGo(executor, job, stageIndex);
       if (written) return written;
-      const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl);
+      let config: ReturnType<typeof loadgenConfig>;
+      try {
+        config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl);
+      } catch (err) {
+        // A recipe that cannot make a config (a deployment of no vector kind and no engine) never will.
+        throw permanent('BadConfig', (err as Error).message);
+      }
       await executor.writeFile(job, loadgenFiles.stage(stageIndex), JSON.stringify(config, null, 2));
       const previous = activity.info.heartbeatDetails as
         | { waitingSinceMs?: number; firstReadyAtMs?: number | null }
