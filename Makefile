@@ -1,5 +1,5 @@
 # The two commands: `make demo` and `make test`. Everything installs itself (scripts/setup.sh).
-.PHONY: setup build demo test lint typecheck dev worker clean llm
+.PHONY: setup build demo test lint typecheck dev worker clean llm chroma
 
 setup:
 	@bash scripts/setup.sh
@@ -14,6 +14,11 @@ demo: setup
 # source and SmolLM2-135M, once per machine, into ~/.cache/aifb/llm (AIFB_CACHE moves it).
 llm:
 	@bash scripts/llm/install.sh
+
+# The real Chroma of the vector-search tests and examples/chroma-vector-search.yaml (setup runs it
+# too): PyPI chromadb in a venv in ~/.cache/aifb/chroma (AIFB_CACHE moves it).
+chroma:
+	@bash scripts/chroma/install.sh
 
 lint:
 	@npx biome ci .

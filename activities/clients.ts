@@ -92,6 +92,22 @@ export function clientActivities(ctx: ActivityContext) {
           throw permanent('BadConfig', `workload.command.upload.${i}: ${path} does not exist on the worker`);
         uploads[basename(path)] = path;
       });
+      const vectorFile = recipe.workload.vector?.file;
+      if (vectorFile) {
+        for (const [field, given, name] of [
+          ['path', vectorFile.path, loadgenFiles.vectors],
+          ['queries', vectorFile.queries, loadgenFiles.vectorQueries],
+        ] as const) {
+          if (given === undefined) continue;
+          const path = resolve(given);
+          if (!existsSync(path))
+            throw permanent(
+              'BadConfig',
+              `workload.vector.file.${field}: ${path} does not exist on the worker`,
+            );
+          uploads[name] = path;
+        }
+      }
       // Their own partition/account/qos: load generators should not queue for GPU nodes.
       const placement = clientsPlacement(recipe);
       const job = await ctx.executorFor(recipe).submit({
@@ -131,12 +147,14 @@ export function clientActivities(ctx: ActivityContext) {
         throw permanent('BadConfig', `stage ${stageIndex} does not exist in recipe ${recipe.name}`);
       const written = await readGo(executor, job, stageIndex);
       if (written) return written;
-      const config = await withServicePassword(
-        executor,
-        benchmarkId,
-        recipe,
-        loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl),
-      );
+      let config: ReturnType<typeof loadgenConfig>;
+      try {
+        config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl);
+      } catch (err) {
+        // A recipe that cannot make a config (a deployment of no vector kind and no engine) never will.
+        throw permanent('BadConfig', (err as Error).message);
+      }
+      config = await withServicePassword(executor, benchmarkId, recipe, config);
       await executor.writeFile(job, loadgenFiles.stage(stageIndex), JSON.stringify(config, null, 2));
       const previous = activity.info.heartbeatDetails as
         | { waitingSinceMs?: number; firstReadyAtMs?: number | null }

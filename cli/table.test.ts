@@ -102,4 +102,26 @@ describe('results table', () => {
     );
     expect(row(simulator, 'input tokens (asked / served)')).toContain('64 / -');
   });
+
+  it('shows a vector-search stage: recall, the insert phase, no token rows and no per-s rows of recall counters', () => {
+    const text = table(
+      stage({
+        workload: {
+          classes: {},
+          counters: { recallHits: 950, recallPossible: 1000 },
+          countersPerS: { recallHits: 95, recallPossible: 100 },
+          ratios: { recall: 0.95 },
+          phases: {
+            insert: { items: 20000, failed: 0, durationMs: 8000, itemsPerS: 2500, latencyMs: lat(100, 300) },
+          },
+        },
+      }),
+    );
+    expect(row(text, 'recall')).toContain('0.9500');
+    expect(row(text, 'insert: items (failed) in s')).toContain('20000 (0) in 8.00');
+    expect(row(text, 'insert: items per s')).toContain('2500.0');
+    expect(row(text, 'insert: p50 / p99 ms')).toContain('100.00 / 300.00');
+    expect(text).not.toContain('recallHits');
+    expect(text).not.toContain('TTFT');
+  });
 });

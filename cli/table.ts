@@ -4,6 +4,7 @@ import { environmentLines } from '../core/machine-facts';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
 import type { LatencySummary } from '../core/summary-format';
 import { regressionLines } from '../core/verdict';
+import { RATIO_COUNTERS } from '../core/workload-summary';
 
 const fmt = (n: number | undefined | null, digits = 1) =>
   n === undefined || n === null ? '-' : n.toFixed(digits);
@@ -84,8 +85,10 @@ function workloadRows(summary: BenchmarkSummary): Row[] {
           .map((c) => `${c.signal ?? c.code}${c.endedByAifb ? '*' : ''} (${c.records})`)
           .join(', ') || '-',
     ]);
+  for (const r of names((s) => Object.keys(s.workload?.ratios ?? {})))
+    rows.push([r, (s) => fmt(s.workload?.ratios?.[r], 4)]);
   for (const k of names((s) => Object.keys(s.workload?.countersPerS ?? {})))
-    rows.push([`${k} per s`, (s) => fmt(s.workload?.countersPerS[k], 1)]);
+    if (!RATIO_COUNTERS.has(k)) rows.push([`${k} per s`, (s) => fmt(s.workload?.countersPerS[k], 1)]);
   for (const p of names((s) => Object.keys(s.workload?.phases ?? {}))) {
     const of = (s: StageSummary) => s.workload?.phases[p];
     rows.push([

@@ -122,6 +122,9 @@ export const loadgenFiles = {
   /** A `command` client's own records of stage `s` (its `$AIFB_RECORDS`). */
   commandRecords: (s: number, c: number) => `command-records-${s}-${c}.jsonl`,
   dataset: 'dataset.jsonl',
+  /** `vector-search` from files: the vectors, and the query vectors when given apart. */
+  vectors: 'vectors.data',
+  vectorQueries: 'vector-queries.data',
 } as const;
 
 /** Files of a service job: the simulator's, and what the sidecar sampler writes (sampler.sh). */

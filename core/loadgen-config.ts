@@ -6,6 +6,7 @@ import { servedRecipe } from './deployment';
 import { clientComponentPrefix, loadgenFiles } from './jobs';
 import type { LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
 import { modelName, type Recipe, stageLoad, stageName } from './recipe';
+import { vectorEngine, vectorWorkloadSettings } from './recipe-vector';
 import {
   commandWorkloadSettings,
   embeddingsWorkloadSettings,
@@ -86,6 +87,20 @@ function workloadPart(recipe: Recipe): Pick<LoadgenConfig, 'workload'> {
     return { workload: embeddingsWorkloadSettings(w.embeddings) };
   if (w.kind === 'command' && w.command) return { workload: commandWorkloadSettings(w.command) };
   if (w.kind === 'sql' && w.sql) return { workload: sqlWorkloadSettings(w.sql, w.clients.count) };
+  if (w.kind === 'vector-search' && w.vector) {
+    const kind = servedRecipe(recipe).service.kind;
+    const engine = vectorEngine(w.vector, kind);
+    if (!engine)
+      throw new Error(
+        `workload.vector.engine: service kind ${kind} is not a vector database: say which API it speaks`,
+      );
+    return {
+      workload: vectorWorkloadSettings(w.vector, engine, {
+        vectors: loadgenFiles.vectors,
+        queries: loadgenFiles.vectorQueries,
+      }),
+    };
+  }
   return {};
 }
 

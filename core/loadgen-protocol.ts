@@ -113,6 +113,7 @@ export const WORKLOAD_KINDS = [
   'http',
   'command',
   'sql',
+  'vector-search',
 ] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 export const LLM_WORKLOADS = ['openai-chat', 'openai-completions'] as const;
@@ -224,12 +225,88 @@ export interface SqlWorkloadSettings {
   connections: number;
 }
 
+/** How near two vectors are: cosine (1 − cos), l2 (Euclidean), ip (1 − dot product). */
+export const VECTOR_DISTANCES = ['cosine', 'l2', 'ip'] as const;
+export type VectorDistance = (typeof VECTOR_DISTANCES)[number];
+/** The vector databases whose API the `vector-search` driver speaks. */
+export const VECTOR_ENGINES = ['chroma', 'qdrant'] as const;
+export type VectorEngine = (typeof VECTOR_ENGINES)[number];
+
+/**
+ * A seeded Gaussian mixture: `clusters` centres uniform in [-1, 1]^dimension, each point a centre
+ * plus `spread` × N(0, 1) per coordinate (values rounded to 4 decimals), seeded by the workload's
+ * `seed`. Queries are drawn from the same mixture on a stream of their own.
+ */
+export interface SyntheticVectors {
+  kind: 'synthetic';
+  size: number;
+  dimension: number;
+  clusters: number;
+  spread: number;
+}
+
+/**
+ * Vectors from a file uploaded into the job folder: `jsonl` (a JSON array of numbers, or
+ * `{"vector": [...], "metadata": {...}}`, per line) or `fvecs` (little-endian int32 dimension,
+ * then that many float32, per vector). Without a query file the last `queries` vectors are the
+ * queries and are not inserted.
+ */
+export interface VectorFile {
+  kind: 'file';
+  file: string;
+  format: 'jsonl' | 'fvecs';
+  queriesFile?: string;
+}
+
+export const VECTOR_FILTER_OPS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte'] as const;
+export type VectorFilterOp = (typeof VECTOR_FILTER_OPS)[number];
+
+/**
+ * Filtered search: every query keeps only vectors whose metadata `field` compares to a value.
+ * Synthetic vectors carry `field` as an integer drawn in [0, values); file vectors carry what
+ * their line's `metadata` says. `value` absent: each query draws its own from [0, values).
+ */
+export interface VectorFilter {
+  field: string;
+  values: number;
+  op: VectorFilterOp;
+  value?: number;
+}
+
+/**
+ * `vector-search`: the clients insert the data set (each its share, once), then each operation
+ * is one k-nearest-neighbour query whose answer is scored against exact neighbours (recall@k).
+ */
+export interface VectorWorkloadSettings {
+  kind: 'vector-search';
+  engine: VectorEngine;
+  /** Absent: `aifb-<hash of data set, distance and index settings>`, the same on every client. */
+  collection?: string;
+  data: SyntheticVectors | VectorFile;
+  /** Size of the query set; each client asks its own part (query j goes to client j mod n). */
+  queries: number;
+  distance: VectorDistance;
+  k: number;
+  /** Seeds the synthetic data and the queries' filter values. */
+  seed: number;
+  /** Each client inserts its share in batches of `batchSize`, `concurrency` batches at a time. */
+  insert: { batchSize: number; concurrency: number };
+  filter?: VectorFilter;
+  /** HNSW settings passed to the engine where given (its defaults otherwise). */
+  index: { m?: number; efConstruction?: number; efSearch?: number };
+  /** A returned vector counts when its distance is within the k-th true one + this (ann-benchmarks: 1e-3). */
+  recallEpsilon: number;
+  /** How long the index may take to be reported complete after the insert (where it is reported). */
+  indexTimeoutMs: number;
+}
+
 /** Per-kind settings of the non-LLM workloads (absent for the LLM kinds). */
 export type WorkloadSettings =
   | HttpWorkloadSettings
   | EmbeddingsWorkloadSettings
   | CommandWorkloadSettings
-  | SqlWorkloadSettings;
+  | SqlWorkloadSettings
+  | VectorWorkloadSettings;
 
 /**
  * What a non-LLM workload reports beyond the common counters and histograms (the measured

@@ -14,6 +14,7 @@ import type {
 } from './loadgen-protocol';
 import { WORKLOAD_KINDS as KINDS, SQL_BUILTIN_CLASSES } from './loadgen-protocol';
 import { count, ENV_NAME_RE, scriptString } from './recipe-primitives';
+import { vectorSettings } from './recipe-vector';
 import { POSTGRES_DATABASE, POSTGRES_ROLE } from './service-kinds';
 
 export const WORKLOAD_KINDS = KINDS;
@@ -240,6 +241,7 @@ export const WORKLOAD_BLOCKS = {
   'openai-embeddings': 'embeddings',
   command: 'command',
   sql: 'sql',
+  'vector-search': 'vector',
 } as const satisfies Partial<Record<WorkloadKind, string>>;
 
 /** Spread into the workload schema: one optional block per kind that has settings. */
@@ -248,6 +250,7 @@ export const workloadSettings = {
   embeddings: embeddingsSettings.optional(),
   command: commandSettings.optional(),
   sql: sqlSettings.optional(),
+  vector: vectorSettings.optional(),
 };
 
 type Blocks = { [K in keyof typeof workloadSettings]?: unknown };

@@ -39,6 +39,7 @@ const expectedPaths: Record<string, string[]> = {
     'workload.sql.transactions.transfer.0.sql',
     'workload.sql.mix.lookup',
   ],
+  '22-vector-without-engine.yaml': ['workload.vector.engine', 'workload.vector.queries'],
 };
 
 describe('recipe schema', () => {

@@ -7,6 +7,7 @@ import { durationMs, MAX_DURATION_MS, MAX_DURATION_TEXT } from './duration';
 import type { JobRuntime } from './jobs';
 import type { Distribution, StageLoad } from './loadgen-protocol';
 import { count, ENV_NAME_RE, scriptString } from './recipe-primitives';
+import { vectorServiceChecks, vectorWorkloadChecks } from './recipe-vector';
 import { WORKLOAD_KINDS, workloadKindChecks, workloadSettings } from './recipe-workloads';
 import { referencesSchema } from './references';
 
@@ -280,6 +281,23 @@ const postgresService = z.strictObject({
   ...serviceCommon,
 });
 
+/** Chroma's server (`chroma run` of PyPI chromadb), its data in the job's folder. */
+const chromaService = z.strictObject({
+  kind: z.literal('chroma'),
+  binary: binary('chroma'),
+  ...launched,
+});
+
+/**
+ * Qdrant's server, configured by environment: HTTP on the job's port, gRPC on the next one,
+ * storage and snapshots in the job's folder.
+ */
+const qdrantService = z.strictObject({
+  kind: z.literal('qdrant'),
+  binary: binary('qdrant'),
+  ...launched,
+});
+
 /** An endpoint that is already running (a production deployment): no job, nothing torn down. */
 const externalService = z.strictObject({
   kind: z.literal('external'),
@@ -298,6 +316,8 @@ export const SERVICE_KINDS = [
   'llamacpp',
   'ollama',
   'postgres',
+  'chroma',
+  'qdrant',
   'external',
 ] as const;
 
@@ -311,6 +331,8 @@ export const service = z
       llamacppService,
       ollamaService,
       postgresService,
+      chromaService,
+      qdrantService,
       externalService,
     ],
     {
@@ -508,6 +530,7 @@ const workload = z
   })
   .superRefine((w, ctx) => {
     workloadKindChecks(w, ctx);
+    vectorWorkloadChecks(w, ctx);
     const clients = w.clients.count;
     w.stages.forEach((s, i) => {
       // Each client takes an exact share; a share of 0 would leave a client idle (synchronous
@@ -585,7 +608,8 @@ export const recipeSchema = z
         path: ['service', 'kind'],
         message: `the sql workload runs against service kind postgres, not ${r.service.kind}`,
       });
-  });
+  })
+  .superRefine(vectorServiceChecks);
 
 /** What people write (durations as strings, defaults missing). */
 export type RecipeInput = z.input<typeof recipeSchema>;
@@ -628,8 +652,10 @@ export function stageName(recipe: Recipe, index: number): string {
 
 /** The model name requests carry. */
 export function modelName(recipe: { service: Service }): string {
-  const model = 'model' in recipe.service ? recipe.service.model : undefined;
-  return model ?? (recipe.service.kind === 'simulator' ? 'aifb-sim' : 'default');
+  const s = recipe.service;
+  // A vector database or PostgreSQL serves collections or tables, not a model.
+  if (!('model' in s)) return '-';
+  return s.model ?? (s.kind === 'simulator' ? 'aifb-sim' : 'default');
 }
 
 /** How the recipe's jobs run loadgen and the simulator; local jobs use the worker's own node. */

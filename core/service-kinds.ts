@@ -17,8 +17,10 @@ export interface KindFacts {
   completionCheck: boolean;
   /** Prometheus text, or null when the kind exports none. */
   metricsPath: string | null;
-  /** Where the server says its version, and the JSON field holding it. */
-  version: { path: string; field: string } | null;
+  /** Where the server says its version, and the JSON field holding it (null: the body is it). */
+  version: { path: string; field: string | null } | null;
+  /** It lists what it serves at /v1/models (the OpenAI-compatible kinds). */
+  models: boolean;
   /** The job launches it; false: it is already running somewhere (nothing to submit or tear down). */
   launched: boolean;
 }
@@ -31,6 +33,7 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     metricsPath: '/metrics',
     version: null,
     launched: true,
+    models: true,
   },
   command: {
     protocol: 'http',
@@ -39,6 +42,7 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     metricsPath: '/metrics',
     version: null,
     launched: true,
+    models: true,
   },
   vllm: {
     protocol: 'http',
@@ -47,6 +51,7 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     metricsPath: '/metrics',
     version: { path: '/version', field: 'version' },
     launched: true,
+    models: true,
   },
   llamacpp: {
     protocol: 'http',
@@ -55,6 +60,7 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     metricsPath: '/metrics',
     version: { path: '/props', field: 'build_info' },
     launched: true,
+    models: true,
   },
   ollama: {
     protocol: 'http',
@@ -63,6 +69,26 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     metricsPath: null,
     version: { path: '/api/version', field: 'version' },
     launched: true,
+    models: true,
+  },
+  chroma: {
+    protocol: 'http',
+    healthPath: '/api/v2/heartbeat',
+    completionCheck: false,
+    metricsPath: null,
+    // The HTTP API's version ("1.0.0"), not the package's.
+    version: { path: '/api/v2/version', field: null },
+    launched: true,
+    models: false,
+  },
+  qdrant: {
+    protocol: 'http',
+    healthPath: '/readyz',
+    completionCheck: false,
+    metricsPath: '/metrics',
+    version: { path: '/', field: 'version' },
+    launched: true,
+    models: false,
   },
   postgres: {
     protocol: 'postgres',
@@ -71,6 +97,7 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     metricsPath: null,
     version: null,
     launched: true,
+    models: false,
   },
   external: {
     protocol: 'http',
@@ -79,6 +106,7 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     metricsPath: null,
     version: null,
     launched: false,
+    models: true,
   },
 };
 

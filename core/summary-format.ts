@@ -49,6 +49,12 @@ export interface WorkloadSummary {
   counters: Record<string, number>;
   countersPerS: Record<string, number>;
   /**
+   * Ratios of summed counters (core/workload-summary.ts COUNTER_RATIOS), e.g. `recall` =
+   * recallHits / recallPossible over the window's ok operations; null when the denominator is 0.
+   * Present when a ratio's counters are (absent in older summaries).
+   */
+  ratios?: Record<string, number | null>;
+  /**
    * Work done before the stage clock (vector insert, data load): items over all clients, the
    * longest client's time, items per s over that time, and the latency of its operations.
    */

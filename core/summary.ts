@@ -269,6 +269,8 @@ const CSV: Column[] = [
   ['recipe_hash', (_, run) => run.environment?.recipeHash ?? ''],
   ['aifb_version', (_, run) => run.environment?.aifb.version ?? ''],
   ['service_version', (_, run) => run.service?.identity?.version ?? ''],
+  // Vector search (issue 15): recall@k of the stage's answers.
+  ['recall', (s) => num(s.workload?.ratios?.recall, 4)],
 ];
 
 /** A stage's reference checks that `keep` keeps; empty when the run has no verdict. */

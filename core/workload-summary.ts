@@ -8,6 +8,18 @@ function latencyOf(encoded: (string | undefined)[]): LatencySummary | null {
   return merged.count === 0 ? null : merged;
 }
 
+/**
+ * Figures that are ratios of two summed counters, not sums or rates: name → [numerator,
+ * denominator]. `recall`: recall@k of vector search (hits within the exact k nearest, ties
+ * within epsilon counted, over the hits a perfect answer would have).
+ */
+export const COUNTER_RATIOS: Record<string, readonly [string, string]> = {
+  recall: ['recallHits', 'recallPossible'],
+};
+
+/** The counters that only make sense inside a ratio (no per-second figure of their own). */
+export const RATIO_COUNTERS: ReadonlySet<string> = new Set(Object.values(COUNTER_RATIOS).flat());
+
 /** undefined when no client reported workload figures (the LLM kinds). */
 export function summarizeWorkload(results: readonly ClientResult[]): WorkloadSummary | undefined {
   const parts = results.map((r) => r.workload).filter((w): w is WorkloadResult => w !== undefined);
@@ -62,9 +74,24 @@ export function summarizeWorkload(results: readonly ClientResult[]): WorkloadSum
       ];
     }),
   );
+  const ratios = Object.fromEntries(
+    Object.entries(COUNTER_RATIOS)
+      .filter(([, [, denominator]]) => denominator in counters)
+      .map(([name, [numerator, denominator]]) => {
+        const d = counters[denominator]!;
+        return [name, d > 0 ? (counters[numerator] ?? 0) / d : null];
+      }),
+  );
   const commands = results
     .filter((r) => r.workload?.command !== undefined)
     .map((r) => ({ client: r.clientIndex, ...r.workload!.command! }))
     .sort((a, b) => a.client - b.client);
-  return { classes, counters, countersPerS, phases, ...(commands.length > 0 ? { commands } : {}) };
+  return {
+    classes,
+    counters,
+    countersPerS,
+    phases,
+    ...(Object.keys(ratios).length > 0 ? { ratios } : {}),
+    ...(commands.length > 0 ? { commands } : {}),
+  };
 }

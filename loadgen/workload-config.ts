@@ -3,13 +3,17 @@
  * schema per kind, each annotated so tsc fails when it drifts from core/loadgen-protocol.ts.
  */
 import { z } from 'zod';
-import type {
-  CommandWorkloadSettings,
-  EmbeddingsWorkloadSettings,
-  HttpWorkloadSettings,
-  SqlWorkloadSettings,
-  TemplateVariable,
-  WorkloadSettings,
+import {
+  type CommandWorkloadSettings,
+  type EmbeddingsWorkloadSettings,
+  type HttpWorkloadSettings,
+  type SqlWorkloadSettings,
+  type TemplateVariable,
+  VECTOR_DISTANCES,
+  VECTOR_ENGINES,
+  VECTOR_FILTER_OPS,
+  type VectorWorkloadSettings,
+  type WorkloadSettings,
 } from '../core/loadgen-protocol';
 
 const variable: z.ZodType<TemplateVariable> = z.discriminatedUnion('kind', [
@@ -70,4 +74,54 @@ const sql: z.ZodType<SqlWorkloadSettings> = z.object({
   connections: count.min(1),
 });
 
-export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = z.union([http, embeddings, command, sql]);
+const positiveInt = z.number().int().positive();
+const fileName = z.string().regex(/^[A-Za-z0-9._-]+$/, 'a file name in the job folder');
+
+const vector: z.ZodType<VectorWorkloadSettings> = z.object({
+  kind: z.literal('vector-search'),
+  engine: z.enum(VECTOR_ENGINES),
+  collection: z.string().min(1).optional(),
+  data: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('synthetic'),
+      size: positiveInt,
+      dimension: positiveInt,
+      clusters: positiveInt,
+      spread: z.number().finite().nonnegative(),
+    }),
+    z.object({
+      kind: z.literal('file'),
+      file: fileName,
+      format: z.enum(['jsonl', 'fvecs']),
+      queriesFile: fileName.optional(),
+    }),
+  ]),
+  queries: positiveInt,
+  distance: z.enum(VECTOR_DISTANCES),
+  k: positiveInt,
+  seed: z.number().int(),
+  insert: z.object({ batchSize: positiveInt, concurrency: positiveInt }),
+  filter: z
+    .object({
+      field: z.string().min(1),
+      values: positiveInt,
+      op: z.enum(VECTOR_FILTER_OPS),
+      value: z.number().finite().optional(),
+    })
+    .optional(),
+  index: z.object({
+    m: positiveInt.optional(),
+    efConstruction: positiveInt.optional(),
+    efSearch: positiveInt.optional(),
+  }),
+  recallEpsilon: z.number().finite().nonnegative(),
+  indexTimeoutMs: z.number().nonnegative(),
+});
+
+export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = z.union([
+  http,
+  embeddings,
+  command,
+  sql,
+  vector,
+]);

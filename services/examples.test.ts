@@ -17,11 +17,13 @@ describe('examples', () => {
     for (const f of files)
       kinds.add(((await readRecipeFile(join(dir, f))) as { service: { kind: string } }).service.kind);
     expect([...kinds].sort()).toEqual([
+      'chroma',
       'command',
       'external',
       'llamacpp',
       'ollama',
       'postgres',
+      'qdrant',
       'simulator',
       'vllm',
     ]);

@@ -160,6 +160,43 @@ describe('service kinds: launch lines', () => {
     expect(got.ollama).toBe(`127.0.0.1:${got.port}`);
   });
 
+  it('chroma: `chroma run` on the job port, its data in the job folder', () => {
+    const { dir, bin } = jobDir();
+    fakeProgram(bin, 'chroma');
+    runJob(script(recipe({ kind: 'chroma' })), dir, bin);
+    const got = seen(dir, 'chroma');
+    expect(got.argv).toEqual([
+      'run',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      got.port,
+      '--path',
+      `${dir}/service-data`,
+    ]);
+  });
+
+  it('qdrant: configured by QDRANT__ variables (HTTP on the job port, gRPC on the next)', () => {
+    const { dir, bin } = jobDir();
+    const file = join(bin, 'qdrant');
+    writeFileSync(
+      file,
+      `#!/usr/bin/env node\nconst q = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('QDRANT__')));\nrequire('fs').writeFileSync(process.env.AIFB_JOB_DIR + '/seen-qdrant.json', JSON.stringify({ argv: process.argv.slice(2), port: process.env.AIFB_PORT, q }));\n`,
+    );
+    chmodSync(file, 0o755);
+    runJob(script(recipe({ kind: 'qdrant' })), dir, bin);
+    const got = seen(dir, 'qdrant');
+    expect(got.argv).toEqual([]);
+    expect(got.q).toEqual({
+      QDRANT__SERVICE__HOST: '127.0.0.1',
+      QDRANT__SERVICE__HTTP_PORT: got.port,
+      QDRANT__SERVICE__GRPC_PORT: String(Number(got.port) + 1),
+      QDRANT__STORAGE__STORAGE_PATH: `${dir}/service-data`,
+      QDRANT__STORAGE__SNAPSHOTS_PATH: `${dir}/service-data-snapshots`,
+      QDRANT__TELEMETRY_DISABLED: 'true',
+    });
+  });
+
   it('pulls an image once into the cache, then runs the server inside it (Apptainer stand-in)', () => {
     const { root, dir, bin } = jobDir();
     fakeProgram(bin, 'vllm');

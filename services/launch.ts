@@ -29,6 +29,9 @@ export interface ServiceLaunch {
 
 type Launched = Exclude<ServiceSpec, { kind: 'external' }>;
 
+/** Where a database kind keeps its data: a folder in the job's folder, gone with the job. */
+const SERVICE_DATA_DIR = 'service-data';
+
 /**
  * The launch of a service the job runs on `target`; `simulatorProgram` is the worker's built
  * simulator of the target's runtime (paths.program).
@@ -85,6 +88,29 @@ function serverArgv(service: Exclude<Launched, { kind: 'simulator' }>): Word[] {
         '--slots',
         // Every layer on the GPUs when any are asked; CPU otherwise.
         ...(gpus > 0 ? ['--n-gpu-layers', '999'] : []),
+      ];
+    case 'chroma':
+      return [
+        pathWord(service.binary),
+        'run',
+        '--host',
+        jobShell.bindHost,
+        '--port',
+        jobShell.port,
+        '--path',
+        jobShell.jobFile(SERVICE_DATA_DIR),
+      ];
+    case 'qdrant':
+      // Qdrant reads its settings from QDRANT__SECTION__KEY variables.
+      return [
+        'env',
+        joinWords('QDRANT__SERVICE__HOST=', jobShell.bindHost),
+        joinWords('QDRANT__SERVICE__HTTP_PORT=', jobShell.port),
+        joinWords('QDRANT__SERVICE__GRPC_PORT=', jobShell.nextPort),
+        joinWords('QDRANT__STORAGE__STORAGE_PATH=', jobShell.jobFile(SERVICE_DATA_DIR)),
+        joinWords('QDRANT__STORAGE__SNAPSHOTS_PATH=', jobShell.jobFile(`${SERVICE_DATA_DIR}-snapshots`)),
+        'QDRANT__TELEMETRY_DISABLED=true',
+        pathWord(service.binary),
       ];
     case 'ollama':
       // Ollama takes its address from the environment only.

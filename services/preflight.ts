@@ -55,7 +55,12 @@ export function localProblems(service: ServiceSpec): string[] {
   }
   const program = service.kind === 'command' ? service.command[0]! : service.binary;
   // The llama.cpp example's files come from `make llm`: say so where they are missing.
-  const hint = (path: string) => (path.includes('/aifb/llm/') ? ' (`make llm` builds and fetches it)' : '');
+  const hint = (path: string) =>
+    path.includes('/aifb/llm/')
+      ? ' (`make llm` builds and fetches it)'
+      : path.includes('/aifb/chroma/')
+        ? ' (`make chroma` installs it)'
+        : '';
   if (!resolveExecutable(expandHome(program))) {
     const field = service.kind === 'command' ? 'service.command.0' : 'service.binary';
     problems.push(

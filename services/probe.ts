@@ -138,22 +138,26 @@ export async function serviceIdentity(base: string, probe: ProbeSpec): Promise<S
     else identity.problems = [answer.problem];
     return identity;
   }
-  try {
-    const res = await httpGet(serviceUrl(base, '/v1/models'), 5000, headers);
-    const listed = (JSON.parse(res.body) as { data?: Record<string, unknown>[] }).data ?? [];
-    identity.models = listed.slice(0, 20).map((m) => {
-      const kept: Record<string, unknown> = {};
-      for (const field of MODEL_FIELDS) if (m[field] !== undefined) kept[field] = m[field];
-      return { id: String(m.id), ...kept };
-    });
-  } catch (err) {
-    identity.problems = [...(identity.problems ?? []), `GET /v1/models: ${(err as Error).message}`];
+  const facts = KIND_FACTS[service.kind];
+  if (facts.models) {
+    try {
+      const res = await httpGet(serviceUrl(base, '/v1/models'), 5000, headers);
+      const listed = (JSON.parse(res.body) as { data?: Record<string, unknown>[] }).data ?? [];
+      identity.models = listed.slice(0, 20).map((m) => {
+        const kept: Record<string, unknown> = {};
+        for (const field of MODEL_FIELDS) if (m[field] !== undefined) kept[field] = m[field];
+        return { id: String(m.id), ...kept };
+      });
+    } catch (err) {
+      identity.problems = [...(identity.problems ?? []), `GET /v1/models: ${(err as Error).message}`];
+    }
   }
-  const version = KIND_FACTS[service.kind].version;
+  const version = facts.version;
   if (version) {
     try {
       const res = await httpGet(serviceUrl(base, version.path), 5000, headers);
-      const value = (JSON.parse(res.body) as Record<string, unknown>)[version.field];
+      const parsed = JSON.parse(res.body) as unknown;
+      const value = version.field === null ? parsed : (parsed as Record<string, unknown>)[version.field];
       identity.version = typeof value === 'string' || typeof value === 'number' ? String(value) : null;
     } catch (err) {
       identity.problems = [...(identity.problems ?? []), `GET ${version.path}: ${(err as Error).message}`];

@@ -24,6 +24,8 @@ export const jobShell = {
   home: { trusted: '"$HOME"' },
   /** The service's port: fixed, or the free one the job picked (see {{port}} in service.sh.tmpl). */
   port: { trusted: '"$AIFB_PORT"' },
+  /** A second port for a server that opens two (Qdrant's gRPC): the one after the service's. */
+  nextPort: { trusted: '"$((AIFB_PORT + 1))"' },
   /** Apptainer images pulled for the cluster: one cache beside the benchmarks' folders. */
   imageCache: { trusted: '"${AIFB_IMAGE_CACHE:-$AIFB_JOB_DIR/../../.images}"' },
   /**

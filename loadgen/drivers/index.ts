@@ -6,6 +6,7 @@ import { EmbeddingsDriver } from './embeddings';
 import { HttpDriver } from './http';
 import { LlmDriver } from './llm';
 import { SqlDriver } from './sql';
+import { VectorDriver } from './vector';
 
 const DRIVERS: Record<WorkloadKind, (ctx: DriverContext) => WorkloadDriver> = {
   'openai-chat': (ctx) => new LlmDriver(ctx),
@@ -14,6 +15,7 @@ const DRIVERS: Record<WorkloadKind, (ctx: DriverContext) => WorkloadDriver> = {
   http: (ctx) => new HttpDriver(ctx),
   command: (ctx) => new CommandDriver(ctx),
   sql: (ctx) => new SqlDriver(ctx),
+  'vector-search': (ctx) => new VectorDriver(ctx),
 };
 
 export function createDriver(ctx: DriverContext): WorkloadDriver {
