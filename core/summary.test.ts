@@ -340,6 +340,8 @@ describe('results.csv', () => {
       'recipe_hash',
       'aifb_version',
       'service_version',
+      // Vector search (issue 15) after them.
+      'recall',
     ]);
     const stage = summarizeStage(meta, [client(0, 10, 100, [20])]);
     const check = (name: string, pass: boolean) =>
