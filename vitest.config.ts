@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
-            '{core,slurm-scripts,services,executors,activities,workflows,workers,loadgen,simulator,cli,api,control,telemetry,bench}/**/*.test.ts',
+            '{core,slurm-scripts,services,executors,activities,workflows,workers,loadgen,simulator,cli,api,control,telemetry,bench,report}/**/*.test.ts',
           ],
           testTimeout: 20_000,
         },

@@ -6,6 +6,7 @@
 import type { StopAck } from '../core/contract';
 import { CONTROL_ERRORS } from '../core/failures';
 import type { BenchmarkSummary } from '../core/summary';
+import type { ReportData } from '../report/types';
 import { checkBenchmarkId, checkDeploymentName } from './ids';
 import {
   type BenchmarkControl,
@@ -109,6 +110,10 @@ export class HttpControl implements BenchmarkControl {
 
   async results(id: string): Promise<BenchmarkSummary> {
     return this.call('GET', `${benchmarkPath(id)}/results`);
+  }
+
+  async report(id: string): Promise<ReportData> {
+    return this.call('GET', `${benchmarkPath(id)}/report?format=json`);
   }
 
   async logs(id: string, options: LogsOptions = {}): Promise<LogsView> {

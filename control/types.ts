@@ -9,6 +9,7 @@ import type { ControlErrorCode } from '../core/failures';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import type { RecipeIssue } from '../core/recipe';
 import type { BenchmarkSummary } from '../core/summary';
+import type { ReportData } from '../report/types';
 
 /** Temporal's execution status, in our spelling. */
 export const RUN_STATUSES = [
@@ -163,6 +164,8 @@ export interface BenchmarkControl {
   /** Temporal cancellation: teardown runs, the run ends as cancelled. */
   cancel(benchmarkId: string): Promise<void>;
   results(benchmarkId: string): Promise<BenchmarkSummary>;
+  /** What `aifb report` draws: the summary, latency CDFs from the raw stage files, the timeline. */
+  report(benchmarkId: string): Promise<ReportData>;
   logs(benchmarkId: string, options?: LogsOptions): Promise<LogsView>;
   createSchedule(input: ScheduleInput): Promise<ScheduleView>;
   listSchedules(): Promise<ScheduleView[]>;
