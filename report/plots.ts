@@ -43,9 +43,18 @@ interface LegendEntry {
   symbol?: 'ring' | 'square';
 }
 
-/** Swatches in the top margin, wrapped to the width; returns the marks and the margin they need. */
-function legend(entries: LegendEntry[], marginLeft: number): { marks: Plot.Markish[]; marginTop: number } {
-  const rows: { entry: LegendEntry; x: number; row: number }[] = [];
+/** The little of the DOM a legend needs (the project compiles without the DOM's types). */
+interface SvgNode {
+  setAttribute(name: string, value: string): void;
+  appendChild(child: SvgNode): void;
+  textContent: string | null;
+}
+type RenderContext = { document: { createElementNS(ns: string, name: string): SvgNode } };
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Swatches in the top margin, wrapped to the width; returns the mark and the margin it needs. */
+function legend(entries: LegendEntry[], marginLeft: number): { mark: Plot.Markish; marginTop: number } {
+  const placed: { entry: LegendEntry; x: number; row: number }[] = [];
   let x = 0;
   let row = 0;
   for (const entry of entries) {
@@ -54,38 +63,72 @@ function legend(entries: LegendEntry[], marginLeft: number): { marks: Plot.Marki
       row++;
       x = 0;
     }
-    rows.push({ entry, x, row });
+    placed.push({ entry, x, row });
     x += w;
   }
-  const lines = row + 1;
-  const marks: Plot.Markish[] = rows.flatMap(({ entry, x, row }) => {
-    const dy = -(lines - row) * 15 - 4;
-    const swatch = entry.symbol === 'ring' ? '◯' : entry.symbol === 'square' ? '■' : entry.dash ? '╍╍' : '━━';
-    return [
-      Plot.text([0], {
-        frameAnchor: 'top-left',
-        dx: x,
-        dy,
-        text: () => swatch,
-        fill: entry.color,
-        textAnchor: 'start',
-        fontSize: 12,
-      }),
-      Plot.text([0], {
-        frameAnchor: 'top-left',
-        dx: x + 26,
-        dy,
-        text: () => entry.label,
-        textAnchor: 'start',
-      }),
-    ];
-  });
-  return { marks, marginTop: 18 + lines * 15 };
+  const marginTop = entries.length === 0 ? 24 : 30 + (row + 1) * 15;
+  // A render function: real line, ring or square swatches drawn in the margin, in pixels.
+  const mark = (
+    _index: unknown,
+    _scales: unknown,
+    _values: unknown,
+    _dims: unknown,
+    context: RenderContext,
+  ) => {
+    const doc = context.document;
+    const el = (name: string, attrs: Record<string, string | number>) => {
+      const node = doc.createElementNS(SVG_NS, name);
+      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+      return node;
+    };
+    const g = el('g', { 'aria-label': 'legend', 'font-size': 11 });
+    for (const { entry, x, row } of placed) {
+      const left = marginLeft + x;
+      const y = 26 + row * 15;
+      if (entry.symbol === 'ring') {
+        g.appendChild(
+          el('circle', {
+            cx: left + 11,
+            cy: y,
+            r: 5,
+            fill: 'none',
+            stroke: entry.color,
+            'stroke-width': 1.5,
+          }),
+        );
+      } else if (entry.symbol === 'square') {
+        g.appendChild(el('rect', { x: left + 5, y: y - 5, width: 12, height: 10, fill: entry.color }));
+      } else {
+        g.appendChild(
+          el('line', {
+            x1: left,
+            x2: left + 22,
+            y1: y,
+            y2: y,
+            stroke: entry.color,
+            'stroke-width': 2,
+            ...(entry.dash ? { 'stroke-dasharray': entry.dash } : {}),
+          }),
+        );
+      }
+      const text = el('text', {
+        x: left + 28,
+        y,
+        dy: '0.32em',
+        'text-anchor': 'start',
+        fill: 'currentColor',
+      });
+      text.textContent = entry.label;
+      g.appendChild(text);
+    }
+    return g;
+  };
+  return { mark: mark as unknown as Plot.Markish, marginTop };
 }
 
 function render(options: Plot.PlotOptions, entries: LegendEntry[]): string {
   const marginLeft = options.marginLeft ?? 50;
-  const { marks, marginTop } = legend(entries, marginLeft);
+  const { mark, marginTop } = legend(entries, marginLeft);
   const svg = Plot.plot({
     ...options,
     document: document as never,
@@ -95,7 +138,7 @@ function render(options: Plot.PlotOptions, entries: LegendEntry[]): string {
     marginLeft,
     marginRight: options.marginRight ?? 20,
     style: { background: 'white', color: '#222', fontSize: '11px' },
-    marks: [...(options.marks ?? []), ...marks],
+    marks: [...(options.marks ?? []), mark],
   }) as unknown as { outerHTML: string };
   const text = svg.outerHTML;
   // A standalone .svg file needs its namespace; inline in HTML it does no harm.
@@ -208,8 +251,8 @@ function latencyCurve(runs: readonly ReportData[], metric: 'ttft' | 'tpot', labe
   });
   const svg = render(
     {
-      x: { label: 'achieved rate (req/s) →', zero: true, grid: true },
-      y: { label: `↑ ${label} (ms)`, zero: true, grid: true },
+      x: { label: 'achieved rate (req/s) →', zero: true, nice: true, grid: true },
+      y: { label: `↑ ${label} (ms)`, zero: true, nice: true, grid: true },
       marks,
     },
     entries,
@@ -225,46 +268,75 @@ const CDF_LABELS: Record<CdfMetric, string> = {
   e2e: 'E2E latency',
 };
 
+/** Line styles that tell runs apart when colours tell stages apart. */
+const RUN_DASHES = ['', '6,3', '2,2', '8,3,2,3'];
+
 function cdfFigure(runs: readonly ReportData[], metric: CdfMetric): Figure {
   const label = CDF_LABELS[metric];
   const id = `cdf-${metric}`;
   const title = `${label} distribution`;
-  const caption = `Cumulative distribution of ${label} per stage, from the merged HDR histograms of all clients (measured window only).`;
   const multi = runs.length > 1;
-  const data: { series: string; ms: number; pct: number }[] = [];
-  const entries: LegendEntry[] = [];
+  const caption = `Cumulative distribution of ${label} per stage, from the merged HDR histograms of all clients (measured window only)${multi ? '; colour: stage, line style: run' : ''}.`;
+  const lines: { color: string; dash: string; points: { ms: number; pct: number }[]; title: string }[] = [];
+  const stageNames: string[] = [];
   const notes: string[] = [];
-  for (const run of runs) {
+  runs.forEach((run, r) => {
     if ('unavailable' in run.distributions) {
       notes.push(`${shortId(run.summary)}: ${run.distributions.unavailable}`);
-      continue;
+      return;
     }
     for (const stage of run.distributions.stages) {
       const cdf = stage.cdf[metric];
       if (!cdf || cdf.length === 0) continue;
-      const series = multi ? `${shortId(run.summary)} ${stage.name}` : stage.name;
-      entries.push({ label: `${series} (n=${stage.counts[metric] ?? 0})`, color: colorAt(entries.length) });
+      if (!stageNames.includes(stage.name)) stageNames.push(stage.name);
       // A step: each recorded value holds its fraction until the next.
+      const points: { ms: number; pct: number }[] = [];
       let previous = 0;
       for (const [ms, fraction] of cdf) {
-        data.push({ series, ms, pct: previous * 100 }, { series, ms, pct: fraction * 100 });
+        points.push({ ms, pct: previous * 100 }, { ms, pct: fraction * 100 });
         previous = fraction;
       }
+      lines.push({
+        color: colorAt(stageNames.indexOf(stage.name)),
+        dash: RUN_DASHES[r % RUN_DASHES.length]!,
+        points,
+        title: `${multi ? `${shortId(run.summary)} ` : ''}${stage.name}: ${stage.counts[metric] ?? 0} values`,
+      });
     }
-  }
-  if (data.length === 0) {
+  });
+  if (lines.length === 0) {
     return { id, title, caption, svg: null, note: notes.join('; ') || `no stage recorded ${label}` };
   }
-  const seriesNames = [...new Set(data.map((d) => d.series))];
+  const entries: LegendEntry[] = stageNames.map((name, i) => ({ label: name, color: colorAt(i) }));
+  if (multi) {
+    for (const [r, run] of runs.entries()) {
+      const dash = RUN_DASHES[r % RUN_DASHES.length]!;
+      entries.push({ label: shortId(run.summary), color: '#555', ...(dash ? { dash } : {}) });
+    }
+  }
+  // Stages far apart (an overloaded one beside light ones) share a log axis, so each stays readable.
+  const medians = lines.map((l) => l.points.find((p) => p.pct >= 50)?.ms ?? 0);
+  const lowest = Math.min(...lines.flatMap((l) => l.points.map((p) => p.ms)));
+  const log = lowest > 0 && Math.min(...medians) > 0 && Math.max(...medians) / Math.min(...medians) > 3;
   const svg = render(
     {
-      x: { label: `${label} (ms) →`, grid: true },
+      x: log
+        ? { type: 'log', label: `${label} (ms, log scale) →`, grid: true }
+        : { label: `${label} (ms) →`, grid: true },
       y: { label: '↑ requests at or below (%)', domain: [0, 100], grid: true },
-      color: { domain: seriesNames, range: seriesNames.map((_, i) => colorAt(i)) },
       marks: [
         Plot.ruleY([0]),
         Plot.ruleY([50, 99], { stroke: '#999', strokeDasharray: '2,3' }),
-        Plot.line(data, { x: 'ms', y: 'pct', z: 'series', stroke: 'series', strokeWidth: 1.6 }),
+        ...lines.map((l) =>
+          Plot.line(l.points, {
+            x: 'ms',
+            y: 'pct',
+            stroke: l.color,
+            strokeWidth: 1.6,
+            ...(l.dash ? { strokeDasharray: l.dash } : {}),
+            title: () => l.title,
+          }),
+        ),
       ],
     },
     entries,
@@ -296,6 +368,26 @@ const gpuAbsence = (stages: readonly StageSummary[]) => {
   return null;
 };
 
+/**
+ * A series with a NaN where samples stop for over 3 of its usual intervals (a client rate
+ * between stages): Plot breaks the line there instead of bridging the gap.
+ */
+export function withGaps(points: readonly [number, number][]): [number, number][] {
+  if (points.length < 3) return [...points];
+  const steps = points
+    .slice(1)
+    .map(([t], i) => t - points[i]![0])
+    .sort((a, b) => a - b);
+  const gap = 3 * steps[Math.floor(steps.length / 2)]!;
+  const out: [number, number][] = [points[0]!];
+  for (let i = 1; i < points.length; i++) {
+    if (points[i]![0] - points[i - 1]![0] > gap)
+      out.push([(points[i]![0] + points[i - 1]![0]) / 2, Number.NaN]);
+    out.push(points[i]!);
+  }
+  return out;
+}
+
 function timelinePanel(
   run: ReportData,
   timeline: Timeline,
@@ -321,7 +413,9 @@ function timelinePanel(
   const windows = run.summary.stages
     .filter((s) => s.window)
     .map((s) => ({ name: s.name, x1: (s.window!.startMs - t0) / 1000, x2: (s.window!.endMs - t0) / 1000 }));
-  const data = series.flatMap((s) => s.points.map(([t, v]) => ({ series: s.label, t: (t - t0) / 1000, v })));
+  const data = series.flatMap((s) =>
+    withGaps(s.points).map(([t, v]) => ({ series: s.label, t: (t - t0) / 1000, v })),
+  );
   const names = series.map((s) => s.label);
   const entries: LegendEntry[] = names.map((label, i) => ({ label, color: colorAt(i) }));
   if (windows.length) entries.push({ label: 'stage window', color: '#c8c8c8', symbol: 'square' });
@@ -366,10 +460,11 @@ function timelineFigures(run: ReportData, prefix: string): Figure[] | { note: st
 function deltaFigure(runs: readonly ReportData[], rows: readonly ComparedRow[]): Figure {
   const id = 'compare-deltas';
   const title = 'Each run against the first';
-  const caption = `Change of each figure against ${shortId(runs[0]!.summary)}, in percent, per stage; green: better, red: worse.`;
+  const caption = `Change of each figure that changed against ${shortId(runs[0]!.summary)}, in percent, per stage; green: better, red: worse (the table below has them all).`;
   const data = rows.flatMap((row) =>
     row.cells.slice(1).flatMap((cell, i) =>
-      cell.percent === null
+      // Unchanged figures would only lengthen the chart; the table lists them.
+      cell.percent === null || Math.abs(cell.percent) < 0.05
         ? []
         : [
             {
@@ -381,8 +476,9 @@ function deltaFigure(runs: readonly ReportData[], rows: readonly ComparedRow[]):
           ],
     ),
   );
-  if (data.length === 0)
-    return { id, title, caption, svg: null, note: 'no figure to compare: the runs share no stage name' };
+  if (data.length === 0) {
+    return { id, title, caption, svg: null, note: 'no figure changed, or the runs share no stage name' };
+  }
   const whats = [...new Set(data.map((d) => d.what))];
   const svg = render(
     {
@@ -403,8 +499,8 @@ function deltaFigure(runs: readonly ReportData[], rows: readonly ComparedRow[]):
       ],
     },
     [
-      { label: 'better', color: '#3ca951' },
-      { label: 'worse', color: '#d62728' },
+      { label: 'better', color: '#3ca951', symbol: 'square' },
+      { label: 'worse', color: '#d62728', symbol: 'square' },
     ],
   );
   return { id, title, caption, svg };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withGaps } from './plots';
 import { scrapeTimeline, timelineQueries, timelineStepS } from './timeline';
 
 describe('timeline', () => {
@@ -20,9 +21,12 @@ describe('timeline', () => {
       'serviceCpu',
     ]);
     for (const q of queries) expect(q.expr).toContain('{benchmark="bench-a-123456"}');
-    // Counters, not the per-snapshot rate gauges a finished stage leaves behind.
+    // The rate gauges of clients whose stage is not done: a finished stage leaves its last value behind.
     expect(queries[0]!.expr).toBe(
-      'sum(rate(aifb_client_requests_sent_total{benchmark="bench-a-123456"}[10s]))',
+      'sum(aifb_client_sent_per_second{benchmark="bench-a-123456"} and on(stage, component) (aifb_client_phase{benchmark="bench-a-123456",phase="done"} == 0))',
+    );
+    expect(queries.at(-1)!.expr).toBe(
+      'sum(rate(aifb_service_cpu_seconds_total{benchmark="bench-a-123456"}[6s]))',
     );
     expect(() => timelineQueries('bench"} or vector(1) #', 1)).toThrow(/unsafe benchmark id/);
   });
@@ -64,5 +68,20 @@ describe('timeline', () => {
         ],
       ],
     ]);
+  });
+
+  it('breaks a line where its samples stop (between stages), not where they are merely sparse', () => {
+    const points: [number, number][] = [
+      [0, 1],
+      [1000, 2],
+      [2000, 3],
+      [9000, 4],
+      [10_000, 5],
+    ];
+    const out = withGaps(points);
+    expect(out).toHaveLength(6);
+    expect(out[3]![0]).toBe(5500);
+    expect(out[3]![1]).toBeNaN();
+    expect(withGaps(points.slice(0, 3))).toEqual(points.slice(0, 3));
   });
 });

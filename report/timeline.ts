@@ -18,26 +18,28 @@ export function timelineStepS(startMs: number, endMs: number): number {
 }
 
 /**
- * The queries for one benchmark. Client rates come from the counters (`rate`), not from the
- * per-snapshot rate gauges: a finished stage's group stays in Pushgateway with its last gauge
- * value, while its counters stop rising. `windowS` spans several pushes (default every 2 s).
+ * The queries for one benchmark. Client rates are the relay's per-snapshot gauges (requests
+ * between a client's last two snapshots / their interval), summed over the clients whose stage
+ * is not done: a finished stage's group stays in Pushgateway with its last value. The CPU rate
+ * spans several pushes (every 2 s by default) at the least.
  */
 export function timelineQueries(benchmarkId: string, stepS: number): TimelineQuery[] {
   const server = aggregateSelectors(benchmarkId); // also refuses an id unsafe in PromQL
   const sel = `{benchmark="${benchmarkId}"}`;
-  const w = `${Math.max(10, 4 * stepS)}s`;
+  const active = `on(stage, component) (aifb_client_phase{benchmark="${benchmarkId}",phase="done"} == 0)`;
+  const w = `${Math.max(6, 4 * stepS)}s`;
   return [
     {
       key: 'clientSent',
       label: 'sent',
       unit: 'req/s',
-      expr: `sum(rate(aifb_client_requests_sent_total${sel}[${w}]))`,
+      expr: `sum(aifb_client_sent_per_second${sel} and ${active})`,
     },
     {
       key: 'clientCompleted',
       label: 'completed',
       unit: 'req/s',
-      expr: `sum(rate(aifb_client_requests_total${sel}[${w}]))`,
+      expr: `sum(aifb_client_requests_per_second${sel} and ${active})`,
     },
     { key: 'running', label: 'running', unit: 'requests', expr: server.runningRequests },
     { key: 'waiting', label: 'waiting', unit: 'requests', expr: server.waitingRequests },
