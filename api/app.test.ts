@@ -51,7 +51,9 @@ function fakeControl(calls: string[]): BenchmarkControl {
     logs: unused,
     report: async (id) => {
       if (!id.startsWith('bench-x-')) throw new ControlError('not-found', `no benchmark ${id}`);
-      const run = sampleRun(id, [{ name: 'r10', rate: 10, ttftMs: 40, itlMs: 5 }]);
+      const run = sampleRun(id, [
+        { name: 'r10', rate: 10, ttftMs: id.endsWith('bbbbbb') ? 60 : 40, itlMs: 5 },
+      ]);
       reportDirs.push(run.dir);
       return collectReportData(run.summary, { resultsDir: run.dir, prometheusUrl: null });
     },
@@ -327,5 +329,9 @@ describe('API contract', () => {
       url: '/benchmarks/bench-x-aaaaaa/report?with=bench-y-bbbbbb',
     });
     expect(unknownWith.statusCode).toBe(404);
+    // In the OpenAPI document with its query parameters.
+    const doc = (await a.inject({ method: 'GET', url: '/docs/json' })).json();
+    const params = doc.paths['/benchmarks/{id}/report'].get.parameters.map((p: { name: string }) => p.name);
+    expect(params.sort()).toEqual(['format', 'id', 'with']);
   });
 });

@@ -423,10 +423,10 @@ function timelinePanel(
     {
       height: 220,
       x: { label: 'seconds since start →', domain: [0, (timeline.endMs - t0) / 1000], grid: true },
-      // An all-zero series (no KV cache in use) still gets a readable axis.
       y: {
         label: `↑ ${panel.unit}`,
-        domain: [0, Math.max(1, ...data.map((d) => d.v))],
+        // The largest value (NaN marks a gap), or 1 for an all-zero series.
+        domain: [0, Math.max(0, ...data.filter((d) => !Number.isNaN(d.v)).map((d) => d.v)) || 1],
         nice: true,
         grid: true,
       },

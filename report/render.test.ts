@@ -127,4 +127,19 @@ describe('renderReport', () => {
     expect(missingIds(html)).toEqual(expect.arrayContaining(['ttft-vs-rate', 'tpot-vs-rate']));
     expect(html).toContain('no stage recorded TTFT');
   });
+
+  it('breaks a client-rate line between stages instead of bridging it', async () => {
+    const d = await data('bench-gap-aaaaaa');
+    if ('unavailable' in d.timeline) throw new Error(d.timeline.unavailable);
+    const t0 = d.timeline.startMs;
+    const points: [number, number][] = [];
+    for (let s = 3; s < 8; s++) points.push([t0 + s * 1000, 10]);
+    for (let s = 15; s < 20; s++) points.push([t0 + s * 1000, 20]);
+    d.timeline.series.push({ key: 'clientSent', label: 'sent', unit: 'req/s', points });
+    const { figures } = renderReport([d], { figures: 'inline' });
+    const svg = figures.find((f) => f.id === 'timeline-rate')!.svg;
+    const path = /aria-label="line"><path d="([^"]+)"/.exec(svg)?.[1] ?? '';
+    expect(path.match(/M/g)).toHaveLength(2);
+    expect(path.match(/L/g)).toHaveLength(8);
+  });
 });

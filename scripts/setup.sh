@@ -35,7 +35,7 @@ else
 fi
 
 # Debian packages: Prometheus + Pushgateway (live metrics of the embedded stack and the
-# telemetry tests) and Chromium (the Web UI browser test). Best effort: without root or apt the
+# telemetry tests) and Chromium (the browser tests: the Web UI, the reports; /usr/bin/chromium). Best effort: without root or apt the
 # demo still runs with live metrics off, and the tiers that need them fail saying why.
 apt_pkgs=()
 command -v prometheus >/dev/null || apt_pkgs+=(prometheus)

@@ -4,7 +4,7 @@
  * every plot is drawn, nothing is fetched, the console stays clean. The API serves the same
  * report. A screenshot of it is left at AIFB_REPORT_SCREENSHOT (default: the test's temp folder).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -168,6 +168,7 @@ async function openReport(file: string, screenshot?: string): Promise<PageCheck>
     return { ...found, consoleErrors, blocked };
   } finally {
     await context.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 }
 
