@@ -110,10 +110,7 @@ async function timeline(summary: BenchmarkSummary, options: CollectOptions): Pro
         startMs,
         endMs,
       );
-      if (series.length > 0) {
-        const result: Timeline = { source: 'prometheus', startMs, endMs, stepS, series, notes };
-        return result;
-      }
+      if (series.length > 0) return { source: 'prometheus', startMs, endMs, stepS, series, notes };
       notes.push(
         `Prometheus (${options.prometheusUrl}) holds no series for this run (live metrics off then, or past its retention)`,
       );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withGaps } from './plots';
+import { withGaps } from './plot-timeline';
 import { scrapeTimeline, timelineQueries, timelineStepS } from './timeline';
 
 describe('timeline', () => {
