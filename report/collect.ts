@@ -16,7 +16,6 @@ import {
   REPORT_DATA_SCHEMA,
   type ReportData,
   type StageDistributions,
-  type Timeline,
   type TimelineSeries,
 } from './types';
 
