@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
-            '{core,slurm-scripts,services,executors,activities,workflows,workers,loadgen,simulator,cli,api,control,telemetry,bench,grafana}/**/*.test.ts',
+            '{core,slurm-scripts,services,executors,activities,workflows,workers,loadgen,simulator,cli,api,control,telemetry,bench,grafana,report}/**/*.test.ts',
           ],
           testTimeout: 20_000,
         },

@@ -1,15 +1,24 @@
 /** The app's HTTP contract with a fake control (no Temporal): auth, error shapes, status codes. */
+
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkRecipeName } from '../control/ids';
 import { type BenchmarkControl, ControlError } from '../control/types';
 import type { HistoryEntry } from '../core/history';
 import type { BenchmarkSummary } from '../core/summary';
+import { collectReportData } from '../report/collect';
 import { ALIAS_BOMB } from '../test/fixtures/hostile';
+import { sampleRun } from '../test/fixtures/report';
 import { buildApp } from './app';
 
 const TOKEN = 'unit-test-token-0123456789';
+
+const reportDirs: string[] = [];
+afterAll(() => {
+  for (const dir of reportDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 function fakeControl(calls: string[]): BenchmarkControl {
   const unused = async () => {
@@ -46,6 +55,14 @@ function fakeControl(calls: string[]): BenchmarkControl {
       checkRecipeName(name);
       calls.push(`history ${name} ${options?.limit ?? '-'}`);
       return [{ benchmarkId: `bench-${name}-aaaaaa` }] as unknown as HistoryEntry[];
+    },
+    report: async (id) => {
+      if (!id.startsWith('bench-x-')) throw new ControlError('not-found', `no benchmark ${id}`);
+      const run = sampleRun(id, [
+        { name: 'r10', rate: 10, ttftMs: id.endsWith('bbbbbb') ? 60 : 40, itlMs: 5 },
+      ]);
+      reportDirs.push(run.dir);
+      return collectReportData(run.summary, { resultsDir: run.dir, prometheusUrl: null });
     },
     createSchedule: unused,
     listSchedules: unused,
@@ -286,5 +303,54 @@ describe('API contract', () => {
     });
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.body).toMatch(/^benchmark_id,stage,/);
+  });
+
+  it('serves a report: HTML by default, Markdown on ?format=md or Accept, its data as JSON; bad ids 400, unknown 404', async () => {
+    const a = await app();
+    const html = await a.inject({ method: 'GET', url: '/benchmarks/bench-x-aaaaaa/report' });
+    expect([html.statusCode, html.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(html.body).toContain('<title>aifb report: bench-x-aaaaaa (sample)</title>');
+    expect(html.body).toContain('data-plot="cdf-ttft"');
+    for (const request of [
+      { url: '/benchmarks/bench-x-aaaaaa/report?format=md' },
+      { url: '/benchmarks/bench-x-aaaaaa/report', headers: { accept: 'text/markdown' } },
+    ]) {
+      const md = await a.inject({ method: 'GET', ...request });
+      expect(md.headers['content-type']).toBe('text/markdown; charset=utf-8');
+      expect(md.body).toMatch(/^# aifb report: bench-x-aaaaaa \(sample\)\n/);
+      // Standalone: its figures are data: URIs.
+      expect(md.body).toContain('](data:image/svg+xml;base64,');
+    }
+    const json = await a.inject({ method: 'GET', url: '/benchmarks/bench-x-aaaaaa/report?format=json' });
+    expect(json.json()).toMatchObject({
+      schema: 'aifb.report-data/v1',
+      summary: { benchmarkId: 'bench-x-aaaaaa' },
+    });
+    const compared = await a.inject({
+      method: 'GET',
+      url: '/benchmarks/bench-x-aaaaaa/report?with=bench-x-bbbbbb',
+    });
+    expect(compared.body).toContain('<title>aifb report: bench-x-aaaaaa vs bench-x-bbbbbb</title>');
+    expect(compared.body).toContain('data-plot="compare-deltas"');
+    const badFormat = await a.inject({ method: 'GET', url: '/benchmarks/bench-x-aaaaaa/report?format=pdf' });
+    expect([badFormat.statusCode, badFormat.json().issues[0].path]).toEqual([400, 'querystring.format']);
+    const badWith = await a.inject({ method: 'GET', url: '/benchmarks/bench-x-aaaaaa/report?with=..,x' });
+    expect([badWith.statusCode, badWith.json().error]).toEqual([400, 'invalid-input']);
+    const badId = await a.inject({ method: 'GET', url: '/benchmarks/..%2Fetc/report' });
+    expect(badId.statusCode).toBe(400);
+    const unknown = await a.inject({ method: 'GET', url: '/benchmarks/bench-y-bbbbbb/report' });
+    expect([unknown.statusCode, unknown.json()]).toEqual([
+      404,
+      { error: 'not-found', message: 'no benchmark bench-y-bbbbbb' },
+    ]);
+    const unknownWith = await a.inject({
+      method: 'GET',
+      url: '/benchmarks/bench-x-aaaaaa/report?with=bench-y-bbbbbb',
+    });
+    expect(unknownWith.statusCode).toBe(404);
+    // In the OpenAPI document with its query parameters.
+    const doc = (await a.inject({ method: 'GET', url: '/docs/json' })).json();
+    const params = doc.paths['/benchmarks/{id}/report'].get.parameters.map((p: { name: string }) => p.name);
+    expect(params.sort()).toEqual(['format', 'id', 'with']);
   });
 });

@@ -77,6 +77,24 @@ export const StopBody = z.object({ reason: z.string().max(500).optional() }).nul
 
 export const ResultsQuery = z.object({ format: z.enum(['json', 'csv']).optional() });
 
+const ID_LIST = new RegExp(
+  `^${BENCHMARK_ID_RE.source.slice(1, -1)}(,${BENCHMARK_ID_RE.source.slice(1, -1)}){0,7}$`,
+);
+
+export const ReportQuery = z.object({
+  format: z
+    .enum(['html', 'md', 'json'])
+    .optional()
+    .describe(
+      'html (default), md (Markdown, figures inline as data: URIs) or json (the data it is drawn from)',
+    ),
+  with: z
+    .string()
+    .regex(ID_LIST, 'benchmark ids separated by commas (at most 8)')
+    .optional()
+    .describe('other benchmarks to compare against this one (the baseline), comma-separated'),
+});
+
 export const LogsQuery = z.object({
   component: z
     .string()

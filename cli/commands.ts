@@ -13,6 +13,7 @@ import { openControl } from './control-client';
 import { EXIT, ExitCode } from './exit';
 import { renderHistory } from './history-format';
 import { renderList, renderStatus } from './list-format';
+import { writeReport } from './report';
 import { renderResultsTable } from './table';
 import { watchUntilEnd } from './watch';
 
@@ -161,6 +162,20 @@ export function addControlCommands(program: Command): void {
       if (o.format === 'json') console.log(JSON.stringify(summary, null, 2));
       else if (o.format === 'csv') process.stdout.write(toCsv(summary));
       else console.log(renderResultsTable(summary, process.stdout.isTTY));
+    });
+
+  program
+    .command('report')
+    .description(
+      'write an HTML report (self-contained, opens offline) and a Markdown one with plots, for one benchmark or several compared',
+    )
+    .argument('<ids...>', 'benchmark ids; with several, the first is the baseline of the comparison')
+    .option('--out <dir>', 'folder to write into', '.')
+    .option('--name <name>', 'file name without extension (default report-<first id>[-and-<n>-more])')
+    .option('--format <format>', 'both | html | md', 'both')
+    .action(async (ids: string[], o: { out: string; name?: string; format: string }) => {
+      const written = await withControl((c) => writeReport(c, ids, o));
+      for (const line of written) console.log(line);
     });
 
   program

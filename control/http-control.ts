@@ -7,6 +7,7 @@ import type { StopAck } from '../core/contract';
 import { CONTROL_ERRORS } from '../core/failures';
 import type { HistoryEntry } from '../core/history';
 import type { BenchmarkSummary } from '../core/summary';
+import type { ReportData } from '../report/types';
 import { checkBenchmarkId, checkDeploymentName, checkRecipeName } from './ids';
 import {
   type BenchmarkControl,
@@ -114,6 +115,10 @@ export class HttpControl implements BenchmarkControl {
 
   async history(recipeName: string, options: { limit?: number } = {}): Promise<HistoryEntry[]> {
     return this.call('GET', `/recipes/${checkRecipeName(recipeName)}/history${queryString({ ...options })}`);
+  }
+
+  async report(id: string): Promise<ReportData> {
+    return this.call('GET', `${benchmarkPath(id)}/report?format=json`);
   }
 
   async logs(id: string, options: LogsOptions = {}): Promise<LogsView> {

@@ -31,6 +31,8 @@ import { readHistory } from '../core/node/history-file';
 import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
 import { BenchmarkIdKey, benchmarkSearchAttributes } from '../core/search-attributes';
 import type { BenchmarkSummary } from '../core/summary';
+import { collectReportData } from '../report/collect';
+import type { ReportData } from '../report/types';
 import { listItemOf } from './decode';
 import { DeploymentControl } from './deployments';
 import { failureMessage } from './failure';
@@ -249,6 +251,14 @@ export class TemporalControl implements BenchmarkControl {
       );
     }
     return (await handle.result()) as BenchmarkSummary;
+  }
+
+  async report(benchmarkId: string): Promise<ReportData> {
+    const summary = await this.results(benchmarkId);
+    return collectReportData(summary, {
+      resultsDir: paths.results(this.config, benchmarkId),
+      prometheusUrl: this.config.telemetry?.prometheusUrl ?? null,
+    });
   }
 
   async logs(benchmarkId: string, options: LogsOptions = {}): Promise<LogsView> {

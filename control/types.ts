@@ -10,6 +10,7 @@ import type { HistoryEntry } from '../core/history';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import type { RecipeIssue } from '../core/recipe';
 import type { BenchmarkSummary } from '../core/summary';
+import type { ReportData } from '../report/types';
 
 /** Temporal's execution status, in our spelling. */
 export const RUN_STATUSES = [
@@ -164,6 +165,8 @@ export interface BenchmarkControl {
   /** Temporal cancellation: teardown runs, the run ends as cancelled. */
   cancel(benchmarkId: string): Promise<void>;
   results(benchmarkId: string): Promise<BenchmarkSummary>;
+  /** What `aifb report` draws: the summary, latency CDFs from the raw stage files, the timeline. */
+  report(benchmarkId: string): Promise<ReportData>;
   logs(benchmarkId: string, options?: LogsOptions): Promise<LogsView>;
   /** A recipe's results history (data/history/<recipe>.jsonl), oldest first; the last `limit` runs. */
   history(recipeName: string, options?: { limit?: number }): Promise<HistoryEntry[]>;

@@ -36,9 +36,10 @@ else
 fi
 
 # Debian packages: Prometheus + Pushgateway (live metrics of the embedded stack and the
-# telemetry tests), Chromium (the Web UI browser test) and PostgreSQL with pgbench (service kind
-# postgres: the sql tests and bench:pgbench). Best effort: without root or apt the demo still runs
-# with live metrics off, and the tiers that need them fail saying why.
+# telemetry tests), Chromium (the browser tests: the Web UI, the reports; /usr/bin/chromium) and
+# PostgreSQL with pgbench (service kind postgres: the sql tests and bench:pgbench). Best effort:
+# without root or apt the demo still runs with live metrics off, and the tiers that need them fail
+# saying why.
 apt_pkgs=()
 command -v prometheus >/dev/null || apt_pkgs+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || apt_pkgs+=(prometheus-pushgateway)

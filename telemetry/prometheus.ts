@@ -41,6 +41,42 @@ export class PrometheusApi {
     }
     return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
   }
+
+  /** A range query (`/api/v1/query_range`): each series with its `[epoch ms, value]` points. */
+  async queryRange(expr: string, startS: number, endS: number, stepS: number): Promise<RangeSeries[]> {
+    const params = new URLSearchParams({
+      query: expr,
+      start: String(startS),
+      end: String(endS),
+      step: String(stepS),
+    });
+    const res = await fetch(`${this.url.replace(/\/$/, '')}/api/v1/query_range`, {
+      method: 'POST',
+      body: params,
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const body = (await res.json().catch(() => ({}))) as {
+      status?: string;
+      error?: string;
+      data?: { result: { metric: Record<string, string>; values: [number, string][] }[] };
+    };
+    if (!res.ok || body.status !== 'success') {
+      throw new Error(
+        `Prometheus range query failed (HTTP ${res.status}): ${body.error ?? 'no error text'}: ${expr}`,
+      );
+    }
+    return (body.data?.result ?? []).map((r) => ({
+      metric: r.metric,
+      points: r.values
+        .map(([t, v]): [number, number] => [Math.round(t * 1000), Number(v)])
+        .filter(([, v]) => Number.isFinite(v)),
+    }));
+  }
+}
+
+export interface RangeSeries {
+  metric: Record<string, string>;
+  points: [ms: number, value: number][];
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toCsv } from '../../core/summary';
+import { renderReport } from '../../report/render';
 import {
   BenchmarkView,
   ErrorBody,
@@ -11,6 +12,7 @@ import {
   LogsQuery,
   LogsView,
   RecipeBodyDoc,
+  ReportQuery,
   ResultsQuery,
   StartResult,
   StopAck,
@@ -142,6 +144,33 @@ export const benchmarkRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, 
       const summary = await control.results(request.params.id);
       const csv = request.query.format === 'csv' || /text\/csv/.test(request.headers.accept ?? '');
       return csv ? reply.type('text/csv; charset=utf-8').send(toCsv(summary)) : summary;
+    },
+  );
+
+  app.get(
+    '/benchmarks/:id/report',
+    {
+      schema: {
+        summary:
+          'A report with plots: self-contained HTML (default), Markdown with ?format=md or Accept: text/markdown, or its data with ?format=json',
+        description:
+          'Latency against achieved rate over the stages (found capacity marked), TTFT/ITL/E2E distributions from the merged histograms, a timeline of client rate and server metrics with the stage windows (Prometheus range queries; the raw service scrapes without it), and with ?with=id2,id3 a comparison against this run. The HTML has no script and fetches nothing.',
+        tags,
+        params: IdParams,
+        querystring: ReportQuery,
+        response: { 200: z.unknown(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const ids = [request.params.id, ...(request.query.with?.split(',') ?? [])];
+      const data = await Promise.all(ids.map((id) => control.report(id)));
+      const accept = request.headers.accept ?? '';
+      const format = request.query.format ?? (/text\/markdown/.test(accept) ? 'md' : 'html');
+      if (format === 'json') return data.length === 1 ? data[0] : data;
+      const report = renderReport(data, { figures: 'inline' });
+      return format === 'md'
+        ? reply.type('text/markdown; charset=utf-8').send(report.markdown)
+        : reply.type('text/html; charset=utf-8').send(report.html);
     },
   );
 

@@ -348,6 +348,7 @@ describe('system routes', () => {
         '/benchmarks/{id}/stop',
         '/benchmarks/{id}/stages/current/stop',
         '/benchmarks/{id}/results',
+        '/benchmarks/{id}/report',
         '/benchmarks/{id}/logs',
         '/recipes',
         '/recipes/validate',

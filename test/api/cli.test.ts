@@ -3,7 +3,7 @@
  * the HTTP API (AIFB_API_URL) and straight to Temporal (TEMPORAL_ADDRESS). Same output, same
  * exit codes.
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,6 +190,35 @@ describe('aifb against the API and against Temporal', () => {
     const bad = await aifb('api', ['history', 'Not-A-Recipe']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('not a recipe name');
+  });
+
+  it('report writes the same files either way; an unknown id exits 2', async () => {
+    const written: Record<Mode, string> = { api: '', temporal: '' };
+    for (const mode of ['api', 'temporal'] as const) {
+      const out = join(stack.config.dataDir, `reports-${mode}`);
+      const run = await aifb(mode, ['report', quickId, longId, '--out', out]);
+      expect(run.code, run.stderr).toBe(0);
+      const name = `report-${quickId}-and-1-more`;
+      expect(run.stdout).toContain(join(out, `${name}.html`));
+      const figures = readdirSync(join(out, `${name}-figures`)).sort();
+      written[mode] = [
+        readFileSync(join(out, `${name}.html`), 'utf8'),
+        readFileSync(join(out, `${name}.md`), 'utf8'),
+        ...figures.map((f) => `${f}\n${readFileSync(join(out, `${name}-figures`, f), 'utf8')}`),
+      ].join('\n');
+      expect(figures).toContain('cdf-ttft.svg');
+      const unknown = await aifb(mode, ['report', 'bench-nobody-zzzzzz']);
+      expect(unknown.code, mode).toBe(2);
+      expect(unknown.stderr).toContain('no benchmark bench-nobody-zzzzzz');
+    }
+    expect(written.api).toBe(written.temporal);
+    // The runs share no stage name: the delta chart says so; the curves and CDFs hold both runs.
+    expect(written.api).toContain('data-plot-missing="compare-deltas"');
+    expect(written.api).toContain('no figure changed, or the runs share no stage name');
+    expect(written.api).toContain(`${longId} p99`);
+    // This tier has no Prometheus: the timeline says so and comes from the service's scrapes.
+    expect(written.api).toContain('no Prometheus configured (AIFB_PROMETHEUS_URL');
+    expect(written.api).toContain('data-plot="run1-timeline-requests"');
   });
 
   it('schedules: create through the API, list through Temporal, pause, delete', async () => {
