@@ -13,7 +13,7 @@ import { loadgenConfig } from '../core/loadgen-config';
 import type { ClientResult } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
-import { clientsPlacement, type Recipe } from '../core/recipe';
+import { clientsPlacement, loadStageAt, type Recipe } from '../core/recipe';
 import { barrierDecision, type StageGo, startBoundMs } from '../core/stage-start';
 import { type Executor, readChunks } from '../executors/types';
 import { renderClientsScript } from '../slurm-scripts/render';
@@ -171,7 +171,7 @@ export function clientActivities(ctx: ActivityContext) {
     }): Promise<FinishedClients> {
       const activity = Context.current();
       const executor = ctx.executorFor(recipe);
-      const stage = recipe.workload.stages[stageIndex]!;
+      const stage = loadStageAt(recipe, stageIndex);
       // Written before the go is read: a barrier cancelled by a stop may still have written it.
       if (stopNow) await executor.writeFile(job, loadgenFiles.stop(stageIndex), '');
       const go = await readGo(executor, job, stageIndex);

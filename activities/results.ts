@@ -8,7 +8,7 @@ import { servedRecipe } from '../core/deployment';
 import { clientsJobOf, type JobRef, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
-import { modelName, type Recipe, stageConcurrency, stageName } from '../core/recipe';
+import { loadStageAt, modelName, type Recipe, stageConcurrency, stageName } from '../core/recipe';
 import {
   type BenchmarkSummary,
   measuredWindow,
@@ -34,7 +34,7 @@ export function resultActivities(ctx: ActivityContext) {
       clients,
       service: deploymentJob,
     }: Parameters<BenchmarkActivities['collectMetrics']>[0]): Promise<StageSummary> {
-      const stage = recipe.workload.stages[stageIndex]!;
+      const stage = loadStageAt(recipe, stageIndex);
       const name = stageName(recipe, stageIndex);
       if (clients.results.length === 0) {
         const reasons = clients.missing.map((m) => `client ${m.index}: ${m.reason}`).join('\n');

@@ -12,6 +12,9 @@
  */
 import type { ProgressSnapshot } from './loadgen-protocol';
 import { fitLine, slopeLowerBound } from './stats';
+import type { OversaturationVerdict, Trend } from './summary-format';
+
+export type { OversaturationVerdict, Trend };
 
 /** The recipe's `oversaturation` settings (durations in ms), defaults filled in. */
 export interface OversaturationSettings {
@@ -46,31 +49,6 @@ export interface SaturationSample {
   inFlight: number;
   /** Mean TTFT of the requests that completed in this second; null when none did. */
   ttftMs: number | null;
-}
-
-/** One series' trend over the window, in its unit per second. */
-export interface Trend {
-  points: number;
-  slopePerS: number;
-  /** The slope's one-sided lower confidence bound; null with too few points. */
-  lowerBoundPerS: number | null;
-  mean: number;
-  /** The fitted rise over the window / the mean there. */
-  growth: number;
-  rising: boolean;
-}
-
-/** What the detector saw (summary `oversaturation` of a stage it stopped). */
-export interface OversaturationVerdict {
-  detected: boolean;
-  /** Seconds into the stage of the newest sample. */
-  atS: number;
-  /** Span of the samples judged, s. */
-  windowS: number;
-  inFlight: Trend | null;
-  ttftMs: Trend | null;
-  /** In words: why it is (or is not) over-saturated. */
-  reason: string;
 }
 
 function trend(xs: number[], ys: number[], settings: OversaturationSettings): Trend | null {
