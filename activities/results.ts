@@ -7,6 +7,7 @@ import type { BenchmarkActivities } from '../core/contract';
 import { servedRecipe } from '../core/deployment';
 import { clientsJobOf, type JobRef, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
+import { planResults } from '../core/plan-results';
 import { writeFileAtomic } from '../core/node/files';
 import { loadStageAt, modelName, type Recipe, stageConcurrency, stageName } from '../core/recipe';
 import {
@@ -33,6 +34,8 @@ export function resultActivities(ctx: ActivityContext) {
       stageIndex,
       clients,
       service: deploymentJob,
+      origin,
+      oversaturation,
     }: Parameters<BenchmarkActivities['collectMetrics']>[0]): Promise<StageSummary> {
       const stage = loadStageAt(recipe, stageIndex);
       const name = stageName(recipe, stageIndex);
@@ -80,14 +83,22 @@ export function resultActivities(ctx: ActivityContext) {
         service: await serviceAlive(executor, recipe, service),
         missingClients: clients.missing,
         ...(clients.stoppedEarly ? { stoppedEarly: true } : {}),
+        ...(oversaturation ? { oversaturation } : {}),
       });
-      const summary: StageSummary = { ...stageSummary, window, ...telemetry, validity };
+      const summary: StageSummary = {
+        ...stageSummary,
+        window,
+        ...telemetry,
+        validity,
+        ...(origin ? { origin } : {}),
+        ...(oversaturation ? { oversaturation } : {}),
+      };
       // The final live push: the clients' last snapshots (the relay may not have passed since
       // they ended) and the stage's results.
       const live = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
         Context.current().log.warn(m),
       );
-      await live.pushClients(clientsJobOf(benchmarkId, jobs), stageIndex);
+      await live.pushClients(clientsJobOf(benchmarkId, jobs), { index: stageIndex, name });
       await live.pushStageSummary(summary);
       const dir = paths.results(ctx.config, benchmarkId);
       await mkdir(dir, { recursive: true });
@@ -123,6 +134,8 @@ export function resultActivities(ctx: ActivityContext) {
         ...(input.error ? { error: input.error } : {}),
         ...(input.invalid ? { invalid: input.invalid } : {}),
         ...(input.clientsQueueWaitMs !== undefined ? { clientsQueueWaitMs: input.clientsQueueWaitMs } : {}),
+        // Sweeps, capacity searches and repetitions: what they amount to (core/plan-results.ts).
+        ...planResults(served, input.stages),
       };
       const dir = paths.results(ctx.config, benchmarkId);
       await mkdir(dir, { recursive: true });

@@ -38,6 +38,21 @@ export const OVERSATURATION_DEFAULTS: OversaturationSettings = {
   minGrowth: 0.5,
 };
 
+/** The recipe's `workload.oversaturation` as the detector takes it. */
+export function oversaturationSettings(recipe: {
+  minDuration: number;
+  window: number;
+  confidence: number;
+  minGrowth: number;
+}): OversaturationSettings {
+  return {
+    minDurationMs: recipe.minDuration,
+    windowMs: recipe.window,
+    confidence: recipe.confidence,
+    minGrowth: recipe.minGrowth,
+  };
+}
+
 /** Fewer one-second points than this say nothing about a trend. */
 const MIN_POINTS = 5;
 

@@ -648,7 +648,8 @@ export const MAX_RUN_STAGES = 300;
 
 /** How many stages a recipe stage can make: 1; a sweep's; a search's probes at most. */
 function stagesMadeAtMost(s: z.output<typeof stage>): number {
-  if (s.mode === 'sweep') return s.steps !== undefined ? s.steps + 2 : (s.rates ?? s.concurrencies ?? []).length;
+  if (s.mode === 'sweep')
+    return s.steps !== undefined ? s.steps + 2 : (s.rates ?? s.concurrencies ?? []).length;
   if (s.mode === 'capacity-search') return s.maxProbes;
   return 1;
 }
@@ -726,7 +727,8 @@ export function isLoadStage(s: StagePlanSpec): s is StageSpec {
  */
 export function loadStageAt(recipe: Pick<Recipe, 'workload'>, index: number): StageSpec {
   const s = recipe.workload.stages[index];
-  if (!s) throw new RangeError(`stage ${index} does not exist (the run has ${recipe.workload.stages.length})`);
+  if (!s)
+    throw new RangeError(`stage ${index} does not exist (the run has ${recipe.workload.stages.length})`);
   if (!isLoadStage(s)) throw new TypeError(`stage ${index} is a ${s.mode}, not a load: expand it first`);
   return s;
 }

@@ -7,6 +7,7 @@ import {
   type PlannedStage,
   runRecipe,
   type StageRecord,
+  stageMayFollow,
   sweepRates,
 } from './stage-plan';
 import type { LatencySummary, StageSummary } from './summary-format';
@@ -420,5 +421,25 @@ describe('recipe checks for generated stages', () => {
     });
     expect(ok.ok && ok.recipe.workload.repeat).toEqual({ count: 3, fresh: true });
     expect(issues([{ mode: 'synchronous', duration: '5s' }], { repeat: 0 })[0]?.path).toBe('workload.repeat');
+  });
+});
+
+describe('stageMayFollow', () => {
+  it('is false only after a plan surely ended', () => {
+    const r = recipe([
+      { name: 'a', mode: 'synchronous', duration: '5s' },
+      { name: 'sw', mode: 'sweep', rates: [1, 2], duration: '5s' },
+    ]);
+    const { history } = run(r, capacity40);
+    const follows = history.map((_, k) => stageMayFollow(r, history.slice(0, k + 1)));
+    expect(follows).toEqual([true, true, false]);
+    const search = recipe([
+      { name: 'cap', mode: 'capacity-search', slo: { ttft: { p99: '1s' } }, duration: '5s' },
+    ]);
+    const first = nextStage(search, [])!;
+    expect(stageMayFollow(search, [{ planned: first, summary: null }])).toBe(true);
+    const plain = recipe([{ mode: 'synchronous', duration: '5s' }], { repeat: 2 });
+    const one = nextStage(plain, [])!;
+    expect(stageMayFollow(plain, [{ planned: one, summary: null }])).toBe(true);
   });
 });

@@ -218,9 +218,12 @@ export function runRecipe<R extends Pick<Recipe, 'workload'>>(
  * How many stages the run will have as far as it is known: those loaded, plus what the stages
  * ahead will make at least (a search counts one probe until it runs; it grows as it goes).
  */
-export function knownStageCount(recipe: Pick<Recipe, 'workload'>, history: readonly StageRecord[]): number {
+export function knownStageCount(
+  recipe: Pick<Recipe, 'workload'>,
+  history: readonly StageRecord[],
+  repetitions = recipe.workload.repeat.count,
+): number {
   const stages = recipe.workload.stages;
-  const repetitions = recipe.workload.repeat.count;
   let count = history.length;
   for (let repetition = 1; repetition <= repetitions; repetition++) {
     stages.forEach((s, index) => {
@@ -235,4 +238,27 @@ export function knownStageCount(recipe: Pick<Recipe, 'workload'>, history: reado
     });
   }
   return count;
+}
+
+/**
+ * Whether any stage may still follow the last one in `history` (its clients are then told
+ * nothing yet). False only when the plan is surely done: what a search or sweep does next
+ * depends on the stage that is still running, so they may always follow.
+ */
+export function stageMayFollow(
+  recipe: Pick<Recipe, 'workload'>,
+  history: readonly StageRecord[],
+  repetitions = recipe.workload.repeat.count,
+): boolean {
+  const last = history.at(-1);
+  if (!last) return true;
+  const { recipeIndex } = last.planned.origin;
+  const repetition = last.planned.origin.repetition ?? 1;
+  if (repetition < repetitions || recipeIndex < recipe.workload.stages.length - 1) return true;
+  const s = recipe.workload.stages[recipeIndex]!;
+  if (isLoadStage(s) || s.mode === 'capacity-search') return !isLoadStage(s);
+  // A sweep knows its count once it is made: all but a `steps` sweep's rates are known.
+  const made = recordsOf(history, recipeIndex, repetition).length;
+  const total = s.steps !== undefined ? s.steps + 2 : (s.rates ?? s.concurrencies ?? []).length;
+  return made < total;
 }

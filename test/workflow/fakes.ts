@@ -128,8 +128,13 @@ const defaults: { [K in ActivityName]: (input: Input<K>, call: Call<K>) => Promi
     return fakeFinishedClients(input);
   },
   async collectMetrics(input) {
-    return fakeStageSummary(input.recipe, input.stageIndex);
+    return {
+      ...fakeStageSummary(input.recipe, input.stageIndex),
+      ...(input.origin ? { origin: input.origin } : {}),
+      ...(input.oversaturation ? { oversaturation: input.oversaturation } : {}),
+    };
   },
+  async releaseClients() {},
   async writeResults(input) {
     return {
       schema: SUMMARY_SCHEMA,
