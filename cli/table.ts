@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
 import type { LatencySummary } from '../core/summary-format';
+import { planLines, renderStageRows, verdict, WIDE_STAGES } from './plan-table';
 
 const fmt = (n: number | undefined | null, digits = 1) =>
   n === undefined || n === null ? '-' : n.toFixed(digits);
@@ -91,6 +92,9 @@ const ROWS: [string, (s: StageSummary, summary: BenchmarkSummary) => string][] =
   ['measured window s', (s) => fmt(s.windowS)],
 ];
 
+/** A capacity-search probe's verdict (shown when the run has probes). */
+const PROBE_ROW: (typeof ROWS)[number] = ['probe', (s) => (s.origin?.probe ? verdict(s) : '-')];
+
 /** Column head: the stage and its load, e.g. `p100 (poisson 100/s ≤32)`, `c8 (concurrency 8)`. */
 function stageLabel(s: StageSummary): string {
   const load =
@@ -109,14 +113,18 @@ export function renderResultsTable(summary: BenchmarkSummary, color = false): st
     // No rule between rows: a tall table stays readable on one screen.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  for (const [label, value] of ROWS) table.push([label, ...summary.stages.map((s) => value(s, summary))]);
+  const rows = summary.stages.some((s) => s.origin?.probe) ? [...ROWS, PROBE_ROW] : ROWS;
+  for (const [label, value] of rows) table.push([label, ...summary.stages.map((s) => value(s, summary))]);
   const errors = summary.stages.flatMap((s) =>
     Object.entries(s.requests.errors).map(([kind, n]) => `${s.name}: ${kind} x${n}`),
   );
+  // A sweep or a search makes more stages than fit side by side: one row each then.
+  const wide = summary.stages.length > WIDE_STAGES;
   const lines = [
     `benchmark ${summary.benchmarkId} (${summary.recipeName}) ${summary.status}; service ${summary.service.kind} model ${summary.service.model}`,
     ...servedLine(summary),
-    table.toString(),
+    wide ? renderStageRows(summary, color) : table.toString(),
+    ...planLines(summary, color),
   ];
   if (errors.length) lines.push(`errors: ${errors.join(', ')}`);
   if (summary.invalid?.length) lines.push(`INVALID:\n${summary.invalid.map((l) => `  ${l}`).join('\n')}`);

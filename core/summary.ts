@@ -254,6 +254,13 @@ const CSV: Column[] = [
   ['server_tpot_p50_ms', (s) => num(s.serverTimings?.tpotMs?.p50)],
   ['server_tpot_p99_ms', (s) => num(s.serverTimings?.tpotMs?.p99)],
   ['server_prompt_p50_ms', (s) => num(s.serverTimings?.promptMs?.p50)],
+  // Sweeps, capacity searches and repeats (issue 16): the recipe stage that made the row, its
+  // repetition, a probe's value and verdict (1 passed, 0 failed), and 1 when over-saturation ended it.
+  ['origin_stage', (s) => s.origin?.recipeStage ?? ''],
+  ['repetition', (s) => (s.origin?.repetition === undefined ? '' : String(s.origin.repetition))],
+  ['probe_value', (s) => num(s.origin?.probe?.value, 4)],
+  ['probe_passed', (s) => (s.origin?.probe ? (s.origin.probe.passed ? '1' : '0') : '')],
+  ['oversaturated', (s) => (s.oversaturation?.detected ? '1' : '')],
 ];
 
 export const CSV_COLUMNS: readonly string[] = CSV.map(([name]) => name);
