@@ -4,7 +4,8 @@
  * (a well-kept, dependency-free library): an approximation would be off for the few samples a
  * repeated run has.
  */
-import { jStat } from 'jstat';
+// A CommonJS (UMD) module: its default export is jStat itself, under Node's ESM and bundlers alike.
+import jStat from 'jstat';
 
 /** Student's t quantile: the t with P(T ≤ t) = p for `dof` degrees of freedom. */
 export function tQuantile(p: number, dof: number): number {

@@ -144,10 +144,17 @@ export function judgeStage(
 
 /**
  * Rules a stage made by a sweep or a capacity search may break without making the run invalid:
- * finding where the service stops coping is what they are for (a search counts the probe as
- * failed). A dead service, a missing client or a saturated load generator still invalidate it.
+ * finding where the service (or the load generator) stops coping is what they are for; a search
+ * counts such a probe as failed, and its verdict names the rule. A dead service or a missing
+ * client still invalidate the run: nothing it measured after that can be trusted.
  */
-const FINDINGS: ReadonlySet<ValidityRule> = new Set(['error-rate', 'requests-sent', 'rate-achieved', 'over-saturated']);
+const FINDINGS: ReadonlySet<ValidityRule> = new Set([
+  'error-rate',
+  'requests-sent',
+  'rate-achieved',
+  'loadgen-saturated',
+  'over-saturated',
+]);
 
 function counts(stage: StageSummary, rule: ValidityRule): boolean {
   const generated = stage.origin?.kind === 'sweep' || stage.origin?.kind === 'capacity-search';
