@@ -46,7 +46,7 @@ describe('capacity search against the simulator', () => {
       `capacity search: found ${found} req/s, analytic ${analytic.toFixed(2)} req/s (${errorPct.toFixed(1)}%), ${search!.probes.length} probes, ${wallS.toFixed(0)} s`,
     );
     expect(search!.status).toBe('found');
-    // Within 15% below; a hair above is possible (a slow queue may not break the SLO in 4 s).
+    // Within 15% below; a hair above is possible (a slow queue may not break the SLO in 9 s).
     expect(found).toBeGreaterThanOrEqual(analytic * 0.85);
     expect(found).toBeLessThanOrEqual(analytic * 1.03);
     // Every probe is a stage with its verdict; the lowest failure brackets the capacity.
@@ -56,7 +56,7 @@ describe('capacity search against the simulator', () => {
     expect((search!.lowestFailed! - found) / found).toBeLessThanOrEqual(0.05);
     // A failed probe says why (its TTFT, or over-saturation), a passed one held its SLO.
     for (const s of summary.stages) {
-      if (s.origin!.probe!.passed) expect(s.latencyMs.ttft!.p99).toBeLessThanOrEqual(80);
+      if (s.origin!.probe!.passed) expect(s.latencyMs.ttft!.p99).toBeLessThanOrEqual(200);
       else expect(s.origin!.probe!.why.length).toBeGreaterThan(0);
     }
     // The files say the same: summary.json, and a results.csv row per probe.
@@ -65,7 +65,7 @@ describe('capacity search against the simulator', () => {
     expect(onDisk.searches).toEqual(summary.searches);
     const csv = readFileSync(join(dir, resultFiles.csv), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(1 + summary.stages.length);
-    expect(wallS).toBeLessThan(240);
+    expect(wallS).toBeLessThan(300);
   });
 
   it('over-saturation: twice the capacity ends its minute-long stage within seconds, and the run goes on', async () => {
