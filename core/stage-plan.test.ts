@@ -407,7 +407,7 @@ describe('recipe checks for generated stages', () => {
       },
     );
     expect(found).toEqual([
-      { path: 'workload.stages', message: expect.stringContaining('could make 400 stages; at most 300') },
+      { path: 'workload.stages', message: expect.stringContaining('could make 400 stages; at most 140') },
     ]);
   });
   it('repeat: a number or { count, fresh }', () => {

@@ -50,6 +50,7 @@ import { type StageGo, startBoundMs } from '../core/stage-start';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
 import type { OversaturationVerdict, ServiceIdentity, ServiceTiming } from '../core/summary-format';
 import { invalidReasons } from '../core/validity';
+import { freshRepetitions } from './repetitions';
 
 const retry = {
   initialInterval: '1s',
@@ -257,6 +258,23 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
   const repetitions = recipe.workload.repeat.count;
   state.stageCount = knownStageCount(recipe, [], repetitions);
   const acts = activitiesFor(recipe);
+  // A fresh deployment per repetition: each repetition is a child benchmark of its own.
+  if (recipe.workload.repeat.fresh && repetitions > 1) {
+    return freshRepetitions({
+      input,
+      recipe,
+      state,
+      enter,
+      takeStopStage: () => {
+        const asked = stopStage;
+        stopStage = false;
+        return asked;
+      },
+      writeResults: acts.quick.writeResults,
+      startedAtMs,
+      workflow: benchmarkWorkflow,
+    });
+  }
 
   let result: BenchmarkSummary | undefined;
   let invalid: string[] = [];

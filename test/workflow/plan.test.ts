@@ -223,4 +223,38 @@ describe('stages made during the run', () => {
     expect(fakes.callsTo('startClients')).toHaveLength(1);
     expect(fakes.callsTo('submitService')).toHaveLength(1);
   });
+
+  it('repeat with fresh: each repetition a child benchmark with its own service, stages gathered in the parent', async () => {
+    const fakes = createFakes();
+    const input = recipe([{ name: 'c1', mode: 'concurrency', concurrency: 1, duration: '5s' }], {
+      repeat: { count: 2, fresh: true },
+    });
+    const { result, workflowId } = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(input);
+      return { result: await handle.result(), workflowId: handle.workflowId };
+    });
+    expect(fakes.callsTo('submitService').map((c) => c.input.ownerId)).toEqual([
+      `${workflowId}-rep1`,
+      `${workflowId}-rep2`,
+    ]);
+    // Each child tears its own jobs down before the next one deploys.
+    const names = fakes.names();
+    expect(names.indexOf('teardown')).toBeLessThan(names.lastIndexOf('submitService'));
+    expect(fakes.callsTo('teardown').map((c) => c.input.ownerId)).toEqual([
+      `${workflowId}-rep1`,
+      `${workflowId}-rep2`,
+    ]);
+    expect(result.stages.map((s) => [s.index, s.name, s.origin?.repetition, s.origin?.series])).toEqual([
+      [0, 'c1-rep1', 1, 'c1'],
+      [1, 'c1-rep2', 2, 'c1'],
+    ]);
+    const writes = fakes.callsTo('writeResults');
+    expect(writes.map((c) => c.input.benchmarkId)).toEqual([
+      `${workflowId}-rep1`,
+      `${workflowId}-rep2`,
+      workflowId,
+    ]);
+    expect(writes[2]!.input.recipe.workload.repeat).toEqual({ count: 2, fresh: true });
+    expect(writes[0]!.input.recipe.workload.repeat).toEqual({ count: 1, fresh: false });
+  });
 });
