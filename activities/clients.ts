@@ -12,13 +12,13 @@ import { type JobRef, jobNames, loadgenFiles, programFile, TERMINAL_STATES } fro
 import { loadgenConfig } from '../core/loadgen-config';
 import type { ClientResult, ProgressSnapshot } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
+import { writeFileAtomic } from '../core/node/files';
 import {
   detectOversaturation,
   type OversaturationVerdict,
   oversaturationSettings,
   samplesFromProgress,
 } from '../core/oversaturation';
-import { writeFileAtomic } from '../core/node/files';
 import { clientsPlacement, loadStageAt, type Recipe } from '../core/recipe';
 import { barrierDecision, type StageGo, startBoundMs } from '../core/stage-start';
 import { type Executor, readChunks } from '../executors/types';
@@ -272,7 +272,11 @@ async function detectFromProgress(
   const settings = oversaturationSettings(recipe.workload.oversaturation);
   const snapshots: ProgressSnapshot[] = [];
   for (const index of clients) {
-    const text = await executor.tail(job, loadgenFiles.progress(stageIndex, index), progressBytes(settings.windowMs));
+    const text = await executor.tail(
+      job,
+      loadgenFiles.progress(stageIndex, index),
+      progressBytes(settings.windowMs),
+    );
     for (const line of text.split('\n')) {
       if (!line.startsWith('{')) continue;
       try {

@@ -7,8 +7,8 @@ import type { BenchmarkActivities } from '../core/contract';
 import { servedRecipe } from '../core/deployment';
 import { clientsJobOf, type JobRef, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
-import { planResults } from '../core/plan-results';
 import { writeFileAtomic } from '../core/node/files';
+import { planResults } from '../core/plan-results';
 import { loadStageAt, modelName, type Recipe, stageConcurrency, stageName } from '../core/recipe';
 import {
   type BenchmarkSummary,

@@ -96,7 +96,9 @@ async function main(): Promise<void> {
     const handle = await w.start(input, 'capacity-search-probes');
     const result = await handle.result();
     if (result.status !== 'completed' || result.stages.map((s) => s.name).join() !== 'c4,cap-1,cap-2,cap-3') {
-      throw new Error(`the search did not run as expected: ${JSON.stringify(result.stages.map((s) => s.name))}`);
+      throw new Error(
+        `the search did not run as expected: ${JSON.stringify(result.stages.map((s) => s.name))}`,
+      );
     }
     await save('capacity-search-probes', handle);
   });
