@@ -43,7 +43,9 @@ describe('capacity search against the simulator', () => {
     const found = search!.capacity!;
     const errorPct = ((found - analytic) / analytic) * 100;
     console.log(
-      `capacity search: found ${found} req/s, analytic ${analytic.toFixed(2)} req/s (${errorPct.toFixed(1)}%), ${search!.probes.length} probes, ${wallS.toFixed(0)} s`,
+      `capacity search: found ${found} req/s, analytic ${analytic.toFixed(2)} req/s (${errorPct.toFixed(1)}%), ${search!.probes.length} probes, ${wallS.toFixed(0)} s\n${search!.probes
+        .map((p) => `  ${p.stage} ${p.value}/s ${p.passed ? 'pass' : `FAIL: ${p.why.join('; ')}`}`)
+        .join('\n')}`,
     );
     expect(search!.status).toBe('found');
     // Within 15% below; a hair above is possible (a slow queue may not break the SLO in 9 s).
