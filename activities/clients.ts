@@ -7,13 +7,19 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { BenchInput, ClientsCheck, FinishedClients } from '../core/contract';
+import type { BenchInput, BenchmarkActivities, ClientsCheck, FinishedClients } from '../core/contract';
 import { type JobRef, jobFiles, jobNames, loadgenFiles, programFile, TERMINAL_STATES } from '../core/jobs';
 import { loadgenConfig } from '../core/loadgen-config';
-import type { ClientResult, LoadgenConfig } from '../core/loadgen-protocol';
+import type { ClientResult, LoadgenConfig, ProgressSnapshot } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
-import { clientsPlacement, type Recipe } from '../core/recipe';
+import {
+  detectOversaturation,
+  type OversaturationVerdict,
+  oversaturationSettings,
+  samplesFromProgress,
+} from '../core/oversaturation';
+import { clientsPlacement, loadStageAt, type Recipe } from '../core/recipe';
 import { barrierDecision, type StageGo, startBoundMs } from '../core/stage-start';
 import { type Executor, readChunks } from '../executors/types';
 import { benchmarkPostgresPassword } from '../services/postgres';
@@ -193,28 +199,36 @@ export function clientActivities(ctx: ActivityContext) {
       }
     },
 
-    /** Whether every client of the stage has finished it (its result written, or its task ended). */
+    /**
+     * Whether every client of the stage has finished it (its result written, or its task ended),
+     * and, when asked, whether its queueing grows without bound: the detector runs here, over
+     * every client's progress snapshots, because only the worker sees all clients together.
+     */
     async checkClients({
       job,
       recipe,
       stageIndex,
       clients,
-    }: {
-      job: JobRef;
-      recipe: Recipe;
-      stageIndex: number;
-      clients: number[];
-    }): Promise<ClientsCheck> {
+      oversaturation,
+    }: Parameters<BenchmarkActivities['checkClients']>[0]): Promise<ClientsCheck> {
       const executor = ctx.executorFor(recipe);
       const status = await executor.status(job);
       if (TERMINAL_STATES.has(status.state)) return { state: status.state, ended: true };
       for (const index of clients) {
         const task = status.tasks[index];
         if (task && TERMINAL_STATES.has(task.state)) continue;
-        if (!(await exists(executor, job, loadgenFiles.result(stageIndex, index))))
-          return { state: status.state, ended: false };
+        if (!(await exists(executor, job, loadgenFiles.result(stageIndex, index)))) {
+          const verdict = oversaturation
+            ? await detectFromProgress(executor, job, recipe, stageIndex, clients, oversaturation.startAtMs)
+            : undefined;
+          return { state: status.state, ended: false, ...(verdict ? { oversaturation: verdict } : {}) };
+        }
       }
       return { state: status.state, ended: true };
+    },
+
+    async releaseClients({ recipe, job }: BenchInput & { job: JobRef }): Promise<void> {
+      await ctx.executorFor(recipe).writeFile(job, loadgenFiles.done, '');
     },
 
     /**
@@ -236,7 +250,7 @@ export function clientActivities(ctx: ActivityContext) {
     }): Promise<FinishedClients> {
       const activity = Context.current();
       const executor = ctx.executorFor(recipe);
-      const stage = recipe.workload.stages[stageIndex]!;
+      const stage = loadStageAt(recipe, stageIndex);
       // Written before the go is read: a barrier cancelled by a stop may still have written it.
       if (stopNow) await executor.writeFile(job, loadgenFiles.stop(stageIndex), '');
       const go = await readGo(executor, job, stageIndex);
@@ -306,6 +320,38 @@ export function clientActivities(ctx: ActivityContext) {
       };
     },
   };
+}
+
+/** Each progress snapshot is ~0.7 kB: this much of a client's file covers the detector's window. */
+const progressBytes = (windowMs: number) => Math.max(64 << 10, Math.ceil(windowMs / 1000) * 2048);
+
+/** The over-saturation verdict over the clients' latest progress (torn first lines skipped). */
+async function detectFromProgress(
+  executor: Executor,
+  job: JobRef,
+  recipe: Recipe,
+  stageIndex: number,
+  clients: readonly number[],
+  startAtMs: number,
+): Promise<OversaturationVerdict> {
+  const settings = oversaturationSettings(recipe.workload.oversaturation);
+  const snapshots: ProgressSnapshot[] = [];
+  for (const index of clients) {
+    const text = await executor.tail(
+      job,
+      loadgenFiles.progress(stageIndex, index),
+      progressBytes(settings.windowMs),
+    );
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        snapshots.push(JSON.parse(line) as ProgressSnapshot);
+      } catch {
+        // a torn line at the tail's start or end
+      }
+    }
+  }
+  return detectOversaturation(samplesFromProgress(snapshots, startAtMs), settings);
 }
 
 /**

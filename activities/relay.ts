@@ -95,6 +95,7 @@ export function relayActivities(ctx: ActivityContext) {
       let lastPush = 0;
       // The stage the workflow is in, as of its last status: whose progress files to read.
       let stageIndex: number | null = null;
+      let stageName: string | null = null;
       try {
         for (;;) {
           try {
@@ -108,9 +109,13 @@ export function relayActivities(ctx: ActivityContext) {
               const status = await workflowStatus();
               if (status) {
                 stageIndex = status.stageIndex;
+                stageName = status.stageName;
                 await telemetry.pushStatus(status);
               }
-              clients = await telemetry.pushClients(clientsJob, stageIndex);
+              clients = await telemetry.pushClients(
+                clientsJob,
+                stageIndex === null ? null : { index: stageIndex, name: stageName ?? `stage-${stageIndex}` },
+              );
               await telemetry.scrapeService(service);
               await telemetry.pushSystem(service);
               await telemetry.shipLogs(jobs);

@@ -10,7 +10,8 @@ import { clientsJobOf, type JobRef, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
 import { appendHistory, readHistory } from '../core/node/history-file';
-import { modelName, type Recipe, stageConcurrency, stageName } from '../core/recipe';
+import { planResults } from '../core/plan-results';
+import { loadStageAt, modelName, type Recipe, stageConcurrency, stageName } from '../core/recipe';
 import {
   type BenchmarkSummary,
   measuredWindow,
@@ -37,8 +38,10 @@ export function resultActivities(ctx: ActivityContext) {
       stageIndex,
       clients,
       service: deploymentJob,
+      origin,
+      oversaturation,
     }: Parameters<BenchmarkActivities['collectMetrics']>[0]): Promise<StageSummary> {
-      const stage = recipe.workload.stages[stageIndex]!;
+      const stage = loadStageAt(recipe, stageIndex);
       const name = stageName(recipe, stageIndex);
       if (clients.results.length === 0) {
         const reasons = clients.missing.map((m) => `client ${m.index}: ${m.reason}`).join('\n');
@@ -84,14 +87,22 @@ export function resultActivities(ctx: ActivityContext) {
         service: await serviceAlive(executor, recipe, service),
         missingClients: clients.missing,
         ...(clients.stoppedEarly ? { stoppedEarly: true } : {}),
+        ...(oversaturation ? { oversaturation } : {}),
       });
-      const summary: StageSummary = { ...stageSummary, window, ...telemetry, validity };
+      const summary: StageSummary = {
+        ...stageSummary,
+        window,
+        ...telemetry,
+        validity,
+        ...(origin ? { origin } : {}),
+        ...(oversaturation ? { oversaturation } : {}),
+      };
       // The final live push: the clients' last snapshots (the relay may not have passed since
       // they ended) and the stage's results.
       const live = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
         Context.current().log.warn(m),
       );
-      await live.pushClients(clientsJobOf(benchmarkId, jobs), stageIndex);
+      await live.pushClients(clientsJobOf(benchmarkId, jobs), { index: stageIndex, name });
       await live.pushStageSummary(summary);
       const dir = paths.results(ctx.config, benchmarkId);
       await mkdir(dir, { recursive: true });
@@ -142,6 +153,8 @@ export function resultActivities(ctx: ActivityContext) {
         ...(input.invalid ? { invalid: input.invalid } : {}),
         ...(input.clientsQueueWaitMs !== undefined ? { clientsQueueWaitMs: input.clientsQueueWaitMs } : {}),
         ...(environment ? { environment } : {}),
+        // Sweeps, capacity searches and repetitions: what they amount to (core/plan-results.ts).
+        ...planResults(served, input.stages),
       };
       // Against the recipe's references and its last good run (the history, before this run joins it).
       const history = recipe.references?.lastGood ? await readHistory(ctx.config, recipe.name) : [];

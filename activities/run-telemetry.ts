@@ -19,7 +19,7 @@ import {
 } from '../core/jobs';
 import type { LogShipState, ProgressSnapshot } from '../core/loadgen-protocol';
 import { type AifbConfig, paths, resultFiles } from '../core/node/config';
-import { type Recipe, stageName } from '../core/recipe';
+import type { Recipe } from '../core/recipe';
 import { metricsPath } from '../core/service-kinds';
 import type { BenchmarkSummary } from '../core/summary-format';
 import type { Endpoint, Executor } from '../executors/types';
@@ -105,8 +105,16 @@ export class RunTelemetry {
     return snapshots;
   }
 
-  /** Pushes each client's latest snapshot to its own group (PUT: a re-push never double-counts). */
-  async pushClients(job: JobRef | undefined, stageIndex: number | null): Promise<ProgressSnapshot[]> {
+  /**
+   * Pushes each client's latest snapshot of `stage` to its own group (PUT: a re-push never
+   * double-counts). The stage comes with its name: a sweep's or search's stages are made as the
+   * run goes, so the recipe the relay started with does not know them (the status does).
+   */
+  async pushClients(
+    job: JobRef | undefined,
+    stage: { index: number; name: string } | null,
+  ): Promise<ProgressSnapshot[]> {
+    const stageIndex = stage?.index ?? null;
     const snapshots = await this.readClients(job, stageIndex);
     // With telemetry.directPushUrl the clients push for themselves (loadgen/direct-push.ts).
     if (!job || stageIndex === null || this.recipe.telemetry.directPushUrl) return snapshots;
@@ -121,7 +129,7 @@ export class RunTelemetry {
       const text = clientText(snap, previous, {
         benchmark: this.benchmarkId,
         recipe: this.recipe.name,
-        stage_name: stageName(this.recipe, stageIndex),
+        stage_name: stage!.name,
       });
       await this.put(this.key({ stage: String(stageIndex), component }), text, `client ${component}`);
     }

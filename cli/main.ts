@@ -53,8 +53,15 @@ export function buildProgram(): Command {
         recipe.service.kind === 'deployment'
           ? `deployment ${recipe.service.deployment}`
           : recipe.service.kind;
+      // Sweeps and searches make their stages as they run: say what they are.
+      const made = recipe.workload.stages
+        .filter((s) => s.mode === 'sweep' || s.mode === 'capacity-search')
+        .map((s) =>
+          s.mode === 'capacity-search' ? `a capacity search of up to ${s.maxProbes} probes` : 'a sweep',
+        );
+      const repeat = recipe.workload.repeat.count > 1 ? `, ${recipe.workload.repeat.count} times` : '';
       console.log(
-        `${file}: ok — ${recipe.name}: ${service} on ${recipe.target.executor}, ${stages} stage${stages === 1 ? '' : 's'}, ${recipe.workload.clients.count} client(s)`,
+        `${file}: ok — ${recipe.name}: ${service} on ${recipe.target.executor}, ${stages} stage${stages === 1 ? '' : 's'}${made.length ? ` (${made.join(', ')})` : ''}${repeat}, ${recipe.workload.clients.count} client(s)`,
       );
     });
 

@@ -5,6 +5,7 @@ import type { BenchmarkSummary, StageSummary } from '../core/summary';
 import type { LatencySummary } from '../core/summary-format';
 import { regressionLines } from '../core/verdict';
 import { RATIO_COUNTERS } from '../core/workload-summary';
+import { planLines, renderStageRows, verdict, WIDE_STAGES } from './plan-table';
 
 const fmt = (n: number | undefined | null, digits = 1) =>
   n === undefined || n === null ? '-' : n.toFixed(digits);
@@ -170,6 +171,9 @@ export function verdictLines(summary: BenchmarkSummary): string[] {
   return [head, ...regressionLines(v).map((l) => `  ${l}`), ...v.notes.map((n) => `  (${n})`)];
 }
 
+/** A capacity-search probe's verdict (shown when the run has probes). */
+const PROBE_ROW: (typeof ROWS)[number] = ['probe', (s) => (s.origin?.probe ? verdict(s) : '-')];
+
 /** Column head: the stage and its load, e.g. `p100 (poisson 100/s ≤32)`, `c8 (concurrency 8)`. */
 function stageLabel(s: StageSummary): string {
   const load =
@@ -191,15 +195,19 @@ export function renderResultsTable(summary: BenchmarkSummary, color = false): st
   const llm = summary.stages.every((s) => s.workload === undefined);
   // The references row only when there is a verdict: older results keep their table.
   const common = summary.verdict ? ROWS : ROWS.filter(([label]) => label !== 'references passed');
-  const rows = llm ? common : [...common.filter(([label]) => !LLM_ONLY.has(label)), ...workloadRows(summary)];
+  const base = llm ? common : [...common.filter(([label]) => !LLM_ONLY.has(label)), ...workloadRows(summary)];
+  const rows = summary.stages.some((s) => s.origin?.probe) ? [...base, PROBE_ROW] : base;
   for (const [label, value] of rows) table.push([label, ...summary.stages.map((s) => value(s, summary))]);
   const errors = summary.stages.flatMap((s) =>
     Object.entries(s.requests.errors).map(([kind, n]) => `${s.name}: ${kind} x${n}`),
   );
+  // A sweep or a search makes more stages than fit side by side: one row each then.
+  const wide = summary.stages.length > WIDE_STAGES;
   const lines = [
     `benchmark ${summary.benchmarkId} (${summary.recipeName}) ${summary.status}; service ${summary.service.kind} model ${summary.service.model}`,
     ...servedLine(summary),
-    table.toString(),
+    wide ? renderStageRows(summary, color) : table.toString(),
+    ...planLines(summary, color),
   ];
   if (errors.length) lines.push(`errors: ${errors.join(', ')}`);
   if (summary.invalid?.length) lines.push(`INVALID:\n${summary.invalid.map((l) => `  ${l}`).join('\n')}`);

@@ -13,7 +13,7 @@ import type { Phase } from './phases';
 import type { Recipe, Service } from './recipe';
 import type { StageGo } from './stage-start';
 import type { BenchmarkSummary, StageSummary } from './summary';
-import type { ServiceIdentity, ServiceTiming } from './summary-format';
+import type { OversaturationVerdict, ServiceIdentity, ServiceTiming, StageOrigin } from './summary-format';
 
 export const TASK_QUEUE = 'aifb-orchestration';
 export const WORKFLOW_TYPE = 'benchmarkWorkflow';
@@ -30,6 +30,10 @@ export interface BenchmarkStatus {
   phases: { phase: Phase; atMs: number }[];
   stageIndex: number | null;
   stageName: string | null;
+  /**
+   * The run's stages as far as they are known: loaded so far, plus what the stages ahead make at
+   * least. Grows while a capacity search adds probes (core/stage-plan.ts knownStageCount).
+   */
   stageCount: number;
   /** When the current stage's load is planned to end (epoch ms); null while it waits for its clients. */
   stageEndsAtMs: number | null;
@@ -106,6 +110,8 @@ export interface HealthyEndpoint {
 export interface ClientsCheck {
   state: JobState;
   ended: boolean;
+  /** The over-saturation detector's verdict, when the stage asks for it (stopWhenOversaturated). */
+  oversaturation?: OversaturationVerdict;
 }
 
 export interface FinishedClients {
@@ -141,12 +147,17 @@ export interface BenchmarkActivities {
   startClients(input: BenchInput): Promise<JobRef>;
   /** Hands a stage to the clients and waits until all are ready; answers the common start. */
   startStage(input: BenchInput & { job: JobRef; stageIndex: number; serviceUrl: string }): Promise<StageGo>;
-  /** Whether the stage's clients have all finished it. */
+  /**
+   * Whether the stage's clients have all finished it; with `oversaturation`, also whether its
+   * queueing grows without bound (core/oversaturation.ts over their progress since `startAtMs`,
+   * with the recipe's `workload.oversaturation` settings).
+   */
   checkClients(input: {
     job: JobRef;
     recipe: Recipe;
     stageIndex: number;
     clients: number[];
+    oversaturation?: { startAtMs: number };
   }): Promise<ClientsCheck>;
   /** `last`: no stage follows; the clients are told they are done. */
   finishClients(
@@ -158,8 +169,14 @@ export interface BenchmarkActivities {
       clients: FinishedClients;
       /** The service job when it is not the benchmark's own (a deployment's). */
       service?: JobRef;
+      /** What made the stage (a sweep, a search, a repetition): kept in its summary. */
+      origin?: StageOrigin;
+      /** The detector's verdict when it ended the stage: the stage is invalid (over-saturated). */
+      oversaturation?: OversaturationVerdict;
     },
   ): Promise<StageSummary>;
+  /** Tells the clients no stage follows (when the last stage's finishClients could not know). */
+  releaseClients(input: BenchInput & { job: JobRef }): Promise<void>;
   writeResults(input: {
     benchmarkId: string;
     recipe: Recipe;
@@ -197,6 +214,7 @@ export const ACTIVITY = {
   checkClients: 'checkClients',
   finishClients: 'finishClients',
   collectMetrics: 'collectMetrics',
+  releaseClients: 'releaseClients',
   writeResults: 'writeResults',
   relayTelemetry: 'relayTelemetry',
   flushLogs: 'flushLogs',

@@ -5,7 +5,7 @@
 import { servedRecipe } from './deployment';
 import { clientComponentPrefix, loadgenFiles } from './jobs';
 import type { LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
-import { modelName, type Recipe, stageLoad, stageName } from './recipe';
+import { loadStageAt, modelName, type Recipe, stageLoad, stageName } from './recipe';
 import { vectorEngine, vectorWorkloadSettings } from './recipe-vector';
 import {
   commandWorkloadSettings,
@@ -21,11 +21,7 @@ export function loadgenConfig(
   /** The service's base URL as clients reach it (HealthyEndpoint.url). */
   baseUrl: string,
 ): LoadgenConfig {
-  const stage = recipe.workload.stages[stageIndex];
-  if (!stage)
-    throw new RangeError(
-      `stage ${stageIndex} does not exist (the recipe has ${recipe.workload.stages.length})`,
-    );
+  const stage = loadStageAt(recipe, stageIndex);
   const { slo, dataset } = recipe.workload;
   return {
     version: 2,

@@ -415,6 +415,13 @@ export interface ProgressSnapshot {
   scheduleLagP99Ms: number | null;
   /** CPU the client used since the previous snapshot, in cores (1 = one core busy). */
   cpuCores: number;
+  /**
+   * TTFT of every ok request since the client started (warm-up included): how many and their sum
+   * in ms, so two snapshots give the mean TTFT of what completed between them (the
+   * over-saturation detector's TTFT series, core/oversaturation.ts). Absent in older clients.
+   */
+  ttftCount?: number;
+  ttftSumMs?: number;
 }
 
 /**

@@ -379,6 +379,11 @@ const serviceOrDeployment = z.discriminatedUnion('kind', [service, deploymentRef
 
 const stageCommon = {
   name: z.string().regex(NAME_RE, 'lowercase letters, digits and dashes').optional(),
+  /**
+   * End the stage early when queueing grows without bound (core/oversaturation.ts); the verdict
+   * is in its summary and the stage is invalid. Sweeps and capacity searches default to true.
+   */
+  stopWhenOversaturated: z.boolean().default(false),
   /** The measured window; with `maxRequests` the stage ends at whichever comes first. */
   duration: durationMs.refine((ms) => ms >= 1000, 'at least 1s').optional(),
   warmup: durationMs.default(0),
@@ -392,6 +397,36 @@ const rate = z
   .number({ error: 'expected requests per second' })
   .min(0.01, 'at least 0.01 requests per second')
   .max(1_000_000, 'at most 1000000 requests per second');
+
+/** A latency SLO at percentiles of the stage's merged histogram, e.g. `{ p99: 500ms }`. */
+const percentileSlo = z
+  .strictObject({
+    mean: durationMs.optional(),
+    p50: durationMs.optional(),
+    p90: durationMs.optional(),
+    p95: durationMs.optional(),
+    p99: durationMs.optional(),
+    p999: durationMs.optional(),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), 'give at least one of mean, p50 ... p999');
+
+/** What a capacity search holds every probe to: each threshold at its percentile. */
+const searchSlo = z
+  .strictObject({
+    ttft: percentileSlo.optional(),
+    tpot: percentileSlo.optional(),
+    itl: percentileSlo.optional(),
+    itlPerToken: percentileSlo.optional(),
+    e2e: percentileSlo.optional(),
+  })
+  .refine(
+    (s) => Object.values(s).some((v) => v !== undefined),
+    'give at least one SLO, e.g. ttft: { p99: 500ms }',
+  );
+
+const arrivals = z.enum(['constant', 'poisson']).default('constant');
+/** Generated stages end early when queueing grows without bound (core/oversaturation.ts). */
+const stopWhenOversaturated = (byDefault: boolean) => z.boolean().default(byDefault);
 
 const stage = z
   .discriminatedUnion(
@@ -416,11 +451,51 @@ const stage = z
         maxConcurrency: inFlight.optional(),
         ...stageCommon,
       }),
+      /**
+       * Several stages on the same deployment (core/stage-plan.ts): `steps` open-loop rates
+       * between the synchronous rate and the saturated throughput, both measured first (as
+       * GuideLLM's sweep); or each of `rates`, or each of `concurrencies`. The bounds apply to
+       * each stage it makes.
+       */
+      z.strictObject({
+        mode: z.literal('sweep'),
+        steps: count(1, 100, 'rates').optional(),
+        spacing: z.enum(['linear', 'geometric']).default('linear'),
+        rates: z.array(rate).min(1).max(100).optional(),
+        concurrencies: z.array(inFlight).min(1).max(100).optional(),
+        arrivals,
+        /** The in-flight cap of the saturated-throughput stage (`steps`). */
+        maxConcurrency: inFlight.default(256),
+        ...stageCommon,
+        stopWhenOversaturated: stopWhenOversaturated(true),
+      }),
+      /**
+       * The highest open-loop rate (or concurrency) at which every `slo` holds and the stage is
+       * valid: probes grow from `start` by `growth` until one fails, then bisect until the
+       * bracket is within `tolerance`. Each probe is a stage (core/capacity-search.ts).
+       */
+      z.strictObject({
+        mode: z.literal('capacity-search'),
+        slo: searchSlo,
+        vary: z.enum(['rate', 'concurrency']).default('rate'),
+        arrivals,
+        start: z.number().positive().max(1_000_000).default(1),
+        growth: z.number().gt(1, 'growth must be > 1').max(100).default(2),
+        /** Bisection ends when (lowest failed − highest passed) / highest passed ≤ this. */
+        tolerance: z.number().gt(0).max(1).default(0.05),
+        /** No probe above this (req/s or in flight): the search reports it as reached. */
+        max: z.number().positive().max(1_000_000).optional(),
+        maxProbes: count(2, 100, 'probes').default(20),
+        /** Rate probes: an in-flight cap for each (the wait shows as schedule lag). */
+        maxConcurrency: inFlight.optional(),
+        ...stageCommon,
+        stopWhenOversaturated: stopWhenOversaturated(true),
+      }),
     ],
     {
       error: (issue) =>
         issue.code === 'invalid_union'
-          ? 'mode must be one of: synchronous, concurrency, throughput, constant, poisson'
+          ? 'mode must be one of: synchronous, concurrency, throughput, constant, poisson, sweep, capacity-search'
           : undefined,
     },
   )
@@ -452,6 +527,25 @@ const validity = z.strictObject({
   /** Open loop: a client whose p99 schedule lag exceeded this was saturated. */
   maxScheduleLagP99: durationMs.default(20),
 });
+
+/** The over-saturation detector's settings (core/oversaturation.ts OVERSATURATION_DEFAULTS). */
+const oversaturation = z.strictObject({
+  minDuration: durationMs.default(10_000),
+  window: durationMs.refine((ms) => ms >= 5000, 'at least 5s').default(60_000),
+  confidence: z.number().min(0.5).lt(1).default(0.999),
+  minGrowth: z.number().positive().max(100).default(0.5),
+});
+
+/** `repeat: N`, or `{ count: N, fresh: true }` for a fresh deployment each time. */
+const repeat = z
+  .union(
+    [
+      count(1, 100, 'repetitions').transform((n) => ({ count: n, fresh: false })),
+      z.strictObject({ count: count(1, 100, 'repetitions'), fresh: z.boolean().default(false) }),
+    ],
+    { error: 'repeat must be a number of repetitions or { count, fresh }' },
+  )
+  .default({ count: 1, fresh: false });
 
 const synthetic = z.strictObject({
   inputTokens: tokenDistribution.default({ mean: 128 }),
@@ -527,6 +621,9 @@ const workload = z
     promptCache: z.boolean().default(true),
     // zod returns a default as it is: the schema's own defaults, parsed once.
     validity: validity.default(validity.parse({})),
+    oversaturation: oversaturation.default(oversaturation.parse({})),
+    /** Run the stages this many times and report each figure's mean with a 95% interval. */
+    repeat,
   })
   .superRefine((w, ctx) => {
     workloadKindChecks(w, ctx);
@@ -538,15 +635,49 @@ const workload = z
       const limits: [string, number | undefined][] = [
         ['concurrency', 'concurrency' in s ? s.concurrency : undefined],
         ['maxConcurrency', 'maxConcurrency' in s ? s.maxConcurrency : undefined],
-        ['maxRequests', s.mode === 'synchronous' ? undefined : s.maxRequests],
+        // A sweep's synchronous stage sends one at a time whatever its bounds say.
+        ['maxRequests', s.mode === 'synchronous' || s.mode === 'sweep' ? undefined : s.maxRequests],
+        ...(s.mode === 'sweep'
+          ? (s.concurrencies ?? []).map((c, k): [string, number] => [`concurrencies.${k}`, c])
+          : []),
+        ['start', s.mode === 'capacity-search' && s.vary === 'concurrency' ? s.start : undefined],
       ];
       for (const [field, value] of limits) {
         if (value !== undefined && value < clients) {
           ctx.addIssue({
             code: 'custom',
-            path: ['stages', i, field],
+            path: ['stages', i, ...field.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p))],
             message: `${field} ${value} is less than clients.count ${clients}: some clients would send nothing`,
           });
+        }
+      }
+      if (s.mode === 'sweep') {
+        const given = (['steps', 'rates', 'concurrencies'] as const).filter((k) => s[k] !== undefined);
+        if (given.length !== 1) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', i, given[1] ?? 'steps'],
+            message: 'a sweep takes exactly one of steps, rates or concurrencies',
+          });
+        }
+      }
+      if (s.mode === 'capacity-search') {
+        if (s.vary === 'concurrency' && !Number.isInteger(s.start)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', i, 'start'],
+            message: 'a concurrency search starts at a whole number of requests in flight',
+          });
+        }
+        if (s.vary === 'concurrency' && s.maxConcurrency !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', i, 'maxConcurrency'],
+            message: 'a concurrency search varies the requests in flight itself: no maxConcurrency',
+          });
+        }
+        if (s.max !== undefined && s.max < s.start) {
+          ctx.addIssue({ code: 'custom', path: ['stages', i, 'max'], message: 'max must be >= start' });
         }
       }
     });
@@ -556,13 +687,75 @@ const workload = z
         path: ['sql', 'connections'],
         message: `connections ${w.sql.connections} is less than clients.count ${clients}: some clients would have none`,
       });
-    const names = w.stages.map((s, i) => s.name ?? `stage-${i}`);
-    names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) {
-        ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: `duplicate stage name "${n}"` });
+    // Every name a stage may take, generated ones included (core/stage-plan.ts): unique, so
+    // files, metrics labels and comparisons never mix two stages up.
+    const seen = new Map<string, number>();
+    w.stages.forEach((s, i) => {
+      for (const n of possibleStageNames(s, i, w.repeat.count)) {
+        const first = seen.get(n);
+        if (first === undefined) seen.set(n, i);
+        else if (first !== i) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', i, 'name'],
+            message: `duplicate stage name "${n}"${n === (s.name ?? `stage-${i}`) ? '' : ` (a name this ${s.mode} makes)`}`,
+          });
+          break;
+        }
       }
     });
+    // Keep a run's history far from Temporal's limits (MAX_RUN_STAGES).
+    const total = w.stages.reduce((a, s) => a + stagesMadeAtMost(s), 0) * w.repeat.count;
+    if (total > MAX_RUN_STAGES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stages'],
+        message: `the stages (with sweeps, probes and repetitions) could make ${total} stages; at most ${MAX_RUN_STAGES}`,
+      });
+    }
   });
+
+/**
+ * At most this many stages in one run, every sweep, probe and repetition counted: a stage is
+ * ~70 workflow history events, so a run stays under Temporal's 10,240-event warning.
+ */
+export const MAX_RUN_STAGES = 140;
+
+/** How many stages a recipe stage can make: 1; a sweep's; a search's probes at most. */
+function stagesMadeAtMost(s: z.output<typeof stage>): number {
+  if (s.mode === 'sweep')
+    return s.steps !== undefined ? s.steps + 2 : (s.rates ?? s.concurrencies ?? []).length;
+  if (s.mode === 'capacity-search') return s.maxProbes;
+  return 1;
+}
+
+/** The name of the recipe's stage `index` (a sweep's or search's is the prefix of its stages). */
+export function recipeStageName(s: { name?: string | undefined }, index: number): string {
+  return s.name ?? `stage-${index}`;
+}
+
+/** The suffix a repetition adds to a stage's name (`c8-rep2`): none when nothing repeats. */
+export function repetitionSuffix(repetition: number, count: number): string {
+  return count > 1 ? `-rep${repetition}` : '';
+}
+
+/** Every name the recipe's stage `index` can give its stages (core/stage-plan.ts names them). */
+function possibleStageNames(s: z.output<typeof stage>, index: number, repetitions: number): string[] {
+  const base = recipeStageName(s, index);
+  const own =
+    s.mode === 'sweep' || s.mode === 'capacity-search'
+      ? [
+          ...(s.mode === 'sweep' && s.steps !== undefined ? [`${base}-sync`, `${base}-max`] : []),
+          ...Array.from(
+            { length: stagesMadeAtMost(s) - (s.mode === 'sweep' && s.steps !== undefined ? 2 : 0) },
+            (_, k) => `${base}-${k + 1}`,
+          ),
+        ]
+      : [base];
+  return Array.from({ length: repetitions }, (_, r) =>
+    own.map((n) => `${n}${repetitionSuffix(r + 1, repetitions)}`),
+  ).flat();
+}
 
 export const recipeName = z
   .string()
@@ -615,7 +808,31 @@ export const recipeSchema = z
 export type RecipeInput = z.input<typeof recipeSchema>;
 /** What the code uses (durations in ms, defaults filled in). */
 export type Recipe = z.output<typeof recipeSchema>;
-export type StageSpec = Recipe['workload']['stages'][number];
+/** A stage as the recipe lists it: one load, or a sweep or capacity search that makes several. */
+export type StagePlanSpec = Recipe['workload']['stages'][number];
+export type SweepSpec = Extract<StagePlanSpec, { mode: 'sweep' }>;
+export type CapacitySearchSpec = Extract<StagePlanSpec, { mode: 'capacity-search' }>;
+/** One load the clients run: what a run's stages are (core/stage-plan.ts makes them from the plan). */
+export type StageSpec = Exclude<StagePlanSpec, SweepSpec | CapacitySearchSpec>;
+export type SearchSlo = CapacitySearchSpec['slo'];
+export type Repeat = Recipe['workload']['repeat'];
+
+/** Whether a recipe stage is one load (not a sweep or search). */
+export function isLoadStage(s: StagePlanSpec): s is StageSpec {
+  return s.mode !== 'sweep' && s.mode !== 'capacity-search';
+}
+
+/**
+ * Stage `index` of a run's recipe, whose stages are all loads (the workflow hands activities
+ * such a recipe: core/stage-plan.ts runRecipe). Throws for a sweep or search: a bug, not input.
+ */
+export function loadStageAt(recipe: Pick<Recipe, 'workload'>, index: number): StageSpec {
+  const s = recipe.workload.stages[index];
+  if (!s)
+    throw new RangeError(`stage ${index} does not exist (the run has ${recipe.workload.stages.length})`);
+  if (!isLoadStage(s)) throw new TypeError(`stage ${index} is a ${s.mode}, not a load: expand it first`);
+  return s;
+}
 /** A service the recipe runs or reaches itself (not a deployment's). */
 export type ServiceSpec = Service;
 export type ServiceKind = ServiceSpec['kind'];
@@ -645,8 +862,11 @@ export function formatIssues(issues: RecipeIssue[]): string {
   return `recipe is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
 }
 
-/** Stage display name, stable across the run (used in job names, files and metrics labels). */
-export function stageName(recipe: Recipe, index: number): string {
+/**
+ * Stage display name, stable across the run (used in job names, files and metrics labels). In a
+ * run's recipe (core/stage-plan.ts) every stage carries its name.
+ */
+export function stageName(recipe: Pick<Recipe, 'workload'>, index: number): string {
   return recipe.workload.stages[index]?.name ?? `stage-${index}`;
 }
 

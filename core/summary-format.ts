@@ -159,6 +159,61 @@ export interface StageSummary {
   };
   /** Whether the stage measured what was asked (core/validity.ts; absent in older files). */
   validity?: StageValidity;
+  // Added for sweeps, capacity searches and repeats (issue 16): absent in older files.
+  /** Where the stage came from, when a sweep, a search or a repetition made it. */
+  origin?: StageOrigin;
+  /** The over-saturation detector's verdict, when it ended the stage early (core/oversaturation.ts). */
+  oversaturation?: OversaturationVerdict;
+}
+
+/**
+ * What made a stage: the recipe's stage `recipeStage` (at `recipeIndex` in workload.stages),
+ * itself, or one of the stages its sweep or capacity search made (core/stage-plan.ts).
+ */
+export interface StageOrigin {
+  recipeIndex: number;
+  recipeStage: string;
+  kind: 'stage' | 'sweep' | 'capacity-search';
+  /** A sweep's synchronous and throughput measurements, its rates or concurrencies; a search's probes. */
+  role?: 'synchronous' | 'throughput' | 'rate' | 'concurrency' | 'probe';
+  /** 1-based, when workload.repeat runs the stages more than once. */
+  repetition?: number;
+  /** The stage's name without its repetition suffix: repetitions of one stage share it. */
+  series: string;
+  /** A capacity-search probe: what it tried (req/s or in flight) and whether it held. */
+  probe?: ProbeVerdict;
+}
+
+export interface ProbeVerdict {
+  value: number;
+  passed: boolean;
+  /** Why it failed (each broken SLO, validity rule, over-saturation), in words; empty when it passed. */
+  why: string[];
+}
+
+/** One series' trend over the detector's window, in its unit per second. */
+export interface Trend {
+  points: number;
+  slopePerS: number;
+  /** The slope's one-sided lower confidence bound; null with too few points. */
+  lowerBoundPerS: number | null;
+  mean: number;
+  /** The fitted rise over the window / the mean there. */
+  growth: number;
+  rising: boolean;
+}
+
+/** What the over-saturation detector saw over its window. */
+export interface OversaturationVerdict {
+  detected: boolean;
+  /** Seconds into the stage (from its warm-up) of the newest sample. */
+  atS: number;
+  /** Span of the samples judged, s. */
+  windowS: number;
+  inFlight: Trend | null;
+  ttftMs: Trend | null;
+  /** In words: why it is (or is not) over-saturated. */
+  reason: string;
 }
 
 /** llama.cpp's `timings` over a stage's ok requests in the window. */
@@ -194,7 +249,9 @@ export type ValidityRule =
   | 'rate-achieved'
   | 'loadgen-saturated'
   /** A `command` client's own command failed (non-zero exit, or killed by a signal aifb did not send). */
-  | 'client-command';
+  | 'client-command'
+  /** The over-saturation detector ended it: queueing grew without bound (issue 16). */
+  | 'over-saturated';
 
 export interface ValidityFailure {
   rule: ValidityRule;
@@ -245,6 +302,14 @@ export interface BenchmarkSummary {
   environment?: RunEnvironment;
   /** The figures against their references; absent when the recipe names none (added in v3). */
   verdict?: Verdict;
+  // Added for sweeps, capacity searches and repeats (issue 16): absent in older files and in
+  // runs without them.
+  /** Each capacity search's outcome (one per repetition). */
+  searches?: CapacitySearchResult[];
+  /** Each sweep's measured bounds and the rates it ran (one per repetition). */
+  sweeps?: SweepResult[];
+  /** workload.repeat above 1: each figure's mean with its 95% Student-t interval. */
+  repeats?: RepeatSummary;
 }
 
 /** What two results must share to be compared knowingly (README "Environment"). */
@@ -350,6 +415,85 @@ export interface Verdict {
   checks: ReferenceCheck[];
   /** What could not be used, e.g. "no earlier good run of this recipe". */
   notes: string[];
+}
+
+/** What a capacity search found (core/capacity-search.ts). */
+export interface CapacitySearchResult {
+  /** The recipe stage's name; its probes are `<stage>-1`, `<stage>-2`, ... */
+  stage: string;
+  repetition?: number;
+  vary: 'rate' | 'concurrency';
+  /** `req/s` (rate) or `in flight` (concurrency). */
+  unit: string;
+  /**
+   * found: bracketed within the tolerance; max-reached: the recipe's `max` passed;
+   * none-passed: even the lowest probe failed; probes-exhausted: maxProbes ran out first;
+   * stopped: the run ended before the search did.
+   */
+  status: 'found' | 'max-reached' | 'none-passed' | 'probes-exhausted' | 'stopped';
+  /** The highest value that passed below the lowest that failed; null when none passed. */
+  capacity: number | null;
+  lowestFailed: number | null;
+  /** The SLOs each probe was held to: metric -> percentile -> ms. */
+  slo: Record<string, Record<string, number>>;
+  tolerance: number;
+  probes: ({ stage: string } & ProbeVerdict)[];
+  /** What theory says the capacity is, when it can (the simulator: its slots / service time). */
+  expected?: { capacity: number; basis: string };
+}
+
+/** A sweep's stages; `synchronousPerS`/`throughputPerS` for a `steps` sweep (null when unmeasured). */
+export interface SweepResult {
+  stage: string;
+  repetition?: number;
+  synchronousPerS: number | null;
+  throughputPerS: number | null;
+  /** The open-loop rates it ran, or the concurrencies, in order. */
+  rates: number[];
+  concurrencies: number[];
+  stages: string[];
+  /** Why it made fewer stages than asked (e.g. the throughput stage did not run). */
+  note?: string;
+}
+
+/**
+ * A mean over repetitions with its two-sided Student-t interval: mean ± t(1 − α/2, n − 1) · s/√n.
+ * `halfWidth`, `low`, `high` and `stdev` are null for a single value.
+ */
+export interface Interval {
+  n: number;
+  mean: number;
+  stdev: number | null;
+  halfWidth: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+/** The figures averaged over repetitions (core/repeats.ts REPEAT_FIGURES says how each is read). */
+export type RepeatFigure =
+  | 'requestsPerS'
+  | 'outputTokensPerS'
+  | 'goodputPerS'
+  | 'errorPct'
+  | 'ttftP50Ms'
+  | 'ttftP99Ms'
+  | 'tpotP50Ms'
+  | 'tpotP99Ms'
+  | 'itlP50Ms'
+  | 'itlP99Ms'
+  | 'e2eP50Ms'
+  | 'e2eP99Ms';
+
+export interface RepeatSummary {
+  count: number;
+  /** Whether each repetition had a fresh deployment. */
+  fresh: boolean;
+  /** 0.95 */
+  confidence: number;
+  /** Per stage series (the name without `-rep<k>`): its repetitions and each figure's interval. */
+  stages: { series: string; stages: string[]; figures: Partial<Record<RepeatFigure, Interval>> }[];
+  /** Per capacity search: the capacity's interval over the repetitions that found one. */
+  searches: { stage: string; capacity: Interval | null }[];
 }
 
 /** The service job's clocks: the queue is not the service's time (README "Queue-aware clocks"). */

@@ -271,6 +271,13 @@ const CSV: Column[] = [
   ['service_version', (_, run) => run.service?.identity?.version ?? ''],
   // Vector search (issue 15): recall@k of the stage's answers.
   ['recall', (s) => num(s.workload?.ratios?.recall, 4)],
+  // Sweeps, capacity searches and repeats (issue 16): the recipe stage that made the row, its
+  // repetition, a probe's value and verdict (1 passed, 0 failed), and 1 when over-saturation ended it.
+  ['origin_stage', (s) => s.origin?.recipeStage ?? ''],
+  ['repetition', (s) => (s.origin?.repetition === undefined ? '' : String(s.origin.repetition))],
+  ['probe_value', (s) => num(s.origin?.probe?.value, 4)],
+  ['probe_passed', (s) => (s.origin?.probe ? (s.origin.probe.passed ? '1' : '0') : '')],
+  ['oversaturated', (s) => (s.oversaturation?.detected ? '1' : '')],
 ];
 
 /** A stage's reference checks that `keep` keeps; empty when the run has no verdict. */

@@ -166,3 +166,43 @@ describe('judgeStage', () => {
     ]);
   });
 });
+
+describe('over-saturation and generated stages', () => {
+  const verdict = {
+    detected: true,
+    atS: 12.5,
+    windowS: 11,
+    inFlight: { points: 12, slopePerS: 30, lowerBoundPerS: 20, mean: 200, growth: 1.6, rising: true },
+    ttftMs: { points: 12, slopePerS: 900, lowerBoundPerS: 600, mean: 5000, growth: 1.9, rising: true },
+    reason: 'in flight rising; TTFT rising',
+  };
+  it('a stage the detector ended breaks over-saturated, with its slopes', () => {
+    const v = judgeStage(stage(), limits, { ...alive, oversaturation: verdict });
+    expect(v.valid).toBe(false);
+    expect(v.failures).toEqual([
+      {
+        rule: 'over-saturated',
+        message: expect.stringContaining('ended after 12.5 s: in flight rising'),
+        figures: { atS: 12.5, inFlightSlopePerS: 30, ttftSlopeMsPerS: 900 },
+      },
+    ]);
+    expect(
+      judgeStage(stage(), limits, { ...alive, oversaturation: { ...verdict, detected: false } }).valid,
+    ).toBe(true);
+  });
+  it('findings of a sweep or search do not invalidate the run; a dead service does', () => {
+    const failures = [
+      { rule: 'over-saturated' as const, message: 'm', figures: {} },
+      { rule: 'error-rate' as const, message: 'm', figures: {} },
+      { rule: 'service-alive' as const, message: 'gone', figures: {} },
+    ];
+    const probe = stage({
+      name: 'cap-3',
+      validity: { valid: false, failures },
+      origin: { recipeIndex: 0, recipeStage: 'cap', kind: 'capacity-search', role: 'probe', series: 'cap-3' },
+    });
+    expect(invalidReasons([probe])).toEqual(['stage cap-3: service-alive: gone']);
+    const own = stage({ name: 'c8', validity: { valid: false, failures } });
+    expect(invalidReasons([own])).toHaveLength(3);
+  });
+});

@@ -3,7 +3,13 @@
  * one of these rules is INVALID, and so is the run, whatever its numbers look like. Each failed
  * rule is named with its figures. Pure: collectMetrics judges, the workflow acts on the verdict.
  */
-import type { StageSummary, StageValidity, ValidityFailure } from './summary-format';
+import type {
+  OversaturationVerdict,
+  StageSummary,
+  StageValidity,
+  ValidityFailure,
+  ValidityRule,
+} from './summary-format';
 
 /** The recipe's limits (`workload.validity`, durations in ms), with their defaults filled in. */
 export interface ValidityLimits {
@@ -25,6 +31,8 @@ export interface StageCircumstances {
   missingClients: { index: number; reason: string }[];
   /** Ended early by a stop: the requests it aborted are the operator's doing, not errors. */
   stoppedEarly?: boolean;
+  /** The over-saturation detector's verdict when it ended the stage. */
+  oversaturation?: OversaturationVerdict;
 }
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
@@ -129,12 +137,46 @@ export function judgeStage(
     }
   }
 
+  const saturated = circumstances.oversaturation;
+  if (saturated?.detected) {
+    failures.push({
+      rule: 'over-saturated',
+      message: `queueing grew without bound; the stage was ended after ${round(saturated.atS, 1)} s: ${saturated.reason}`,
+      figures: {
+        atS: round(saturated.atS, 3),
+        inFlightSlopePerS: saturated.inFlight ? round(saturated.inFlight.slopePerS, 4) : null,
+        ttftSlopeMsPerS: saturated.ttftMs ? round(saturated.ttftMs.slopePerS, 4) : null,
+      },
+    });
+  }
+
   return { valid: failures.length === 0, failures };
+}
+
+/**
+ * Rules a stage made by a sweep or a capacity search may break without making the run invalid:
+ * finding where the service (or the load generator) stops coping is what they are for; a search
+ * counts such a probe as failed, and its verdict names the rule. A dead service or a missing
+ * client still invalidate the run: nothing it measured after that can be trusted.
+ */
+const FINDINGS: ReadonlySet<ValidityRule> = new Set([
+  'error-rate',
+  'requests-sent',
+  'rate-achieved',
+  'loadgen-saturated',
+  'over-saturated',
+]);
+
+function counts(stage: StageSummary, rule: ValidityRule): boolean {
+  const generated = stage.origin?.kind === 'sweep' || stage.origin?.kind === 'capacity-search';
+  return !(generated && FINDINGS.has(rule));
 }
 
 /** One line per failed rule of every invalid stage: what a person reads first. */
 export function invalidReasons(stages: readonly StageSummary[]): string[] {
   return stages.flatMap((s) =>
-    (s.validity?.failures ?? []).map((f) => `stage ${s.name}: ${f.rule}: ${f.message}`),
+    (s.validity?.failures ?? [])
+      .filter((f) => counts(s, f.rule))
+      .map((f) => `stage ${s.name}: ${f.rule}: ${f.message}`),
   );
 }

@@ -461,6 +461,8 @@ class ClientRun {
       errors: { ...total.errors },
       ...liveQuantiles(this.stats.h),
       cpuCores: this.cpu.coresSinceLast(now),
+      ttftCount: this.stats.totalTtft.count,
+      ttftSumMs: Math.round(this.stats.totalTtft.sumMs * 1000) / 1000,
     };
   }
 

@@ -100,6 +100,8 @@ export class StageStats {
   readonly total: Required<ClientResult['total']> = { sent: 0, ok: 0, failed: 0, errors: {}, reconnects: 0 };
   /** Output tokens of every ok request, warmup and cooldown included (progress snapshots). */
   totalOutputTokens = 0;
+  /** TTFTs of every ok request, warm-up and cool-down included: count and sum (progress snapshots). */
+  readonly totalTtft = { count: 0, sumMs: 0 };
   readonly h = Object.fromEntries(HISTOGRAMS.map((k) => [k, new LatencyRecorder()])) as Record<
     HistogramName,
     LatencyRecorder
@@ -145,6 +147,10 @@ export class StageStats {
     const m = computeMetrics(o.timeline);
     this.total.ok++;
     this.totalOutputTokens += m.outputTokens;
+    if (m.ttftMs !== null) {
+      this.totalTtft.count++;
+      this.totalTtft.sumMs += m.ttftMs;
+    }
     if (!measured) return m;
     const s = this.measured;
     s.ok++;

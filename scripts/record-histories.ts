@@ -79,6 +79,29 @@ async function main(): Promise<void> {
     }
     await save('cancelled-during-load', handle);
   });
+
+  // A capacity search whose probes all fail (the fakes measure no TTFT): it shrinks from 0.04
+  // req/s to the floor, each probe a stage made from the previous verdict, then releases the
+  // clients. Guards the made-as-it-goes stage list (core/stage-plan.ts).
+  await record('capacity-search-probes', async (w) => {
+    const input = recipeWith('search', [{ name: 'c4', duration: '5s' }]);
+    input.workload.stages.push({
+      name: 'cap',
+      mode: 'capacity-search',
+      slo: { ttft: { p99: '500ms' } },
+      start: 0.04,
+      duration: '5s',
+      cooldown: '1s',
+    });
+    const handle = await w.start(input, 'capacity-search-probes');
+    const result = await handle.result();
+    if (result.status !== 'completed' || result.stages.map((s) => s.name).join() !== 'c4,cap-1,cap-2,cap-3') {
+      throw new Error(
+        `the search did not run as expected: ${JSON.stringify(result.stages.map((s) => s.name))}`,
+      );
+    }
+    await save('capacity-search-probes', handle);
+  });
 }
 
 await main();

@@ -53,7 +53,11 @@ export function statusText(
       status.stageIndex,
       status.stageName ? { stage_name: status.stageName } : {},
     )
-    .gauge('aifb_benchmark_stages', 'Number of stages in the recipe.', status.stageCount)
+    .gauge(
+      'aifb_benchmark_stages',
+      'Number of stages of the run as far as known (grows while a capacity search probes).',
+      status.stageCount,
+    )
     .gauge(
       'aifb_benchmark_stage_planned_end_timestamp_seconds',
       'When the current stage is planned to stop sending (Unix seconds).',

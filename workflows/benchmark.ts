@@ -16,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { benchmarkIdOf, benchmarkIdProblem } from '../core/benchmark-id';
+import { probeVerdict } from '../core/capacity-search';
 import {
   type BenchInput,
   type BenchmarkActivities,
@@ -34,13 +35,22 @@ import { sameTarget } from '../core/deployment';
 import { NON_RETRYABLE_FAILURES, type RunFailureType } from '../core/failures';
 import type { JobRef } from '../core/jobs';
 import { healthBudgetMs } from '../core/queue';
-import { formatIssues, parseRecipe, type Recipe, stageName } from '../core/recipe';
+import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
 import { benchmarkSearchAttributes, PhaseKey } from '../core/search-attributes';
 import { imageToPull, isLaunched } from '../core/service-kinds';
+import {
+  knownStageCount,
+  nextStage,
+  probeValue,
+  runRecipe,
+  type StageRecord,
+  stageMayFollow,
+} from '../core/stage-plan';
 import { type StageGo, startBoundMs } from '../core/stage-start';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
-import type { ServiceIdentity, ServiceTiming } from '../core/summary-format';
+import type { OversaturationVerdict, ServiceIdentity, ServiceTiming } from '../core/summary-format';
 import { invalidReasons } from '../core/validity';
+import { freshRepetitions } from './repetitions';
 
 const retry = {
   initialInterval: '1s',
@@ -121,9 +131,14 @@ function activitiesFor(recipe: Recipe) {
 /** Backstop for a stage bounded by maxRequests only: its clients normally end long before. */
 const REQUEST_BOUND_STAGE_MAX_MS = 24 * 3600_000;
 
-/** How often a running stage checks whether its clients ended early (crash, request limit). */
-function checkIntervalMs(plannedMs: number): number {
-  return Math.min(60_000, Math.max(2000, Math.round(plannedMs / 20)));
+/**
+ * How often a running stage checks whether its clients ended early (crash, request limit), and
+ * with the over-saturation stop on, whether its queue grows (at least every 5 s).
+ */
+function checkIntervalMs(plannedMs: number, requestBound: boolean, oversaturationStop: boolean): number {
+  if (requestBound) return 2000;
+  const every = Math.min(60_000, Math.max(2000, Math.round(plannedMs / 20)));
+  return oversaturationStop ? Math.min(every, 5000) : every;
 }
 
 /**
@@ -240,8 +255,26 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
   const own = { ownerId: benchmarkId, target: recipe.target };
   upsertMemo({ recipe: input });
   state.recipeName = recipe.name;
-  state.stageCount = recipe.workload.stages.length;
+  const repetitions = recipe.workload.repeat.count;
+  state.stageCount = knownStageCount(recipe, [], repetitions);
   const acts = activitiesFor(recipe);
+  // A fresh deployment per repetition: each repetition is a child benchmark of its own.
+  if (recipe.workload.repeat.fresh && repetitions > 1) {
+    return freshRepetitions({
+      input,
+      recipe,
+      state,
+      enter,
+      takeStopStage: () => {
+        const asked = stopStage;
+        stopStage = false;
+        return asked;
+      },
+      writeResults: acts.quick.writeResults,
+      startedAtMs,
+      workflow: benchmarkWorkflow,
+    });
+  }
 
   let result: BenchmarkSummary | undefined;
   let invalid: string[] = [];
@@ -305,14 +338,33 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     const deployment = state.deployment ? { deployment: state.deployment } : {};
 
     // One clients allocation serves every stage (README "How it works"): submitted once, each
-    // stage handed to it and started on all its clients together.
+    // stage handed to it and started on all its clients together. The stages are made one at a
+    // time from the recipe's (core/stage-plan.ts): a sweep's rates from what it measured, a
+    // search's next probe from the verdicts so far; the same summaries give the same stages
+    // on replay.
     let clientsJob: JobRef | undefined;
-    const lastStage = recipe.workload.stages.length - 1;
-    for (let index = 0; index < recipe.workload.stages.length && !state.stopRequested; index++) {
-      const stage = recipe.workload.stages[index]!;
+    let clientsReleased = false;
+    const history: StageRecord[] = [];
+    for (;;) {
+      if (state.stopRequested) break;
+      const planned = nextStage(recipe, history, repetitions);
+      if (!planned) break;
+      const index = history.length;
+      const record: StageRecord = { planned, summary: null };
+      history.push(record);
+      // The activities see the loads so far as the recipe's stages (index = stage index).
+      const stageRun: BenchInput = {
+        ...run,
+        recipe: runRecipe(
+          run.recipe,
+          history.map((h) => h.planned),
+        ),
+      };
+      const stage = planned.spec;
       enter('loading');
       state.stageIndex = index;
-      state.stageName = stageName(recipe, index);
+      state.stageName = stage.name;
+      state.stageCount = knownStageCount(recipe, history, repetitions);
       stopStage = false;
       if (!clientsJob) {
         clientsJob = await acts.submit.startClients(run);
@@ -323,11 +375,12 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       // The start barrier: no stage clock runs while the clients are queued or starting up.
       state.clientsWaitingSinceMs = Date.now();
       const go = await unlessStopped(() =>
-        acts.barrier.startStage({ ...run, job, stageIndex: index, serviceUrl: endpoint.url }),
+        acts.barrier.startStage({ ...stageRun, job, stageIndex: index, serviceUrl: endpoint.url }),
       );
       state.clientsWaitingSinceMs = null;
       if (go?.queueWaitMs !== undefined) state.clientsQueueWaitMs = go.queueWaitMs;
 
+      let oversaturation: OversaturationVerdict | undefined;
       if (go) {
         // The stage's length is a durable timer from the common start: it survives worker
         // restarts and skips in tests. A stage bounded by maxRequests alone ends when its clients
@@ -335,39 +388,67 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
         const plannedMs = stage.warmup + (stage.duration ?? REQUEST_BOUND_STAGE_MAX_MS);
         const endsAt = go.startAtMs + plannedMs;
         state.stageEndsAtMs = endsAt;
+        const every = checkIntervalMs(plannedMs, stage.duration === undefined, stage.stopWhenOversaturated);
         for (;;) {
           const remaining = endsAt - Date.now();
           if (remaining <= 0) break;
           const interrupted = await condition(
             () => stopStage || state.stopRequested,
-            Math.min(remaining, stage.duration === undefined ? 2000 : checkIntervalMs(plannedMs)),
+            Math.min(remaining, every),
           );
           if (interrupted || Date.now() >= endsAt) break;
-          const check = { job, recipe, stageIndex: index, clients: go.clients };
-          if ((await acts.quick.checkClients(check)).ended) break;
+          const check = await acts.quick.checkClients({
+            job,
+            recipe: stageRun.recipe,
+            stageIndex: index,
+            clients: go.clients,
+            ...(stage.stopWhenOversaturated ? { oversaturation: { startAtMs: go.startAtMs } } : {}),
+          });
+          if (check.ended) break;
+          // Queueing grows without bound: what follows would measure the queue, not the service.
+          if (check.oversaturation?.detected) {
+            oversaturation = check.oversaturation;
+            break;
+          }
         }
       }
+      const last = state.stopRequested || !stageMayFollow(recipe, history, repetitions);
       const clients = await acts.finish.finishClients({
-        ...run,
+        ...stageRun,
         job,
         stageIndex: index,
-        stopNow: stopStage || state.stopRequested,
-        last: index === lastStage || state.stopRequested,
+        stopNow: stopStage || state.stopRequested || oversaturation !== undefined,
+        last,
       });
+      clientsReleased = last;
       state.stageEndsAtMs = null;
       // Stopped before its clients started: it measured nothing, so it has no summary.
       if (clients.notStarted) continue;
       enter('collecting');
-      const summary: StageSummary = await acts.quick.collectMetrics({
-        ...run,
+      const collected: StageSummary = await acts.quick.collectMetrics({
+        ...stageRun,
         stageIndex: index,
         clients,
+        origin: planned.origin,
+        ...(oversaturation ? { oversaturation } : {}),
         ...(deploymentJob ? { service: deploymentJob } : {}),
       });
+      // A probe carries its verdict: the next probe is decided from it (and shown with it).
+      const plan = recipe.workload.stages[planned.origin.recipeIndex]!;
+      const summary: StageSummary =
+        plan.mode === 'capacity-search'
+          ? {
+              ...collected,
+              origin: { ...planned.origin, probe: probeVerdict(plan, probeValue(stage), collected) },
+            }
+          : collected;
+      record.summary = summary;
       state.stages.push(summary);
       // A dead service cannot serve the next stage: stop here, the verdict below says why.
       if (summary.validity?.failures.some((f) => f.rule === 'service-alive')) break;
     }
+    // The last stage could not know it was the last (a search decides after it): say so now.
+    if (clientsJob && !clientsReleased) await acts.quick.releaseClients({ ...run, job: clientsJob });
 
     invalid = invalidReasons(state.stages);
     result = await acts.quick.writeResults({

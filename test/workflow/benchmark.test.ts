@@ -42,6 +42,14 @@ function parsed(input: unknown): Recipe {
   return result.recipe;
 }
 
+/** A plain stage's fake summary, with the origin the workflow hands collectMetrics. */
+function madeBy(recipe: Recipe, index: number, name: string) {
+  return {
+    ...fakeStageSummary(recipe, index),
+    origin: { recipeIndex: index, recipeStage: name, kind: 'stage', series: name },
+  };
+}
+
 /** The error and its causes, outermost first. */
 function causeChain(err: unknown): unknown[] {
   const chain: unknown[] = [];
@@ -94,7 +102,7 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
     const collected = fakes.callsTo('collectMetrics');
     expect(collected.map((c) => c.input.stageIndex)).toEqual([0, 1]);
     expect(result.stages).toEqual(collected.map((c) => (c.outcome?.ok ? c.outcome.value : undefined)));
-    expect(result.stages).toEqual([fakeStageSummary(recipe, 0), fakeStageSummary(recipe, 1)]);
+    expect(result.stages).toEqual([madeBy(recipe, 0, 'warm'), madeBy(recipe, 1, 'hot')]);
     expect(result.stages.map((s) => s.name)).toEqual(['warm', 'hot']);
     expect(result).toMatchObject({ status: 'completed', benchmarkId: workflowId, recipeName: 'two-stages' });
     expect(result.service.endpoint).toBe(SERVICE_ENDPOINT.address);
@@ -140,7 +148,7 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
       stageCount: 2,
       endpoint: SERVICE_ENDPOINT.address,
     });
-    expect(liveStatus!.stages).toEqual([fakeStageSummary(recipe, 0)]);
+    expect(liveStatus!.stages).toEqual([madeBy(recipe, 0, 'warm')]);
     expect(status.phases.map((p) => p.phase)).toEqual([
       'validating',
       'deploying',

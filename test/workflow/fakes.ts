@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { deploymentActivities } from '../../activities/deployment';
 import type { BenchmarkActivities, FinishedClients } from '../../core/contract';
-import { type Recipe, type RecipeInput, stageConcurrency, stageName } from '../../core/recipe';
+import { loadStageAt, type Recipe, type RecipeInput, stageConcurrency, stageName } from '../../core/recipe';
 import { type BenchmarkSummary, type StageSummary, SUMMARY_SCHEMA } from '../../core/summary';
 
 export type ActivityName = keyof BenchmarkActivities;
@@ -35,7 +35,7 @@ export const SERVICE_ENDPOINT = {
 
 /** A distinct, valid summary per stage, so that order and provenance are checkable. */
 export function fakeStageSummary(recipe: Recipe, index: number): StageSummary {
-  const stage = recipe.workload.stages[index]!;
+  const stage = loadStageAt(recipe, index);
   const ok = 1000 * (index + 1) + 7;
   return {
     index,
@@ -128,8 +128,13 @@ const defaults: { [K in ActivityName]: (input: Input<K>, call: Call<K>) => Promi
     return fakeFinishedClients(input);
   },
   async collectMetrics(input) {
-    return fakeStageSummary(input.recipe, input.stageIndex);
+    return {
+      ...fakeStageSummary(input.recipe, input.stageIndex),
+      ...(input.origin ? { origin: input.origin } : {}),
+      ...(input.oversaturation ? { oversaturation: input.oversaturation } : {}),
+    };
   },
+  async releaseClients() {},
   async writeResults(input) {
     return {
       schema: SUMMARY_SCHEMA,
