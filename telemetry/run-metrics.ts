@@ -188,6 +188,14 @@ const KNOWN = new Set([
   'stageIndex',
 ]);
 
+/** The series of a stage figure, by its dotted path: `latencyMs.ttft.p99` → aifb_stage_latency_ms_ttft_p99. */
+export const stageSeriesName = (path: string) =>
+  `aifb_stage_${path
+    .split('.')
+    .map(snake)
+    .join('_')
+    .replace(/[^a-zA-Z0-9_]/g, '_')}`;
+
 /**
  * Every number in a stage summary, as `aifb_stage_<path>` (e.g. aifb_stage_latency_ms_ttft_p99),
  * booleans as 1/0 (aifb_stage_validity_valid), and each failed validity rule as
@@ -197,14 +205,7 @@ export function stageSummaryText(summary: object, labels: Record<string, string>
   const b = new ExpositionBuilder(labels);
   const walk = (value: unknown, path: string[]) => {
     if (typeof value === 'number' || typeof value === 'boolean') {
-      b.gauge(
-        `aifb_stage_${path
-          .map(snake)
-          .join('_')
-          .replace(/[^a-zA-Z0-9_]/g, '_')}`,
-        `summary.json stages[].${path.join('.')}`,
-        Number(value),
-      );
+      b.gauge(stageSeriesName(path.join('.')), `summary.json stages[].${path.join('.')}`, Number(value));
     } else if (value && typeof value === 'object' && !Array.isArray(value)) {
       for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
     }

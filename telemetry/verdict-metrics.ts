@@ -7,7 +7,8 @@ import { gpuLine } from '../core/history';
 import type { BenchmarkSummary } from '../core/summary-format';
 import { ExpositionBuilder } from './exposition';
 
-const VERDICT_CODE = { fail: 0, pass: 1, none: -1 } as const;
+/** The value of aifb_benchmark_verdict per outcome (the Grafana dashboards map it back). */
+export const VERDICT_CODE = { fail: 0, pass: 1, none: -1 } as const;
 
 export function runSummaryText(summary: BenchmarkSummary): string {
   const b = new ExpositionBuilder({ benchmark: summary.benchmarkId, recipe: summary.recipeName });

@@ -11,6 +11,7 @@ import * as loki from '@grafana/grafana-foundation-sdk/loki';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import { PHASES } from '../../core/phases';
 import { PHASE_CODES } from '../../telemetry/run-metrics';
+import { VERDICT_CODE } from '../../telemetry/verdict-metrics';
 
 /** Datasource uids of grafana/provisioning/datasources/aifb.yaml (the variables default to them). */
 export const DS = {
@@ -114,6 +115,26 @@ export function booleanMappings(yes: string, no: string): dashboard.ValueMapping
     {
       type: dashboard.MappingType.ValueToText,
       options: { '1': { text: yes, color: 'green' }, '0': { text: no, color: 'red' } },
+    },
+  ];
+}
+
+/** aifb_benchmark_verdict: 1 pass, 0 a regression, -1 nothing checked (telemetry/verdict-metrics.ts). */
+export function verdictMappings(): dashboard.ValueMapping[] {
+  const shown = {
+    pass: { text: 'pass', color: 'green' },
+    fail: { text: 'REGRESSION', color: 'red' },
+    none: { text: 'nothing checked', color: 'text' },
+  };
+  return [
+    {
+      type: dashboard.MappingType.ValueToText,
+      options: Object.fromEntries(
+        (Object.keys(VERDICT_CODE) as (keyof typeof VERDICT_CODE)[]).map((o) => [
+          String(VERDICT_CODE[o]),
+          shown[o],
+        ]),
+      ),
     },
   ];
 }

@@ -91,24 +91,29 @@ export interface VariableInfo {
   language: QueryLanguage | null;
   /** A custom variable's values. */
   values: string[];
+  /** A custom variable's options: `text : value` (Grafana's `${name:text}` is the text), else text = value. */
+  options: { text: string; value: string }[];
   raw: dashboard.VariableModel;
 }
 
 export function variablesOf(d: dashboard.Dashboard): VariableInfo[] {
   return (d.templating.list ?? []).map((v) => {
     const query = typeof v.query === 'string' ? v.query : '';
+    const options =
+      v.type === 'custom'
+        ? query
+            .split(',')
+            .map((o) => o.split(' : ').map((part) => part.trim()))
+            .filter((parts) => parts.at(-1))
+            .map((parts) => ({ text: parts[0]!, value: parts.at(-1)! }))
+        : [];
     return {
       name: v.name,
       type: v.type,
       query: v.type === 'query' ? query : '',
       language: v.type === 'query' ? languageOf(v.datasource ?? undefined) : null,
-      values:
-        v.type === 'custom'
-          ? query
-              .split(',')
-              .map((o) => o.split(' : ').at(-1)!.trim())
-              .filter(Boolean)
-          : [],
+      values: options.map((o) => o.value),
+      options,
       raw: v,
     };
   });

@@ -19,6 +19,7 @@ import {
   promVariable,
   UNIT,
 } from './common';
+import { referenceChecks, runVerdict } from './reference-checks';
 import { type Column, lastOf, stageTable } from './stage-table';
 
 const S = '{benchmark="$benchmark"}';
@@ -52,7 +53,7 @@ export function postMortem(): BuiltDashboard {
   const b = newDashboard(
     'aifb / Post-mortem',
     'aifb-post-mortem',
-    "One benchmark after the fact: each stage's figures and validity, the server side, energy, and the run's logs. Pick a time range that covers the run.",
+    "One benchmark after the fact: each stage's figures and validity, its verdict against its references, the server side, energy, and the run's logs. Pick a time range that covers the run.",
   )
     .time({ from: 'now-6h', to: 'now' })
     .withVariable(promVariable())
@@ -132,6 +133,8 @@ export function postMortem(): BuiltDashboard {
         7,
       ),
     );
+
+  b.withRow(new dashboard.RowBuilder('References')).withPanel(runVerdict(S)).withPanel(referenceChecks(S));
 
   b.withRow(new dashboard.RowBuilder('Server side and energy'))
     .withPanel(

@@ -4,6 +4,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { stageSeriesName } from '../../telemetry/run-metrics';
 import {
   type BuiltDashboard,
   booleanMappings,
@@ -14,27 +15,35 @@ import {
   prom,
   promVariable,
   UNIT,
+  verdictMappings,
 } from './common';
 
-/** The figures the `metric` variable offers: label, then the stage series (summary.json path). */
-export const TREND_FIGURES: [label: string, series: string][] = [
-  ['req/s', 'aifb_stage_throughput_requests_per_s'],
-  ['output tok/s', 'aifb_stage_throughput_output_tokens_per_s'],
-  ['goodput req/s', 'aifb_stage_goodput_requests_per_s'],
-  ['TTFT p50 ms', 'aifb_stage_latency_ms_ttft_p50'],
-  ['TTFT p99 ms', 'aifb_stage_latency_ms_ttft_p99'],
-  ['TPOT p50 ms', 'aifb_stage_latency_ms_tpot_p50'],
-  ['TPOT p99 ms', 'aifb_stage_latency_ms_tpot_p99'],
-  ['ITL p99 ms', 'aifb_stage_latency_ms_itl_p99'],
-  ['E2E p99 ms', 'aifb_stage_latency_ms_e2e_p99'],
-  ['failed requests', 'aifb_stage_requests_failed'],
-  ['rate achieved req/s', 'aifb_stage_rate_achieved_per_s'],
-  ['service CPU cores', 'aifb_stage_system_process_cpu_cores_mean'],
-  ['server running mean', 'aifb_stage_server_running_requests_mean'],
-  ['energy J/token', 'aifb_stage_system_joules_per_output_token'],
+/**
+ * The figures the `metric` variable offers, by their dotted path in summary.json's stages (the
+ * names references and verdicts use): the variable's text is the path, its value the stage series.
+ */
+export const TREND_FIGURES: string[] = [
+  'throughput.requestsPerS',
+  'throughput.outputTokensPerS',
+  'goodput.requestsPerS',
+  'latencyMs.ttft.p50',
+  'latencyMs.ttft.p99',
+  'latencyMs.tpot.p50',
+  'latencyMs.tpot.p99',
+  'latencyMs.itl.p99',
+  'latencyMs.e2e.p99',
+  'requests.failed',
+  'rate.achievedPerS',
+  'system.process.cpuCoresMean',
+  'server.runningRequests.mean',
+  'system.joulesPerOutputToken',
 ];
 
+const [FIRST, SECOND] = ['throughput.requestsPerS', 'latencyMs.ttft.p99'];
+
 const SEL = '{recipe="$recipe", stage_name=~"$stage"}';
+/** The reference series of the row's figure: `figure` is the path, the variable's text. */
+const REF_SEL = '{recipe="$recipe", stage_name=~"$stage", figure="${metric:text}"}';
 
 export function trends(): BuiltDashboard {
   const recipe = new dashboard.QueryVariableBuilder('recipe')
@@ -55,15 +64,15 @@ export function trends(): BuiltDashboard {
     .current({ text: 'All', value: '$__all' });
   const metric = new dashboard.CustomVariableBuilder('metric')
     .label('Figure')
-    .description('The stage figures to follow; one row of panels each.')
-    .values(TREND_FIGURES.map(([label, series]) => `${label} : ${series}`).join(','))
+    .description('The stage figures to follow, by their path in summary.json; one row of panels each.')
+    .values(TREND_FIGURES.map((path) => `${path} : ${stageSeriesName(path)}`).join(','))
     .multi(true)
-    .current({ text: ['req/s', 'TTFT p99 ms'], value: [TREND_FIGURES[0]![1], TREND_FIGURES[4]![1]] });
+    .current({ text: [FIRST, SECOND], value: [FIRST, SECOND].map(stageSeriesName) });
 
   const b = newDashboard(
     'aifb / Trends',
     'aifb-trends',
-    "A recipe's stage figures across runs over time: did it get worse? One point per run and stage, from the aifb_stage_* series each run pushed.",
+    "A recipe's stage figures across runs over time, against their references: did it get worse? One point per run and stage, from the aifb_stage_* series each run pushed, and each run's regression verdict.",
   )
     .time({ from: 'now-30d', to: 'now' })
     .withVariable(promVariable())
@@ -71,23 +80,94 @@ export function trends(): BuiltDashboard {
     .withVariable(stage)
     .withVariable(metric);
 
-  b.withRow(new dashboard.RowBuilder('Validity across runs')).withPanel(
-    panel(new statetimeline.PanelBuilder().unit(UNIT.none).mappings(booleanMappings('valid', 'INVALID')), {
-      title: 'Validity across runs',
-      description:
-        'Whether each run of each stage was valid (aifb_stage_validity_valid): a figure of an invalid run is no baseline.',
-      w: 24,
-      h: 5,
-      targets: [
-        prom(
-          `min by (stage_name) (min_over_time(aifb_stage_validity_valid${SEL}[$__interval]))`,
-          '{{stage_name}}',
-        ),
-      ],
-    }),
-  );
+  b.withRow(new dashboard.RowBuilder('Validity and verdicts across runs'))
+    .withPanel(
+      panel(new statetimeline.PanelBuilder().unit(UNIT.none).mappings(booleanMappings('valid', 'INVALID')), {
+        title: 'Validity across runs',
+        description:
+          'Whether each run of each stage was valid (aifb_stage_validity_valid): a figure of an invalid run is no baseline.',
+        w: 24,
+        h: 5,
+        targets: [
+          prom(
+            `min by (stage_name) (min_over_time(aifb_stage_validity_valid${SEL}[$__interval]))`,
+            '{{stage_name}}',
+          ),
+        ],
+      }),
+    )
+    .withPanel(
+      panel(new statetimeline.PanelBuilder().unit(UNIT.none).mappings(verdictMappings()), {
+        title: 'Verdict of every recipe across runs',
+        description:
+          "Each run's verdict against its recipe's references, one line per recipe (aifb_benchmark_verdict: pass, REGRESSION, nothing checked); a regression in the interval outweighs a pass, a pass outweighs a run with nothing to check.",
+        w: 16,
+        h: 6,
+        targets: [
+          // Each run is its own series: the checked runs' worst verdict, else "nothing checked".
+          prom(
+            'min by (recipe) (min_over_time(aifb_benchmark_verdict[$__interval]) >= 0) or min by (recipe) (min_over_time(aifb_benchmark_verdict[$__interval]))',
+            '{{recipe}}',
+          ),
+        ],
+      }),
+    )
+    .withPanel(
+      panel(
+        new table.PanelBuilder()
+          .unit(UNIT.count)
+          .sortBy([new common.TableSortByFieldStateBuilder().displayName('benchmark').desc(true)])
+          .overrideByName('verdict', [
+            { id: 'mappings', value: verdictMappings() },
+            { id: 'unit', value: UNIT.none },
+          ])
+          .withTransformation({ id: 'merge', options: {} })
+          .withTransformation({
+            id: 'organize',
+            options: {
+              excludeByName: { Time: true },
+              renameByName: {
+                'Value #A': 'verdict',
+                'Value #B': 'checks failed',
+                'Value #C': 'checks passed',
+              },
+            },
+          }),
+        {
+          title: 'Verdict by run',
+          description:
+            "The recipe's runs in the range, newest first: the verdict against the references and how many reference checks failed and passed (aifb_benchmark_verdict_checks).",
+          w: 8,
+          h: 6,
+          targets: [
+            prom(
+              'max by (benchmark) (last_over_time(aifb_benchmark_verdict{recipe="$recipe"}[$__range]))',
+              '',
+              {
+                instant: true,
+                table: true,
+              },
+            ),
+            ...['failed', 'passed'].map((result) =>
+              prom(
+                `max by (benchmark) (last_over_time(aifb_benchmark_verdict_checks{recipe="$recipe", result="${result}"}[$__range]))`,
+                '',
+                { instant: true, table: true },
+              ),
+            ),
+          ],
+        },
+      ),
+    );
 
-  b.withRow(new dashboard.RowBuilder('$metric').repeat('metric'))
+  const dashed = (fill: 'dash' | 'dot') => ({
+    id: 'custom.lineStyle',
+    value: new common.LineStyleBuilder()
+      .fill(fill)
+      .dash(fill === 'dash' ? [10, 10] : [0, 10])
+      .build(),
+  });
+  b.withRow(new dashboard.RowBuilder('${metric:text}').repeat('metric'))
     .withPanel(
       panel(
         new timeseries.PanelBuilder()
@@ -97,7 +177,7 @@ export function trends(): BuiltDashboard {
           .pointSize(6)
           .spanNulls(true),
         {
-          title: '$metric across runs',
+          title: '${metric:text} across runs',
           description:
             'The figure of each run of each stage, at the time the run pushed it (a point per run, joined).',
           w: 16,
@@ -115,10 +195,10 @@ export function trends(): BuiltDashboard {
           .sortBy([new common.TableSortByFieldStateBuilder().displayName('benchmark').desc(true)])
           .withTransformation({
             id: 'organize',
-            options: { excludeByName: { Time: true }, renameByName: { Value: '$metric' } },
+            options: { excludeByName: { Time: true }, renameByName: { Value: '${metric:text}' } },
           }),
         {
-          title: '$metric by run',
+          title: '${metric:text} by run',
           description: 'The figure of every run in the range, newest first: the numbers behind the line.',
           w: 8,
           h: 8,
@@ -130,6 +210,59 @@ export function trends(): BuiltDashboard {
           ],
         },
       ),
+    )
+    .withPanel(
+      panel(
+        new timeseries.PanelBuilder()
+          .unit(UNIT.count)
+          .drawStyle(common.GraphDrawStyle.Line)
+          .showPoints(common.VisibilityMode.Always)
+          .pointSize(6)
+          .spanNulls(true)
+          .overrideByQuery('B', [dashed('dash')])
+          .overrideByQuery('C', [dashed('dash')])
+          .overrideByQuery('D', [dashed('dot')]),
+        {
+          title: '${metric:text} against its reference',
+          description:
+            'Where the recipe references the figure: each run as measured (aifb_stage_reference_measured), the band its reference allows (lower and upper bound, dashed; absent side: unbounded) and the reference value (dotted), by stage and source (recipe, last-good run).',
+          w: 16,
+          h: 8,
+          targets: [
+            prom(
+              `max by (stage_name) (max_over_time(aifb_stage_reference_measured${REF_SEL}[$__interval]))`,
+              '{{stage_name}} measured',
+            ),
+            prom(
+              `min by (stage_name, source) (min_over_time(aifb_stage_reference_lower_bound${REF_SEL}[$__interval]))`,
+              '{{stage_name}} lower bound ({{source}})',
+            ),
+            prom(
+              `max by (stage_name, source) (max_over_time(aifb_stage_reference_upper_bound${REF_SEL}[$__interval]))`,
+              '{{stage_name}} upper bound ({{source}})',
+            ),
+            prom(
+              `max by (stage_name, source) (max_over_time(aifb_stage_reference_value${REF_SEL}[$__interval]))`,
+              '{{stage_name}} reference ({{source}})',
+            ),
+          ],
+        },
+      ),
+    )
+    .withPanel(
+      panel(new statetimeline.PanelBuilder().unit(UNIT.none).mappings(booleanMappings('pass', 'FAIL')), {
+        title: '${metric:text} reference checks',
+        description:
+          'Whether each run kept the figure within its reference bounds (aifb_stage_reference_pass), per stage and source; a failed check is a regression.',
+        w: 8,
+        h: 8,
+        targets: [
+          prom(
+            `min by (stage_name, source) (min_over_time(aifb_stage_reference_pass${REF_SEL}[$__interval]))`,
+            '{{stage_name}} ({{source}})',
+          ),
+        ],
+      }),
     );
 
   return finish('trends.json', b);

@@ -131,6 +131,26 @@ const RECIPE = {
     requestTimeout: '200ms',
     slo: { ttft: '100ms' },
   },
+  // Every Trends figure a reference can name, bounded on both sides (so each band has both
+  // edges): wide bands that pass, and no failure allowed, which the timeouts break (a regression).
+  references: {
+    stages: {
+      '*': {
+        'throughput.requestsPerS': [20, '-95%', '900%', 'req/s'],
+        'throughput.outputTokensPerS': [300, -0.95, 9, 'tok/s'],
+        'goodput.requestsPerS': [10, -1, 9, 'req/s'],
+        'latencyMs.ttft.p50': [50, -0.95, 9, 'ms'],
+        'latencyMs.ttft.p99': [50, -0.95, 9, 'ms'],
+        'latencyMs.tpot.p50': [5, -0.95, 9, 'ms'],
+        'latencyMs.tpot.p99': [5, -0.95, 9, 'ms'],
+        'latencyMs.itl.p99': [5, -0.95, 9, 'ms'],
+        'latencyMs.e2e.p99': [150, -0.95, 9, 'ms'],
+        'rate.achievedPerS': [20, -0.95, 9, 'req/s'],
+        'system.process.cpuCoresMean': [0.5, -1, 99, 'cores'],
+        'requests.failed': [0, 0, 0, 'requests'],
+      },
+    },
+  },
 };
 
 /** Queries that cannot return data on this machine, and why. Everything else must. */
@@ -141,6 +161,10 @@ const NO_DATA: [match: RegExp, why: string][] = [
   ],
   [/panel "GPU and energy by stage"/, 'no GPU here: no GPU figures, energy or J/token in the summary'],
   [/metric=aifb_stage_system_joules_per_output_token/, 'no GPU here: no J/token'],
+  [
+    /panel "\$\{metric:text\} (against its reference|reference checks)" \w metric=aifb_stage_server_running_requests_mean/,
+    'server.runningRequests.mean is no figure a reference can name (core/figures.ts)',
+  ],
 ];
 
 async function queryRange(expr: string, startS: number, endS: number, stepS: number) {
@@ -203,10 +227,19 @@ describe('a real benchmark answers the dashboards', () => {
     for (let i = 0; i < 40; i++) {
       const stages = await prom.api.query(`count(aifb_stage_requests_ok{benchmark="${id}"})`);
       const final = await prom.api.query(`aifb_benchmark_phase_code{benchmark="${id}"}`);
-      if (stages[0]?.value === 2 && (final[0]?.value ?? 0) >= 6) break;
+      const verdict = await prom.api.query(`aifb_benchmark_verdict{benchmark="${id}"}`);
+      if (stages[0]?.value === 2 && (final[0]?.value ?? 0) >= 6 && verdict.length > 0) break;
       await sleep(500);
     }
     endS = Math.ceil(Date.now() / 1000) + 1;
+    // The references judged it: failures break `requests.failed`, the wide bands pass.
+    expect((await prom.api.query(`aifb_benchmark_verdict{benchmark="${id}"}`))[0]?.value).toBe(0);
+    const checks = await prom.api.query(`aifb_stage_reference_pass{benchmark="${id}"}`);
+    expect(checks.length).toBe(2 * Object.keys(RECIPE.references.stages['*']).length);
+    expect(
+      checks.filter((c) => c.value === 0 && c.metric.figure !== 'requests.failed').map((c) => c.metric),
+    ).toEqual([]);
+    expect(checks.some((c) => c.value === 0 && c.metric.figure === 'requests.failed')).toBe(true);
   });
 
   it('every PromQL expression runs against it and returns data where it must', async () => {
@@ -221,9 +254,11 @@ describe('a real benchmark answers the dashboards', () => {
     for (const d of dashboards) {
       const metric = variablesOf(d.json).find((v) => v.name === 'metric');
       for (const e of exprsOf(d).filter((x) => x.language === 'promql')) {
-        for (const m of metric && e.text.includes('$metric') ? metric.values : [null]) {
-          const expr = substitute(e.text, m ? { ...vars, metric: m } : vars);
-          const where = `${e.where}${m ? ` metric=${m}` : ''}`;
+        for (const m of metric && /\$\{?metric\b/.test(e.text) ? metric.options : [null]) {
+          const expr = m
+            ? substitute(e.text, { ...vars, metric: m.value }, { metric: m.text })
+            : substitute(e.text, vars);
+          const where = `${e.where}${m ? ` metric=${m.value}` : ''}`;
           const key = `${d.json.uid} ${where}`;
           const noData = NO_DATA.find(([re]) => re.test(key));
           const result = await evaluate(e, expr, startS, endS, stepS);

@@ -87,12 +87,18 @@ export function macros(rangeS: number, stepS: number, scrapeS: number): Record<s
 }
 
 /**
- * Replaces $name, ${name} and [[name]] of every variable given; throws on one that is left,
- * so a typo in a variable name fails the tier instead of sending `$typo` to Prometheus.
+ * Replaces $name, ${name} and [[name]] of every variable given, and ${name:text} with the
+ * variable's text (`texts`, else its value: a query variable's text is its value); throws on one
+ * that is left, so a typo in a variable name fails the tier instead of sending `$typo` to Prometheus.
  */
-export function substitute(text: string, vars: Record<string, string>): string {
-  const out = text.replace(/\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)/g, (match, a, b, c) => {
+export function substitute(
+  text: string,
+  vars: Record<string, string>,
+  texts: Record<string, string> = {},
+): string {
+  const out = text.replace(/\$\{(\w+)(?::(\w+))?\}|\[\[(\w+)\]\]|\$(\w+)/g, (match, a, format, b, c) => {
     const name = (a ?? b ?? c) as string;
+    if (format === 'text' && name in texts) return texts[name]!;
     return name in vars ? vars[name]! : match;
   });
   const left = /\$\{?\w+|\[\[\w+\]\]/.exec(out);

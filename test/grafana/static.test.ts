@@ -9,10 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { FIGURES } from '../../core/figures';
 import { repoRoot } from '../../core/node/config';
 import { DS } from '../../grafana/src/common';
 import { buildDashboards } from '../../grafana/src/dashboards';
 import { variablesOf } from '../../grafana/src/inventory';
+import { stageSeriesName } from '../../telemetry/run-metrics';
 import { hygieneProblems } from './hygiene';
 import { parseLogql, promtoolProblems } from './parsers';
 import { exprsOf, macros, substitute } from './queries';
@@ -21,8 +23,10 @@ import { buildValidators, type Validators, validateDashboard } from './schema';
 const dashboards = buildDashboards();
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
-/** Values a real benchmark gives the variables: enough to parse every expression. */
-function sampleVars(dashboard: (typeof dashboards)[number]): Record<string, string>[] {
+type Sample = { vars: Record<string, string>; texts: Record<string, string> };
+
+/** Values (and texts) a real benchmark gives the variables: enough to parse every expression. */
+function sampleVars(dashboard: (typeof dashboards)[number]): Sample[] {
   const base = {
     ...macros(3600, 15, 2),
     benchmark: 'bench-grafana-abc123',
@@ -35,7 +39,9 @@ function sampleVars(dashboard: (typeof dashboards)[number]): Record<string, stri
     loki: DS.loki.uid,
   };
   const metric = variablesOf(dashboard.json).find((v) => v.name === 'metric');
-  return metric ? metric.values.map((value) => ({ ...base, metric: value })) : [base];
+  return metric
+    ? metric.options.map((o) => ({ vars: { ...base, metric: o.value }, texts: { metric: o.text } }))
+    : [{ vars: base, texts: {} }];
 }
 
 describe('the dashboard JSON schema of the Foundation SDK', () => {
@@ -104,12 +110,31 @@ describe('dashboard hygiene', () => {
   });
 });
 
+describe('the Trends figures', () => {
+  it('name the stage series (the value) and the figure the reference series carry (the text)', () => {
+    const trends = dashboards.find((d) => d.json.uid === 'aifb-trends')!;
+    const metric = variablesOf(trends.json).find((v) => v.name === 'metric')!;
+    expect(metric.options.length).toBeGreaterThan(10);
+    for (const o of metric.options) expect(o.value).toBe(stageSeriesName(o.text));
+    // figure="${metric:text}" matches the `figure` label: a path references can name.
+    expect(metric.options.map((o) => o.text).filter((path) => !FIGURES.has(path))).toEqual([
+      'server.runningRequests.mean',
+    ]);
+    expect(substitute('x{figure="${metric:text}"} $metric', { metric: 's' }, { metric: 'a.b' })).toBe(
+      'x{figure="a.b"} s',
+    );
+  });
+});
+
 describe('PromQL parses with Prometheus (promtool)', () => {
   const exprs = dashboards.flatMap((d) =>
     exprsOf(d)
       .filter((e) => e.language === 'promql')
       .flatMap((e) =>
-        sampleVars(d).map((vars) => ({ where: `${d.file} ${e.where}`, expr: substitute(e.text, vars) })),
+        sampleVars(d).map(({ vars, texts }) => ({
+          where: `${d.file} ${e.where}`,
+          expr: substitute(e.text, vars, texts),
+        })),
       ),
   );
 
@@ -131,7 +156,7 @@ describe('LogQL parses with @grafana/lezer-logql', () => {
   const exprs = dashboards.flatMap((d) =>
     exprsOf(d)
       .filter((e) => e.language === 'logql')
-      .map((e) => ({ where: `${d.file} ${e.where}`, expr: substitute(e.text, sampleVars(d)[0]!) })),
+      .map((e) => ({ where: `${d.file} ${e.where}`, expr: substitute(e.text, sampleVars(d)[0]!.vars) })),
   );
 
   it.each(exprs.map((e) => [e.where, e.expr] as const))('%s', (_where, expr) => {
