@@ -4,7 +4,7 @@
  * loadgenFiles, loadgen/serve.ts) and starts on all of them together (core/stage-start.ts).
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, ClientsCheck, FinishedClients } from '../core/contract';
@@ -15,6 +15,7 @@ import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
 import { clientsPlacement, type Recipe } from '../core/recipe';
 import { barrierDecision, type StageGo, startBoundMs } from '../core/stage-start';
+import { parseTrace } from '../core/trace';
 import { type Executor, readChunks } from '../executors/types';
 import { renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
@@ -41,6 +42,22 @@ async function readGo(executor: Executor, job: JobRef, stageIndex: number): Prom
   }
 }
 
+/**
+ * A trace is checked here, once, rather than failing in every client job: a bad line is a
+ * recipe error (with its line number), not a crash on the compute nodes.
+ */
+async function checkedTrace(given: string): Promise<string> {
+  const path = resolve(given);
+  if (!existsSync(path))
+    throw permanent('BadConfig', `workload.dataset.trace.path: ${path} does not exist on the worker`);
+  try {
+    parseTrace(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw permanent('BadConfig', `workload.dataset.trace.path: ${path}: ${(err as Error).message}`);
+  }
+  return path;
+}
+
 export function clientActivities(ctx: ActivityContext) {
   return {
     /** Submits the clients job (adopted on a retry): N tasks that wait for their first stage. */
@@ -56,6 +73,8 @@ export function clientActivities(ctx: ActivityContext) {
           throw permanent('BadConfig', `workload.dataset.file.path: ${path} does not exist on the worker`);
         uploads[loadgenFiles.dataset] = path;
       }
+      const trace = recipe.workload.dataset.trace;
+      if (trace) uploads[loadgenFiles.trace] = await checkedTrace(trace.path);
       // Their own partition/account/qos: load generators should not queue for GPU nodes.
       const placement = clientsPlacement(recipe);
       const job = await ctx.executorFor(recipe).submit({

@@ -8,7 +8,7 @@ import { servedRecipe } from '../core/deployment';
 import { clientsJobOf, type JobRef, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
-import { modelName, type Recipe, stageConcurrency, stageName } from '../core/recipe';
+import { modelName, type Recipe, requestedRate, stageConcurrency, stageName } from '../core/recipe';
 import {
   type BenchmarkSummary,
   measuredWindow,
@@ -46,7 +46,7 @@ export function resultActivities(ctx: ActivityContext) {
           name,
           mode: stage.mode,
           concurrency: stageConcurrency(stage),
-          requestedRatePerS: 'rate' in stage ? stage.rate : null,
+          requestedRatePerS: requestedRate(stage),
           bounds: {
             durationS: stage.duration === undefined ? null : stage.duration / 1000,
             maxRequests: stage.maxRequests ?? null,

@@ -138,7 +138,7 @@ const ROWS: Row[] = [
 function stageLabel(s: StageSummary): string {
   const load =
     s.rate.requestedPerS !== null
-      ? `${s.rate.requestedPerS}/s${s.concurrency !== null ? ` ≤${s.concurrency}` : ''}`
+      ? `${Number(s.rate.requestedPerS.toFixed(2))}/s${s.concurrency !== null ? ` ≤${s.concurrency}` : ''}`
       : s.mode === 'synchronous'
         ? ''
         : String(s.concurrency);

@@ -116,6 +116,7 @@ export const loadgenFiles = {
   result: (s: number, c: number) => `result-${s}-${c}.json`,
   requests: (s: number, c: number) => `requests-${s}-${c}.jsonl`,
   dataset: 'dataset.jsonl',
+  trace: 'trace.jsonl',
 } as const;
 
 /** Files of a service job: the simulator's, and what the sidecar sampler writes (sampler.sh). */
