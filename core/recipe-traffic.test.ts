@@ -88,6 +88,12 @@ describe('arrival processes in the recipe', () => {
     ]);
   });
 
+  it('a trace stage needs a duration to bound it', () => {
+    expect(issues({ dataset: { trace }, stages: [{ mode: 'trace', maxRequests: 10 }] })).toEqual([
+      'workload.stages.0.duration: a trace stage needs a duration (it ends with the trace; the duration bounds it)',
+    ]);
+  });
+
   it('mode trace needs a trace', () => {
     expect(issues({ stages: [{ mode: 'trace', duration: '1s' }] })).toEqual([
       'workload.stages.0.mode: mode trace replays workload.dataset.trace, which is not given',

@@ -408,6 +408,11 @@ const stage = z
     message: 'a ramp needs a duration (its rate rises over warm-up + duration)',
     path: ['duration'],
   })
+  // The worker stops clients that overrun warm-up + duration: a trace's length is the file's.
+  .refine((s) => s.mode !== 'trace' || s.duration !== undefined, {
+    message: 'a trace stage needs a duration (it ends with the trace; the duration bounds it)',
+    path: ['duration'],
+  })
   .refine((s) => s.mode !== 'ramp' || s.from + s.to > 0, {
     message: 'from and to cannot both be 0',
     path: ['to'],
