@@ -59,6 +59,7 @@ export class LlmDriver implements WorkloadDriver {
   private readonly tag: ((s: PromptSample) => PromptSample) | null;
   private readonly sessions: SessionPool | null;
   private readonly log: (line: string) => void;
+  private readonly clientIndex: number;
   private nextSample: PromptSample | null = null;
   private nextBody = '';
 
@@ -67,6 +68,7 @@ export class LlmDriver implements WorkloadDriver {
     if (!isLlmWorkload(config.api)) throw new Error(`LlmDriver cannot send ${config.api}`);
     const { dataset, stageIndex } = config;
     this.log = ctx.log;
+    this.clientIndex = clientIndex;
     this.tag =
       config.promptCache?.mode === 'unique_prefix'
         ? uniquePrefixer(dataset.seed, stageIndex, clientIndex)
@@ -165,7 +167,8 @@ export class LlmDriver implements WorkloadDriver {
     const s = this.sessions;
     if (s !== null && s.started > 0)
       this.log(
-        `sessions: started=${s.started} completed=${s.completed} abandoned=${s.abandoned} open=${s.active}`,
+        `[loadgen ${this.clientIndex}] sessions: started=${s.started} completed=${s.completed} ` +
+          `abandoned=${s.abandoned} open=${s.active}`,
       );
     await Promise.all([this.pool.destroy(), ...[...this.freshClients].map((c) => c.destroy())]);
   }
