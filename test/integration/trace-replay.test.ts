@@ -23,9 +23,10 @@ afterAll(async () => {
 
 /**
  * Send timing is loadgen/traffic.test.ts's (and bench/trace-replay.ts's) business: here the
- * shared test machine may be busy, and a late timer must not turn these counts into a failure.
+ * shared test machine may be busy, and a late timer must not turn these counts into a failure
+ * (a send due in the last moments of a short stage whose timer fires after its end is not sent).
  */
-const relaxedTiming = { maxScheduleLagP99: '1s', maxEventLoopUtilization: 1 };
+const relaxedTiming = { maxScheduleLagP99: '1s', maxEventLoopUtilization: 1, rateTolerancePct: 20 };
 
 const tracePath = join(repoRoot, 'examples', 'traces', 'mooncake-sample.jsonl');
 
@@ -119,7 +120,10 @@ describe('realistic traffic through the workflow', () => {
     expect(summary.status).toBe('completed');
     const [chat, user] = summary.stages;
     expect(chat!.validity?.valid).toBe(true);
-    expect(chat!.requests.sent).toBe(chat!.rate.scheduled);
+    // Gamma at 40/s with burstiness 0.5 for 2 s, split over both clients: what the schedule asked.
+    expect(chat!.rate.scheduled).toBeGreaterThan(40);
+    expect(chat!.requests.sent).toBeGreaterThan(0.8 * chat!.rate.scheduled!);
+    expect(chat!.requests.failed).toBe(0);
     // One user, 4 sessions of 3 turns: 60, 78 and 96 input words each (the system prompt's 50,
     // user turns of 10, the simulator's replies of 8 words carried along).
     expect(user!.requests).toMatchObject({ sent: 12, ok: 12 });
