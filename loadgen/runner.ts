@@ -140,8 +140,12 @@ class ClientRun {
   private stopAt: number | null = null;
   /** Aborted by a stop: ends a closed-loop worker's think time at once. */
   private readonly stopped = new AbortController();
-  /** When the request budget or the schedule ran out (see the window rules above). */
-  private budgetEndAt: number | null = null;
+  /**
+   * When the request budget or the schedule ran out (see the window rules above), in ms from
+   * the stage's start: windows are kept in the schedule's own terms, so an arrival due exactly
+   * at the window's end is out of it both when sending and when counting (`scheduled`).
+   */
+  private budgetEndRel: number | null = null;
   /** Open loop: the stage's arrival process, this client's share (null in a closed loop). */
   private readonly schedule: ScheduleSpec | null;
   private wake: () => void = () => {};
@@ -294,7 +298,7 @@ class ClientRun {
     const loops: Promise<void>[] = [];
     for (let i = 0; i < workers; i++) loops.push(this.worker(i));
     await Promise.all(loops);
-    if (this.budgetSpent()) this.budgetEndAt = performance.now();
+    if (this.budgetSpent()) this.budgetEndRel = performance.now() - this.t0;
   }
 
   private async worker(lane: number): Promise<void> {
@@ -323,9 +327,10 @@ class ClientRun {
   /** Open loop: sends at the schedule's times; with a cap, a send waits for a free slot. */
   private openLoop(spec: ScheduleSpec): Promise<void> {
     const next = createSchedule(spec);
-    const scheduleEnd = this.t0 + scheduleEndMs(spec);
+    const windowEndRel = this.windowEndRel();
     const cap = this.share.concurrency;
-    let due = this.t0 + next();
+    let dueRel = next();
+    let due = this.t0 + dueRel;
     let timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
     let sending = true;
     return new Promise<void>((resolve) => {
@@ -343,10 +348,10 @@ class ClientRun {
         for (;;) {
           // Late sends stop at the stage's end too: what was not sent by then shows in the
           // achieved rate rather than stretching the stage.
-          if (!this.maySend(due) || performance.now() >= this.measureEnd) {
+          if (!this.maySend(due) || dueRel >= windowEndRel || performance.now() >= this.measureEnd) {
             sending = false;
-            if (this.budgetSpent()) this.budgetEndAt = due;
-            else if (due === Number.POSITIVE_INFINITY) this.budgetEndAt = scheduleEnd; // its own end
+            if (this.budgetSpent()) this.budgetEndRel = dueRel;
+            else if (dueRel === Number.POSITIVE_INFINITY) this.budgetEndRel = scheduleEndMs(spec); // its own end
             finishWhenDrained();
             return;
           }
@@ -354,7 +359,8 @@ class ClientRun {
           if (cap !== null && this.inflight.size >= cap) return; // onDone resumes
           const req = this.send(due);
           req.done.then((o) => onDone(req, o));
-          due = this.t0 + next();
+          dueRel = next();
+          due = this.t0 + dueRel;
         }
         const wait = due - performance.now();
         timer = wait > SPIN_MS ? setTimeout(tick, wait - SPIN_MS) : setImmediate(tick);
@@ -442,19 +448,28 @@ class ClientRun {
     };
   }
 
+  /** The end of the measured window in ms from the stage's start (Infinity: no duration). */
+  private windowEndRel(): number {
+    const { timing } = this.config;
+    return timing.warmupMs + (timing.durationMs ?? Number.POSITIVE_INFINITY);
+  }
+
   private result(startedAtMs: number): ClientResult {
     const now = performance.now();
-    let end = this.measureEnd;
-    if (this.stopAt !== null) end = Math.min(end, this.stopAt);
-    if (this.budgetEndAt !== null) end = Math.min(end, this.budgetEndAt);
-    if (!Number.isFinite(end)) end = now; // budget-only stage that never spent it (cannot happen normally)
-    const start = Math.min(this.warmupEnd, end);
+    // In ms from the stage's start, as the schedule counts.
+    let endRel = this.windowEndRel();
+    if (this.stopAt !== null) endRel = Math.min(endRel, this.stopAt - this.t0);
+    if (this.budgetEndRel !== null) endRel = Math.min(endRel, this.budgetEndRel);
+    if (!Number.isFinite(endRel)) endRel = now - this.t0; // budget-only stage that never spent it (cannot happen normally)
+    const startRel = Math.min(this.config.timing.warmupMs, endRel);
+    const start = this.t0 + startRel;
+    const end = this.t0 + endRel;
     const cpu = process.cpuUsage(this.startCpu);
     // The schedule is deterministic: replaying it gives how many sends it asked for in the window.
     const scheduled =
       this.schedule === null || this.share.maxRequests === 0
         ? null
-        : countInWindow(this.schedule, start - this.t0, end - this.t0);
+        : countInWindow(this.schedule, startRel, endRel);
     return {
       version: 2,
       benchmarkId: this.config.benchmarkId,

@@ -4,14 +4,15 @@
  * bursts; then multi-turn sessions with shared-prefix groups. Every request of the trace sent,
  * exactly what each schedule asked, the trace's token counts to the token.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKFLOW_TYPE } from '../../core/contract';
 import { repoRoot } from '../../core/node/config';
 import type { BenchmarkSummary } from '../../core/summary';
 import { parseTrace } from '../../core/trace';
-import { type DevEnv, inProcessWorker, simulatorRecipe, startDevEnv, testConfig } from './harness';
+import { type DevEnv, failureOf, inProcessWorker, simulatorRecipe, startDevEnv, testConfig } from './harness';
 
 let dev: DevEnv;
 beforeAll(async () => {
@@ -90,6 +91,34 @@ describe('realistic traffic through the workflow', () => {
     expect(bursts!.rate.scheduled).toBe(64);
     expect(bursts!.rate.requestedPerS).toBe(32);
     expect(bursts!.requests.sent).toBe(64);
+  });
+
+  it('refuses a bad trace before any client job starts, naming the line, without retrying', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aifb-trace-'));
+    const path = join(dir, 'bad.jsonl');
+    writeFileSync(
+      path,
+      '{"timestamp": 0, "input_length": 5, "output_length": 2}\n{"timestamp": 5, "input_length": 0}\n',
+    );
+    const recipe = simulatorRecipe({
+      workload: {
+        kind: 'openai-chat',
+        dataset: { trace: { path } },
+        stages: [{ mode: 'trace', duration: '5s' }],
+      },
+    });
+    const err = await failureOf(run(recipe, 'bench-bad-trace'));
+    const messages: string[] = [];
+    const types: [string | undefined, boolean | undefined][] = [];
+    for (let e: unknown = err; e instanceof Error; e = (e as Error).cause) {
+      messages.push(e.message);
+      const f = e as { type?: string; nonRetryable?: boolean };
+      if (f.type !== undefined) types.push([f.type, f.nonRetryable]);
+    }
+    expect(types).toContainEqual(['BadConfig', true]);
+    const all = messages.join('\n');
+    expect(all).toContain(`workload.dataset.trace.path: ${path}: bad trace lines (1):`);
+    expect(all).toContain('line 2: input_length must be an integer >= 1');
   });
 
   it('runs multi-turn sessions with shared-prefix groups under gamma arrivals', async () => {
