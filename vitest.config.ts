@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
-            '{core,slurm-scripts,services,executors,activities,workflows,workers,loadgen,simulator,cli,api,control,telemetry,bench}/**/*.test.ts',
+            '{core,slurm-scripts,services,executors,activities,workflows,workers,loadgen,simulator,cli,api,control,telemetry,bench,grafana}/**/*.test.ts',
           ],
           testTimeout: 20_000,
         },
@@ -48,6 +48,19 @@ export default defineConfig({
           // HTTP API, CLI, `temporal` CLI and the Web UI in a browser, against a dev server + worker.
           name: 'api',
           include: ['test/api/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // The Grafana dashboards (grafana/): the SDK's schema, hygiene, promtool and the LogQL
+          // grammar, then a real benchmark's series in a real Prometheus and the control actions
+          // against the real API (Grafana itself cannot run here).
+          name: 'grafana',
+          include: ['test/grafana/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 180_000,

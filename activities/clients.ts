@@ -5,22 +5,24 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, ClientsCheck, FinishedClients } from '../core/contract';
-import { type JobRef, jobNames, loadgenFiles, programFile, TERMINAL_STATES } from '../core/jobs';
+import { type JobRef, jobFiles, jobNames, loadgenFiles, programFile, TERMINAL_STATES } from '../core/jobs';
 import { loadgenConfig } from '../core/loadgen-config';
-import type { ClientResult } from '../core/loadgen-protocol';
+import type { ClientResult, LoadgenConfig } from '../core/loadgen-protocol';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
 import { clientsPlacement, type Recipe } from '../core/recipe';
 import { barrierDecision, type StageGo, startBoundMs } from '../core/stage-start';
 import { parseTrace } from '../core/trace';
 import { type Executor, readChunks } from '../executors/types';
-import { renderClientsScript } from '../slurm-scripts/render';
+import { benchmarkPostgresPassword } from '../services/postgres';
+import { factsScript, renderClientsScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
+import { logShipJob } from './log-ship';
 import { builtProgram } from './programs';
 
 /** Extra time past cooldown + request timeout before stragglers are told to stop. */
@@ -58,6 +60,26 @@ async function checkedTrace(given: string): Promise<string> {
   return path;
 }
 
+/**
+ * The sql workload logs in with the password its postgres job drew: read from that job's folder
+ * into the stage file (the clients' folder), so it never passes through the workflow's history.
+ */
+async function withServicePassword(
+  executor: Executor,
+  benchmarkId: string,
+  recipe: Recipe,
+  config: LoadgenConfig,
+): Promise<LoadgenConfig> {
+  if (config.workload?.kind !== 'sql' || recipe.service.kind !== 'postgres') return config;
+  const password = await benchmarkPostgresPassword(executor, benchmarkId);
+  if (password === null)
+    throw permanent(
+      'BadConfig',
+      "the sql workload found no password in the postgres service job's folder (a postgres deployment cannot serve it yet: give the benchmark its own postgres service)",
+    );
+  return { ...config, workload: { ...config.workload, password } };
+}
+
 export function clientActivities(ctx: ActivityContext) {
   return {
     /** Submits the clients job (adopted on a retry): N tasks that wait for their first stage. */
@@ -65,7 +87,14 @@ export function clientActivities(ctx: ActivityContext) {
       const { runtime, path: program } = builtProgram(ctx.config, 'loadgen', recipe);
       const name = jobNames.clients(benchmarkId);
       const tasks = recipe.workload.clients.count;
-      const uploads: Record<string, string> = { [programFile('loadgen', runtime)]: program };
+      const uploads: Record<string, string> = {
+        [programFile('loadgen', runtime)]: program,
+        [jobFiles.factsScript]: factsScript,
+      };
+      const lokiUrl = recipe.telemetry.directLokiUrl;
+      const ship = lokiUrl
+        ? logShipJob(ctx.config, recipe, lokiUrl, { benchmarkId, jobName: name, tasks })
+        : undefined;
       const datasetFile = recipe.workload.dataset.file;
       if (datasetFile) {
         const path = resolve(datasetFile.path);
@@ -75,14 +104,27 @@ export function clientActivities(ctx: ActivityContext) {
       }
       const trace = recipe.workload.dataset.trace;
       if (trace) uploads[loadgenFiles.trace] = await checkedTrace(trace.path);
+      // A command client's own files (its script, its data), by their names.
+      (recipe.workload.command?.upload ?? []).forEach((file, i) => {
+        const path = resolve(file);
+        if (!existsSync(path))
+          throw permanent('BadConfig', `workload.command.upload.${i}: ${path} does not exist on the worker`);
+        uploads[basename(path)] = path;
+      });
       // Their own partition/account/qos: load generators should not queue for GPU nodes.
       const placement = clientsPlacement(recipe);
       const job = await ctx.executorFor(recipe).submit({
         name,
         benchmarkId,
         tasks,
-        script: renderClientsScript({ jobName: name, clientCount: tasks, runtime }),
+        script: renderClientsScript({
+          jobName: name,
+          clientCount: tasks,
+          runtime,
+          logShip: ship !== undefined,
+        }),
         uploads,
+        ...(ship ? { files: ship.files } : {}),
         ...(recipe.workload.clients.resources ? { resources: recipe.workload.clients.resources } : {}),
         ...(placement ? { placement } : {}),
       });
@@ -108,7 +150,12 @@ export function clientActivities(ctx: ActivityContext) {
         throw permanent('BadConfig', `stage ${stageIndex} does not exist in recipe ${recipe.name}`);
       const written = await readGo(executor, job, stageIndex);
       if (written) return written;
-      const config = loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl);
+      const config = await withServicePassword(
+        executor,
+        benchmarkId,
+        recipe,
+        loadgenConfig(benchmarkId, recipe, stageIndex, serviceUrl),
+      );
       await executor.writeFile(job, loadgenFiles.stage(stageIndex), JSON.stringify(config, null, 2));
       const previous = activity.info.heartbeatDetails as
         | { waitingSinceMs?: number; firstReadyAtMs?: number | null }

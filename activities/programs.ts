@@ -1,5 +1,6 @@
 /** The built loadgen or simulator that a recipe's jobs get uploaded (scripts/build.ts). */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { JobRuntime } from '../core/jobs';
 import { type AifbConfig, paths } from '../core/node/config';
 import { jobRuntime, type Recipe } from '../core/recipe';
@@ -21,5 +22,29 @@ export function builtProgram(
   }
   const path = paths.program(config, name, runtime);
   if (!existsSync(path)) throw permanent('BadConfig', `${path} is missing: run \`npm run build\` first`);
+  const newer = newerSource(join(config.distDir, `${name}.sources.json`), statSync(path).mtimeMs);
+  if (newer)
+    throw permanent(
+      'BadConfig',
+      `${path} is older than ${newer}, which it was built from: run \`npm run build\``,
+    );
   return { runtime, path };
+}
+
+/**
+ * A source of the bundle changed after it was built (a checkout without a rebuild): jobs would
+ * run old code against a newer worker. Only where the sources are (a deployed image has none).
+ */
+function newerSource(listFile: string, builtMs: number): string | undefined {
+  if (!existsSync(listFile)) return undefined;
+  const sources = JSON.parse(readFileSync(listFile, 'utf8')) as string[];
+  // esbuild names inputs relative to the working directory of the build: the repository root.
+  const root = resolve(dirname(listFile), '..');
+  return sources.find((file) => {
+    try {
+      return statSync(join(root, file)).mtimeMs > builtMs;
+    } catch {
+      return false;
+    }
+  });
 }

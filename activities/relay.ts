@@ -142,7 +142,8 @@ export function relayActivities(ctx: ActivityContext) {
       const telemetry = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
         activity.log.warn(m),
       );
-      await telemetry.shipLogs(jobs);
+      // After teardown no job runs: lines the jobs' own shippers left are the relay's now.
+      await telemetry.shipLogs(jobs, { final: true });
       const status = await workflowStatus();
       if (status && outcome) {
         const atMs = Date.now();

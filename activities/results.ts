@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchmarkActivities } from '../core/contract';
 import { servedRecipe } from '../core/deployment';
+import { historyEntryOf } from '../core/history';
 import { clientsJobOf, type JobRef, serviceJobOf } from '../core/jobs';
 import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
+import { appendHistory, readHistory } from '../core/node/history-file';
 import { modelName, type Recipe, requestedRate, stageConcurrency, stageName } from '../core/recipe';
 import {
   type BenchmarkSummary,
@@ -18,9 +20,11 @@ import {
   toCsv,
 } from '../core/summary';
 import { judgeStage, type StageCircumstances } from '../core/validity';
+import { judgeRun, referencedFigures } from '../core/verdict';
 import type { Executor } from '../executors/types';
 import { healthProblem } from '../services/probe';
 import type { ActivityContext } from './context';
+import { runEnvironment } from './environment';
 import { permanent } from './failures';
 import { RunTelemetry } from './run-telemetry';
 import { stageTelemetry } from './stage-telemetry';
@@ -101,7 +105,22 @@ export function resultActivities(ctx: ActivityContext) {
 
     async writeResults(input: Parameters<BenchmarkActivities['writeResults']>[0]): Promise<BenchmarkSummary> {
       const { benchmarkId, recipe } = input;
+      const activity = Context.current();
       const served = servedRecipe(recipe);
+      const executor = ctx.executorFor(recipe);
+      const service = { kind: served.service.kind, model: modelName(served) };
+      // Where and on what it ran, as the jobs saw it: best effort, never fails the run.
+      const environment = await runEnvironment({
+        executor,
+        benchmarkId,
+        recipe,
+        service,
+        identity: input.identity,
+        serviceJob: input.serviceJob,
+      }).catch((err: unknown) => {
+        activity.log.warn('environment not collected', { error: String(err) });
+        return undefined;
+      });
       const summary: BenchmarkSummary = {
         schema: SUMMARY_SCHEMA,
         benchmarkId,
@@ -111,8 +130,7 @@ export function resultActivities(ctx: ActivityContext) {
         finishedAt: new Date().toISOString(),
         executor: recipe.target.executor,
         service: {
-          kind: served.service.kind,
-          model: modelName(served),
+          ...service,
           endpoint: input.endpoint,
           ...(input.identity ? { identity: input.identity } : {}),
           ...(input.timing ? { timing: input.timing } : {}),
@@ -123,7 +141,12 @@ export function resultActivities(ctx: ActivityContext) {
         ...(input.error ? { error: input.error } : {}),
         ...(input.invalid ? { invalid: input.invalid } : {}),
         ...(input.clientsQueueWaitMs !== undefined ? { clientsQueueWaitMs: input.clientsQueueWaitMs } : {}),
+        ...(environment ? { environment } : {}),
       };
+      // Against the recipe's references and its last good run (the history, before this run joins it).
+      const history = recipe.references?.lastGood ? await readHistory(ctx.config, recipe.name) : [];
+      const verdict = judgeRun(summary, recipe.references, history);
+      if (verdict) summary.verdict = verdict;
       const dir = paths.results(ctx.config, benchmarkId);
       await mkdir(dir, { recursive: true });
       await writeFileAtomic(join(dir, resultFiles.recipe), JSON.stringify(recipe, null, 2));
@@ -138,6 +161,12 @@ export function resultActivities(ctx: ActivityContext) {
         );
         await writeFileAtomic(join(dir, resultFiles.requests), parts.join(''));
       }
+      // The recipe's results history (trends, the next run's "last good"), then the run's end
+      // series: its verdict and environment beside the stages' aifb_stage_* results.
+      await appendHistory(ctx.config, historyEntryOf(summary, referencedFigures(recipe.references)));
+      await new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
+        activity.log.warn(m),
+      ).pushRunSummary(summary);
       return summary;
     },
   };

@@ -9,25 +9,29 @@ import { join } from 'node:path';
 import type { BenchmarkStatus } from '../core/contract';
 import {
   clientComponentPrefix,
-  componentName,
   type JobRef,
+  jobFiles,
   loadgenFiles,
   logFiles,
+  logShipFiles,
+  parseJobName,
   serviceFiles,
 } from '../core/jobs';
-import type { ProgressSnapshot } from '../core/loadgen-protocol';
+import type { LogShipState, ProgressSnapshot } from '../core/loadgen-protocol';
 import { type AifbConfig, paths, resultFiles } from '../core/node/config';
 import { type Recipe, stageName } from '../core/recipe';
 import { metricsPath } from '../core/service-kinds';
+import type { BenchmarkSummary } from '../core/summary-format';
 import type { Endpoint, Executor } from '../executors/types';
 import { authHeaders } from '../services/probe';
-import { LokiShipper, lokiCursorFile } from '../telemetry/loki';
+import { type LogFile, LokiShipper, logLabels, lokiCursorFile } from '../telemetry/loki';
 import { lastWholeLine } from '../telemetry/progress';
 import { formatPromText, parsePromText } from '../telemetry/prom-text';
 import { type GroupingKey, Pushgateway } from '../telemetry/pushgateway';
 import { clientText, stageSummaryText, statusText, systemText } from '../telemetry/run-metrics';
 import { selfMetrics } from '../telemetry/self-metrics';
 import { parseGpuCsv, parseProcCsv } from '../telemetry/system-samples';
+import { runSummaryText } from '../telemetry/verdict-metrics';
 import { httpGet } from './http-probe';
 import { announcedAddress } from './service';
 
@@ -48,6 +52,7 @@ export class RunTelemetry {
   private readonly push: Pushgateway | null;
   private readonly loki: LokiShipper | null;
   private readonly previous = new Map<string, ProgressSnapshot>();
+  private readonly stoppedShippers = new Map<string, LogShipState>();
   private endpoint: { address: string; endpoint: Endpoint } | null = null;
   private scrapeFailures = 0;
   private readonly problem: (what: string, err: unknown) => void;
@@ -61,9 +66,10 @@ export class RunTelemetry {
   ) {
     const t = config.telemetry;
     this.push = t?.pushgatewayUrl ? new Pushgateway(t.pushgatewayUrl) : null;
-    this.loki = t?.lokiUrl
-      ? new LokiShipper(t.lokiUrl, lokiCursorFile(paths.logs(config, benchmarkId)))
-      : null;
+    // The worker's Loki, else the one the recipe names for the nodes (the in-job shippers'
+    // fallback: what they could not push).
+    const lokiUrl = t?.lokiUrl ?? recipe.telemetry.directLokiUrl;
+    this.loki = lokiUrl ? new LokiShipper(lokiUrl, lokiCursorFile(paths.logs(config, benchmarkId))) : null;
     this.problem = warnOnce(warn);
   }
 
@@ -77,7 +83,9 @@ export class RunTelemetry {
   }
 
   async pushStatus(status: BenchmarkStatus): Promise<void> {
-    await this.put(this.key({ component: 'workflow' }), statusText(status, this.recipe.name), 'status');
+    const stage = status.stageIndex === null ? undefined : this.recipe.workload.stages[status.stageIndex];
+    const rate = stage && 'rate' in stage ? stage.rate : null;
+    await this.put(this.key({ component: 'workflow' }), statusText(status, this.recipe.name, rate), 'status');
   }
 
   /** The latest whole progress snapshot of each client of `job` in stage `stageIndex`. */
@@ -201,21 +209,65 @@ export class RunTelemetry {
     );
   }
 
-  /** Pushes the log copies' new lines to Loki; labels name the job and stream of each file. */
-  async shipLogs(jobs: JobRef[]): Promise<void> {
+  /** At the run's end: its verdict against the references and its environment (`run-summary`). */
+  async pushRunSummary(summary: BenchmarkSummary): Promise<void> {
+    await this.put(this.key({ component: 'run-summary' }), runSummaryText(summary), 'run summary');
+  }
+
+  /**
+   * Pushes the log copies' new lines to Loki; labels name the job and stream of each file. With
+   * the in-job shipper (recipe telemetry.directLokiUrl) a task's lines are its own until it has
+   * stopped, or until `final` (after teardown: no job runs, so no shipper pushes any more); then
+   * the relay ships from the offsets it recorded (loadgen/log-ship.ts).
+   */
+  async shipLogs(jobs: JobRef[], options: { final?: boolean } = {}): Promise<void> {
     if (!this.loki) return;
     const dir = paths.logs(this.config, this.benchmarkId);
-    const files = jobs.flatMap((job) =>
-      Array.from({ length: job.tasks }, (_, task) =>
-        componentName(this.benchmarkId, job.name, task, job.tasks),
-      ).flatMap((component) =>
-        (['stdout', 'stderr'] as const).map((stream) => ({
-          path: join(dir, logFiles[stream](component)),
-          labels: { benchmark: this.benchmarkId, component, stream, job_id: job.id },
-        })),
-      ),
-    );
+    const files: LogFile[] = [];
+    for (const job of jobs) {
+      for (let task = 0; task < job.tasks; task++) {
+        const shipped = this.shipsOwnLogs(job) ? await this.shipperState(job, task) : null;
+        if (shipped !== null && shipped.state !== 'stopped' && !options.final) continue;
+        for (const stream of ['stdout', 'stderr'] as const) {
+          const labels = logLabels(this.benchmarkId, job, task, stream);
+          const key = jobFiles[stream](task);
+          files.push({
+            path: join(dir, logFiles[stream](labels.component!)),
+            labels,
+            ...(shipped ? { from: shipped.offsets[key] ?? 0 } : {}),
+            ...(shipped?.pending?.key === key ? { replay: shipped.pending } : {}),
+          });
+        }
+      }
+    }
     await this.loki.ship(files).catch((err) => this.problem('Loki push', err));
+  }
+
+  /** The service and clients jobs run the shipper when the recipe names a Loki for the nodes. */
+  private shipsOwnLogs(job: JobRef): boolean {
+    if (!this.recipe.telemetry.directLokiUrl) return false;
+    const role = parseJobName(this.benchmarkId, job.name)?.kind;
+    return role === 'service' || role === 'clients';
+  }
+
+  /**
+   * What the task's shipper recorded; a shipper that has not written yet holds all the task's
+   * lines (`shipping` from 0). A stopped state is final: remembered, not read again.
+   */
+  private async shipperState(job: JobRef, task: number): Promise<LogShipState> {
+    const key = `${job.name}/${task}`;
+    const known = this.stoppedShippers.get(key);
+    if (known) return known;
+    const none: LogShipState = { version: 1, state: 'shipping', offsets: {} };
+    try {
+      const { data } = await this.executor.readFile(job, logShipFiles.state(task), 0, 1 << 20);
+      const state = data.length > 0 ? (JSON.parse(data.toString('utf8')) as LogShipState) : none;
+      if (state.state === 'stopped') this.stoppedShippers.set(key, state);
+      return state;
+    } catch (err) {
+      this.problem('reading the log shipper state', err);
+      return none;
+    }
   }
 
   async closeEndpoint(): Promise<void> {

@@ -8,12 +8,14 @@ import { imageFileName, imageToPull } from '../core/service-kinds';
 import type { ServiceTiming } from '../core/summary-format';
 import type { Executor } from '../executors/types';
 import { serviceLaunch } from '../services/launch';
+import { postgresPassword } from '../services/postgres';
 import { localProblems } from '../services/preflight';
 import { type ProbeSpec, readinessProblem, serviceIdentity } from '../services/probe';
-import { renderPullScript, renderServiceScript, samplerScript } from '../slurm-scripts/render';
+import { factsScript, renderPullScript, renderServiceScript, samplerScript } from '../slurm-scripts/render';
 import type { ActivityContext } from './context';
 import { outputTail, permanent } from './failures';
 import { heartbeat } from './heartbeat';
+import { logShipJob } from './log-ship';
 import { builtProgram } from './programs';
 
 /** How often a pull job is looked at (its last log line is the progress). */
@@ -49,7 +51,7 @@ export function serviceActivities(ctx: ActivityContext) {
       }
     },
 
-    async submitService({ ownerId, target, service }: ServiceInput): Promise<JobRef> {
+    async submitService({ ownerId, target, service, directLokiUrl }: ServiceInput): Promise<JobRef> {
       const executor = ctx.executorFor({ target });
       if (service.kind === 'external') throw permanent('BadConfig', 'an external service is not submitted');
       // Only the simulator runs a program of aifb's; other kinds name their own.
@@ -61,18 +63,27 @@ export function serviceActivities(ctx: ActivityContext) {
       }
       const name = jobNames.service(ownerId);
       const launch = serviceLaunch(service, program, { target });
+      const ship = directLokiUrl
+        ? logShipJob(ctx.config, { target }, directLokiUrl, { benchmarkId: ownerId, jobName: name, tasks: 1 })
+        : undefined;
       const script = renderServiceScript({
         jobName: name,
         env: launch.env,
         argv: launch.argv,
         announce: launch.announce,
+        ...(ship ? { logShip: ship.runtime } : {}),
       });
       const job = await executor.submit({
         name,
         benchmarkId: ownerId,
         script,
-        files: launch.files,
-        uploads: { ...launch.uploads, [serviceFiles.sampler]: samplerScript },
+        files: { ...launch.files, ...ship?.files },
+        uploads: {
+          ...launch.uploads,
+          ...ship?.uploads,
+          [serviceFiles.sampler]: samplerScript,
+          [jobFiles.factsScript]: factsScript,
+        },
         resources: service.resources,
       });
       Context.current().log.info('service job submitted', { job: job.name, id: job.id });
@@ -178,12 +189,15 @@ async function probeJob(
   const announced = await announcedAddress(executor, job);
   if (!announced) return { problem: 'the service has not announced its host:port yet' };
   const { host, port } = announced;
+  // A postgres job draws its password before initdb: the probe logs in with it.
+  const withPassword: ProbeSpec =
+    probe.service.kind === 'postgres' ? { ...probe, password: await postgresPassword(executor, job) } : probe;
   const endpoint = await executor.endpoint(host, port);
   try {
-    const problem = await readinessProblem(endpoint.url, probe);
+    const problem = await readinessProblem(endpoint.url, withPassword);
     if (problem !== null) return { problem };
     const address = `${host}:${port}`;
-    const identity = await serviceIdentity(endpoint.url, probe);
+    const identity = await serviceIdentity(endpoint.url, withPassword);
     return { endpoint: { host, port, address, url: `http://${address}`, identity } };
   } finally {
     await endpoint.close();

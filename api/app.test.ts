@@ -2,7 +2,9 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { checkRecipeName } from '../control/ids';
 import { type BenchmarkControl, ControlError } from '../control/types';
+import type { HistoryEntry } from '../core/history';
 import type { BenchmarkSummary } from '../core/summary';
 import { ALIAS_BOMB } from '../test/fixtures/hostile';
 import { buildApp } from './app';
@@ -40,6 +42,11 @@ function fakeControl(calls: string[]): BenchmarkControl {
       if (id === 'bench-done-aaaaaa') throw new ControlError('conflict', `${id} has already ended`);
     },
     logs: unused,
+    history: async (name, options) => {
+      checkRecipeName(name);
+      calls.push(`history ${name} ${options?.limit ?? '-'}`);
+      return [{ benchmarkId: `bench-${name}-aaaaaa` }] as unknown as HistoryEntry[];
+    },
     createSchedule: unused,
     listSchedules: unused,
     setSchedulePaused: unused,
@@ -86,6 +93,18 @@ function rawGet(port: number, path: string): Promise<{ status: number; body: str
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 describe('API contract', () => {
+  it("GET /recipes/:name/history: the recipe's runs (open, like every read); a bad name or limit is a 400", async () => {
+    const calls: string[] = [];
+    const a = await app(calls);
+    const ok = await a.inject({ method: 'GET', url: '/recipes/nightly/history?limit=2' });
+    expect([ok.statusCode, ok.json()]).toEqual([200, [{ benchmarkId: 'bench-nightly-aaaaaa' }]]);
+    expect((await a.inject({ method: 'GET', url: '/recipes/nightly/history' })).statusCode).toBe(200);
+    expect(calls).toEqual(['history nightly 2', 'history nightly -']);
+    const bad = await a.inject({ method: 'GET', url: '/recipes/..%2F..%2Fetc/history' });
+    expect([bad.statusCode, bad.json().error]).toEqual([400, 'invalid-input']);
+    expect((await a.inject({ method: 'GET', url: '/recipes/nightly/history?limit=0' })).statusCode).toBe(400);
+  });
+
   it('401 without the token, 201 with it; an Idempotency-Key answer that started nothing is a 200', async () => {
     const calls: string[] = [];
     const a = await app(calls);

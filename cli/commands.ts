@@ -7,9 +7,11 @@ import type { Command } from 'commander';
 import { type BenchmarkControl, type ListFilter, RUN_STATUSES, type RunStatus } from '../control/types';
 import { loadConfig } from '../core/node/config';
 import { toCsv } from '../core/summary';
-import { compareSummaries, renderCompare } from './compare';
+import { buildCompare, renderCompare } from './compare';
+import { loadRefs, loadRun } from './compare-input';
 import { openControl } from './control-client';
 import { EXIT, ExitCode } from './exit';
+import { renderHistory } from './history-format';
 import { renderList, renderStatus } from './list-format';
 import { renderResultsTable } from './table';
 import { watchUntilEnd } from './watch';
@@ -162,13 +164,65 @@ export function addControlCommands(program: Command): void {
     });
 
   program
-    .command('compare')
-    .description('compare two benchmarks stage by stage: B against A, with deltas')
-    .argument('<a>', 'benchmark id (baseline)')
-    .argument('<b>', 'benchmark id')
-    .option('--json', 'print the deltas as JSON')
-    .action(async (a: string, b: string, o: { json?: boolean }) => {
-      const [sa, sb] = await withControl((c) => Promise.all([c.results(a), c.results(b)]));
-      console.log(o.json ? JSON.stringify(compareSummaries(sa, sb), null, 2) : renderCompare(sa, sb));
+    .command('history')
+    .description(
+      "a recipe's results history: every finished run, oldest first, with its verdict and headline figures",
+    )
+    .argument('<recipe>', 'recipe name')
+    .option('--limit <n>', 'the last n runs only')
+    .option('--json', 'print the entries as JSON')
+    .action(async (recipe: string, o: { limit?: string; json?: boolean }) => {
+      const limit = positiveInt('--limit', o.limit);
+      const entries = await withControl((c) => c.history(recipe, limit ? { limit } : {}));
+      console.log(o.json ? JSON.stringify(entries, null, 2) : renderHistory(recipe, entries));
     });
+
+  program
+    .command('compare')
+    .description(
+      'compare B against A stage by stage (deltas, environment, regressions beyond a tolerance); with one run, its verdict',
+    )
+    .argument('<a>', 'benchmark id or summary.json file (the baseline)')
+    .argument('[b]', 'benchmark id or summary.json file')
+    .option(
+      '--refs <file>',
+      "judge the last run given against these references (YAML/JSON, a recipe's `references` shape)",
+    )
+    .option('--tolerance <pct>', 'how much worse B may be than A before it counts as a regression', '10%')
+    .option('--fail-on-regression', 'exit 1 when a check fails (for nightly schedules and CI)')
+    .option('--json', 'print the comparison as JSON')
+    .action(
+      async (
+        a: string,
+        b: string | undefined,
+        o: { refs?: string; tolerance: string; failOnRegression?: boolean; json?: boolean },
+      ) => {
+        const tolerance = parseTolerance(o.tolerance);
+        const refs = o.refs ? await loadRefs(o.refs) : undefined;
+        let control: BenchmarkControl | undefined;
+        const open = async () => {
+          control ??= await openControl(loadConfig());
+          return control;
+        };
+        try {
+          const sa = await loadRun(a, open);
+          const sb = b === undefined ? null : await loadRun(b, open);
+          const report = buildCompare(sa, sb, { tolerance, ...(refs ? { refs } : {}) });
+          console.log(o.json ? JSON.stringify(report, null, 2) : renderCompare(sa, sb, report));
+          if (o.failOnRegression && report.regression) throw new ExitCode(EXIT.failure);
+        } finally {
+          await control?.close();
+        }
+      },
+    );
+}
+
+/** `10%` or `0.1`: a fraction, 0 or more. */
+function parseTolerance(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
+  if (!m) {
+    console.error(`--tolerance: expected a percentage like 10% or a fraction like 0.1, got ${text}`);
+    throw new ExitCode(EXIT.badInput);
+  }
+  return m[2] ? Number(m[1]) / 100 : Number(m[1]);
 }

@@ -67,8 +67,9 @@ export function buildProgram(): Command {
     .option('--watch', 'show live progress while it runs (the default)')
     .option('--detach', 'start it, print its id and return')
     .option('--json', 'print the summary as JSON instead of a table')
-    .action(async (file: string, opts: { detach?: boolean; json?: boolean }) => {
-      const { input } = await loadValidRecipe(file);
+    .option('--refs <file>', "references to judge the run against, added to the recipe's own (YAML/JSON)")
+    .action(async (file: string, opts: { detach?: boolean; json?: boolean; refs?: string }) => {
+      const { input } = await loadValidRecipe(file, opts.refs);
       const { runBenchmark } = await import('./run');
       const code = await runBenchmark(loadConfig(), input, {
         detach: !!opts.detach,

@@ -2,10 +2,28 @@
 
 import { RecipeFileError, readRecipeFile } from '../core/node/recipe-file';
 import { formatIssues, parseRecipe, type RecipeIssue } from '../core/recipe';
+import { mergeReferences } from '../core/references';
+import { loadRefs } from './compare-input';
 import { EXIT, ExitCode } from './exit';
 
-export function loadValidRecipe(file: string) {
-  return loadValid(file, parseRecipe);
+/**
+ * Reads and validates a recipe; with `refsFile`, its references are added to the recipe's own
+ * (the recipe's win per stage and figure), so the run judges itself against them.
+ */
+export async function loadValidRecipe(file: string, refsFile?: string) {
+  const loaded = await loadValid(file, parseRecipe);
+  if (!refsFile) return loaded;
+  const refs = await loadRefs(refsFile);
+  const input = {
+    ...(loaded.input as object),
+    references: mergeReferences((loaded.input as { references?: unknown }).references, refs),
+  };
+  const parsed = parseRecipe(input);
+  if (!parsed.ok) {
+    console.error(`${file} with ${refsFile}: ${formatIssues(parsed.issues)}`);
+    throw new ExitCode(EXIT.badInput);
+  }
+  return { input, recipe: parsed.recipe };
 }
 
 /** Reads `file` and validates it with `parse` (a benchmark or a deployment recipe). */

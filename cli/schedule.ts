@@ -23,19 +23,25 @@ export function scheduleCommand(): Command {
     .option('--every <duration>', 'e.g. 6h')
     .option('--id <scheduleId>', 'default aifb-<recipe name>')
     .option('--paused', 'create it paused')
-    .action(async (file: string, o: { cron?: string; every?: string; id?: string; paused?: boolean }) => {
-      const { input } = await loadValidRecipe(file);
-      const view = await withControl((c) =>
-        c.createSchedule({
-          recipe: input,
-          ...(o.cron ? { cron: o.cron } : {}),
-          ...(o.every ? { every: o.every } : {}),
-          ...(o.id ? { scheduleId: o.id } : {}),
-          ...(o.paused ? { paused: true } : {}),
-        }),
-      );
-      console.log(describe(view));
-    });
+    .option('--refs <file>', "references every run is judged against, added to the recipe's own (YAML/JSON)")
+    .action(
+      async (
+        file: string,
+        o: { cron?: string; every?: string; id?: string; paused?: boolean; refs?: string },
+      ) => {
+        const { input } = await loadValidRecipe(file, o.refs);
+        const view = await withControl((c) =>
+          c.createSchedule({
+            recipe: input,
+            ...(o.cron ? { cron: o.cron } : {}),
+            ...(o.every ? { every: o.every } : {}),
+            ...(o.id ? { scheduleId: o.id } : {}),
+            ...(o.paused ? { paused: true } : {}),
+          }),
+        );
+        console.log(describe(view));
+      },
+    );
 
   schedule
     .command('list')

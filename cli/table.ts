@@ -1,7 +1,9 @@
 /** The results table `aifb run` and `aifb results` print: metrics as rows, one column per stage. */
 import Table from 'cli-table3';
+import { environmentLines } from '../core/machine-facts';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
 import type { LatencySummary } from '../core/summary-format';
+import { regressionLines } from '../core/verdict';
 
 const fmt = (n: number | undefined | null, digits = 1) =>
   n === undefined || n === null ? '-' : n.toFixed(digits);
@@ -74,6 +76,14 @@ function workloadRows(summary: BenchmarkSummary): Row[] {
     rows.push([`${c}: per s`, (s) => fmt(of(s)?.perS, 1)]);
     rows.push([`${c}: p50 / p99 ms`, (s) => pair(of(s)?.latencyMs ?? null, 2)]);
   }
+  if (summary.stages.some((s) => s.workload?.commands))
+    rows.push([
+      'command exits (records)',
+      (s) =>
+        (s.workload?.commands ?? [])
+          .map((c) => `${c.signal ?? c.code}${c.endedByAifb ? '*' : ''} (${c.records})`)
+          .join(', ') || '-',
+    ]);
   for (const k of names((s) => Object.keys(s.workload?.countersPerS ?? {})))
     rows.push([`${k} per s`, (s) => fmt(s.workload?.countersPerS[k], 1)]);
   for (const p of names((s) => Object.keys(s.workload?.phases ?? {}))) {
@@ -132,7 +142,30 @@ const ROWS: Row[] = [
           : `INVALID: ${s.validity.failures.map((f) => f.rule).join(', ')}`,
   ],
   ['measured window s', (s) => fmt(s.windowS)],
+  ['references passed', (s, summary) => referenceCell(s, summary)],
 ];
+
+/** The stage's reference checks: `3 / 3`, or `2 / 3 REGRESSION`; '-' without references. */
+function referenceCell(s: StageSummary, summary: BenchmarkSummary): string {
+  const checks = summary.verdict?.checks.filter((c) => c.stage === s.name);
+  if (!checks || checks.length === 0) return '-';
+  const passed = checks.filter((c) => c.pass).length;
+  return `${passed} / ${checks.length}${passed < checks.length ? ' REGRESSION' : ''}`;
+}
+
+/** The verdict in words, each failed check on its own line (README "References and regressions"). */
+export function verdictLines(summary: BenchmarkSummary): string[] {
+  const v = summary.verdict;
+  if (!v) return [];
+  const sources = [...new Set(v.checks.map((c) => (c.from ? `${c.source} ${c.from}` : c.source)))].join(', ');
+  const head =
+    v.outcome === 'none'
+      ? 'verdict: nothing checked'
+      : v.outcome === 'pass'
+        ? `verdict: PASS, ${v.checked} checks (${sources})`
+        : `verdict: REGRESSION, ${v.failed} of ${v.checked} checks failed (${sources}):`;
+  return [head, ...regressionLines(v).map((l) => `  ${l}`), ...v.notes.map((n) => `  (${n})`)];
+}
 
 /** Column head: the stage and its load, e.g. `p100 (poisson 100/s ≤32)`, `c8 (concurrency 8)`. */
 function stageLabel(s: StageSummary): string {
@@ -153,7 +186,9 @@ export function renderResultsTable(summary: BenchmarkSummary, color = false): st
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   const llm = summary.stages.every((s) => s.workload === undefined);
-  const rows = llm ? ROWS : [...ROWS.filter(([label]) => !LLM_ONLY.has(label)), ...workloadRows(summary)];
+  // The references row only when there is a verdict: older results keep their table.
+  const common = summary.verdict ? ROWS : ROWS.filter(([label]) => label !== 'references passed');
+  const rows = llm ? common : [...common.filter(([label]) => !LLM_ONLY.has(label)), ...workloadRows(summary)];
   for (const [label, value] of rows) table.push([label, ...summary.stages.map((s) => value(s, summary))]);
   const errors = summary.stages.flatMap((s) =>
     Object.entries(s.requests.errors).map(([kind, n]) => `${s.name}: ${kind} x${n}`),
@@ -166,6 +201,10 @@ export function renderResultsTable(summary: BenchmarkSummary, color = false): st
   if (errors.length) lines.push(`errors: ${errors.join(', ')}`);
   if (summary.invalid?.length) lines.push(`INVALID:\n${summary.invalid.map((l) => `  ${l}`).join('\n')}`);
   if (summary.error) lines.push(`error: ${summary.error}`);
+  lines.push(...verdictLines(summary));
+  if (summary.environment) {
+    lines.push('environment:', ...environmentLines(summary.environment).map((l) => `  ${l}`));
+  }
   return lines.join('\n');
 }
 

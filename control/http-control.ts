@@ -5,8 +5,9 @@
  */
 import type { StopAck } from '../core/contract';
 import { CONTROL_ERRORS } from '../core/failures';
+import type { HistoryEntry } from '../core/history';
 import type { BenchmarkSummary } from '../core/summary';
-import { checkBenchmarkId, checkDeploymentName } from './ids';
+import { checkBenchmarkId, checkDeploymentName, checkRecipeName } from './ids';
 import {
   type BenchmarkControl,
   type BenchmarkView,
@@ -109,6 +110,10 @@ export class HttpControl implements BenchmarkControl {
 
   async results(id: string): Promise<BenchmarkSummary> {
     return this.call('GET', `${benchmarkPath(id)}/results`);
+  }
+
+  async history(recipeName: string, options: { limit?: number } = {}): Promise<HistoryEntry[]> {
+    return this.call('GET', `/recipes/${checkRecipeName(recipeName)}/history${queryString({ ...options })}`);
   }
 
   async logs(id: string, options: LogsOptions = {}): Promise<LogsView> {

@@ -42,3 +42,11 @@ export function checkDeploymentName(name: string): string {
   }
   return name;
 }
+
+/** A recipe name ([a-z0-9-]): what names a results history; anything else is refused before a path or URL. */
+export function checkRecipeName(name: string): string {
+  if (!recipeName.safeParse(name).success) {
+    throw new ControlError('invalid-input', `not a recipe name: ${JSON.stringify(name.slice(0, 100))}`);
+  }
+  return name;
+}

@@ -25,14 +25,16 @@ import {
   stopUpdate,
   WORKFLOW_TYPE,
 } from '../core/contract';
+import type { HistoryEntry } from '../core/history';
 import { type AifbConfig, paths } from '../core/node/config';
+import { readHistory } from '../core/node/history-file';
 import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
 import { BenchmarkIdKey, benchmarkSearchAttributes } from '../core/search-attributes';
 import type { BenchmarkSummary } from '../core/summary';
 import { listItemOf } from './decode';
 import { DeploymentControl } from './deployments';
 import { failureMessage } from './failure';
-import { checkBenchmarkId, idempotentBenchmarkId, newBenchmarkId } from './ids';
+import { checkBenchmarkId, checkRecipeName, idempotentBenchmarkId, newBenchmarkId } from './ids';
 import { readLogs } from './logs';
 import { decodePageToken, encodePageToken } from './page-token';
 import { ScheduleControl } from './schedules';
@@ -252,6 +254,11 @@ export class TemporalControl implements BenchmarkControl {
   async logs(benchmarkId: string, options: LogsOptions = {}): Promise<LogsView> {
     checkBenchmarkId(benchmarkId);
     return readLogs(paths.logs(this.config, benchmarkId), benchmarkId, options);
+  }
+
+  async history(recipeName: string, options: { limit?: number } = {}): Promise<HistoryEntry[]> {
+    const entries = await readHistory(this.config, checkRecipeName(recipeName));
+    return options.limit === undefined ? entries : entries.slice(-options.limit);
   }
 
   createSchedule(input: ScheduleInput): Promise<ScheduleView> {

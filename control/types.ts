@@ -6,6 +6,7 @@
  */
 import type { BenchmarkStatus, DeploymentPhase, Phase, StopAck } from '../core/contract';
 import type { ControlErrorCode } from '../core/failures';
+import type { HistoryEntry } from '../core/history';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import type { RecipeIssue } from '../core/recipe';
 import type { BenchmarkSummary } from '../core/summary';
@@ -164,6 +165,8 @@ export interface BenchmarkControl {
   cancel(benchmarkId: string): Promise<void>;
   results(benchmarkId: string): Promise<BenchmarkSummary>;
   logs(benchmarkId: string, options?: LogsOptions): Promise<LogsView>;
+  /** A recipe's results history (data/history/<recipe>.jsonl), oldest first; the last `limit` runs. */
+  history(recipeName: string, options?: { limit?: number }): Promise<HistoryEntry[]>;
   createSchedule(input: ScheduleInput): Promise<ScheduleView>;
   listSchedules(): Promise<ScheduleView[]>;
   setSchedulePaused(scheduleId: string, paused: boolean): Promise<ScheduleView>;

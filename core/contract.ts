@@ -74,6 +74,8 @@ export interface ServiceInput {
   api?: WorkloadKind;
   /** The variable holding the API key the probes send (the workload's apiKeyEnv). */
   apiKeyEnv?: string;
+  /** Loki as the job reaches it (recipe telemetry.directLokiUrl): the job ships its own output. */
+  directLokiUrl?: string;
 }
 
 export interface TeardownInput {
@@ -172,6 +174,8 @@ export interface BenchmarkActivities {
     invalid?: string[];
     /** The deployment that served the benchmark, when it named one. */
     deployment?: string;
+    /** The deployment's service job (its facts go into the run's environment). */
+    serviceJob?: JobRef;
     /** How long the first stage waited for the clients allocation (queue + start-up). */
     clientsQueueWaitMs?: number;
   }): Promise<BenchmarkSummary>;

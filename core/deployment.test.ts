@@ -74,7 +74,7 @@ describe('a benchmark naming a deployment', () => {
     const issues = issuesOf(parseRecipe({ name: 'b', service: { model: 'm' }, workload }));
     const message = issues.find((i) => i.path === 'service.deployment')?.message;
     expect(message).toMatch(
-      /give kind \(one of: simulator, command, vllm, llamacpp, ollama, external\) or name a running deployment/,
+      /give kind \(one of: simulator, command, vllm, llamacpp, ollama, postgres, external\) or name a running deployment/,
     );
   });
 
@@ -84,7 +84,7 @@ describe('a benchmark naming a deployment', () => {
       {
         path: 'service.kind',
         message:
-          'kind must be one of: simulator, command, vllm, llamacpp, ollama, external (or deployment: NAME)',
+          'kind must be one of: simulator, command, vllm, llamacpp, ollama, postgres, external (or deployment: NAME)',
       },
     ]);
   });

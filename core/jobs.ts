@@ -92,6 +92,10 @@ export const jobFiles = {
   stderr: (task: number | string) => `stderr-${task}.log`,
   /** `host:port` the service announced (written atomically). */
   endpoint: 'endpoint',
+  /** The facts script (slurm-scripts/facts.sh), uploaded into every service and clients job. */
+  factsScript: 'facts.sh',
+  /** What the task's machine is (`key=value` lines from facts.sh), written atomically. */
+  facts: (task: number | string) => `facts-${task}.txt`,
 } as const;
 
 /**
@@ -115,6 +119,8 @@ export const loadgenFiles = {
   progress: (s: number, c: number) => `progress-${s}-${c}.jsonl`,
   result: (s: number, c: number) => `result-${s}-${c}.json`,
   requests: (s: number, c: number) => `requests-${s}-${c}.jsonl`,
+  /** A `command` client's own records of stage `s` (its `$AIFB_RECORDS`). */
+  commandRecords: (s: number, c: number) => `command-records-${s}-${c}.jsonl`,
   dataset: 'dataset.jsonl',
   trace: 'trace.jsonl',
 } as const;
@@ -128,6 +134,9 @@ export const serviceFiles = {
   proc: 'proc.csv',
   gpu: 'gpu.csv',
   gpuAbsent: 'gpu.absent',
+  /** Service kind postgres: its start script (slurm-scripts/postgres.sh) and the password it draws. */
+  postgresStart: 'postgres.sh',
+  postgresPassword: 'pg-password',
 } as const;
 
 /**
@@ -140,6 +149,25 @@ export type JobRuntime = 'sea' | 'node';
 export function programFile(program: 'loadgen' | 'simulator', runtime: JobRuntime): string {
   if (program === 'loadgen') return runtime === 'sea' ? loadgenFiles.executable : loadgenFiles.bundle;
   return runtime === 'sea' ? serviceFiles.simulatorExecutable : serviceFiles.simulatorBundle;
+}
+
+/**
+ * Files of the in-job log shipper (recipe `telemetry.directLokiUrl`, loadgen/log-ship.ts), in
+ * any job that runs one: the worker's spec, and per task what the shipper has had accepted
+ * (LogShipState, written atomically; the relay ships only past it) and its own messages.
+ */
+export const logShipFiles = {
+  spec: 'logship.json',
+  state: (task: number | string) => `logship-${task}.json`,
+  log: (task: number | string) => `logship-${task}.log`,
+} as const;
+
+/**
+ * The JobRef.id of the job a task runs in, from its environment: Slurm's array job id (what
+ * sbatch answered) or job id, or the local executor's AIFB_JOB_ID.
+ */
+export function jobIdFromEnv(env: Record<string, string | undefined>): string | undefined {
+  return env.SLURM_ARRAY_JOB_ID || env.SLURM_JOB_ID || env.AIFB_JOB_ID || undefined;
 }
 
 /** Where a job's task output lands in data/logs/<id>/: `<component>.log` and `.err.log`. */

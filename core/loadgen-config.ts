@@ -6,7 +6,12 @@ import { servedRecipe } from './deployment';
 import { clientComponentPrefix, loadgenFiles } from './jobs';
 import type { DatasetSpec, LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
 import { modelName, type Recipe, stageLoad, stageName } from './recipe';
-import { httpWorkloadSettings } from './recipe-workloads';
+import {
+  commandWorkloadSettings,
+  embeddingsWorkloadSettings,
+  httpWorkloadSettings,
+  sqlWorkloadSettings,
+} from './recipe-workloads';
 
 export function loadgenConfig(
   benchmarkId: string,
@@ -99,6 +104,10 @@ function promptsPart(
 function workloadPart(recipe: Recipe): Pick<LoadgenConfig, 'workload'> {
   const w = recipe.workload;
   if (w.kind === 'http' && w.http) return { workload: httpWorkloadSettings(w.http) };
+  if (w.kind === 'openai-embeddings' && w.embeddings)
+    return { workload: embeddingsWorkloadSettings(w.embeddings) };
+  if (w.kind === 'command' && w.command) return { workload: commandWorkloadSettings(w.command) };
+  if (w.kind === 'sql' && w.sql) return { workload: sqlWorkloadSettings(w.sql, w.clients.count) };
   return {};
 }
 

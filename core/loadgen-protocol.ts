@@ -161,7 +161,14 @@ export interface ServerTimings {
  * What a client sends. The LLM kinds (`openai-chat`, `openai-completions`) stream completions
  * and use `dataset`; every other kind takes its settings from `LoadgenConfig.workload`.
  */
-export const WORKLOAD_KINDS = ['openai-chat', 'openai-completions', 'http'] as const;
+export const WORKLOAD_KINDS = [
+  'openai-chat',
+  'openai-completions',
+  'openai-embeddings',
+  'http',
+  'command',
+  'sql',
+] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 export const LLM_WORKLOADS = ['openai-chat', 'openai-completions'] as const;
 export type LlmWorkloadKind = (typeof LLM_WORKLOADS)[number];
@@ -191,8 +198,93 @@ export interface HttpWorkloadSettings {
   expectStatus: number[] | null;
 }
 
+/** `openai-embeddings`: batches of synthetic inputs to `/v1/embeddings`. */
+export interface EmbeddingsWorkloadSettings {
+  kind: 'openai-embeddings';
+  /** Inputs per request. */
+  batchSize: Distribution;
+  /** Words per input (the simulator's tokens; real servers report theirs in `usage`). */
+  inputTokens: Distribution;
+  encodingFormat: 'float' | 'base64';
+  /** Asked-for vector length (`dimensions`), for models that can shorten theirs. */
+  dimensions?: number;
+}
+
+/**
+ * `command`: the user's own client, run once per stage in each client job (argv, no shell),
+ * with the service's address and its share of the load in its environment. It may write
+ * `CommandRecord` lines to `$AIFB_RECORDS`; its exit status counts either way.
+ */
+export interface CommandWorkloadSettings {
+  kind: 'command';
+  argv: string[];
+  /** Extra environment (values as given: never through a shell). */
+  env: Record<string, string>;
+}
+
+/** One line of `$AIFB_RECORDS`, written by a `command` client per request it made. */
+export interface CommandRecord {
+  /** When the request was sent and when it ended (epoch ms, fractions allowed). */
+  start: number;
+  end: number;
+  ok: boolean;
+  /** The failure's kind (default `command_error`). */
+  error?: string;
+  /** A class of requests, reported separately (e.g. `read`, `write`). */
+  class?: string;
+  /** Numbers summed over measured ok requests (e.g. `items`, `tokens`). */
+  counters?: Record<string, number>;
+}
+
+/** The built-in SQL classes, on the seeded table `aifb_items` (see loadgen/drivers/sql-schema.ts). */
+export const SQL_BUILTIN_CLASSES = ['point-select', 'range', 'insert', 'update'] as const;
+export type SqlBuiltinClass = (typeof SQL_BUILTIN_CLASSES)[number];
+
+/** One statement of a user's transaction: `$1`, `$2`... are filled, as bind parameters, from `params`. */
+export interface SqlStatement {
+  sql: string;
+  /** The variable (`SqlWorkloadSettings.variables`) bound to each placeholder, `$1` first. */
+  params: string[];
+}
+
+/**
+ * `sql` (PostgreSQL): each operation is one transaction of a class drawn from `mix`. A class is
+ * built-in (on the table loaded before the stage) or the user's own list of statements.
+ */
+export interface SqlWorkloadSettings {
+  kind: 'sql';
+  user: string;
+  database: string;
+  /**
+   * The service's password: written by the worker into the client's stage file from the
+   * postgres job's folder (never in a recipe or the workflow's history).
+   */
+  password?: string;
+  /** Rows of `aifb_items`, created and loaded once per benchmark before the first stage (0: none). */
+  rows: number;
+  /** Characters of each row's `pad` column. */
+  padBytes: number;
+  /** Rows a `range` query reads. */
+  rangeSize: number;
+  /** Relative weight of each class run (built-in names, or the user's transaction names). */
+  mix: Record<string, number>;
+  /** Drawn once per operation (seeded), bound to the user's statements' placeholders. */
+  variables: Record<string, TemplateVariable>;
+  /** The user's own classes: statements run as one transaction (BEGIN ... COMMIT if several). */
+  transactions: Record<string, SqlStatement[]>;
+  /**
+   * Connections of an open-loop stage without maxConcurrency, over all clients (split like the
+   * stage's concurrency); otherwise a client has one connection per transaction in flight.
+   */
+  connections: number;
+}
+
 /** Per-kind settings of the non-LLM workloads (absent for the LLM kinds). */
-export type WorkloadSettings = HttpWorkloadSettings;
+export type WorkloadSettings =
+  | HttpWorkloadSettings
+  | EmbeddingsWorkloadSettings
+  | CommandWorkloadSettings
+  | SqlWorkloadSettings;
 
 /**
  * What a non-LLM workload reports beyond the common counters and histograms (the measured
@@ -212,6 +304,20 @@ export interface WorkloadResult {
    * failures summed, the duration the longest client's (they run at once).
    */
   phases?: Record<string, { items: number; failed: number; durationMs: number; e2e?: string }>;
+  /** `command`: how the client's command ended and how many records it wrote. */
+  command?: CommandExit;
+}
+
+export interface CommandExit {
+  /** Its exit status; null when a signal ended it. */
+  code: number | null;
+  signal: string | null;
+  /** aifb ended it (the stage's end plus cooldown passed, or a stop): not the command's failure. */
+  endedByAifb: boolean;
+  /** Lines of `$AIFB_RECORDS` read (0: it wrote none; its logs are all there is). */
+  records: number;
+  /** Lines that were not valid records (skipped; the first is in the client's log). */
+  badRecords: number;
 }
 
 /** Written by the worker as `loadgen-config.json` in the client job's folder. */
@@ -423,4 +529,42 @@ export interface ClientResult {
   workload?: WorkloadResult;
   /** The client's own load: CPU time over wall time (1 = one core), event-loop utilisation. */
   loadgen: { cpuMs: number; wallMs: number; eventLoopUtilization: number; clamped: number };
+}
+
+/**
+ * The in-job log shipper's spec (`logship.json` in the job folder, written by the worker when
+ * the recipe sets `telemetry.directLokiUrl`): where to push and how the task's streams are named.
+ */
+export interface LogShipSpec {
+  version: 1;
+  /** Loki's base URL as the compute nodes reach it. */
+  url: string;
+  benchmarkId: string;
+  jobName: string;
+  tasks: number;
+}
+
+/**
+ * What the shipper of one task has had accepted (`logship-<i>.json`): bytes of each job file
+ * (`stdout-<i>.log`, `stderr-<i>.log`), and the batch in flight. `stopped`: it pushes nothing
+ * more (finished, or gave up after a failed push: `reason`), so the relay ships the rest.
+ */
+export interface LogShipState {
+  version: 1;
+  state: 'shipping' | 'stopped';
+  offsets: Record<string, number>;
+  pending?: PendingBatch;
+  reason?: string;
+}
+
+/**
+ * A Loki push in flight: bytes [from, to) of the file `key`, its first line stamped `baseNs`
+ * (epoch ns, the next lines +1 each). Whoever finds it after a crash resends it with the same
+ * timestamps: Loki drops an entry identical in stream, timestamp and line.
+ */
+export interface PendingBatch {
+  key: string;
+  from: number;
+  to: number;
+  baseNs: string;
 }

@@ -32,6 +32,13 @@ const expectedPaths: Record<string, string[]> = {
   '16-cap-below-clients.yaml': ['workload.stages.0.maxConcurrency', 'workload.stages.0.maxRequests'],
   '17-direct-push-not-a-url.yaml': ['telemetry.directPushUrl'],
   '18-http-wrong-block.yaml': ['workload.http.body'],
+  '19-command-reserved-env.yaml': ['workload.command.env.SERVICE_URL'],
+  '20-direct-loki-not-a-url.yaml': ['telemetry.directLokiUrl'],
+  '21-sql-mix-and-placeholders.yaml': [
+    'service.health.path',
+    'workload.sql.transactions.transfer.0.sql',
+    'workload.sql.mix.lookup',
+  ],
 };
 
 describe('recipe schema', () => {

@@ -8,6 +8,7 @@ import type { JobRuntime } from './jobs';
 import type { Distribution, StageLoad } from './loadgen-protocol';
 import { count, ENV_NAME_RE, scriptString } from './recipe-primitives';
 import { WORKLOAD_KINDS, workloadKindChecks, workloadSettings } from './recipe-workloads';
+import { referencesSchema } from './references';
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
 const URL_PATH_RE = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
@@ -145,6 +146,8 @@ const simulatorSettings = z.strictObject({
   tokensPerChunk: count(1, 1000, 'tokens per chunk').default(1),
   maxConcurrency: count(1, 1_000_000, 'requests in flight').optional(),
   seed: z.number().int().default(1),
+  /** Length of the vectors `/v1/embeddings` answers with (default 384). */
+  embeddingDimension: count(1, 65_536, 'dimensions').optional(),
 });
 
 /** `auto` (the default): the job picks a free port on its node and announces it. */
@@ -248,6 +251,35 @@ const ollamaService = z.strictObject({
   ...launched,
 });
 
+/** A PostgreSQL setting name for `-c name=value` (e.g. shared_buffers, max_connections). */
+const PG_SETTING_RE = /^[a-z_][a-z0-9_.]{0,62}$/;
+
+/**
+ * A PostgreSQL server made fresh in the job's folder (`initdb`, then `postgres`), for the `sql`
+ * workload. Ready when a real `SELECT 1` answers over the wire protocol; clients log in with a
+ * password the job makes (host connections need it; see slurm-scripts/postgres.sh).
+ */
+const postgresService = z.strictObject({
+  kind: z.literal('postgres'),
+  /**
+   * The folder holding `initdb` and `postgres` (e.g. a module's bin/); default: where `postgres`
+   * is on PATH, else `pg_config --bindir`, else the newest /usr/lib/postgresql/<v>/bin.
+   */
+  binDir: scriptString.refine((p) => p.startsWith('/') || p.startsWith('~/'), 'an absolute path').optional(),
+  /** Server settings, each passed as `-c name=value` (e.g. { max_connections: 200, shared_buffers: 1GB }). */
+  settings: z
+    .record(
+      z.string().regex(PG_SETTING_RE, 'a PostgreSQL setting name'),
+      z.union([scriptString, z.number(), z.boolean()]).transform(String),
+    )
+    .default({}),
+  port: launched.port,
+  args: launched.args,
+  image: launched.image,
+  binds: launched.binds,
+  ...serviceCommon,
+});
+
 /** An endpoint that is already running (a production deployment): no job, nothing torn down. */
 const externalService = z.strictObject({
   kind: z.literal('external'),
@@ -259,18 +291,42 @@ const externalService = z.strictObject({
   health: health.default(healthDefault),
 });
 
-export const SERVICE_KINDS = ['simulator', 'command', 'vllm', 'llamacpp', 'ollama', 'external'] as const;
+export const SERVICE_KINDS = [
+  'simulator',
+  'command',
+  'vllm',
+  'llamacpp',
+  'ollama',
+  'postgres',
+  'external',
+] as const;
 
 export const service = z
   .discriminatedUnion(
     'kind',
-    [simulatorService, commandService, vllmService, llamacppService, ollamaService, externalService],
+    [
+      simulatorService,
+      commandService,
+      vllmService,
+      llamacppService,
+      ollamaService,
+      postgresService,
+      externalService,
+    ],
     {
       error: (issue) =>
         issue.code === 'invalid_union' ? `kind must be one of: ${SERVICE_KINDS.join(', ')}` : undefined,
     },
   )
   .superRefine((s, ctx) => {
+    if (s.kind === 'postgres')
+      for (const field of ['path', 'completion'] as const)
+        if (s.health[field] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['health', field],
+            message: 'postgres readiness is a SELECT 1 over its own protocol: no HTTP path or completion',
+          });
     if ('binds' in s && s.binds.length > 0 && !s.image) {
       ctx.addIssue({
         code: 'custom',
@@ -584,6 +640,12 @@ const workload = z
         }
       }
     });
+    if (w.sql?.connections !== undefined && w.sql.connections < clients)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sql', 'connections'],
+        message: `connections ${w.sql.connections} is less than clients.count ${clients}: some clients would have none`,
+      });
     const names = w.stages.map((s, i) => s.name ?? `stage-${i}`);
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) {
@@ -630,22 +692,47 @@ export const recipeName = z
   .string()
   .regex(NAME_RE, 'lowercase letters, digits and dashes, 1-50 characters, no leading/trailing dash');
 
-export const recipeSchema = z.strictObject({
-  name: recipeName,
-  description: z.string().max(2000).optional(),
-  target: target.default({ executor: 'local' }),
-  service: serviceOrDeployment,
-  workload,
-  telemetry: z
-    .strictObject({
-      /**
-       * Set when the compute nodes can reach Pushgateway: clients push their live metrics there
-       * themselves instead of through the worker's relay.
-       */
-      directPushUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL of a Pushgateway' }).optional(),
-    })
-    .default({}),
-});
+export const recipeSchema = z
+  .strictObject({
+    name: recipeName,
+    description: z.string().max(2000).optional(),
+    target: target.default({ executor: 'local' }),
+    service: serviceOrDeployment,
+    workload,
+    telemetry: z
+      .strictObject({
+        /**
+         * Set when the compute nodes can reach Pushgateway: clients push their live metrics there
+         * themselves instead of through the worker's relay.
+         */
+        directPushUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL of a Pushgateway' }).optional(),
+        /**
+         * Set when the compute nodes can reach Loki: a shipper inside each job pushes the job's own
+         * stdout/stderr there; the worker's relay ships only what it could not (loadgen/log-ship.ts).
+         */
+        directLokiUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL of Loki' }).optional(),
+      })
+      .default({}),
+    /** Reference values and "the last good run" to judge the results against (core/references.ts). */
+    references: referencesSchema.optional(),
+  })
+  .superRefine((r, ctx) => {
+    // A PostgreSQL server speaks SQL only, and the sql workload logs in to the job's own server.
+    const postgres = r.service.kind === 'postgres';
+    const sql = r.workload.kind === 'sql';
+    if (postgres && !sql)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workload', 'kind'],
+        message: `a postgres service serves the sql workload, not ${r.workload.kind}`,
+      });
+    if (sql && !postgres && r.service.kind !== 'deployment')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['service', 'kind'],
+        message: `the sql workload runs against service kind postgres, not ${r.service.kind}`,
+      });
+  });
 
 /** What people write (durations as strings, defaults missing). */
 export type RecipeInput = z.input<typeof recipeSchema>;
@@ -688,7 +775,8 @@ export function stageName(recipe: Recipe, index: number): string {
 
 /** The model name requests carry. */
 export function modelName(recipe: { service: Service }): string {
-  return recipe.service.model ?? (recipe.service.kind === 'simulator' ? 'aifb-sim' : 'default');
+  const model = 'model' in recipe.service ? recipe.service.model : undefined;
+  return model ?? (recipe.service.kind === 'simulator' ? 'aifb-sim' : 'default');
 }
 
 /** How the recipe's jobs run loadgen and the simulator; local jobs use the worker's own node. */

@@ -6,7 +6,12 @@
 import type { ServiceKind, ServiceSpec } from './recipe';
 
 export interface KindFacts {
-  /** Readiness path when the recipe gives none. */
+  /**
+   * What the service speaks, and so how readiness and identity are asked: `http` (the readiness
+   * path, a completion, /v1/models) or `postgres` (a real `SELECT 1` over the wire protocol).
+   */
+  protocol: 'http' | 'postgres';
+  /** Readiness path when the recipe gives none (http only). */
   healthPath: string;
   /** Ready means answering a 1-token completion too (the port opens before the model loads). */
   completionCheck: boolean;
@@ -20,6 +25,7 @@ export interface KindFacts {
 
 export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
   simulator: {
+    protocol: 'http',
     healthPath: '/health',
     completionCheck: true,
     metricsPath: '/metrics',
@@ -27,6 +33,7 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     launched: true,
   },
   command: {
+    protocol: 'http',
     healthPath: '/health',
     completionCheck: false,
     metricsPath: '/metrics',
@@ -34,6 +41,7 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     launched: true,
   },
   vllm: {
+    protocol: 'http',
     healthPath: '/health',
     completionCheck: true,
     metricsPath: '/metrics',
@@ -41,6 +49,7 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     launched: true,
   },
   llamacpp: {
+    protocol: 'http',
     healthPath: '/health',
     completionCheck: true,
     metricsPath: '/metrics',
@@ -48,13 +57,23 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     launched: true,
   },
   ollama: {
+    protocol: 'http',
     healthPath: '/api/version',
     completionCheck: true,
     metricsPath: null,
     version: { path: '/api/version', field: 'version' },
     launched: true,
   },
+  postgres: {
+    protocol: 'postgres',
+    healthPath: '/',
+    completionCheck: false,
+    metricsPath: null,
+    version: null,
+    launched: true,
+  },
   external: {
+    protocol: 'http',
     healthPath: '/v1/models',
     completionCheck: true,
     metricsPath: null,
@@ -62,6 +81,10 @@ export const KIND_FACTS: Record<ServiceKind, KindFacts> = {
     launched: false,
   },
 };
+
+/** Service kind postgres: the superuser its job creates and the database clients use. */
+export const POSTGRES_ROLE = 'aifb';
+export const POSTGRES_DATABASE = 'postgres';
 
 export function healthPath(service: ServiceSpec): string {
   return service.health.path ?? KIND_FACTS[service.kind].healthPath;

@@ -1,11 +1,15 @@
 /**
- * The stored summary format, whole: `summary.json` (aifb.summary/v2) and the stage summaries the
+ * The stored summary format, whole: `summary.json` (aifb.summary/v3) and the stage summaries the
  * workflow returns and keeps in its history. Readers of old files rely on it: fields are only
  * ever added, and SUMMARY_SCHEMA names the version. Types only.
+ *
+ * v1 → v2: `concurrency` may be null, `latencyMs.itlPerToken`, rate/tokens/loadgen details.
+ * v2 → v3: `environment` (where and on what it ran: nodes, CPUs, GPUs, job ids, versions, the
+ * recipe hash) and `verdict` (references and regressions); nothing of v2 changed meaning.
  */
-import type { LoadMode } from './loadgen-protocol';
+import type { CommandExit, LoadMode } from './loadgen-protocol';
 
-export const SUMMARY_SCHEMA = 'aifb.summary/v2';
+export const SUMMARY_SCHEMA = 'aifb.summary/v3';
 
 /** A latency distribution in ms, from an HDR histogram (see core/histograms.ts). */
 export interface LatencySummary {
@@ -52,6 +56,8 @@ export interface WorkloadSummary {
     string,
     { items: number; failed: number; durationMs: number; itemsPerS: number; latencyMs: LatencySummary | null }
   >;
+  /** `command`: how each client's command ended, and the records it wrote. */
+  commands?: ({ client: number } & CommandExit)[];
 }
 
 export interface StageSummary {
@@ -182,7 +188,9 @@ export type ValidityRule =
   | 'error-rate'
   | 'requests-sent'
   | 'rate-achieved'
-  | 'loadgen-saturated';
+  | 'loadgen-saturated'
+  /** A `command` client's own command failed (non-zero exit, or killed by a signal aifb did not send). */
+  | 'client-command';
 
 export interface ValidityFailure {
   rule: ValidityRule;
@@ -229,6 +237,115 @@ export interface BenchmarkSummary {
   /** Where the worker that collected the results ran. */
   collectedOn: { hostname: string; cpus: number; node: string };
   error?: string;
+  /** Where and on what it ran, as the jobs saw it (added in v3: absent in older files). */
+  environment?: RunEnvironment;
+  /** The figures against their references; absent when the recipe names none (added in v3). */
+  verdict?: Verdict;
+}
+
+/** What two results must share to be compared knowingly (README "Environment"). */
+export interface RunEnvironment {
+  /** The aifb that ran it: package version, git commit of the worker's checkout (null outside git). */
+  aifb: { version: string; commit: string | null; node: string };
+  /**
+   * `sha256:<hex>` of the recipe as run (defaults filled in, keys sorted), without `references`
+   * and `description`: two runs with the same hash asked for the same thing.
+   */
+  recipeHash: string;
+  /** What served, in short (service.identity has it whole). */
+  service: { kind: string; model: string; version: string | null; models: string[] };
+  /** Distinct hostnames of every job's tasks, service first. */
+  nodes: string[];
+  /** Each job of the run (and the deployment's service job that served it), with its tasks' facts. */
+  jobs: JobEnvironment[];
+  /** What could not be read (a job whose facts file is missing, a git that failed...). */
+  problems?: string[];
+}
+
+export interface JobEnvironment {
+  role: 'service' | 'clients' | 'image' | 'deployment-service';
+  name: string;
+  /** The executor's id: the Slurm job id (the array's id for clients), or local-<...>. */
+  id: string;
+  executor: string;
+  /** One per task that wrote its facts (a clients array: one per client). */
+  tasks: NodeFacts[];
+}
+
+/** Written by slurm-scripts/facts.sh inside the job, on the node that ran it. */
+export interface NodeFacts {
+  task: number;
+  hostname: string;
+  cpuModel: string | null;
+  /** CPUs the task may use (nproc: its affinity) and the node's online CPUs. */
+  cpus: number | null;
+  nodeCpus: number | null;
+  memoryBytes: number | null;
+  os: string | null;
+  kernel: string | null;
+  gpus: GpuFacts | { absent: string };
+  /** Slurm's view of the task; null off Slurm. */
+  slurm: SlurmFacts | null;
+}
+
+export interface GpuFacts {
+  count: number;
+  /** Distinct models, e.g. ["NVIDIA A100-SXM4-40GB"]. */
+  models: string[];
+  /** Driver version (the first GPU's; one node has one driver). */
+  driver: string | null;
+  list: { index: number; name: string; memoryMiB: number | null; uuid: string | null }[];
+}
+
+export interface SlurmFacts {
+  jobId: string;
+  arrayJobId: string | null;
+  arrayTaskId: string | null;
+  nodeList: string | null;
+  partition: string | null;
+  cluster: string | null;
+}
+
+export type ReferenceSource = 'recipe' | 'refs-file' | 'last-good' | 'baseline';
+
+/** A reference in ReFrame's style: lower/upper are fractions of |value|, null = unbounded. */
+export interface ReferenceValue {
+  value: number;
+  lower: number | null;
+  upper: number | null;
+  unit: string;
+  /** The reference's own 95% interval (a repeated reference run): the bounds widen to its ends. */
+  interval?: { low: number; high: number };
+}
+
+export interface ReferenceCheck {
+  stage: string;
+  /** Figure path in the stage summary (`latencyMs.ttft.p99`); `*` for a stage the result lacks. */
+  figure: string;
+  label: string;
+  unit: string;
+  /** Measured value (the mean, for an interval); null when the result lacks it. */
+  value: number | null;
+  interval?: { low: number; high: number };
+  reference: ReferenceValue;
+  /** Where the figure may be; null = unbounded (JSON has no Infinity). */
+  bounds: { low: number | null; high: number | null };
+  source: ReferenceSource;
+  /** The run the reference came from (last good, baseline). */
+  from?: string;
+  pass: boolean;
+  /** Why it failed, in words; `ok` when it passed. */
+  reason: string;
+}
+
+export interface Verdict {
+  /** pass: every check passed; fail: one did not (a regression); none: nothing was checked. */
+  outcome: 'pass' | 'fail' | 'none';
+  checked: number;
+  failed: number;
+  checks: ReferenceCheck[];
+  /** What could not be used, e.g. "no earlier good run of this recipe". */
+  notes: string[];
 }
 
 /** The service job's clocks: the queue is not the service's time (README "Queue-aware clocks"). */

@@ -342,4 +342,47 @@ describe('results.csv', () => {
     expect(cells(bare!).energy_j).toBe('');
     expect(cells(bare!).server_running_mean).toBe('');
   });
+
+  it("v3 columns come last: the verdict, each stage's checks, the recipe hash and versions", () => {
+    const v2Count = CSV_COLUMNS.indexOf('server_prompt_p50_ms') + 1;
+    expect(CSV_COLUMNS.slice(v2Count)).toEqual([
+      'verdict',
+      'reference_checks',
+      'reference_failed',
+      'valid',
+      'recipe_hash',
+      'aifb_version',
+      'service_version',
+    ]);
+    const stage = summarizeStage(meta, [client(0, 10, 100, [20])]);
+    const check = (name: string, pass: boolean) =>
+      ({ stage: name, pass }) as NonNullable<BenchmarkSummary['verdict']>['checks'][number];
+    const summary = {
+      benchmarkId: 'b',
+      service: { kind: 'vllm', model: 'm', endpoint: null, identity: { version: '0.11.2' } },
+      stages: [stage, { ...stage, name: 'c8' }],
+      environment: { recipeHash: 'sha256:ab', aifb: { version: '0.1.0' } },
+      verdict: {
+        outcome: 'fail',
+        checked: 3,
+        failed: 1,
+        checks: [check('c4', true), check('c4', false), check('c8', true)],
+        notes: [],
+      },
+    } as unknown as BenchmarkSummary;
+    const [, c4, c8] = toCsv(summary).trimEnd().split('\n');
+    const cells = (line: string) => Object.fromEntries(line.split(',').map((v, i) => [CSV_COLUMNS[i], v]));
+    expect(cells(c4!)).toMatchObject({
+      verdict: 'fail',
+      reference_checks: '2',
+      reference_failed: '1',
+      recipe_hash: 'sha256:ab',
+      aifb_version: '0.1.0',
+      service_version: '0.11.2',
+    });
+    expect(cells(c8!)).toMatchObject({ reference_checks: '1', reference_failed: '0' });
+    // Without references the verdict cells stay empty, not "0".
+    const bare = toCsv({ ...summary, verdict: undefined } as BenchmarkSummary).split('\n')[1]!;
+    expect(cells(bare)).toMatchObject({ verdict: '', reference_checks: '', reference_failed: '' });
+  });
 });

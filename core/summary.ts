@@ -194,7 +194,7 @@ function serverTimings(results: readonly ClientResult[]): ServerTimingsSummary |
 const num = (n: number | null | undefined, digits = 3) =>
   n === null || n === undefined ? '' : n.toFixed(digits);
 
-type Column = [name: string, cell: (stage: StageSummary, benchmarkId: string) => string];
+type Column = [name: string, cell: (stage: StageSummary, run: BenchmarkSummary) => string];
 
 const serverOf = (s: StageSummary) => (s.server && 'runningRequests' in s.server ? s.server : undefined);
 const systemOf = (s: StageSummary) => (s.system && 'process' in s.system ? s.system : undefined);
@@ -211,7 +211,7 @@ const latencyColumns = (['ttft', 'tpot', 'itl', 'e2e'] as const).flatMap((metric
 
 /** results.csv columns, in order. Append new ones at the end: scripts read these by position too. */
 const CSV: Column[] = [
-  ['benchmark_id', (_, id) => id],
+  ['benchmark_id', (_, run) => run.benchmarkId],
   ['stage', (s) => s.name],
   ['mode', (s) => s.mode],
   ['concurrency', (s) => (s.concurrency === null ? '' : String(s.concurrency))],
@@ -264,14 +264,35 @@ const CSV: Column[] = [
   ['server_tpot_p50_ms', (s) => num(s.serverTimings?.tpotMs?.p50)],
   ['server_tpot_p99_ms', (s) => num(s.serverTimings?.tpotMs?.p99)],
   ['server_prompt_p50_ms', (s) => num(s.serverTimings?.promptMs?.p50)],
+  // Added in aifb.summary/v3: the verdict against the references and what to compare knowingly.
+  ['verdict', (_, run) => run.verdict?.outcome ?? ''],
+  ['reference_checks', (s, run) => countChecks(run, s.name, () => true)],
+  ['reference_failed', (s, run) => countChecks(run, s.name, (c) => !c.pass)],
+  ['valid', (s) => (s.validity ? String(s.validity.valid) : '')],
+  ['recipe_hash', (_, run) => run.environment?.recipeHash ?? ''],
+  ['aifb_version', (_, run) => run.environment?.aifb.version ?? ''],
+  ['service_version', (_, run) => run.service?.identity?.version ?? ''],
 ];
+
+/** A stage's reference checks that `keep` keeps; empty when the run has no verdict. */
+function countChecks(
+  run: BenchmarkSummary,
+  stage: string,
+  keep: (c: NonNullable<BenchmarkSummary['verdict']>['checks'][number]) => boolean,
+): string {
+  if (!run.verdict) return '';
+  return String(run.verdict.checks.filter((c) => c.stage === stage && keep(c)).length);
+}
 
 export const CSV_COLUMNS: readonly string[] = CSV.map(([name]) => name);
 
+/** A cell as RFC 4180 wants it: quoted when it holds a comma, quote or line break. */
+function csvCell(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
 /** results.csv: one row per stage. */
 export function toCsv(summary: BenchmarkSummary): string {
-  const rows = summary.stages.map((stage) =>
-    CSV.map(([, cell]) => cell(stage, summary.benchmarkId)).join(','),
-  );
+  const rows = summary.stages.map((stage) => CSV.map(([, cell]) => csvCell(cell(stage, summary))).join(','));
   return `${[CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
 }

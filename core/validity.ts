@@ -70,7 +70,18 @@ export function judgeStage(
       figures: { errorPct: round(errorPct, 4), failed, sent, maxErrorPct: limits.maxErrorPct },
     });
   }
-  if (sent === 0) {
+  const commands = stage.workload?.commands ?? [];
+  // A command that wrote no records is judged by its exit status alone (its logs are kept).
+  const exitStatusOnly = commands.length > 0 && commands.every((c) => c.records === 0);
+  for (const c of commands) {
+    if (c.endedByAifb || c.code === 0) continue;
+    failures.push({
+      rule: 'client-command',
+      message: `client ${c.client}'s command ${c.signal ? `was killed by ${c.signal}` : `exited with status ${c.code}`}`,
+      figures: { client: c.client, code: c.code, signal: c.signal },
+    });
+  }
+  if (sent === 0 && !exitStatusOnly) {
     failures.push({
       rule: 'requests-sent',
       message: 'no request was sent in the measured window',

@@ -62,5 +62,9 @@ export function summarizeWorkload(results: readonly ClientResult[]): WorkloadSum
       ];
     }),
   );
-  return { classes, counters, countersPerS, phases };
+  const commands = results
+    .filter((r) => r.workload?.command !== undefined)
+    .map((r) => ({ client: r.clientIndex, ...r.workload!.command! }))
+    .sort((a, b) => a.client - b.client);
+  return { classes, counters, countersPerS, phases, ...(commands.length > 0 ? { commands } : {}) };
 }

@@ -175,6 +175,7 @@ export class LocalExecutor implements Executor {
         ...process.env,
         AIFB_JOB_DIR: dir,
         AIFB_JOB_NAME: record.name,
+        AIFB_JOB_ID: record.id, // what JobRef.id says (core/jobs.ts jobIdFromEnv)
         AIFB_BENCHMARK_ID: record.benchmarkId,
         AIFB_TASK_INDEX: String(index),
         AIFB_NODE: process.execPath,

@@ -2,6 +2,7 @@
  * Command line of the bundled load generator:
  *   node loadgen.mjs --serve <job dir> [--index <i>]     every stage of a clients job (serve.ts)
  *   node loadgen.mjs --config <file> [--index <i>] [--out <dir>]   one stage, now
+ *   node loadgen.mjs --ship-logs <job dir> --index <i>   the task's log shipper (log-ship.ts)
  * Exit 0 when the run completed (failed requests included), 2 on bad arguments or config,
  * 1 on an unexpected crash. SIGTERM/SIGINT end the run early but normally (exit 0).
  */
@@ -10,6 +11,7 @@ import { dirname } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { LoadgenConfig } from '../core/loadgen-protocol';
 import { parseLoadgenConfig } from './config';
+import { runLogShipCli } from './log-ship';
 import { runLoadgen } from './runner';
 import { serveStages } from './serve';
 
@@ -27,6 +29,11 @@ export interface ServeArgs {
   clientIndex: number;
 }
 
+export interface ShipLogsArgs {
+  shipLogs: string;
+  clientIndex: number;
+}
+
 function clientIndexOf(raw: string | undefined): number {
   if (raw === undefined) throw new UsageError('client index missing: pass --index or set AIFB_CLIENT_INDEX');
   if (!/^\d+$/.test(raw.trim()))
@@ -35,11 +42,15 @@ function clientIndexOf(raw: string | undefined): number {
 }
 
 /** Parses argv (as in process.argv) and reads + validates the config; throws UsageError. */
-export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CliArgs | ServeArgs {
+export function parseCliArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): CliArgs | ServeArgs | ShipLogsArgs {
   const cmd = new Command('loadgen')
     .description('aifb load generator (one client: of every stage of a job, or of one stage)')
     .option('--serve <dir>', "a clients job's folder: run its stages as the worker writes them")
     .option('--config <file>', 'a stage config (LoadgenConfig JSON): run it once, now')
+    .option('--ship-logs <dir>', "a job's folder: push task <i>'s stdout/stderr to Loki (logship.json)")
     .option('--index <i>', 'client index (default: $AIFB_CLIENT_INDEX)')
     .option('--out <dir>', 'folder for progress-<i>.jsonl and result-<i>.json (default: the config folder)')
     .exitOverride()
@@ -50,8 +61,9 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (err instanceof CommanderError && err.code === 'commander.helpDisplayed') throw err;
     throw new UsageError((err as Error).message);
   }
-  const o = cmd.opts<{ serve?: string; config?: string; index?: string; out?: string }>();
+  const o = cmd.opts<{ serve?: string; config?: string; shipLogs?: string; index?: string; out?: string }>();
   const clientIndex = clientIndexOf(o.index ?? env.AIFB_CLIENT_INDEX);
+  if (o.shipLogs !== undefined) return { shipLogs: o.shipLogs, clientIndex };
   if (o.serve !== undefined) return { serve: o.serve, clientIndex };
   if (o.config === undefined) throw new UsageError('pass --serve <job dir> or --config <file>');
 
@@ -75,7 +87,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
 
 /** Runs the CLI and returns the exit code (main.ts passes it to process.exit). */
 export async function runLoadgenCli(argv: string[]): Promise<number> {
-  let args: CliArgs | ServeArgs;
+  let args: CliArgs | ServeArgs | ShipLogsArgs;
   try {
     args = parseCliArgs(argv);
   } catch (err) {
@@ -86,6 +98,8 @@ export async function runLoadgenCli(argv: string[]): Promise<number> {
     process.stderr.write(`loadgen: ${(err as Error).message}\n`);
     return err instanceof UsageError ? 2 : 1;
   }
+  // A sidecar with its own signals: it must outlive the TERM that stops the task's program.
+  if ('shipLogs' in args) return runLogShipCli(args.shipLogs, args.clientIndex);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   // `on`, not `once`: a cancel may deliver TERM more than once (to the group and to the

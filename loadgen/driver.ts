@@ -5,7 +5,7 @@
  * (`PendingOp`): an HTTP request, a SQL transaction, a vector query.
  */
 import { performance } from 'node:perf_hooks';
-import type { LoadgenConfig, WorkloadResult } from '../core/loadgen-protocol';
+import type { CommandRecord, LoadgenConfig, WorkloadResult } from '../core/loadgen-protocol';
 import type { TraceEntry } from '../core/trace';
 import { LatencyRecorder } from './histograms';
 import type { RequestOutcome } from './stats';
@@ -74,9 +74,27 @@ export interface WorkloadDriver {
   waitBeforeSend?(lane: number): number;
   /** Sends the next operation now, as due at `intendedMs`; prepares the one after off this path. */
   send(intendedMs: number, plan: OperationPlan): Operation;
+  /**
+   * Instead of `send` per operation: the driver runs the stage itself (a `command` client makes
+   * its own requests) and reports each finished request through `hooks.record`.
+   */
+  drive?(hooks: DriveHooks): Promise<void>;
   /** Figures beyond per-class counts and counters, merged into the result's `workload`. */
-  result?(): Pick<WorkloadResult, 'counters'>;
+  result?(): Pick<WorkloadResult, 'counters' | 'command'>;
   close(): Promise<void>;
+}
+
+/** What the runner gives a driver that runs the stage itself (times in epoch ms). */
+export interface DriveHooks {
+  startedAtMs: number;
+  warmupEndMs: number;
+  /** Infinity when the stage is bounded by requests only. */
+  measureEndMs: number;
+  cooldownMs: number;
+  /** Aborted when the stage is stopped (stop-stage, SIGTERM). */
+  signal: AbortSignal;
+  /** One finished request; measured when its start is inside [warmupEndMs, measureEndMs). */
+  record(r: CommandRecord): void;
 }
 
 /** What a non-streaming operation returns: ok with its class and counters, or a failure kind. */

@@ -221,7 +221,8 @@ class ClientRun {
     if (this.opts.signal?.aborted) this.stop();
 
     try {
-      if (this.schedule !== null && share.maxRequests !== 0) await this.openLoop(this.schedule);
+      if (this.driver.drive) await this.driveStage(this.driver.drive.bind(this.driver));
+      else if (this.schedule !== null && share.maxRequests !== 0) await this.openLoop(this.schedule);
       else if ((share.concurrency ?? 0) > 0 && share.maxRequests !== 0)
         await this.closedLoop(share.concurrency!);
       else await this.idle();
@@ -374,6 +375,47 @@ class ClientRun {
       };
       tick();
     });
+  }
+
+  /** The driver runs the stage itself (a `command` client) and reports what it did. */
+  private async driveStage(drive: NonNullable<WorkloadDriver['drive']>): Promise<void> {
+    const stopped = new AbortController();
+    this.wake = () => stopped.abort();
+    if (this.stopAt !== null) stopped.abort();
+    await drive({
+      startedAtMs: this.wall(this.t0),
+      warmupEndMs: this.wall(this.warmupEnd),
+      measureEndMs: Number.isFinite(this.measureEnd) ? this.wall(this.measureEnd) : Number.POSITIVE_INFINITY,
+      cooldownMs: this.config.timing.cooldownMs,
+      signal: stopped.signal,
+      record: (r) => {
+        const start = r.start - this.wallAnchor;
+        const measured = start >= this.warmupEnd && start < this.measureEnd;
+        this.stats.onSent(measured);
+        this.stats.onOutcome(
+          r.ok
+            ? {
+                ok: true,
+                op: {
+                  intendedMs: start,
+                  sendMs: start,
+                  endMs: r.end - this.wallAnchor,
+                  ...(r.class !== undefined ? { class: r.class } : {}),
+                  ...(r.counters !== undefined ? { counters: r.counters } : {}),
+                },
+              }
+            : {
+                ok: false,
+                error: r.error ?? 'command_error',
+                ...(r.class !== undefined ? { class: r.class } : {}),
+              },
+          measured,
+        );
+      },
+    });
+    // Ended before its window did: the window ends there (as a spent request budget's does).
+    const now = performance.now();
+    if (now < this.measureEnd && this.stopAt === null) this.budgetEndRel = now - this.t0;
   }
 
   /** No share of the load: stay for the stage (so the worker sees a normal client) and idle. */

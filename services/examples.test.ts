@@ -16,7 +16,15 @@ describe('examples', () => {
     const kinds = new Set<string>();
     for (const f of files)
       kinds.add(((await readRecipeFile(join(dir, f))) as { service: { kind: string } }).service.kind);
-    expect([...kinds].sort()).toEqual(['command', 'external', 'llamacpp', 'ollama', 'simulator', 'vllm']);
+    expect([...kinds].sort()).toEqual([
+      'command',
+      'external',
+      'llamacpp',
+      'ollama',
+      'postgres',
+      'simulator',
+      'vllm',
+    ]);
   });
 
   it.each(files)('%s validates and renders a job script bash accepts', async (file) => {

@@ -6,11 +6,12 @@
 
 import { type JobRuntime, jobFiles, programFile, serviceFiles } from '../core/jobs';
 import { jobRuntime, modelName, type Recipe, type ServiceSpec } from '../core/recipe';
-import { imageFileName, isImageUri } from '../core/service-kinds';
+import { imageFileName, isImageUri, POSTGRES_ROLE } from '../core/service-kinds';
 import {
   jobShell,
   joinWords,
   pathWord,
+  postgresScript,
   type ServiceScriptInput,
   type Word,
   withPort,
@@ -40,14 +41,16 @@ export function serviceLaunch(
   if (service.kind === 'external') throw new Error('an external service is not launched');
   if (service.kind === 'simulator') return simulatorLaunch(service, simulatorProgram, jobRuntime(target));
   const env = { ...service.env };
-  if (service.hfHome) env.HF_HOME = service.hfHome;
+  const hfHome = 'hfHome' in service ? service.hfHome : undefined;
+  if (hfHome) env.HF_HOME = hfHome;
   const argv = [...serverArgv(service), ...service.args.map(withPort)];
   return {
     argv: service.image ? [...apptainerExec(service), ...argv] : argv,
     env,
     announce: { port: service.port },
     files: {},
-    uploads: {},
+    // postgres runs its start script (initdb, then the server) from the job's folder.
+    uploads: service.kind === 'postgres' ? { [serviceFiles.postgresStart]: postgresScript } : {},
   };
 }
 
@@ -91,6 +94,16 @@ function serverArgv(service: Exclude<Launched, { kind: 'simulator' }>): Word[] {
         service.binary,
         'serve',
       ];
+    case 'postgres':
+      // The script takes the port and bind address from the job; each setting is one -c word.
+      return [
+        'bash',
+        jobShell.jobFile(serviceFiles.postgresStart),
+        service.binDir ? pathWord(service.binDir) : '',
+        POSTGRES_ROLE,
+        jobShell.jobFile(serviceFiles.postgresPassword),
+        ...Object.entries(service.settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+      ];
   }
 }
 
@@ -100,7 +113,8 @@ function apptainerExec(service: Exclude<Launched, { kind: 'simulator' }>): Word[
   const imageWord: Word = isImageUri(image)
     ? joinWords(jobShell.imageCache, `/${imageFileName(image)}`)
     : pathWord(image);
-  const binds = [...service.binds, ...(service.hfHome ? [service.hfHome] : [])];
+  const hfHome = 'hfHome' in service ? service.hfHome : undefined;
+  const binds = [...service.binds, ...(hfHome ? [hfHome] : [])];
   return [
     'apptainer',
     'exec',
@@ -125,6 +139,7 @@ function simulatorLaunch(
     tokensPerChunk: s.tokensPerChunk,
     seed: s.seed,
     ...(s.maxConcurrency ? { maxConcurrency: s.maxConcurrency } : {}),
+    ...(s.embeddingDimension ? { embeddingDimension: s.embeddingDimension } : {}),
   };
   return {
     argv: [

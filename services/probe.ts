@@ -9,7 +9,9 @@ import { isLlmWorkload, type WorkloadKind } from '../core/loadgen-protocol';
 import { modelName, type ServiceSpec } from '../core/recipe';
 import { completionCheck, healthPath, KIND_FACTS } from '../core/service-kinds';
 import type { ServiceIdentity } from '../core/summary-format';
+import { checkEmbeddings, embeddingsPath } from '../loadgen/drivers/embeddings';
 import { endpointPath } from '../loadgen/request';
+import { postgresProblem, postgresVersion } from './postgres';
 
 /** `base` + `path`, without doubling a /v1 the base URL already ends with. */
 export function serviceUrl(base: string, path: string): string {
@@ -23,6 +25,8 @@ export interface ProbeSpec {
   service: ServiceSpec;
   api?: WorkloadKind;
   apiKeyEnv?: string;
+  /** A postgres service's password, as its job wrote it (null: not yet). */
+  password?: string | null;
 }
 
 /** The bearer header when an API key variable is named and set here. */
@@ -61,12 +65,15 @@ export async function readinessProblem(
   timeoutMs = 5000,
 ): Promise<string | null> {
   const { service } = probe;
+  if (KIND_FACTS[service.kind].protocol === 'postgres')
+    return postgresProblem(base, probe.password ?? null, timeoutMs);
   const headers = authHeaders(probe.apiKeyEnv);
   const unhealthy = await healthProblem(base, probe, timeoutMs);
   if (unhealthy !== null) return unhealthy;
   if (!completionCheck(service)) return null;
-  // Only an LLM workload needs the service to complete; others are served once it is healthy.
   const api = probe.api ?? 'openai-chat';
+  if (api === 'openai-embeddings') return embeddingProblem(base, probe, Math.max(timeoutMs, 60_000));
+  // Only an LLM workload needs the service to complete; others are served once it is healthy.
   if (!isLlmWorkload(api)) return null;
   const completionPath = endpointPath(base, api);
   const body =
@@ -92,6 +99,25 @@ export async function readinessProblem(
   }
 }
 
+/** null when a 1-input embedding answers with one vector (a model loaded in embedding mode). */
+async function embeddingProblem(base: string, probe: ProbeSpec, timeoutMs: number): Promise<string | null> {
+  const body = { model: modelName({ service: probe.service }), input: 'Hello' };
+  try {
+    const res = await httpPostJson(
+      new URL(embeddingsPath(base), base).href,
+      body,
+      timeoutMs,
+      authHeaders(probe.apiKeyEnv),
+    );
+    if (res.status !== 200) return `a 1-input embedding answered ${res.status} ${snippet(res.body)}`;
+    const check = checkEmbeddings(res.body, 1, 1);
+    return check.ok ? null : `a 1-input embedding answered badly: ${check.detail ?? check.error}`;
+  } catch (err) {
+    const error = err as NodeJS.ErrnoException;
+    return `a 1-input embedding failed: ${error.code ?? error.message}`;
+  }
+}
+
 /** Model metadata worth keeping: sizes and context lengths, not whole config blobs. */
 const MODEL_FIELDS = ['owned_by', 'root', 'max_model_len', 'meta', 'details'] as const;
 
@@ -105,6 +131,13 @@ export async function serviceIdentity(base: string, probe: ProbeSpec): Promise<S
     models: [],
     version: null,
   };
+  if (KIND_FACTS[service.kind].protocol === 'postgres') {
+    // No models: what serves is the server's version.
+    const answer = probe.password ? await postgresVersion(base, probe.password) : { problem: 'no password' };
+    if ('version' in answer) identity.version = answer.version;
+    else identity.problems = [answer.problem];
+    return identity;
+  }
   try {
     const res = await httpGet(serviceUrl(base, '/v1/models'), 5000, headers);
     const listed = (JSON.parse(res.body) as { data?: Record<string, unknown>[] }).data ?? [];

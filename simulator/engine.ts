@@ -113,6 +113,11 @@ export class Engine {
     this.timingLog = options.timingLog ? createWriteStream(options.timingLog, { flags: 'a' }) : null;
   }
 
+  /** How long an embeddings request of `tokens` input tokens takes: a TTFT draw plus per-token time. */
+  embeddingTimeMs(tokens: number): number {
+    return this.ttftMs() + (tokens * this.options.embeddingUsPerToken) / 1000;
+  }
+
   /** Takes over `res` for a validated request received at `arrival`. */
   submit(
     res: SimResponse,

@@ -38,6 +38,9 @@ export const simulatorOptionsSchema = z.strictObject({
   /** Requests beyond this many wait in FIFO order (vllm:num_requests_waiting). Unset = no limit. */
   maxConcurrency: z.number().int().min(1).optional(),
   seed: z.number().int().default(0),
+  /** `/v1/embeddings`: the vectors' length, and the time per input token on top of a TTFT draw. */
+  embeddingDimension: z.number().int().min(1).max(65536).default(384),
+  embeddingUsPerToken: nonNegative.default(20),
   /** Hit due times to within µs (busy-waits the last 1.5 ms before a chunk): for accuracy benchmarks. */
   preciseTiming: z.boolean().default(false),
   /**

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApiKind, errorBody } from './completion';
+import { embeddingResponse, parseEmbeddingRequest, tokenCount } from './embeddings';
 import { Engine, type SimResponse } from './engine';
 import { resolveSimulatorOptions, type SimulatorOptions, type SimulatorOptionsInput } from './options';
 import { isRequestError, parseRequest } from './request';
@@ -46,6 +47,35 @@ function readCompletion(
 ) {
   const header = req.headers['x-request-id'];
   const requestId = typeof header === 'string' ? header : null;
+  readBody(req, res, (body) => {
+    const parsed = parseRequest(kind, body, engine.options.model);
+    if (isRequestError(parsed))
+      sendError(res, parsed.status, parsed.type, parsed.message, parsed.param ?? undefined);
+    else engine.submit(res, kind, parsed, arrival, requestId);
+  });
+}
+
+function readEmbedding(engine: Engine, req: http.IncomingMessage, res: SimResponse) {
+  const arrival = performance.now();
+  readBody(req, res, (body) => {
+    const { options } = engine;
+    const parsed = parseEmbeddingRequest(body, options.model, options.embeddingDimension);
+    if (!parsed.ok) {
+      sendJson(res, parsed.status, parsed.body);
+      return;
+    }
+    const answer = embeddingResponse(parsed.request, options.model);
+    const dueMs = engine.embeddingTimeMs(tokenCount(parsed.request));
+    const timer = setTimeout(
+      () => sendJson(res, 200, answer),
+      Math.max(0, arrival + dueMs - performance.now()),
+    );
+    res.on('close', () => clearTimeout(timer));
+  });
+}
+
+/** Reads a request body up to MAX_BODY_CHARS (413 past it), then hands it on. */
+function readBody(req: http.IncomingMessage, res: SimResponse, then: (body: string) => void) {
   let body = '';
   req.setEncoding('utf8');
   req.on('data', (chunk: string) => {
@@ -57,11 +87,7 @@ function readCompletion(
     }
   });
   req.on('end', () => {
-    if (res.headersSent) return;
-    const parsed = parseRequest(kind, body, engine.options.model);
-    if (isRequestError(parsed))
-      sendError(res, parsed.status, parsed.type, parsed.message, parsed.param ?? undefined);
-    else engine.submit(res, kind, parsed, arrival, requestId);
+    if (!res.headersSent) then(body);
   });
 }
 
@@ -77,6 +103,11 @@ function route(engine: Engine, created: number, req: http.IncomingMessage, res: 
     path === '/v1/chat/completions' ? 'chat' : path === '/v1/completions' ? 'completions' : undefined;
   if (kind) {
     if (method === 'POST') readCompletion(engine, kind, req, res, arrival);
+    else methodNotAllowed(res, 'POST');
+    return;
+  }
+  if (path === '/v1/embeddings') {
+    if (method === 'POST') readEmbedding(engine, req, res);
     else methodNotAllowed(res, 'POST');
     return;
   }

@@ -4,7 +4,7 @@
  * "$AIFB_JOB_DIR"/simulator.mjs) and never built from recipe text.
  */
 import { readFileSync } from 'node:fs';
-import { type JobRuntime, jobFiles, programFile, serviceFiles } from '../core/jobs';
+import { type JobRuntime, jobFiles, logShipFiles, programFile, serviceFiles } from '../core/jobs';
 import { fillTemplate, shellQuote } from '../core/shell';
 
 export interface Trusted {
@@ -50,6 +50,21 @@ export const templates = {
 
 /** The sidecar sampler (CPU/memory/GPU), uploaded into every service job's folder. */
 export const samplerScript = `${templateDir}/${serviceFiles.sampler}`;
+/** The facts script (CPU, memory, GPUs, Slurm ids), uploaded into every service and clients job. */
+export const factsScript = `${templateDir}/${jobFiles.factsScript}`;
+
+/**
+ * Runs facts.sh in the background into facts-<task>.txt (tmp + rename: read whole or not at all);
+ * `task` is trusted text (a number, or the clients script's "$index"). Absent script: nothing.
+ */
+function factsLine(task: string): string {
+  const script = jobShell.jobFile(jobFiles.factsScript).trusted;
+  const out = `"$AIFB_JOB_DIR/${jobFiles.facts(task)}"`;
+  return `if [ -f ${script} ]; then { bash ${script} > ${out}.tmp 2>/dev/null; mv -f ${out}.tmp ${out}; } & fi`;
+}
+
+/** Service kind postgres: initdb and the server in the job's folder (see the script's header). */
+export const postgresScript = `${templateDir}/${serviceFiles.postgresStart}`;
 
 /** Job names go to Slurm, file names and logs: keep them to a safe alphabet. */
 export const JOB_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
@@ -103,6 +118,40 @@ function sbatchLines(jobName: string, arraySize: number | undefined): string {
   return lines.join('\n');
 }
 
+/**
+ * The in-job log shipper's start and stop (recipe `telemetry.directLokiUrl`, loadgen/log-ship.ts),
+ * for a script that has set `index`. Off: `shipper` stays empty and both do nothing. Its own
+ * messages go to logship-<i>.log, never into the output it ships. The stop waits until the
+ * shipper is up (its state file: its signal handler is installed by then), asks for a last
+ * pass with SIGUSR2 and waits at most 15 s; what it leaves, the worker's relay ships.
+ */
+export function logShipFragments(runtime: JobRuntime | undefined): { start: string; stop: string } {
+  if (!runtime)
+    return { start: 'shipper=""  # no log shipper: the worker relays this job\'s output', stop: '' };
+  const program = jobShell
+    .program('loadgen', runtime)
+    .map((w) => w.trusted)
+    .join(' ');
+  const file = (name: string) => `"$AIFB_JOB_DIR/${name}"`;
+  const state = file(logShipFiles.state('$index'));
+  return {
+    start: [
+      "# Log shipper (recipe telemetry.directLokiUrl): pushes this task's stdout/stderr to Loki itself.",
+      `${program} --ship-logs "$AIFB_JOB_DIR" --index "$index" </dev/null >>${file(logShipFiles.log('$index'))} 2>&1 &`,
+      'shipper=$!',
+    ].join('\n'),
+    stop: [
+      "# The log shipper's last pass (bounded): what it leaves, the worker's relay ships.",
+      'if [ -n "$shipper" ]; then',
+      `  for _ in $(seq 1 50); do [ -e ${state} ] || ! kill -0 "$shipper" 2>/dev/null && break; sleep 0.1; done`,
+      '  kill -USR2 "$shipper" 2>/dev/null',
+      '  for _ in $(seq 1 150); do kill -0 "$shipper" 2>/dev/null || break; sleep 0.1; done',
+      '  kill -KILL "$shipper" 2>/dev/null',
+      'fi',
+    ].join('\n'),
+  };
+}
+
 export interface ServiceScriptInput {
   jobName: string;
   env: Record<string, string>;
@@ -113,6 +162,8 @@ export interface ServiceScriptInput {
    * writes the endpoint file (it picks its port).
    */
   announce: { port: number | 'auto' } | 'self';
+  /** Runs the log shipper beside the service, from the loadgen program of this runtime. */
+  logShip?: JobRuntime;
 }
 
 export function renderServiceScript(input: ServiceScriptInput, template = templates.service): string {
@@ -135,13 +186,17 @@ export function renderServiceScript(input: ServiceScriptInput, template = templa
       : input.announce.port === 'auto'
         ? FREE_PORT
         : `export AIFB_PORT=${shellQuote(String(input.announce.port))}`;
+  const ship = logShipFragments(input.logShip);
   return fillTemplate(template, {
     sbatch: sbatchLines(input.jobName, undefined),
     job_name: input.jobName,
+    ship_start: ship.start,
+    ship_stop: ship.stop,
     environment,
     port,
     launch: input.argv.map(renderWord).join(' '),
     announce,
+    facts: factsLine('0'),
     sampler: jobShell.jobFile(serviceFiles.sampler).trusted,
     // Where the sampler writes: file names from core/jobs.ts, so readers and writer agree.
     sampler_files: [serviceFiles.proc, serviceFiles.gpu, serviceFiles.gpuAbsent]
@@ -154,12 +209,18 @@ export interface ClientsScriptInput {
   jobName: string;
   clientCount: number;
   runtime: JobRuntime;
+  /** Runs the log shipper beside each client. */
+  logShip?: boolean;
 }
 
 export function renderClientsScript(input: ClientsScriptInput, template = templates.clients): string {
+  const ship = logShipFragments(input.logShip ? input.runtime : undefined);
   return fillTemplate(template, {
     sbatch: sbatchLines(input.jobName, input.clientCount),
     job_name: input.jobName,
+    ship_start: ship.start,
+    ship_stop: ship.stop,
+    facts: factsLine('$index'),
     program: jobShell
       .program('loadgen', input.runtime)
       .map((w) => w.trusted)

@@ -101,3 +101,72 @@ describe('simulator service per runtime', () => {
     expect(seen.slice(0, 3)).toEqual(['site-node', `${dir}/simulator.mjs`, '--config']);
   });
 });
+
+/**
+ * A fake loadgen that is also the log shipper: as `--ship-logs` it writes its state file,
+ * says something (which must not land in the job's output) and waits for SIGUSR2.
+ */
+const LOADGEN_AND_SHIPPER = `#!/bin/bash
+if [ "$1" = --ship-logs ]; then
+  trap 'echo stop >> "$AIFB_JOB_DIR/events"; exit 0' USR2
+  printf "%s\\n" "$@" > "$AIFB_JOB_DIR/ship-args"
+  echo '{}' > "$AIFB_JOB_DIR/logship-$4.json"
+  echo "shipper chatter"
+  while :; do sleep 0.05; done
+fi
+printf "%s\\n" "$(basename "$0")" "$@" > "$AIFB_JOB_DIR/seen"
+echo served >> "$AIFB_JOB_DIR/events"
+echo "client output"
+`;
+
+describe('scripts with the log shipper (telemetry.directLokiUrl)', () => {
+  it('clients: the shipper runs beside loadgen and gets its stop after loadgen exited', () => {
+    const script = renderClientsScript({
+      jobName: 'bench-x-clients',
+      clientCount: 3,
+      runtime: 'sea',
+      logShip: true,
+    });
+    expect(script).not.toMatch(/node/i);
+    const { dir, result, seen } = run(script, (d) => {
+      fake(join(d, 'aifb-loadgen'), LOADGEN_AND_SHIPPER);
+      return {};
+    });
+    expect(result.status).toBe(0);
+    expect(seen).toEqual(['aifb-loadgen', '--serve', dir, '--index', '2']);
+    const read = (name: string) => readFileSync(join(dir, name), 'utf8').trim().split('\n');
+    expect(read('ship-args')).toEqual(['--ship-logs', dir, '--index', '2']);
+    expect(read('events')).toEqual(['served', 'stop']);
+    expect(read('logship-2.log')).toEqual(['shipper chatter']);
+    expect(result.stdout).toBe('client output\n');
+  });
+
+  it('service: the shipper (node runtime) stops after the exit line is written', () => {
+    const script = renderServiceScript({
+      jobName: 'bench-x-service',
+      env: {},
+      argv: [
+        'bash',
+        '-c',
+        'echo up; printf "%s\\n" "$0" > "$AIFB_JOB_DIR/seen"; echo served >> "$AIFB_JOB_DIR/events"',
+      ],
+      announce: { port: 'auto' },
+      logShip: 'node',
+    });
+    const { dir, result } = run(script, (d) => {
+      fake(join(d, 'site-node'), `#!/bin/bash\nshift\n${LOADGEN_AND_SHIPPER.replace('#!/bin/bash\n', '')}`);
+      return { AIFB_NODE: join(d, 'site-node') };
+    });
+    const read = (name: string) => readFileSync(join(dir, name), 'utf8').trim().split('\n');
+    expect(read('ship-args')).toEqual(['--ship-logs', dir, '--index', '2']);
+    expect(read('events')).toEqual(['served', 'stop']);
+    expect(result.stdout).toBe('up\n');
+    expect(result.stderr).toContain('service exited with status 0');
+  });
+
+  it('off: the clients script execs loadgen as before', () => {
+    const script = renderClientsScript({ jobName: 'bench-x-clients', clientCount: 3, runtime: 'sea' });
+    expect(script).not.toContain('--ship-logs');
+    expect(script).toMatch(/^ {2}exec "\$AIFB_JOB_DIR\/aifb-loadgen" --serve/m);
+  });
+});

@@ -40,6 +40,8 @@ describe('status metrics', () => {
     expect(v['aifb_benchmark_phase_entered_timestamp_seconds|phase=deploying']).toBe(2);
     expect(v.aifb_benchmark_stage).toBe(1);
     expect(v.aifb_benchmark_stage_planned_end_timestamp_seconds).toBe(9);
+    expect(v.aifb_benchmark_stage_rate_requested_per_second).toBeUndefined(); // closed loop: none
+    expect(values(statusText(status, 'demo', 20)).aifb_benchmark_stage_rate_requested_per_second).toBe(20);
   });
 });
 
@@ -92,6 +94,29 @@ describe('stage summary and system metrics', () => {
     );
     expect(v.aifb_stage_requests_ok).toBe(7);
     expect(v.aifb_stage_latency_ms_ttft_p99).toBe(5);
+  });
+
+  it('booleans as 1/0 and each failed validity rule once', () => {
+    const failure = (rule: string) => ({ rule, message: 'm', figures: {} });
+    const v = values(
+      stageSummaryText(
+        {
+          tokens: { exactOutputLength: true },
+          validity: {
+            valid: false,
+            failures: [failure('error-rate'), failure('loadgen-saturated'), failure('error-rate')],
+          },
+        },
+        {},
+      ),
+    );
+    expect(v.aifb_stage_tokens_exact_output_length).toBe(1);
+    expect(v.aifb_stage_validity_valid).toBe(0);
+    expect(v['aifb_stage_validity_failed|rule=error-rate']).toBe(1);
+    expect(v['aifb_stage_validity_failed|rule=loadgen-saturated']).toBe(1);
+    expect(values(stageSummaryText({ validity: { valid: true, failures: [] } }, {}))).toEqual({
+      aifb_stage_validity_valid: 1,
+    });
   });
 
   it('absent GPUs are a 0, not made-up numbers', () => {

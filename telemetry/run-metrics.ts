@@ -18,7 +18,15 @@ export const PHASE_CODES = Object.fromEntries(PHASES.map((phase, code) => [phase
   number
 >;
 
-export function statusText(status: BenchmarkStatus, recipe: string): string {
+/**
+ * `stageRequestedRatePerS` is the open-loop rate the recipe asks of the current stage (null for a
+ * closed loop): the live "achieved vs asked" view needs it before the stage's summary exists.
+ */
+export function statusText(
+  status: BenchmarkStatus,
+  recipe: string,
+  stageRequestedRatePerS: number | null = null,
+): string {
   const b = new ExpositionBuilder({ benchmark: status.benchmarkId, recipe });
   const entered = new Map<Phase, number>();
   for (const p of status.phases) entered.set(p.phase, p.atMs);
@@ -50,6 +58,12 @@ export function statusText(status: BenchmarkStatus, recipe: string): string {
       'aifb_benchmark_stage_planned_end_timestamp_seconds',
       'When the current stage is planned to stop sending (Unix seconds).',
       status.stageEndsAtMs === null ? null : status.stageEndsAtMs / 1000,
+    )
+    .gauge(
+      'aifb_benchmark_stage_rate_requested_per_second',
+      'Send rate the recipe asks of the current stage (open loop only).',
+      status.stageIndex === null ? null : stageRequestedRatePerS,
+      status.stageName ? { stage_name: status.stageName } : {},
     );
   // Stage windows for Grafana annotations: the measured window of every finished stage.
   const windows = status.stages.flatMap((s) => {
@@ -170,24 +184,35 @@ const KNOWN = new Set([
   'stageIndex',
 ]);
 
-/** Every number in a stage summary, as `aifb_stage_<path>` (e.g. aifb_stage_latency_ms_ttft_p99). */
+/**
+ * Every number in a stage summary, as `aifb_stage_<path>` (e.g. aifb_stage_latency_ms_ttft_p99),
+ * booleans as 1/0 (aifb_stage_validity_valid), and each failed validity rule as
+ * `aifb_stage_validity_failed{rule} 1`, so dashboards can show the verdicts.
+ */
 export function stageSummaryText(summary: object, labels: Record<string, string>): string {
   const b = new ExpositionBuilder(labels);
   const walk = (value: unknown, path: string[]) => {
-    if (typeof value === 'number') {
+    if (typeof value === 'number' || typeof value === 'boolean') {
       b.gauge(
         `aifb_stage_${path
           .map(snake)
           .join('_')
           .replace(/[^a-zA-Z0-9_]/g, '_')}`,
         `summary.json stages[].${path.join('.')}`,
-        value,
+        Number(value),
       );
     } else if (value && typeof value === 'object' && !Array.isArray(value)) {
       for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
     }
   };
   walk(summary, []);
+  const failures = (summary as { validity?: { failures?: { rule: string }[] } }).validity?.failures ?? [];
+  b.add(
+    'gauge',
+    'aifb_stage_validity_failed',
+    'Validity rules the stage failed (core/validity.ts), 1 each.',
+    [...new Set(failures.map((f) => f.rule))].map((rule) => [{ rule }, 1]),
+  );
   return b.text();
 }
 

@@ -279,6 +279,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
         service: recipe.service,
         api: recipe.workload.kind,
         ...(recipe.workload.apiKeyEnv ? { apiKeyEnv: recipe.workload.apiKeyEnv } : {}),
+        ...(recipe.telemetry.directLokiUrl ? { directLokiUrl: recipe.telemetry.directLokiUrl } : {}),
       };
       if (imageToPull(recipe.service)) {
         enter('pulling-image');
@@ -377,6 +378,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       endpoint: state.endpoint,
       ...served,
       stages: state.stages,
+      ...(deploymentJob ? { serviceJob: deploymentJob } : {}),
       ...(invalid.length > 0 ? { invalid } : {}),
       ...(state.clientsQueueWaitMs !== null ? { clientsQueueWaitMs: state.clientsQueueWaitMs } : {}),
     });
@@ -398,6 +400,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
             endpoint: state.endpoint,
             ...served,
             stages: state.stages,
+            ...(deploymentJob ? { serviceJob: deploymentJob } : {}),
             error: state.error ?? undefined,
           })
           .catch(() => undefined);

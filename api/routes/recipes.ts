@@ -41,6 +41,25 @@ export const recipeRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     },
   );
 
+  app.get(
+    '/recipes/:name/history',
+    {
+      schema: {
+        summary:
+          "A recipe's results history: one entry per finished run, oldest first (trends; the last good run)",
+        tags: ['recipes'],
+        params: z.object({ name: z.string().max(200) }),
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(100_000).optional() }),
+        response: { 200: z.array(z.unknown()), 400: ErrorBody },
+      },
+    },
+    async (request) =>
+      deps.control.history(
+        request.params.name,
+        request.query.limit === undefined ? {} : { limit: request.query.limit },
+      ),
+  );
+
   app.post(
     '/recipes/validate',
     {

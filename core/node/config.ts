@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { TASK_QUEUE } from '../contract';
 import { parseDurationMs } from '../duration';
 import { type JobRuntime, programFile } from '../jobs';
-import { insideDir } from './safe-path';
+import { insideDir, PathEscapeError } from './safe-path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -93,6 +93,18 @@ export const paths = {
   jobs: (c: AifbConfig) => join(c.dataDir, 'jobs'),
   results: (c: AifbConfig, benchmarkId: string) => insideDir(join(c.dataDir, 'results'), benchmarkId),
   logs: (c: AifbConfig, benchmarkId: string) => insideDir(join(c.dataDir, 'logs'), benchmarkId),
+  /**
+   * A recipe's results history, data/history/<recipe name>.jsonl. The name must be a recipe
+   * name ([a-z0-9-]); whatever it is, the path stays inside history/ (throws otherwise).
+   */
+  history: (c: AifbConfig, recipeName: string) => {
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/.test(recipeName)) {
+      throw new PathEscapeError(
+        `${JSON.stringify(recipeName)} is not a recipe name ([a-z0-9-], 1-50 characters)`,
+      );
+    }
+    return insideDir(join(c.dataDir, 'history'), `${recipeName}.jsonl`);
+  },
   /** The built program a job of this runtime runs (scripts/build.ts). */
   program: (c: AifbConfig, name: 'loadgen' | 'simulator', runtime: JobRuntime) =>
     join(c.distDir, programFile(name, runtime)),

@@ -141,9 +141,55 @@ describe('aifb against the API and against Temporal', () => {
     expect(compared.stdout).toContain(`A: ${longId} (cli-long, stopped)`);
     // Stages are matched by name: these runs share none, so every row has one side only.
     expect(compared.stdout).toMatch(/first .*req\/s/);
-    const self = await aifb('temporal', ['compare', quickId, quickId, '--json']);
-    const rows = JSON.parse(self.stdout) as { delta: number | null }[];
+    const self = await aifb('temporal', ['compare', quickId, quickId, '--json', '--fail-on-regression']);
+    expect(self.code, self.stderr).toBe(0);
+    const { rows, regression } = JSON.parse(self.stdout) as {
+      rows: { delta: number | null }[];
+      regression: boolean;
+    };
     expect(rows.filter((r) => r.delta !== null).every((r) => r.delta === 0)).toBe(true);
+    expect(regression).toBe(false);
+  });
+
+  it('compare --fail-on-regression exits 1 on a made-up regression (a run against its copy with TTFT doubled)', async () => {
+    const summary = JSON.parse((await aifb('api', ['results', quickId, '--format', 'json'])).stdout);
+    for (const stage of summary.stages) {
+      stage.latencyMs.ttft.p50 *= 2;
+      stage.latencyMs.ttft.p99 *= 2;
+    }
+    const worse = join(stack.config.dataDir, 'worse-summary.json');
+    writeFileSync(worse, JSON.stringify({ ...summary, benchmarkId: 'bench-cli-quick-worse' }));
+    for (const mode of ['api', 'temporal'] as const) {
+      const regressed = await aifb(mode, ['compare', quickId, worse, '--fail-on-regression']);
+      expect(regressed.code, regressed.stderr).toBe(1);
+      expect(regressed.stdout).toMatch(
+        /B against A \(tolerance 10%\): REGRESSION \(2 of \d+ checks failed\)/,
+      );
+      expect(regressed.stdout).toMatch(
+        /TTFT p50: [\d.]+ above [\d.]+ \(reference [\d.]+ \+10%\) \[baseline bench-cli-quick-/,
+      );
+    }
+  });
+
+  it("history prints the recipe's runs the same either way, with the environment in results", async () => {
+    const [viaApi, viaTemporal] = await Promise.all([
+      aifb('api', ['history', 'cli-quick', '--json']),
+      aifb('temporal', ['history', 'cli-quick', '--json']),
+    ]);
+    expect(viaApi.code, viaApi.stderr).toBe(0);
+    expect(viaApi.stdout).toBe(viaTemporal.stdout);
+    const entries = JSON.parse(viaApi.stdout) as {
+      benchmarkId: string;
+      status: string;
+      recipeHash: string;
+    }[];
+    expect(entries.map((e) => [e.benchmarkId, e.status])).toEqual([[quickId, 'completed']]);
+    const results = await aifb('api', ['results', quickId]);
+    expect(results.stdout).toContain(`environment:\n  aifb `);
+    expect(results.stdout).toContain(`recipe ${entries[0]!.recipeHash.slice(0, 19)}`);
+    const bad = await aifb('api', ['history', 'Not-A-Recipe']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('not a recipe name');
   });
 
   it('schedules: create through the API, list through Temporal, pause, delete', async () => {

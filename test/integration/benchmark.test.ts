@@ -1,11 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusQuery, WORKFLOW_TYPE } from '../../core/contract';
+import { lastGood } from '../../core/history';
+import { readHistory } from '../../core/node/history-file';
+import { recipeHash } from '../../core/node/recipe-hash';
+import { parseRecipe } from '../../core/recipe';
 import type { BenchmarkSummary } from '../../core/summary';
+import { LocalExecutor } from '../../executors/local';
 import {
   type DevEnv,
   failureOf,
@@ -66,6 +72,75 @@ describe('a whole benchmark on the dev server, local executor, simulator', () =>
       expect(readFileSync(join(logs, `${client}.log`), 'utf8')).toMatch(/loadgen/);
     }
     expect(jobProcessesUnder(config.dataDir)).toEqual([]);
+
+    // The environment, as each job saw its machine (facts.sh inside the jobs), and the history line.
+    const env = summary.environment!;
+    const jobs = await new LocalExecutor({ root: `${config.dataDir}/jobs` }).listJobs(handle.workflowId);
+    expect(env.jobs.map((j) => [j.role, j.id, j.tasks.length])).toEqual([
+      ['service', jobs.find((j) => j.name.endsWith('-service'))!.id, 1],
+      ['clients', jobs.find((j) => j.name.endsWith('-clients'))!.id, 2],
+    ]);
+    const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim();
+    for (const task of env.jobs.flatMap((j) => j.tasks)) {
+      expect(task).toMatchObject({ hostname: hostname(), cpuModel, slurm: null });
+      expect(task.gpus).toEqual({ absent: `nvidia-smi not found on ${hostname()}` });
+    }
+    expect(env.nodes).toEqual([hostname()]);
+    const parsed = parseRecipe(simulatorRecipe());
+    expect(parsed.ok && env.recipeHash).toBe(parsed.ok ? recipeHash(parsed.recipe) : '');
+    expect(env.aifb.version).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+    expect(env.problems).toBeUndefined();
+    expect(summary.verdict).toBeUndefined();
+    const history = await readHistory(config, 'it');
+    expect(history.map((e) => [e.benchmarkId, e.status, e.recipeHash])).toEqual([
+      [handle.workflowId, 'completed', env.recipeHash],
+    ]);
+  });
+
+  it("judges a run against its recipe's references and the last good run of the recipe", async () => {
+    const config = testConfig();
+    const worker = await inProcessWorker(dev, config);
+    const base = simulatorRecipe();
+    const recipe = simulatorRecipe({
+      name: 'it-refs',
+      workload: {
+        ...(base.workload as object),
+        stages: [{ name: 'c4', mode: 'concurrency', concurrency: 4, duration: '2s', cooldown: '1s' }],
+      },
+      references: {
+        // The simulator's TTFT is 50 ms: a reference of 50 within 20% passes, one of 20 fails.
+        stages: { c4: { 'latencyMs.ttft.p50': [50, -0.2, 0.2, 'ms'], 'requests.failed': [0, null, 0] } },
+        lastGood: { tolerance: '30%', figures: ['latencyMs.ttft.p50', 'latencyMs.itl.p50'] },
+      },
+    });
+    // The same recipe with a reference it cannot meet: the verdict fails, the run still completes.
+    const strict = simulatorRecipe({
+      ...recipe,
+      references: { stages: { c4: { 'latencyMs.ttft.p50': [20, null, 0.1, 'ms'] } } },
+    });
+    const run = async (r: unknown) => (await (await start(config.taskQueue, r)).result()) as BenchmarkSummary;
+    // One worker for the three runs, one after the other (a worker runs once).
+    const [first, second, third] = await worker.runUntil(async () => [
+      await run(recipe),
+      await run(recipe),
+      await run(strict),
+    ]);
+    expect(first.verdict).toMatchObject({ outcome: 'pass', checked: 2 });
+    expect(first.verdict!.notes[0]).toMatch(/^no earlier good run of it-refs/);
+    expect(second.verdict).toMatchObject({ outcome: 'pass', checked: 4, notes: [] });
+    expect(
+      second.verdict!.checks.filter((c) => c.source === 'last-good').map((c) => [c.figure, c.from]),
+    ).toEqual([
+      ['latencyMs.ttft.p50', first.benchmarkId],
+      ['latencyMs.itl.p50', first.benchmarkId],
+    ]);
+    expect(third.status).toBe('completed');
+    expect(third.verdict).toMatchObject({ outcome: 'fail', failed: 1 });
+    expect(third.verdict!.checks[0]!.reason).toMatch(/^\d+(\.\d+)? above 22 \(reference 20 \+10%\)$/);
+    const history = await readHistory(config, 'it-refs');
+    expect(history.map((e) => e.verdict?.outcome)).toEqual(['pass', 'pass', 'fail']);
+    // A failed verdict never becomes the last good run.
+    expect(lastGood(history, third.environment!.recipeHash)?.benchmarkId).toBe(second.benchmarkId);
   });
 
   it('fails fast when the service exits at start, with its stderr in the message', async () => {

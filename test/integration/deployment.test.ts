@@ -78,6 +78,11 @@ describe('a deployment on the dev server, local executor, simulator', () => {
         expect(stage?.requests.ok).toBeGreaterThan(10);
         // The deployment's job was judged alive through each stage.
         expect(stage?.validity?.valid).toBe(true);
+        // Its environment names the deployment's service job (the facts it wrote) before its own clients.
+        expect(summary.environment?.jobs.map((j) => [j.role, j.name, j.tasks.length])).toEqual([
+          ['deployment-service', job, 1],
+          ['clients', `${summary.benchmarkId}-clients`, 2],
+        ]);
       }
 
       // Each benchmark's teardown left the deployment up; it recorded both.

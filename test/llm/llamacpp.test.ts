@@ -29,7 +29,11 @@ function serverProcesses(): string[] {
   return out.split('\n').filter((l) => l.includes(llm().server) && !l.includes('ps -eo'));
 }
 
-async function runBenchmark(target: 'local' | 'slurm', service: Record<string, unknown> = {}) {
+async function runBenchmark(
+  target: 'local' | 'slurm',
+  service: Record<string, unknown> = {},
+  workload: Record<string, unknown> = {},
+) {
   const config = testConfig();
   const worker = await inProcessWorker(dev, config);
   const id = newId(`llama-${target}`);
@@ -37,7 +41,13 @@ async function runBenchmark(target: 'local' | 'slurm', service: Record<string, u
   const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
     taskQueue: config.taskQueue,
     workflowId: id,
-    args: [{ ...recipe, service: { ...recipe.service, ...service } }],
+    args: [
+      {
+        ...recipe,
+        service: { ...recipe.service, ...service },
+        workload: { ...recipe.workload, ...workload },
+      },
+    ],
   });
   const { summary, status } = await worker.runUntil(async () => ({
     summary: (await handle.result()) as BenchmarkSummary,
@@ -117,6 +127,28 @@ describe('llama.cpp + SmolLM2, end to end', () => {
 
   it('on the local Slurm cluster: the same', async () => {
     expectRealRun(await runBenchmark('slurm'));
+  });
+
+  it('embeddings: llama-server --embedding answers openai-embeddings batches, inputs and tokens counted', async () => {
+    const { summary } = await runBenchmark(
+      'local',
+      { args: ['--embedding', '--pooling', 'mean', '--parallel', '2', '--threads', '1'] },
+      {
+        kind: 'openai-embeddings',
+        dataset: undefined,
+        recordRequests: false,
+        embeddings: { batchSize: 4, inputTokens: 16 },
+        stages: [{ name: 'c2', mode: 'concurrency', concurrency: 2, maxRequests: 20, duration: '60s' }],
+      },
+    );
+    expect(summary.status).toBe('completed');
+    const [stage] = summary.stages;
+    expect(stage!.requests).toMatchObject({ ok: 20, failed: 0 });
+    expect(stage!.workload!.counters.inputs).toBe(80);
+    // llama.cpp counts its own tokens (BOS included): at least the words sent.
+    expect(stage!.workload!.counters.tokens).toBeGreaterThanOrEqual(80 * 16);
+    expect(stage!.workload!.counters.usageMissing).toBeUndefined();
+    expect(stage!.latencyMs.e2e!.p50).toBeGreaterThan(0);
   });
 
   it('from a docker:// image: pulled once by its own step, then run under apptainer exec (stand-in)', async () => {

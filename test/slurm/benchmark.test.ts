@@ -50,6 +50,30 @@ describe('benchmarks through sshd and a real Slurm cluster', () => {
     for (const i of [0, 1, 2]) expect(existsSync(join(logs, `clients-${i}.log`))).toBe(true);
     expect(knownJobNames(id)).toEqual([`${id}-clients`, `${id}-service`]);
     expect(queuedNames(id)).toEqual([]);
+
+    // The environment from inside the jobs: Slurm's own ids, partition and node for each task.
+    const c = cluster();
+    const [service, clients] = summary.environment!.jobs;
+    expect(service).toMatchObject({ role: 'service', executor: 'slurm', name: `${id}-service` });
+    expect(service!.id).toMatch(/^\d+$/);
+    expect(service!.tasks[0]).toMatchObject({
+      hostname: c.node,
+      slurm: {
+        jobId: service!.id,
+        arrayJobId: null,
+        partition: c.partition,
+        nodeList: c.node,
+        cluster: 'aifb',
+      },
+      gpus: { absent: `nvidia-smi not found on ${c.node}` },
+    });
+    expect(clients).toMatchObject({ role: 'clients', name: `${id}-clients` });
+    expect(clients!.tasks.map((t) => [t.task, t.slurm?.arrayJobId, t.slurm?.arrayTaskId])).toEqual([
+      [0, clients!.id, '0'],
+      [1, clients!.id, '1'],
+      [2, clients!.id, '2'],
+    ]);
+    expect(summary.environment!.nodes).toEqual([c.node]);
   });
 
   it('cancelled during load: the workflow ends cancelled and squeue shows no job of it', async () => {

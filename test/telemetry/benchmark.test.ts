@@ -1,11 +1,12 @@
 /**
- * A benchmark against the simulator with real Prometheus and Pushgateway: what Prometheus
- * holds for the run afterwards, the summary's server/system parts, the raw scrape copy, the
- * retention janitor, and a worker killed mid-stage (no counter reset, no lost or doubled
- * snapshot, log copies identical to the jobs' own files).
+ * A benchmark against the simulator with real Prometheus and Pushgateway, and VictoriaLogs as
+ * the log store (Loki's push API; see victorialogs.ts): what Prometheus holds for the run
+ * afterwards, the summary's server/system parts, the raw scrape copy, every log line once in the
+ * log store (shipped by the worker's relay, or by the jobs' own shippers with the relay as the
+ * fallback), the retention janitor, and a worker killed mid-stage (no counter reset, no lost or
+ * doubled snapshot, log copies identical to the jobs' own files).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import { sweepPushgateway } from '../../telemetry/janitor';
 import { Pushgateway } from '../../telemetry/pushgateway';
 import {
   type DevEnv,
+  freePort,
   inProcessWorker,
   simulatorRecipe,
   startDevEnv,
@@ -26,18 +28,21 @@ import {
   waitForPhase,
   workerProcess,
 } from '../integration/harness';
-import { lokiReceiver } from './loki-receiver';
 import { eventually, type PromStack, startPromStack } from './prom-stack';
+import { expectEveryLineOnce, shipperStates, startVictoriaLogs, type VictoriaLogs } from './victorialogs';
 
 let prom: PromStack;
+let logs: VictoriaLogs;
 let dev: DevEnv;
 
 beforeAll(async () => {
   prom = await startPromStack();
+  logs = await startVictoriaLogs();
   dev = await startDevEnv();
 });
 afterAll(async () => {
   await dev?.teardown();
+  await logs?.stop();
   await prom?.stop();
 });
 
@@ -68,18 +73,24 @@ const recipe = (name: string, duration: string) =>
 const sum = (rs: { value: number }[]) => rs.reduce((a, r) => a + r.value, 0);
 
 describe('telemetry with real Prometheus and Pushgateway', () => {
-  it('after a benchmark, Prometheus has its client quantiles, status and service metrics; the summary its server side; Loki its logs', async () => {
-    const loki = lokiReceiver();
-    await new Promise<void>((r) => loki.server.listen(0, '127.0.0.1', r));
+  it('after a benchmark, Prometheus has its client quantiles, status and service metrics; the summary its server side; the log store its logs', async () => {
     const config = telemetryConfig();
-    config.telemetry!.lokiUrl = `http://127.0.0.1:${(loki.server.address() as AddressInfo).port}`;
+    config.telemetry!.lokiUrl = logs.lokiUrl;
     const worker = await inProcessWorker(dev, config);
     const id = `bench-tele-${Date.now().toString(36)}`;
     const summary = (await worker.runUntil(
       dev.env.client.workflow.execute(WORKFLOW_TYPE, {
         taskQueue: config.taskQueue,
         workflowId: id,
-        args: [recipe('tele', '6s')],
+        args: [
+          {
+            ...recipe('tele', '6s'),
+            // One reference met (no failures) and one not (TTFT 50 ms against at most 10): verdict 0.
+            references: {
+              stages: { c4: { 'requests.failed': [0, null, 0], 'latencyMs.ttft.p50': [10, null, 0, 'ms'] } },
+            },
+          },
+        ],
       }),
     )) as BenchmarkSummary;
     const stage = summary.stages[0]!;
@@ -106,6 +117,27 @@ describe('telemetry with real Prometheus and Pushgateway', () => {
     );
     const ok = await eventually(prom.api, `aifb_stage_requests_ok${sel}`, (r) => r.length === 1);
     expect(ok[0]!.value).toBe(stage.requests.ok);
+    // At the run's end: the verdict and each check beside the aifb_stage_* results, and the run's info.
+    expect(summary.verdict).toMatchObject({ outcome: 'fail', checked: 2, failed: 1 });
+    await eventually(prom.api, `aifb_benchmark_verdict${sel}`, (r) => r[0]?.value === 0);
+    const checks = await prom.api.query(`aifb_stage_reference_pass${sel}`);
+    expect(
+      checks.map((c) => [c.metric.stage_name, c.metric.figure, c.metric.source, c.value]).sort(),
+    ).toEqual([
+      ['c4', 'latencyMs.ttft.p50', 'recipe', 0],
+      ['c4', 'requests.failed', 'recipe', 1],
+    ]);
+    const bound = await prom.api.query(
+      `aifb_stage_reference_upper_bound{benchmark="${id}",figure="latencyMs.ttft.p50"}`,
+    );
+    expect(bound[0]?.value).toBe(10);
+    const info = await prom.api.query(`aifb_benchmark_info${sel}`);
+    expect(info[0]?.metric).toMatchObject({
+      recipe_hash: summary.environment!.recipeHash,
+      aifb_version: summary.environment!.aifb.version,
+      service_kind: 'simulator',
+      gpus: expect.stringMatching(/^none \(nvidia-smi not found/),
+    });
     const phases = await prom.api.query(`aifb_benchmark_phase_entered_timestamp_seconds${sel}`);
     expect(phases.map((p) => p.metric.phase).sort()).toEqual(
       [
@@ -140,21 +172,8 @@ describe('telemetry with real Prometheus and Pushgateway', () => {
       true,
     );
 
-    // Loki got every line of every log copy, once, in the documented format.
-    loki.server.close();
-    expect(loki.problems).toEqual([]);
-    const logsDir = join(config.dataDir, 'logs', id);
-    for (const file of readdirSync(logsDir).filter((f) => f.endsWith('.log'))) {
-      const component = file.replace(/(\.err)?\.log$/, '');
-      const stream = file.endsWith('.err.log') ? 'stderr' : 'stdout';
-      const lines = readFileSync(join(logsDir, file), 'utf8').split('\n').slice(0, -1);
-      const key = [...loki.received.keys()].find((k) => {
-        const labels = JSON.parse(k) as Record<string, string>;
-        return labels.component === component && labels.stream === stream && labels.benchmark === id;
-      });
-      expect(key ? loki.received.get(key)!.map((e) => e.line) : [], file).toEqual(lines);
-    }
-    expect(loki.received.size).toBeGreaterThanOrEqual(2);
+    // The worker's relay pushed every line of every log copy, once, queried back with LogsQL.
+    expect(await expectEveryLineOnce(logs, config, id)).toBeGreaterThan(3);
 
     // Retention: the finished benchmark's groups go; nothing of it is left in Pushgateway.
     const push = new Pushgateway(prom.pushgatewayUrl);
@@ -271,5 +290,53 @@ describe('telemetry with real Prometheus and Pushgateway', () => {
     expect(sent.every((r) => r.metric.stage === '0' && r.metric.recipe === 'direct')).toBe(true);
     // Nothing came from the worker: no status group.
     expect(await prom.api.query(`aifb_benchmark_phase_code${sel}`)).toEqual([]);
+  });
+});
+
+describe('in-job log shippers (recipe telemetry.directLokiUrl) with the relay as the fallback', () => {
+  async function run(name: string, directLokiUrl: string): Promise<{ config: AifbConfig; id: string }> {
+    const config = telemetryConfig();
+    config.telemetry!.lokiUrl = logs.lokiUrl; // the relay's, for what the shippers leave
+    const worker = await inProcessWorker(dev, config);
+    const id = `bench-${name}-${Date.now().toString(36)}`;
+    await worker.runUntil(
+      dev.env.client.workflow.execute(WORKFLOW_TYPE, {
+        taskQueue: config.taskQueue,
+        workflowId: id,
+        args: [{ ...recipe(name, '3s'), telemetry: { directLokiUrl } }],
+      }),
+    );
+    return { config, id };
+  }
+
+  it('each job pushes its own lines; the relay ships none of them again; every line arrives once', async () => {
+    const { config, id } = await run('ship', logs.lokiUrl);
+    expect(await expectEveryLineOnce(logs, config, id)).toBeGreaterThan(3);
+    const states = shipperStates(join(config.dataDir, 'jobs', id));
+    expect(states.map((s) => s.job).sort()).toEqual([
+      `${id}-clients`,
+      `${id}-clients`,
+      `${id}-clients`,
+      `${id}-clients`,
+      `${id}-service`,
+      `${id}-service`,
+    ]);
+    // The shippers pushed everything (a last pass after their program exited): nothing was left to the relay.
+    for (const { file, size, state } of states) {
+      expect(state.state, file).toBe('stopped');
+      expect(state.reason, file).toBeUndefined();
+      expect(state.offsets[file] ?? 0, file).toBe(size);
+    }
+  });
+
+  it('with Loki unreachable from the jobs, the shippers give up and the relay ships every line, once', async () => {
+    const { config, id } = await run('noship', `http://127.0.0.1:${await freePort()}`);
+    expect(await expectEveryLineOnce(logs, config, id)).toBeGreaterThan(3);
+    const states = shipperStates(join(config.dataDir, 'jobs', id));
+    expect(states.length).toBe(6);
+    for (const { state } of states) {
+      expect(state.state).toBe('stopped');
+      expect(state.reason).toMatch(/push failed/);
+    }
   });
 });

@@ -3,8 +3,10 @@ import { createServer, type Server } from 'node:http';
 const LABELS = new Set(['benchmark', 'component', 'stream', 'job_id']);
 
 /**
- * A stand-in for Loki that checks each push against Loki's documented JSON format: POST to
- * /loki/api/v1/push, application/json, streams of string labels, values of
+ * For the unit tests (telemetry/loki.test.ts, loadgen/log-ship.test.ts), which need outages on
+ * demand and each request's exact timestamps; the telemetry tier pushes to a real store
+ * (victorialogs.ts). A stand-in for Loki that checks each push against Loki's documented JSON
+ * format: POST to /loki/api/v1/push, application/json, streams of string labels, values of
  * [nanosecond epoch string, line] sorted by time within each stream. It answers 503 while `down`.
  */
 export function lokiReceiver() {
