@@ -55,7 +55,12 @@ describe('trace replay', () => {
   // millisecond, with shared prefix blocks.
   const { text: trace, timesMs: traceTimes } = syntheticTrace(300, 10);
 
-  it('sends each request at its trace time: p99 schedule lag <= 2 ms at 100 req/s', async () => {
+  // A timing figure on a shared 2-core machine: another test file's burst of CPU can preempt
+  // this process for tens of ms (bench/README.md, bench:trace). Retried, so it must still be met
+  // by a whole replay; the delivery checks above it hold on every try.
+  it('sends each request at its trace time: p99 schedule lag <= 2 ms at 100 req/s', {
+    retry: 2,
+  }, async () => {
     server = await startSseServer({ ttftMs: 0, tokens: 2, gapMs: 0 });
     const { results } = await runClients(
       {
