@@ -4,7 +4,7 @@
  * loadgenFiles, loadgen/serve.ts) and starts on all of them together (core/stage-start.ts).
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BenchInput, BenchmarkActivities, ClientsCheck, FinishedClients } from '../core/contract';
@@ -21,6 +21,7 @@ import {
 } from '../core/oversaturation';
 import { clientsPlacement, loadStageAt, type Recipe } from '../core/recipe';
 import { barrierDecision, type StageGo, startBoundMs } from '../core/stage-start';
+import { parseTrace } from '../core/trace';
 import { type Executor, readChunks } from '../executors/types';
 import { benchmarkPostgresPassword } from '../services/postgres';
 import { factsScript, renderClientsScript } from '../slurm-scripts/render';
@@ -47,6 +48,22 @@ async function readGo(executor: Executor, job: JobRef, stageIndex: number): Prom
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A trace is checked here, once, rather than failing in every client job: a bad line is a
+ * recipe error (with its line number), not a crash on the compute nodes.
+ */
+async function checkedTrace(given: string): Promise<string> {
+  const path = resolve(given);
+  if (!existsSync(path))
+    throw permanent('BadConfig', `workload.dataset.trace.path: ${path} does not exist on the worker`);
+  try {
+    parseTrace(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw permanent('BadConfig', `workload.dataset.trace.path: ${path}: ${(err as Error).message}`);
+  }
+  return path;
 }
 
 /**
@@ -91,6 +108,8 @@ export function clientActivities(ctx: ActivityContext) {
           throw permanent('BadConfig', `workload.dataset.file.path: ${path} does not exist on the worker`);
         uploads[loadgenFiles.dataset] = path;
       }
+      const trace = recipe.workload.dataset.trace;
+      if (trace) uploads[loadgenFiles.trace] = await checkedTrace(trace.path);
       // A command client's own files (its script, its data), by their names.
       (recipe.workload.command?.upload ?? []).forEach((file, i) => {
         const path = resolve(file);

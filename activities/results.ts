@@ -11,7 +11,14 @@ import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
 import { appendHistory, readHistory } from '../core/node/history-file';
 import { planResults } from '../core/plan-results';
-import { loadStageAt, modelName, type Recipe, stageConcurrency, stageName } from '../core/recipe';
+import {
+  loadStageAt,
+  modelName,
+  type Recipe,
+  requestedRate,
+  stageConcurrency,
+  stageName,
+} from '../core/recipe';
 import {
   type BenchmarkSummary,
   measuredWindow,
@@ -53,7 +60,7 @@ export function resultActivities(ctx: ActivityContext) {
           name,
           mode: stage.mode,
           concurrency: stageConcurrency(stage),
-          requestedRatePerS: 'rate' in stage ? stage.rate : null,
+          requestedRatePerS: requestedRate(stage),
           bounds: {
             durationS: stage.duration === undefined ? null : stage.duration / 1000,
             maxRequests: stage.maxRequests ?? null,

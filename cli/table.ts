@@ -178,7 +178,7 @@ const PROBE_ROW: (typeof ROWS)[number] = ['probe', (s) => (s.origin?.probe ? ver
 function stageLabel(s: StageSummary): string {
   const load =
     s.rate.requestedPerS !== null
-      ? `${s.rate.requestedPerS}/s${s.concurrency !== null ? ` ≤${s.concurrency}` : ''}`
+      ? `${Number(s.rate.requestedPerS.toFixed(2))}/s${s.concurrency !== null ? ` ≤${s.concurrency}` : ''}`
       : s.mode === 'synchronous'
         ? ''
         : String(s.concurrency);

@@ -125,6 +125,7 @@ export const loadgenFiles = {
   /** `vector-search` from files: the vectors, and the query vectors when given apart. */
   vectors: 'vectors.data',
   vectorQueries: 'vector-queries.data',
+  trace: 'trace.jsonl',
 } as const;
 
 /** Files of a service job: the simulator's, and what the sidecar sampler writes (sampler.sh). */

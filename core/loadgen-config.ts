@@ -4,7 +4,7 @@
  */
 import { servedRecipe } from './deployment';
 import { clientComponentPrefix, loadgenFiles } from './jobs';
-import type { LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
+import type { DatasetSpec, LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
 import { loadStageAt, modelName, type Recipe, stageLoad, stageName } from './recipe';
 import { vectorEngine, vectorWorkloadSettings } from './recipe-vector';
 import {
@@ -41,15 +41,18 @@ export function loadgenConfig(
       ...(stage.maxRequests !== undefined ? { maxRequests: stage.maxRequests } : {}),
     },
     dataset: {
-      ...(dataset.file
+      ...promptsPart(dataset),
+      ...(dataset.sessions
         ? {
-            file: {
-              format: dataset.file.format,
-              file: loadgenFiles.dataset,
-              ...(dataset.file.outputTokens ? { outputTokens: dataset.file.outputTokens } : {}),
+            sessions: {
+              turns: dataset.sessions.turns,
+              ...(dataset.sessions.thinkTime ? { thinkTimeMs: dataset.sessions.thinkTime } : {}),
             },
           }
-        : { synthetic: dataset.synthetic! }),
+        : {}),
+      ...(dataset.sharedPrefix
+        ? { sharedPrefix: { groups: dataset.sharedPrefix.groups, words: dataset.sharedPrefix.tokens } }
+        : {}),
       seed: dataset.seed,
       exactOutputLength: dataset.exactOutputLength,
     },
@@ -73,6 +76,25 @@ export function loadgenConfig(
     ...(slo ? { slo: { ttftMs: slo.ttft, tpotMs: slo.tpot, itlMs: slo.itl, e2eMs: slo.e2e } } : {}),
     progressIntervalMs: 1000,
   };
+}
+
+/** Where the prompts come from: a trace or a prompt file (uploaded to the job folder), or synthetic. */
+function promptsPart(
+  dataset: Recipe['workload']['dataset'],
+): Pick<DatasetSpec, 'synthetic' | 'file' | 'trace'> {
+  if (dataset.trace)
+    return {
+      trace: { format: dataset.trace.format, file: loadgenFiles.trace, blockSize: dataset.trace.blockSize },
+    };
+  if (dataset.file)
+    return {
+      file: {
+        format: dataset.file.format,
+        file: loadgenFiles.dataset,
+        ...(dataset.file.outputTokens ? { outputTokens: dataset.file.outputTokens } : {}),
+      },
+    };
+  return { synthetic: dataset.synthetic! };
 }
 
 /** The settings of a non-LLM workload kind, from its recipe block. */

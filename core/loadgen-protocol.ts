@@ -41,9 +41,32 @@ export type StageLoad =
    * responses do. With `maxConcurrency`, a send waits for a free slot and the wait shows as
    * schedule lag and in the response time.
    */
-  | { mode: 'constant' | 'poisson'; rate: number; maxConcurrency?: number };
+  | { mode: 'constant' | 'poisson'; rate: number; maxConcurrency?: number }
+  /**
+   * Open loop, gamma-distributed gaps with mean 1/rate: `burstiness` is the gamma shape, as in
+   * `vllm bench serve --burstiness` (1 = Poisson, below 1 burstier, above 1 more even).
+   */
+  | { mode: 'gamma'; rate: number; burstiness: number; maxConcurrency?: number }
+  /** Open loop: `burstSize` requests at once every `periodMs`, the first burst at the start. */
+  | { mode: 'bursts'; burstSize: number; periodMs: number; maxConcurrency?: number }
+  /**
+   * Open loop, evenly spaced at a rate rising (or falling) linearly from `fromRate` at the
+   * stage's start to `toRate` at the end of its measured window (warm-up + duration).
+   */
+  | { mode: 'ramp'; fromRate: number; toRate: number; maxConcurrency?: number }
+  /**
+   * Open loop at the trace's own times (`dataset.trace`): each line is sent at its timestamp
+   * (from the trace's first) divided by `speed`; the stage ends with the trace.
+   */
+  | { mode: 'trace'; speed: number; maxConcurrency?: number };
 
 export type LoadMode = StageLoad['mode'];
+
+/** The open-loop modes: sends at a seeded schedule's times, whatever the responses do. */
+export const OPEN_LOOP_MODES = ['constant', 'poisson', 'gamma', 'bursts', 'ramp', 'trace'] as const;
+export type OpenLoopLoad = Extract<StageLoad, { mode: (typeof OPEN_LOOP_MODES)[number] }>;
+export const isOpenLoop = (load: StageLoad): load is OpenLoopLoad =>
+  (OPEN_LOOP_MODES as readonly string[]).includes(load.mode);
 
 export interface StageTiming {
   /** Excluded from the measured window at the start. */
@@ -66,9 +89,41 @@ export interface FileDataset {
   outputTokens?: Distribution;
 }
 
+/**
+ * A request trace uploaded beside the config as `trace.jsonl` (core/trace.ts): per line a
+ * timestamp, input and output lengths, and optionally the hash ids of shared prefix blocks.
+ */
+export interface TraceDataset {
+  format: 'mooncake';
+  /** File name inside the job folder. */
+  file: string;
+  /** Words per hash block (Mooncake's traces use 512 tokens). */
+  blockSize: number;
+}
+
+/**
+ * Multi-turn chat sessions: every request is a turn that carries the conversation so far (the
+ * earlier user turns and the assistant's replies as they were returned).
+ */
+export interface SessionSpec {
+  /** Turns per session. */
+  turns: number;
+  /** Wait after a reply before the session's next turn may go (ms); absent = none. */
+  thinkTimeMs?: Distribution;
+}
+
+/** `groups` system prompts of `words` words each; every request (or session) uses one of them. */
+export interface SharedPrefixSpec {
+  groups: number;
+  words: number;
+}
+
 export interface DatasetSpec {
   synthetic?: SyntheticDataset;
   file?: FileDataset;
+  trace?: TraceDataset;
+  sessions?: SessionSpec;
+  sharedPrefix?: SharedPrefixSpec;
   seed: number;
   /**
    * Ask for exactly `max_tokens` tokens (`min_tokens` + `ignore_eos`, which vLLM, llama.cpp and

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCountSampler, createSampler, deriveRng, mulberry32 } from './random';
+import { createCountSampler, createSampler, deriveRng, gammaSampler, mulberry32 } from './random';
 
 const draw = (f: () => number, n: number) => Array.from({ length: n }, f);
 
@@ -78,5 +78,28 @@ describe('createCountSampler', () => {
     const xs = draw(createCountSampler({ mean: 1, stdev: 3 }, mulberry32(11)), 2_000);
     expect(xs.every((x) => Number.isInteger(x) && x >= 1)).toBe(true);
     expect(new Set(xs).size).toBeGreaterThan(3);
+  });
+});
+
+describe('gammaSampler', () => {
+  it.each([
+    [0.3, 2],
+    [1, 5],
+    [2.5, 0.4],
+    [20, 1],
+  ])('shape %s, scale %s: mean shape × scale and variance shape × scale² within 3%', (shape, scale) => {
+    const xs = draw(gammaSampler(shape, scale, mulberry32(7)), 200_000);
+    expect(xs.every((x) => x >= 0)).toBe(true);
+    const { mean, stdev } = meanStdev(xs);
+    expect(Math.abs(mean - shape * scale) / (shape * scale)).toBeLessThan(0.03);
+    expect(Math.abs(stdev ** 2 - shape * scale * scale) / (shape * scale * scale)).toBeLessThan(0.03);
+  });
+
+  it('repeats for a seed and refuses a shape or scale <= 0', () => {
+    expect(draw(gammaSampler(0.5, 1, mulberry32(3)), 50)).toEqual(
+      draw(gammaSampler(0.5, 1, mulberry32(3)), 50),
+    );
+    expect(() => gammaSampler(0, 1, mulberry32(1))).toThrow(RangeError);
+    expect(() => gammaSampler(1, -1, mulberry32(1))).toThrow(RangeError);
   });
 });

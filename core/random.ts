@@ -51,20 +51,7 @@ export function createSampler(dist: Distribution, rng: Rng): () => number {
     const value = clamp(dist.mean);
     return () => value;
   }
-  // Box–Muller yields pairs; keep the second one for the next call.
-  let spare: number | undefined;
-  const standardNormal = (): number => {
-    if (spare !== undefined) {
-      const z = spare;
-      spare = undefined;
-      return z;
-    }
-    const u = 1 - rng(); // (0, 1], keeps log() finite
-    const r = Math.sqrt(-2 * Math.log(u));
-    const theta = 2 * Math.PI * rng();
-    spare = r * Math.sin(theta);
-    return r * Math.cos(theta);
-  };
+  const standardNormal = normalSampler(rng);
   return () => {
     let x = 0;
     for (let i = 0; i < MAX_REJECTIONS; i++) {
@@ -79,4 +66,50 @@ export function createSampler(dist: Distribution, rng: Rng): () => number {
 export function createCountSampler(dist: Distribution, rng: Rng): () => number {
   const sample = createSampler(dist, rng);
   return () => Math.max(1, Math.round(sample()));
+}
+
+/** Standard normal draws (Box–Muller, which yields pairs: the second is kept for the next call). */
+export function normalSampler(rng: Rng): () => number {
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const z = spare;
+      spare = undefined;
+      return z;
+    }
+    const u = 1 - rng(); // (0, 1], keeps log() finite
+    const r = Math.sqrt(-2 * Math.log(u));
+    const theta = 2 * Math.PI * rng();
+    spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  };
+}
+
+/**
+ * Gamma(shape, scale) draws by Marsaglia & Tsang (2000): a squeeze-and-reject on a cubed
+ * normal, about 1.03 normals per draw for shape >= 1; a shape below 1 is boosted to shape + 1
+ * and scaled back by U^(1/shape). Hand-written (a dozen lines) because it must draw from the
+ * seeded `rng`; shape 1 is the exponential distribution.
+ */
+export function gammaSampler(shape: number, scale: number, rng: Rng): () => number {
+  if (!(shape > 0) || !(scale > 0))
+    throw new RangeError(`gamma needs shape and scale > 0, got ${shape}, ${scale}`);
+  const boost = shape < 1;
+  const d = (boost ? shape + 1 : shape) - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  const normal = normalSampler(rng);
+  const draw = (): number => {
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = 1 - rng(); // (0, 1]
+      if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    }
+  };
+  return boost ? () => draw() * (1 - rng()) ** (1 / shape) * scale : () => draw() * scale;
 }

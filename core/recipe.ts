@@ -428,6 +428,26 @@ const arrivals = z.enum(['constant', 'poisson']).default('constant');
 /** Generated stages end early when queueing grows without bound (core/oversaturation.ts). */
 const stopWhenOversaturated = (byDefault: boolean) => z.boolean().default(byDefault);
 
+/** A ramp's end rate: 0 allowed (a ramp may start from, or fall to, nothing). */
+const rampRate = z
+  .number({ error: 'expected requests per second' })
+  .min(0, 'at least 0 requests per second')
+  .max(1_000_000, 'at most 1000000 requests per second');
+
+export const STAGE_MODES = [
+  'synchronous',
+  'concurrency',
+  'throughput',
+  'constant',
+  'poisson',
+  'gamma',
+  'bursts',
+  'ramp',
+  'trace',
+  'sweep',
+  'capacity-search',
+] as const;
+
 const stage = z
   .discriminatedUnion(
     'mode',
@@ -491,17 +511,66 @@ const stage = z
         ...stageCommon,
         stopWhenOversaturated: stopWhenOversaturated(true),
       }),
+      /** Open loop, gamma gaps of mean 1/rate; burstiness is the shape (vLLM bench's): 1 = Poisson. */
+      z.strictObject({
+        mode: z.literal('gamma'),
+        rate,
+        burstiness: z
+          .number({ error: 'expected a number > 0 (1 = Poisson, below 1 burstier, above 1 more even)' })
+          .gt(0, 'burstiness must be > 0 (1 = Poisson, below 1 burstier, above 1 more even)')
+          .max(1000, 'at most 1000 (already all but constant)'),
+        maxConcurrency: inFlight.optional(),
+        ...stageCommon,
+      }),
+      /** Open loop: `burstSize` requests at once, `every` period. */
+      z.strictObject({
+        mode: z.literal('bursts'),
+        burstSize: count(1, 1_000_000, 'requests per burst'),
+        every: durationMs.refine((ms) => ms >= 1, 'at least 1ms'),
+        maxConcurrency: inFlight.optional(),
+        ...stageCommon,
+      }),
+      /** Open loop, evenly spaced at a rate going linearly from `from` to `to` over warm-up + duration. */
+      z.strictObject({
+        mode: z.literal('ramp'),
+        from: rampRate,
+        to: rampRate,
+        maxConcurrency: inFlight.optional(),
+        ...stageCommon,
+      }),
+      /** Open loop at the times of `workload.dataset.trace`, `speed` times faster. */
+      z.strictObject({
+        mode: z.literal('trace'),
+        speed: z
+          .number({ error: 'expected a speed factor such as 2 (twice as fast)' })
+          .gt(0, 'speed must be > 0')
+          .max(1000, 'at most 1000 times faster')
+          .default(1),
+        maxConcurrency: inFlight.optional(),
+        ...stageCommon,
+      }),
     ],
     {
       error: (issue) =>
-        issue.code === 'invalid_union'
-          ? 'mode must be one of: synchronous, concurrency, throughput, constant, poisson, sweep, capacity-search'
-          : undefined,
+        issue.code === 'invalid_union' ? `mode must be one of: ${STAGE_MODES.join(', ')}` : undefined,
     },
   )
   .refine((s) => s.duration !== undefined || s.maxRequests !== undefined, {
     message: 'a stage needs a duration, maxRequests, or both',
     path: ['duration'],
+  })
+  .refine((s) => s.mode !== 'ramp' || s.duration !== undefined, {
+    message: 'a ramp needs a duration (its rate rises over warm-up + duration)',
+    path: ['duration'],
+  })
+  // The worker stops clients that overrun warm-up + duration: a trace's length is the file's.
+  .refine((s) => s.mode !== 'trace' || s.duration !== undefined, {
+    message: 'a trace stage needs a duration (it ends with the trace; the duration bounds it)',
+    path: ['duration'],
+  })
+  .refine((s) => s.mode !== 'ramp' || s.from + s.to > 0, {
+    message: 'from and to cannot both be 0',
+    path: ['to'],
   })
   // The load generator sets one timer for the whole stage (runner.ts): it must fit too.
   .refine((s) => s.warmup + (s.duration ?? 0) + s.cooldown <= MAX_DURATION_MS, {
@@ -560,18 +629,63 @@ const datasetFile = z.strictObject({
   outputTokens: tokenDistribution.optional(),
 });
 
-/** Synthetic prompts (the default) or a prompt file; never both. */
+/** A request trace (core/trace.ts): its lengths give the prompts, its times mode `trace`'s sends. */
+const datasetTrace = z.strictObject({
+  /** A JSONL file on the worker's machine (absolute, or relative to its working directory). */
+  path: scriptString,
+  format: z.literal('mooncake', { error: 'format must be "mooncake"' }).default('mooncake'),
+  /** Tokens (words) per hash block: Mooncake's traces use 512. */
+  blockSize: count(1, 1_000_000, 'tokens per block').default(512),
+});
+
+/** Multi-turn chat: each request is a turn that carries the conversation so far. */
+const sessions = z.strictObject({
+  turns: count(1, 1000, 'turns'),
+  /** Wait after a reply before the next turn (a user reading and typing). */
+  thinkTime: msDistribution.optional(),
+});
+
+/** `groups` system prompts of `tokens` words (as the synthetic prompts count them) to share. */
+const sharedPrefix = z.strictObject({
+  groups: count(1, 100_000, 'groups'),
+  tokens: count(1, 1_000_000, 'tokens'),
+});
+
+/** Synthetic prompts (the default), a prompt file or a trace; never two of them. */
 const dataset = z
   .strictObject({
     synthetic: synthetic.optional(),
     file: datasetFile.optional(),
+    trace: datasetTrace.optional(),
+    sessions: sessions.optional(),
+    sharedPrefix: sharedPrefix.optional(),
     seed: z.number().int().default(1),
     /** Ask for exactly max_tokens (min_tokens + ignore_eos); false for servers that reject them. */
     exactOutputLength: z.boolean().default(true),
   })
-  .refine((d) => !(d.synthetic && d.file), { message: 'give synthetic or file, not both', path: ['file'] })
+  .superRefine((d, ctx) => {
+    const given = (['synthetic', 'file', 'trace'] as const).filter((k) => d[k] !== undefined);
+    if (given.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [given[1]!],
+        message: `give one of synthetic, file, trace, not ${given.join(' and ')}`,
+      });
+    if (d.trace && d.sessions)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sessions'],
+        message: 'a trace gives single requests: no sessions with a trace',
+      });
+    if (d.trace && d.sharedPrefix)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sharedPrefix'],
+        message: 'a trace gives its shared prefixes itself (hash_ids): no sharedPrefix with a trace',
+      });
+  })
   .transform((d) =>
-    d.file
+    d.file || d.trace
       ? d
       : { ...d, synthetic: d.synthetic ?? { inputTokens: { mean: 128 }, outputTokens: { mean: 128 } } },
   );
@@ -628,6 +742,7 @@ const workload = z
   .superRefine((w, ctx) => {
     workloadKindChecks(w, ctx);
     vectorWorkloadChecks(w, ctx);
+    llmTrafficChecks(w, ctx);
     const clients = w.clients.count;
     w.stages.forEach((s, i) => {
       // Each client takes an exact share; a share of 0 would leave a client idle (synchronous
@@ -755,6 +870,40 @@ function possibleStageNames(s: z.output<typeof stage>, index: number, repetition
   return Array.from({ length: repetitions }, (_, r) =>
     own.map((n) => `${n}${repetitionSuffix(r + 1, repetitions)}`),
   ).flat();
+}
+
+/** What the realistic-traffic settings need of the rest of the workload. */
+function llmTrafficChecks(
+  w: {
+    kind: string;
+    dataset: z.output<typeof dataset>;
+    promptCache: boolean;
+    stages: { mode: string }[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const { dataset: d } = w;
+  if (d.sessions && w.kind !== 'openai-chat')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dataset', 'sessions'],
+      message: `sessions carry chat messages: they need kind openai-chat, not ${w.kind}`,
+    });
+  // Shared prefixes are there to be cached: keeping the cache out would measure nothing.
+  if (d.sharedPrefix && !w.promptCache)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['promptCache'],
+      message: 'sharedPrefix measures prefix caching: promptCache: false would defeat it (drop one of them)',
+    });
+  w.stages.forEach((s, i) => {
+    if (s.mode === 'trace' && !d.trace)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stages', i, 'mode'],
+        message: 'mode trace replays workload.dataset.trace, which is not given',
+      });
+  });
 }
 
 export const recipeName = z
@@ -910,12 +1059,39 @@ export function stageLoad(stage: StageSpec): StageLoad {
       return { mode: 'concurrency', concurrency: stage.concurrency };
     case 'throughput':
       return { mode: 'throughput', maxConcurrency: stage.maxConcurrency };
+    default: {
+      const cap = stage.maxConcurrency !== undefined ? { maxConcurrency: stage.maxConcurrency } : {};
+      switch (stage.mode) {
+        case 'gamma':
+          return { mode: 'gamma', rate: stage.rate, burstiness: stage.burstiness, ...cap };
+        case 'bursts':
+          return { mode: 'bursts', burstSize: stage.burstSize, periodMs: stage.every, ...cap };
+        case 'ramp':
+          return { mode: 'ramp', fromRate: stage.from, toRate: stage.to, ...cap };
+        case 'trace':
+          return { mode: 'trace', speed: stage.speed, ...cap };
+        default:
+          return { mode: stage.mode, rate: stage.rate, ...cap };
+      }
+    }
+  }
+}
+
+/**
+ * The rate an open-loop stage asks for, all clients together (req/s): its process's mean.
+ * Null for closed loops, and for a ramp or a trace, whose rate over the measured window is
+ * their schedule's (the summary takes it from the clients' scheduled counts).
+ */
+export function requestedRate(stage: StageSpec): number | null {
+  switch (stage.mode) {
+    case 'constant':
+    case 'poisson':
+    case 'gamma':
+      return stage.rate;
+    case 'bursts':
+      return (stage.burstSize * 1000) / stage.every;
     default:
-      return {
-        mode: stage.mode,
-        rate: stage.rate,
-        ...(stage.maxConcurrency !== undefined ? { maxConcurrency: stage.maxConcurrency } : {}),
-      };
+      return null;
   }
 }
 

@@ -95,7 +95,15 @@ function run(r: Recipe, serve: (p: PlannedStage) => { perS: number; ttftMs: numb
 const capacity40 = (p: PlannedStage) => {
   const s = p.spec;
   const asked =
-    'rate' in s ? s.rate : s.mode === 'synchronous' ? 8 : s.mode === 'throughput' ? 40 : s.concurrency * 8;
+    'rate' in s
+      ? s.rate
+      : s.mode === 'synchronous'
+        ? 8
+        : s.mode === 'throughput'
+          ? 40
+          : s.mode === 'concurrency'
+            ? s.concurrency * 8
+            : 40;
   return { perS: Math.min(asked, 40), ttftMs: asked <= 40 ? 20 : 2000 };
 };
 

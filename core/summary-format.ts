@@ -76,7 +76,9 @@ export interface StageSummary {
    * Open loop: the asked rate, what was sent (sends with their intended time in the window, per
    * s) and its error against the asked rate; `scheduled` is what the seeded schedule itself asked
    * for in the window (a Poisson count varies by ±1/√n around rate × window), and
-   * `deliveryErrorPct` the sends against it: the generator's own shortfall.
+   * `deliveryErrorPct` the sends against it: the generator's own shortfall. The asked rate is
+   * the process's mean (gamma: its rate; bursts: size / period); a ramp's and a trace's is their
+   * schedule's over each client's window, summed.
    */
   rate: {
     requestedPerS: number | null;

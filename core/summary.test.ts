@@ -218,6 +218,19 @@ describe('summarizeStage', () => {
     expect(s.rate.deliveryErrorPct).toBeCloseTo(-1);
   });
 
+  it('a ramp or trace asks for its schedule: the requested rate is the scheduled count over each window', () => {
+    for (const mode of ['ramp', 'trace'] as const) {
+      const s = summarizeStage({ ...meta, mode, concurrency: null, requestedRatePerS: null }, [
+        client(0, 10, 99, [20]),
+        client(1, 10, 99, [20]),
+      ]);
+      // 100 scheduled in each client's 10 s window.
+      expect(s.rate.requestedPerS).toBeCloseTo(20);
+      expect(s.rate.scheduled).toBe(200);
+      expect(s.rate.deliveryErrorPct).toBeCloseTo(-1);
+    }
+  });
+
   it('counts failed requests against goodput: most failed means most missed the SLO', () => {
     // 35 ok (all meeting the SLO), 65 failed: 35% met it, not 100%.
     const s = summarizeStage(meta, [client(0, 10, 35, [20], { failed: 65, goodOk: 35 })]);

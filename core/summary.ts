@@ -21,6 +21,7 @@ export interface StageMeta {
   name: string;
   mode: LoadMode;
   concurrency: number | null;
+  /** The open loop's asked rate; null for a closed loop (a ramp's or trace's is its schedule's). */
   requestedRatePerS: number | null;
   bounds: StageSummary['bounds'];
   clientsExpected: number;
@@ -69,10 +70,12 @@ export function summarizeStage(meta: StageMeta, results: ClientResult[]): StageS
   const ok = sum((r) => r.measured.ok);
   const goodOk = sum((r) => r.measured.goodOk);
   const achieved = rate((r) => r.measured.sent);
-  const requested = meta.requestedRatePerS;
   const scheduled = results.every((r) => typeof r.scheduled === 'number')
     ? sum((r) => r.scheduled ?? 0)
     : null;
+  // A ramp's or a trace's rate is its schedule's over the window (the recipe gives no one rate).
+  const fromSchedule = (meta.mode === 'ramp' || meta.mode === 'trace') && scheduled !== null;
+  const requested = meta.requestedRatePerS ?? (fromSchedule ? rate((r) => r.scheduled ?? 0) : null);
   const sent = sum((r) => r.measured.sent);
   return {
     index: meta.index,

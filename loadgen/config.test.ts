@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { loadgenConfig } from '../core/loadgen-config';
 import type { LoadgenConfig } from '../core/loadgen-protocol';
+import { parseRecipe } from '../core/recipe';
 import { clientShare, parseLoadgenConfig, shareOf } from './config';
 import { validConfig } from './testing';
 
@@ -83,4 +85,82 @@ describe('shareOf', () => {
       { concurrency: 0, ratePerS: null, maxRequests: 0 },
     ]);
   });
+});
+
+describe('realistic-traffic configs', () => {
+  const withLoad = (load: LoadgenConfig['load'], more: Partial<LoadgenConfig> = {}): LoadgenConfig => ({
+    ...structuredClone(validConfig),
+    load,
+    ...more,
+  });
+  const trace = { format: 'mooncake' as const, file: 'trace.jsonl', blockSize: 512 };
+
+  it('accepts every arrival process, and gives each client its mean rate (none for a trace)', () => {
+    const cases: [LoadgenConfig['load'], number | null][] = [
+      [{ mode: 'gamma', rate: 30, burstiness: 0.5 }, 15],
+      [{ mode: 'bursts', burstSize: 10, periodMs: 500 }, 10],
+      [{ mode: 'ramp', fromRate: 0, toRate: 40 }, 10],
+      [{ mode: 'trace', speed: 2 }, null],
+    ];
+    for (const [load, perClient] of cases) {
+      const cfg = withLoad(load, { dataset: { trace, seed: 1, exactOutputLength: true } });
+      expect(parseLoadgenConfig(structuredClone(cfg))).toEqual(cfg);
+      expect(shareOf(cfg, 1).ratePerS).toBe(perClient);
+    }
+  });
+
+  it('refuses a ramp without a duration, a trace stage without a trace, sessions off chat, two sources', () => {
+    const problems = (cfg: unknown) => {
+      try {
+        parseLoadgenConfig(cfg);
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(
+      problems(
+        withLoad(
+          { mode: 'ramp', fromRate: 1, toRate: 2 },
+          { timing: { warmupMs: 0, cooldownMs: 0, maxRequests: 5 } },
+        ),
+      ),
+    ).toContain('timing.durationMs: a ramp needs timing.durationMs');
+    expect(problems(withLoad({ mode: 'trace', speed: 1 }))).toContain(
+      'dataset.trace: mode trace needs dataset.trace',
+    );
+    expect(
+      problems({
+        ...validConfig,
+        api: 'openai-completions',
+        dataset: { ...validConfig.dataset, sessions: { turns: 2 } },
+      }),
+    ).toContain('dataset.sessions: sessions need the chat API');
+    expect(problems({ ...validConfig, dataset: { ...validConfig.dataset, trace } })).toContain(
+      'exactly one of synthetic, file, trace',
+    );
+    expect(problems(withLoad({ mode: 'bursts', burstSize: 0, periodMs: 10 }))).toContain('load.burstSize');
+  });
+});
+
+it('every realistic-traffic stage a recipe can hold makes a config the load generator accepts', () => {
+  const r = parseRecipe({
+    name: 't',
+    service: { kind: 'simulator' },
+    workload: {
+      kind: 'openai-chat',
+      dataset: { trace: { path: 't.jsonl' } },
+      stages: [
+        { name: 'g', mode: 'gamma', rate: 20, burstiness: 0.5, duration: '10s' },
+        { name: 'b', mode: 'bursts', burstSize: 8, every: '500ms', duration: '10s', maxConcurrency: 16 },
+        { name: 'r', mode: 'ramp', from: 0, to: 40, duration: '10s', warmup: '2s' },
+        { name: 't', mode: 'trace', speed: 3, duration: '1m' },
+      ],
+    },
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  for (let i = 0; i < 4; i++) {
+    const cfg = loadgenConfig('b', r.recipe, i, 'http://h:1');
+    expect(parseLoadgenConfig(JSON.parse(JSON.stringify(cfg)))).toEqual(cfg);
+  }
 });

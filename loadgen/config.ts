@@ -3,7 +3,12 @@
  * possibly different build, so it is checked rather than trusted) and the per-client load split.
  */
 import { z } from 'zod';
-import { isLlmWorkload, type LoadgenConfig, WORKLOAD_KINDS } from '../core/loadgen-protocol';
+import {
+  isLlmWorkload,
+  type LoadgenConfig,
+  type OpenLoopLoad,
+  WORKLOAD_KINDS,
+} from '../core/loadgen-protocol';
 import { workloadSettingsSchema } from './workload-config';
 
 const nonNeg = z.number().finite().nonnegative();
@@ -23,6 +28,8 @@ const slo = z.object({
 });
 
 const positiveInt = z.number().int().positive();
+const positiveNum = z.number().finite().positive();
+const fileName = z.string().regex(/^[A-Za-z0-9._-]+$/, 'a file name in the job folder');
 
 const load = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('synchronous') }),
@@ -30,9 +37,28 @@ const load = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('throughput'), maxConcurrency: positiveInt }),
   z.object({
     mode: z.enum(['constant', 'poisson']),
-    rate: z.number().finite().positive(),
+    rate: positiveNum,
     maxConcurrency: positiveInt.optional(),
   }),
+  z.object({
+    mode: z.literal('gamma'),
+    rate: positiveNum,
+    burstiness: positiveNum,
+    maxConcurrency: positiveInt.optional(),
+  }),
+  z.object({
+    mode: z.literal('bursts'),
+    burstSize: positiveInt,
+    periodMs: positiveNum,
+    maxConcurrency: positiveInt.optional(),
+  }),
+  z.object({
+    mode: z.literal('ramp'),
+    fromRate: nonNeg,
+    toRate: nonNeg,
+    maxConcurrency: positiveInt.optional(),
+  }),
+  z.object({ mode: z.literal('trace'), speed: positiveNum, maxConcurrency: positiveInt.optional() }),
 ]);
 
 /** Mirrors `LoadgenConfig`; the annotation makes tsc fail if the two drift apart. */
@@ -60,16 +86,19 @@ export const loadgenConfigSchema: z.ZodType<LoadgenConfig> = z
         file: z
           .object({
             format: z.enum(['prompts', 'sharegpt']),
-            file: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a file name in the job folder'),
+            file: fileName,
             outputTokens: distribution.optional(),
           })
           .optional(),
+        trace: z.object({ format: z.literal('mooncake'), file: fileName, blockSize: positiveInt }).optional(),
+        sessions: z.object({ turns: positiveInt, thinkTimeMs: distribution.optional() }).optional(),
+        sharedPrefix: z.object({ groups: positiveInt, words: positiveInt }).optional(),
         seed: z.number().int(),
         exactOutputLength: z.boolean(),
       })
       .refine(
-        (d) => (d.synthetic === undefined) !== (d.file === undefined),
-        'exactly one of synthetic, file',
+        (d) => [d.synthetic, d.file, d.trace].filter((x) => x !== undefined).length === 1,
+        'exactly one of synthetic, file, trace',
       ),
     requestTimeoutMs: z.number().positive(),
     temperature: z.number().optional(),
@@ -93,6 +122,18 @@ export const loadgenConfigSchema: z.ZodType<LoadgenConfig> = z
     (c) => c.timing.durationMs !== undefined || c.timing.maxRequests !== undefined,
     'timing needs durationMs or maxRequests',
   )
+  .refine((c) => c.load.mode !== 'ramp' || c.timing.durationMs !== undefined, {
+    message: 'a ramp needs timing.durationMs (it rises over warm-up + duration)',
+    path: ['timing', 'durationMs'],
+  })
+  .refine((c) => c.load.mode !== 'trace' || c.dataset.trace !== undefined, {
+    message: 'mode trace needs dataset.trace',
+    path: ['dataset', 'trace'],
+  })
+  .refine((c) => c.dataset.sessions === undefined || c.api === 'openai-chat', {
+    message: 'sessions need the chat API (openai-chat)',
+    path: ['dataset', 'sessions'],
+  })
   .refine((c) => isLlmWorkload(c.api) || c.workload?.kind === c.api, {
     message: 'a non-LLM workload needs its settings (workload.kind = api)',
     path: ['workload'],
@@ -112,7 +153,7 @@ export function parseLoadgenConfig(json: unknown): LoadgenConfig {
 export interface ClientShare {
   /** In-flight limit: the closed loop's workers, or an open loop's cap (null = none). */
   concurrency: number | null;
-  /** Open loop only: this client's rate, requests per second. */
+  /** Open loop only: this client's mean rate, requests per second (null for a trace: its file's). */
   ratePerS: number | null;
   /** Requests this client sends at most (null = bounded by time only). */
   maxRequests: number | null;
@@ -134,12 +175,31 @@ export function shareOf(config: LoadgenConfig, index: number): ClientShare {
       return { concurrency: clientShare(load.concurrency, n, index), ratePerS: null, maxRequests };
     case 'throughput':
       return { concurrency: clientShare(load.maxConcurrency, n, index), ratePerS: null, maxRequests };
-    default:
+    default: {
+      const total = nominalRatePerS(load);
       return {
         concurrency: load.maxConcurrency === undefined ? null : clientShare(load.maxConcurrency, n, index),
-        ratePerS: load.rate / n,
+        ratePerS: total === null ? null : total / n,
         maxRequests,
       };
+    }
+  }
+}
+
+/**
+ * An open loop's mean rate over the stage, all clients together: what its process asks (a
+ * ramp's mean over its span); null for a trace, whose rate is its file's.
+ */
+export function nominalRatePerS(load: OpenLoopLoad): number | null {
+  switch (load.mode) {
+    case 'bursts':
+      return (load.burstSize * 1000) / load.periodMs;
+    case 'ramp':
+      return (load.fromRate + load.toRate) / 2;
+    case 'trace':
+      return null;
+    default:
+      return load.rate;
   }
 }
 

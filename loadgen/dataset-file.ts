@@ -13,17 +13,12 @@
  */
 import type { Distribution } from '../core/loadgen-protocol';
 import { deriveRng } from '../core/random';
-import { lengthSampler, type PromptSample, promptStream } from './dataset';
+import { countWords, lengthSampler, type PromptSample, promptStream } from './dataset';
 
 export interface DatasetEntry {
   prompt: string;
   maxTokens?: number;
 }
-
-const countWords = (s: string) => {
-  const t = s.trim();
-  return t === '' ? 0 : t.split(/\s+/).length;
-};
 
 function parseLine(line: string, format: 'prompts' | 'sharegpt'): DatasetEntry | string {
   let v: unknown;

@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CommandRecord, LoadgenConfig, WorkloadResult } from '../core/loadgen-protocol';
+import type { TraceEntry } from '../core/trace';
 import { LatencyRecorder } from './histograms';
 import type { RequestOutcome } from './stats';
 
@@ -44,12 +45,19 @@ export interface DriverContext {
   log: (line: string) => void;
   /** Connections to keep open: the closed loop's concurrency, else the open loop's cap. */
   connections: number;
+  /** The stage's trace (`dataset.trace`), read once by the runner, which replays its times. */
+  trace?: readonly TraceEntry[];
 }
 
 /** What is known of the next operation before it is sent (for per-request records). */
 export interface OperationPlan {
   /** Sent as `x-request-id` (HTTP kinds) when per-request records are kept. */
   requestId?: string;
+  /**
+   * Closed loop: which of the client's workers sends it (0 .. concurrency − 1); each waits for
+   * its previous operation to end. Absent in an open loop.
+   */
+  lane?: number;
 }
 
 export interface WorkloadDriver {
@@ -59,6 +67,11 @@ export interface WorkloadDriver {
    * prepares once checks `config.stageIndex` or the service's state itself.
    */
   prepare?(phases: PhaseRecorder): Promise<void>;
+  /**
+   * Closed loop: ms worker `lane` must wait before its next send (multi-turn think time); the
+   * runner waits that long, then asks again. Absent or 0 = send now.
+   */
+  waitBeforeSend?(lane: number): number;
   /** Sends the next operation now, as due at `intendedMs`; prepares the one after off this path. */
   send(intendedMs: number, plan: OperationPlan): Operation;
   /**

@@ -73,6 +73,17 @@ function carriesTokens(choices: Choice[]): boolean {
   return false;
 }
 
+/** The answer's text in a chunk: chat `delta.content` or completions `text` (not reasoning). */
+function contentOf(choices: Choice[]): string {
+  let out = '';
+  for (const c of choices) {
+    if (typeof c.text === 'string') out += c.text;
+    const content = c.delta?.content;
+    if (typeof content === 'string') out += content;
+  }
+  return out;
+}
+
 /**
  * One pass over the payload finds every key that matters: a usage or timings object, an error, or a token
  * key followed by a non-empty string value (the lookahead rejects `""`). JSON whitespace around
@@ -126,6 +137,14 @@ export class OpenAiStreamReader {
   done = false;
   error: StreamErrorKind | null = null;
   errorDetail = '';
+  /** The generated text (chat `delta.content`, completions `text`), when collected. */
+  text = '';
+
+  /**
+   * `collectText`: keep the generated text (multi-turn sessions send it back as the assistant's
+   * turn). Every payload is then parsed in full: the fast path never reads the text.
+   */
+  constructor(private readonly collectText = false) {}
 
   /** Handles one payload; returns true when it carried generated text (so its arrival time is a token time). */
   onPayload(data: string): boolean {
@@ -134,7 +153,7 @@ export class OpenAiStreamReader {
       this.done = true;
       return false;
     }
-    const fast = scanTokenChunk(data);
+    const fast = this.collectText ? null : scanTokenChunk(data);
     if (fast !== null) {
       if (!fast) return false;
       this.tokenChunks++;
@@ -165,6 +184,7 @@ export class OpenAiStreamReader {
     if (chunk.timings !== undefined) this.timings = parseTimings(chunk.timings) ?? this.timings;
     if (cumulative !== null) this.completionTokens = cumulative;
     if (Array.isArray(chunk.choices) && carriesTokens(chunk.choices)) {
+      if (this.collectText) this.text += contentOf(chunk.choices);
       this.tokenChunks++;
       if (this.chunkTokens !== null) {
         if (cumulative === null) this.chunkTokens = null;

@@ -24,6 +24,26 @@ describe('buildRequestBody', () => {
       temperature: 0,
     });
   });
+  it('puts a system prompt and a session history before the prompt (chat), or the system text first (completions)', () => {
+    const turn = {
+      ...sample,
+      system: 'you are "terse"',
+      history: [
+        { role: 'user' as const, content: 'hi' },
+        { role: 'assistant' as const, content: 'hello\nthere' },
+      ],
+    };
+    expect(JSON.parse(buildRequestBody(validConfig, turn)).messages).toEqual([
+      { role: 'system', content: 'you are "terse"' },
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'hello\nthere' },
+      { role: 'user', content: 'a b c' },
+    ]);
+    const completions = { ...validConfig, api: 'openai-completions' as const };
+    expect(JSON.parse(buildRequestBody(completions, { ...sample, system: 'sys' })).prompt).toBe(
+      'sys\n\na b c',
+    );
+  });
   it("sends cache_prompt false only when told to defeat llama.cpp's prompt cache", () => {
     const off = { ...validConfig, promptCache: { mode: 'cache_prompt_false' as const } };
     expect(JSON.parse(buildRequestBody(off, sample)).cache_prompt).toBe(false);

@@ -32,7 +32,7 @@ export function endpointPath(baseUrl: string, api: LlmWorkloadKind): string {
  */
 export function compileRequestBody(config: LoadgenConfig): (sample: PromptSample) => string {
   const body: Record<string, unknown> = { model: config.model };
-  if (config.api === 'openai-chat') body.messages = [{ role: 'user', content: PROMPT }];
+  if (config.api === 'openai-chat') body.messages = MESSAGES;
   else body.prompt = PROMPT;
   body.max_tokens = MAX_TOKENS;
   if (config.dataset.exactOutputLength) {
@@ -53,17 +53,33 @@ export function compileRequestBody(config: LoadgenConfig): (sample: PromptSample
   return (sample) => {
     let out = parts[0]!;
     for (let i = 1; i < parts.length; i += 2) {
-      out += parts[i] === 'P' ? JSON.stringify(sample.prompt) : String(sample.maxTokens);
+      const slot = parts[i];
+      if (slot === 'P')
+        out += JSON.stringify(
+          sample.system === undefined ? sample.prompt : `${sample.system}\n\n${sample.prompt}`,
+        );
+      else if (slot === 'S') out += messagesJson(sample);
+      else out += String(sample.maxTokens);
       out += parts[i + 1]!;
     }
     return out;
   };
 }
 
+/** Chat messages: the system prompt, a session's earlier turns, then the user's prompt. */
+function messagesJson(s: PromptSample): string {
+  let out = '[';
+  if (s.system !== undefined) out += `{"role":"system","content":${JSON.stringify(s.system)}},`;
+  if (s.history !== undefined)
+    for (const m of s.history) out += `{"role":"${m.role}","content":${JSON.stringify(m.content)}},`;
+  return `${out}{"role":"user","content":${JSON.stringify(s.prompt)}}]`;
+}
+
 // Placeholders that no real value can produce (NUL is escaped by JSON.stringify as \u0000).
 const PROMPT = '\0P\0';
+const MESSAGES = '\0S\0';
 const MAX_TOKENS = '\0M\0';
-const SLOT = /"\\u0000([PM])\\u0000"/;
+const SLOT = /"\\u0000([PSM])\\u0000"/;
 
 export function buildRequestBody(config: LoadgenConfig, sample: PromptSample): string {
   return compileRequestBody(config)(sample);
@@ -113,6 +129,8 @@ export interface RequestPlan {
   maxTokens: number;
   /** Sent as `x-request-id` when per-request records are kept. */
   requestId?: string;
+  /** Keep the generated text (`replyText`): a session's next turn carries it. */
+  collectText?: boolean;
 }
 
 /**
@@ -166,7 +184,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler, Operation {
   private abortKind: string | null = null;
   private status = 0;
   private readonly parser = new SseParser();
-  private readonly reader = new OpenAiStreamReader();
+  private readonly reader: OpenAiStreamReader;
   private readonly chunkTimes: number[] = [];
   private chunkTime = 0;
   private readonly target: RequestTarget;
@@ -187,6 +205,11 @@ export class StreamRequest implements Dispatcher.DispatchHandler, Operation {
     return this.plan.maxTokens;
   }
 
+  /** The generated text so far (only with `plan.collectText`). */
+  get replyText(): string {
+    return this.reader.text;
+  }
+
   constructor(
     target: RequestTarget,
     body: string,
@@ -195,6 +218,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler, Operation {
     this.done = new Promise((r) => {
       this.resolve = r;
     });
+    this.reader = new OpenAiStreamReader(plan.collectText === true);
     this.sendMs = performance.now();
     this.firstSendMs = this.sendMs;
     this.deadlineMs = this.sendMs + target.timeoutMs;

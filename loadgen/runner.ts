@@ -9,8 +9,9 @@
  * Window bounds reported (wall clock): start = W; end = the moment sending stopped for good:
  * W+D normally, the SIGTERM time if stopped early, or — when the request budget ran out first —
  * the time the last request completed (closed loop: the client is idle after that) or the
- * intended time of the next, unsent request (open loop: the schedule's own end). If that moment
- * falls inside warmup, the window is empty (start = end).
+ * intended time of the next, unsent request (open loop: the schedule's own end); when the
+ * schedule itself ends (a trace, a ramp's span), its end (schedule.ts scheduleEndMs). If that
+ * moment falls inside warmup, the window is empty (start = end).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -21,9 +22,12 @@ import { loadgenFiles } from '../core/jobs';
 import {
   type ClientResult,
   isLlmWorkload,
+  isOpenLoop,
   type LoadgenConfig,
+  type OpenLoopLoad,
   type ProgressSnapshot,
 } from '../core/loadgen-protocol';
+import { type TraceEntry, traceTimes } from '../core/trace';
 import { type ClientShare, shareOf } from './config';
 import { DirectPush } from './direct-push';
 import type { Operation, WorkloadDriver } from './driver';
@@ -31,8 +35,9 @@ import { PhaseRecorder } from './driver';
 import { createDriver } from './drivers';
 import { ProgressLog, writeJsonAtomic } from './output';
 import { CpuMeter, liveQuantiles, pct, requestRecord, round3, summaryLine } from './report';
-import { countInWindow, createSchedule, type ScheduleSpec } from './schedule';
+import { countInWindow, createSchedule, type ScheduleSpec, scheduleEndMs } from './schedule';
 import { type RequestOutcome, StageStats } from './stats';
+import { readTrace } from './trace-prompts';
 
 export interface RunOptions {
   clientIndex: number;
@@ -72,10 +77,13 @@ export interface PreparedRun {
 export async function prepareLoadgen(config: LoadgenConfig, opts: RunOptions): Promise<PreparedRun> {
   const share = shareOf(config, opts.clientIndex);
   const log = opts.log ?? ((line: string) => console.log(line));
+  const configDir = opts.configDir ?? opts.outDir;
+  const trace = config.dataset.trace ? readTrace(join(configDir, config.dataset.trace.file)) : undefined;
   const driver = createDriver({
     config,
+    ...(trace ? { trace } : {}),
     clientIndex: opts.clientIndex,
-    configDir: opts.configDir ?? opts.outDir,
+    configDir,
     env: opts.env ?? process.env,
     log,
     // Closed loop: one connection per concurrent request (fewer would queue inside the client).
@@ -91,7 +99,9 @@ export async function prepareLoadgen(config: LoadgenConfig, opts: RunOptions): P
   }
   return {
     run: (startAtMs, signal) =>
-      new ClientRun(config, { ...opts, log, ...(signal ? { signal } : {}) }, driver, phases).run(startAtMs),
+      new ClientRun(config, { ...opts, log, ...(signal ? { signal } : {}) }, driver, phases, trace).run(
+        startAtMs,
+      ),
     discard: () => driver.close(),
   };
 }
@@ -128,8 +138,16 @@ class ClientRun {
   private warmupEnd = 0;
   private measureEnd = 0;
   private stopAt: number | null = null;
-  /** When the request budget ran out (see the window rules above). */
-  private budgetEndAt: number | null = null;
+  /** Aborted by a stop: ends a closed-loop worker's think time at once. */
+  private readonly stopped = new AbortController();
+  /**
+   * When the request budget or the schedule ran out (see the window rules above), in ms from
+   * the stage's start: windows are kept in the schedule's own terms, so an arrival due exactly
+   * at the window's end is out of it both when sending and when counting (`scheduled`).
+   */
+  private budgetEndRel: number | null = null;
+  /** Open loop: the stage's arrival process, this client's share (null in a closed loop). */
+  private readonly schedule: ScheduleSpec | null;
   private wake: () => void = () => {};
   private readonly startCpu = process.cpuUsage();
   // Event-loop utilisation near 100% means loadgen itself is the bottleneck and latencies
@@ -143,9 +161,11 @@ class ClientRun {
     private readonly opts: RunOptions,
     private readonly driver: WorkloadDriver,
     private readonly phases: PhaseRecorder,
+    trace?: readonly TraceEntry[],
   ) {
     this.idx = opts.clientIndex;
     this.share = shareOf(config, this.idx);
+    this.schedule = isOpenLoop(config.load) ? scheduleSpec(config, config.load, this.idx, trace) : null;
     this.stats = new StageStats(config.slo);
     this.startClock();
     this.log = opts.log ?? ((line) => console.log(line));
@@ -202,7 +222,7 @@ class ClientRun {
 
     try {
       if (this.driver.drive) await this.driveStage(this.driver.drive.bind(this.driver));
-      else if (share.ratePerS !== null && share.maxRequests !== 0) await this.openLoop(share.ratePerS);
+      else if (this.schedule !== null && share.maxRequests !== 0) await this.openLoop(this.schedule);
       else if ((share.concurrency ?? 0) > 0 && share.maxRequests !== 0)
         await this.closedLoop(share.concurrency!);
       else await this.idle();
@@ -230,16 +250,22 @@ class ClientRun {
     return result;
   }
 
-  /** Sends the driver's next operation now, as due at `intendedMs`. */
-  private send(intendedMs: number): Operation {
+  /** Waits `ms` (at most), or until a stop. */
+  private async pause(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopped.signal.aborted) return;
+    await sleep(ms, undefined, { signal: this.stopped.signal }).catch(() => {});
+  }
+
+  /** Sends the driver's next operation now, as due at `intendedMs` (`lane`: the closed loop's worker). */
+  private send(intendedMs: number, lane?: number): Operation {
     const { config } = this;
-    const req = this.driver.send(
-      intendedMs,
+    const req = this.driver.send(intendedMs, {
       // Only with records: an id is of use only where it can be looked up again.
-      this.records === null
+      ...(this.records === null
         ? {}
-        : { requestId: `${config.benchmarkId}-s${config.stageIndex}-c${this.idx}-${this.stats.total.sent}` },
-    );
+        : { requestId: `${config.benchmarkId}-s${config.stageIndex}-c${this.idx}-${this.stats.total.sent}` }),
+      ...(lane !== undefined ? { lane } : {}),
+    });
     this.stats.onSent(intendedMs >= this.warmupEnd && intendedMs < this.measureEnd);
     this.inflight.add(req);
     return req;
@@ -271,22 +297,28 @@ class ClientRun {
   /** Closed loop: `workers` loops, each sending its next request when the previous one ended. */
   private async closedLoop(workers: number): Promise<void> {
     const loops: Promise<void>[] = [];
-    for (let i = 0; i < workers; i++) loops.push(this.worker());
+    for (let i = 0; i < workers; i++) loops.push(this.worker(i));
     await Promise.all(loops);
-    if (this.budgetSpent()) this.budgetEndAt = performance.now();
+    if (this.budgetSpent()) this.budgetEndRel = performance.now() - this.t0;
   }
 
-  private async worker(): Promise<void> {
+  private async worker(lane: number): Promise<void> {
     let backoff = 0;
     for (;;) {
+      if (!this.maySend(performance.now())) return;
+      // Multi-turn sessions: the worker is a user, who thinks before the next turn.
+      const think = this.driver.waitBeforeSend?.(lane) ?? 0;
+      if (think > 0) {
+        await this.pause(Math.min(think, this.measureEnd - performance.now()));
+        continue;
+      }
       const now = performance.now();
-      if (!this.maySend(now)) return;
-      const req = this.send(now);
+      const req = this.send(now, lane);
       const outcome = await req.done;
       this.settle(req, outcome);
       if (!outcome.ok && outcome.error.startsWith('connection') && this.stopAt === null) {
         backoff = Math.min(BACKOFF_MAX_MS, backoff === 0 ? BACKOFF_MIN_MS : backoff * 2);
-        await sleep(Math.min(backoff, Math.max(0, this.measureEnd - performance.now())));
+        await this.pause(Math.min(backoff, this.measureEnd - performance.now()));
       } else if (outcome.ok) {
         backoff = 0;
       }
@@ -294,10 +326,12 @@ class ClientRun {
   }
 
   /** Open loop: sends at the schedule's times; with a cap, a send waits for a free slot. */
-  private openLoop(ratePerS: number): Promise<void> {
-    const next = createSchedule(this.scheduleSpec(ratePerS));
+  private openLoop(spec: ScheduleSpec): Promise<void> {
+    const next = createSchedule(spec);
+    const windowEndRel = this.windowEndRel();
     const cap = this.share.concurrency;
-    let due = this.t0 + next();
+    let dueRel = next();
+    let due = this.t0 + dueRel;
     let timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
     let sending = true;
     return new Promise<void>((resolve) => {
@@ -315,9 +349,10 @@ class ClientRun {
         for (;;) {
           // Late sends stop at the stage's end too: what was not sent by then shows in the
           // achieved rate rather than stretching the stage.
-          if (!this.maySend(due) || performance.now() >= this.measureEnd) {
+          if (!this.maySend(due) || dueRel >= windowEndRel || performance.now() >= this.measureEnd) {
             sending = false;
-            if (this.budgetSpent()) this.budgetEndAt = due;
+            if (this.budgetSpent()) this.budgetEndRel = dueRel;
+            else if (dueRel === Number.POSITIVE_INFINITY) this.budgetEndRel = scheduleEndMs(spec); // its own end
             finishWhenDrained();
             return;
           }
@@ -325,7 +360,8 @@ class ClientRun {
           if (cap !== null && this.inflight.size >= cap) return; // onDone resumes
           const req = this.send(due);
           req.done.then((o) => onDone(req, o));
-          due = this.t0 + next();
+          dueRel = next();
+          due = this.t0 + dueRel;
         }
         const wait = due - performance.now();
         timer = wait > SPIN_MS ? setTimeout(tick, wait - SPIN_MS) : setImmediate(tick);
@@ -339,17 +375,6 @@ class ClientRun {
       };
       tick();
     });
-  }
-
-  private scheduleSpec(ratePerS: number): ScheduleSpec {
-    const { config } = this;
-    return {
-      mode: config.load.mode === 'poisson' ? 'poisson' : 'constant',
-      ratePerS: ratePerS * config.clientCount,
-      seed: config.dataset.seed,
-      clientIndex: this.idx,
-      clientCount: config.clientCount,
-    };
   }
 
   /** The driver runs the stage itself (a `command` client) and reports what it did. */
@@ -390,7 +415,7 @@ class ClientRun {
     });
     // Ended before its window did: the window ends there (as a spent request budget's does).
     const now = performance.now();
-    if (now < this.measureEnd && this.stopAt === null) this.budgetEndAt = now;
+    if (now < this.measureEnd && this.stopAt === null) this.budgetEndRel = now - this.t0;
   }
 
   /** No share of the load: stay for the stage (so the worker sees a normal client) and idle. */
@@ -418,6 +443,7 @@ class ClientRun {
   private stop(): void {
     if (this.stopAt !== null) return;
     this.stopAt = performance.now();
+    this.stopped.abort();
     this.log(`[loadgen ${this.idx}] stop requested: aborting ${this.inflight.size} in-flight request(s)`);
     this.abortInflight();
     this.wake();
@@ -466,20 +492,28 @@ class ClientRun {
     };
   }
 
+  /** The end of the measured window in ms from the stage's start (Infinity: no duration). */
+  private windowEndRel(): number {
+    const { timing } = this.config;
+    return timing.warmupMs + (timing.durationMs ?? Number.POSITIVE_INFINITY);
+  }
+
   private result(startedAtMs: number): ClientResult {
     const now = performance.now();
-    let end = this.measureEnd;
-    if (this.stopAt !== null) end = Math.min(end, this.stopAt);
-    if (this.budgetEndAt !== null) end = Math.min(end, this.budgetEndAt);
-    if (!Number.isFinite(end)) end = now; // budget-only stage that never spent it (cannot happen normally)
-    const start = Math.min(this.warmupEnd, end);
+    // In ms from the stage's start, as the schedule counts.
+    let endRel = this.windowEndRel();
+    if (this.stopAt !== null) endRel = Math.min(endRel, this.stopAt - this.t0);
+    if (this.budgetEndRel !== null) endRel = Math.min(endRel, this.budgetEndRel);
+    if (!Number.isFinite(endRel)) endRel = now - this.t0; // budget-only stage that never spent it (cannot happen normally)
+    const startRel = Math.min(this.config.timing.warmupMs, endRel);
+    const start = this.t0 + startRel;
+    const end = this.t0 + endRel;
     const cpu = process.cpuUsage(this.startCpu);
-    const rate = this.share.ratePerS;
     // The schedule is deterministic: replaying it gives how many sends it asked for in the window.
     const scheduled =
-      rate === null || this.share.maxRequests === 0
+      this.schedule === null || this.share.maxRequests === 0
         ? null
-        : countInWindow(this.scheduleSpec(rate), start - this.t0, end - this.t0);
+        : countInWindow(this.schedule, startRel, endRel);
     return {
       version: 2,
       benchmarkId: this.config.benchmarkId,
@@ -521,5 +555,35 @@ class ClientRun {
       `sent=${t.sent} ok=${t.ok} failed=${t.failed} inflight=${this.inflight.size} ` +
       `lag p99=${lag === null ? '-' : lag.toFixed(2)}ms busy=${pct(busy)}`
     );
+  }
+}
+
+/** The stage's arrival process as client `clientIndex` replays it (see schedule.ts). */
+export function scheduleSpec(
+  config: LoadgenConfig,
+  load: OpenLoopLoad,
+  clientIndex: number,
+  trace?: readonly TraceEntry[],
+): ScheduleSpec {
+  const common = { seed: config.dataset.seed, clientIndex, clientCount: config.clientCount };
+  switch (load.mode) {
+    case 'constant':
+    case 'poisson':
+      return { ...common, mode: load.mode, ratePerS: load.rate };
+    case 'gamma':
+      return { ...common, mode: 'gamma', ratePerS: load.rate, burstiness: load.burstiness };
+    case 'bursts':
+      return { ...common, mode: 'bursts', burstSize: load.burstSize, periodMs: load.periodMs };
+    case 'ramp':
+      return {
+        ...common,
+        mode: 'ramp',
+        fromPerS: load.fromRate,
+        toPerS: load.toRate,
+        spanMs: config.timing.warmupMs + (config.timing.durationMs ?? 0),
+      };
+    case 'trace':
+      if (!trace) throw new Error('mode trace needs dataset.trace');
+      return { ...common, mode: 'trace', timesMs: traceTimes(trace, load.speed) };
   }
 }

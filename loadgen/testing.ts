@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoadgenConfig } from '../core/loadgen-protocol';
+import { mulberry32 } from '../core/random';
 
 export const validConfig: LoadgenConfig = {
   version: 2,
@@ -34,6 +35,8 @@ export interface SseServerOptions {
   gapMs: number;
   /** Non-200 status: answer every request with it and a JSON error body. */
   status?: number;
+  /** Keep every request body (parsed JSON) in `bodies`. */
+  recordBodies?: boolean;
 }
 
 export interface SseServer {
@@ -42,6 +45,10 @@ export interface SseServer {
   requests: number;
   /** Their `x-request-id` headers, where present. */
   requestIds: string[];
+  /** Their bodies, in arrival order (with `recordBodies`). */
+  bodies: unknown[];
+  /** Each body's `x-request-id` ('' without one), as `bodies`. */
+  bodyIds: string[];
   close(): Promise<void>;
 }
 
@@ -50,7 +57,7 @@ const chunk = (i: number) =>
 
 export async function startSseServer(opts: SseServerOptions, port = 0): Promise<SseServer> {
   const usage = `data: {"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":${opts.tokens}}}\n\ndata: [DONE]\n\n`;
-  const state = { requests: 0, requestIds: [] as string[] };
+  const state = { requests: 0, requestIds: [] as string[], bodies: [] as unknown[], bodyIds: [] as string[] };
   const instant =
     opts.ttftMs === 0 && opts.gapMs === 0
       ? Array.from({ length: opts.tokens }, (_, i) => chunk(i)).join('') + usage
@@ -79,6 +86,16 @@ export async function startSseServer(opts: SseServerOptions, port = 0): Promise<
     state.requests++;
     const id = req.headers['x-request-id'];
     if (typeof id === 'string') state.requestIds.push(id);
+    if (opts.recordBodies) {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        state.bodies.push(JSON.parse(Buffer.concat(parts).toString('utf8')));
+        state.bodyIds.push(typeof id === 'string' ? id : '');
+        respond(res);
+      });
+      return;
+    }
     req.resume(); // the body is not needed, but must be consumed
     req.on('end', () => respond(res));
   });
@@ -91,10 +108,42 @@ export async function startSseServer(opts: SseServerOptions, port = 0): Promise<
       return state.requests;
     },
     requestIds: state.requestIds,
+    bodies: state.bodies,
+    bodyIds: state.bodyIds,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A Mooncake-format trace of `count` requests at seeded, irregular times averaging `meanGapMs`
+ * apart, every 25th pair arriving together, with shared prefix blocks (even lines share blocks
+ * 1 and 2, odd ones block 1 and their own). Returns the JSONL text and the send times (ms from
+ * the first line).
+ */
+export function syntheticTrace(
+  count: number,
+  meanGapMs: number,
+  seed = 5,
+): { text: string; timesMs: number[] } {
+  const rng = mulberry32(seed);
+  const times: number[] = [];
+  for (let k = 0, t = 1000; k < count; k++) {
+    times.push(t);
+    if (k % 25 !== 24) t += Math.round(rng() * 2 * meanGapMs * (25 / 24));
+  }
+  const text = times
+    .map((t, k) =>
+      JSON.stringify({
+        timestamp: t,
+        input_length: 20 + (k % 7),
+        output_length: 2,
+        hash_ids: k % 2 === 0 ? [1, 2] : [1, k + 10],
+      }),
+    )
+    .join('\n');
+  return { text, timesMs: times.map((t) => t - times[0]!) };
 }
