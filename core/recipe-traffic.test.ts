@@ -86,7 +86,7 @@ describe('arrival processes in the recipe', () => {
       'workload.stages.0.to: from and to cannot both be 0',
     ]);
     expect(issues({ stages: [{ mode: 'sawtooth', duration: '1s' }] })).toEqual([
-      'workload.stages.0.mode: mode must be one of: synchronous, concurrency, throughput, constant, poisson, gamma, bursts, ramp, trace',
+      'workload.stages.0.mode: mode must be one of: synchronous, concurrency, throughput, constant, poisson, gamma, bursts, ramp, trace, sweep, capacity-search',
     ]);
   });
 

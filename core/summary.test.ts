@@ -353,8 +353,13 @@ describe('results.csv', () => {
       'recipe_hash',
       'aifb_version',
       'service_version',
-      // Vector search (issue 15) after them.
+      // Vector search (issue 15), then sweeps, searches and repeats (issue 16), after them.
       'recall',
+      'origin_stage',
+      'repetition',
+      'probe_value',
+      'probe_passed',
+      'oversaturated',
     ]);
     const stage = summarizeStage(meta, [client(0, 10, 100, [20])]);
     const check = (name: string, pass: boolean) =>

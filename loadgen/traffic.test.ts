@@ -55,36 +55,6 @@ describe('trace replay', () => {
   // millisecond, with shared prefix blocks.
   const { text: trace, timesMs: traceTimes } = syntheticTrace(300, 10);
 
-  // A timing figure on a shared 2-core machine: another test file's burst of CPU can preempt
-  // this process for tens of ms (bench/README.md, bench:trace). Retried, so it must still be met
-  // by a whole replay; the delivery checks above it hold on every try.
-  it('sends each request at its trace time: p99 schedule lag <= 2 ms at 100 req/s', {
-    retry: 2,
-  }, async () => {
-    server = await startSseServer({ ttftMs: 0, tokens: 2, gapMs: 0 });
-    const { results } = await runClients(
-      {
-        load: { mode: 'trace', speed: 1 },
-        timing: { warmupMs: 0, durationMs: 30_000, cooldownMs: 1000 },
-        dataset: {
-          trace: { format: 'mooncake', file: 'trace.jsonl', blockSize: 8 },
-          seed: 1,
-          exactOutputLength: true,
-        },
-      },
-      1,
-      (dir) => writeFileSync(join(dir, 'trace.jsonl'), trace),
-    );
-    const r = results[0]!;
-    expect(r.total).toMatchObject({ sent: 300, ok: 300, failed: 0 });
-    const l = lag(r);
-    console.log(
-      `trace replay, 100 req/s: schedule lag p50 ${l.p50.toFixed(3)} ms, p99 ${l.p99.toFixed(3)} ms, max ${l.max.toFixed(3)} ms`,
-    );
-    expect(l.count).toBe(300);
-    expect(l.p99).toBeLessThanOrEqual(2);
-  });
-
   it('splits the trace exactly over 2 clients, round-robin in time order, and ends with it', async () => {
     server = await startSseServer({ ttftMs: 0, tokens: 2, gapMs: 0 });
     const { results, records } = await runClients(
