@@ -26,6 +26,7 @@ import {
   WORKFLOW_TYPE,
 } from '../core/contract';
 import { type AifbConfig, paths } from '../core/node/config';
+import { withSiteTarget } from '../core/node/site-target';
 import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
 import { BenchmarkIdKey, benchmarkSearchAttributes } from '../core/search-attributes';
 import type { BenchmarkSummary } from '../core/summary';
@@ -76,7 +77,8 @@ export class TemporalControl implements BenchmarkControl {
     this.deployments = new DeploymentControl(client, config.taskQueue);
   }
 
-  async start(input: unknown, options: { idempotencyKey?: string } = {}): Promise<StartResult> {
+  async start(given: unknown, options: { idempotencyKey?: string } = {}): Promise<StartResult> {
+    const input = withSiteTarget(given);
     const recipe = validRecipe(input);
     const key = options.idempotencyKey;
     const benchmarkId = key ? idempotentBenchmarkId(recipe.name, key) : newBenchmarkId(recipe.name);
