@@ -168,3 +168,11 @@ export function serviceRefs(value: string, services: string[]): { service: strin
   }
   return refs;
 }
+
+/** .env.example with the secrets a user fills in. */
+export const testVars = (): Record<string, string> => ({
+  ...readEnvFile(ENV_EXAMPLE),
+  AIFB_API_TOKEN: 'deploy-test-token-0123456789',
+  TEMPORAL_DB_PASSWORD: 'deploy-test-db-password',
+  GRAFANA_ADMIN_PASSWORD: 'deploy-test-grafana',
+});

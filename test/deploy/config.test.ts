@@ -24,16 +24,10 @@ import {
   readDockerfile,
   readEnvFile,
   serviceRefs,
+  testVars,
 } from './compose';
 
 const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
-/** .env.example with the secrets a user fills in. */
-export const testVars = (): Record<string, string> => ({
-  ...readEnvFile(ENV_EXAMPLE),
-  AIFB_API_TOKEN: 'deploy-test-token-0123456789',
-  TEMPORAL_DB_PASSWORD: 'deploy-test-db-password',
-  GRAFANA_ADMIN_PASSWORD: 'deploy-test-grafana',
-});
 
 function composeValidator() {
   const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -278,12 +272,10 @@ describe('docker-compose.yml', () => {
     expect(existsSync(relative(mountOf('temporal', dynamic)?.source ?? '/nonexistent'))).toBe(true);
     for (const step of ['temporal-schema', 'temporal-namespace']) {
       const script = model.services[step]?.entrypoint?.[1] as string;
-      const dir = [...mounts(model.services[step] as never)].find(([t]) => script.startsWith(`${t}/`));
-      expect(dir, `${step}: ${script}`).toBeDefined();
-      const file = join(
-        relative((dir as [string, { source: string }])[1].source),
-        script.slice((dir as [string])[0].length),
-      );
+      const found = [...mounts(model.services[step] as never)].find(([t]) => script.startsWith(`${t}/`));
+      expect(found, `${step}: ${script}`).toBeDefined();
+      const [target, { source }] = found as [string, { source: string }];
+      const file = join(relative(source), script.slice(target.length));
       accessSync(file, constants.R_OK);
     }
     // Grafana: provisioning where Grafana reads it, dashboards where the provider looks.
@@ -410,7 +402,7 @@ describe('Kubernetes manifests (deploy/k8s, Kubernetes v1.35.0 schemas)', () => 
       expect(code.has(key), `site.env ${key} is read by no code`).toBe(true);
     const deployments = docs.filter((d) => d.doc.kind === 'Deployment').map((d) => d.doc) as {
       metadata: { name: string };
-      spec: { replicas: number; template: { spec: { containers: Record<string, never>[] } } };
+      spec: { replicas: number; template: { spec: { containers: unknown[] } } };
     }[];
     for (const d of deployments) {
       for (const c of d.spec.template.spec.containers as {
