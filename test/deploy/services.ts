@@ -44,9 +44,10 @@ export interface ServiceRun {
 export function serviceRun(model: ComposeModel, name: string, m: Mapping): ServiceRun {
   const service = model.services[name];
   if (!service) throw new Error(`docker-compose.yml has no service ${name}`);
-  const image = readDockerfile();
-  // The image's WORKDIR holds the repository (Dockerfile: COPY . /app).
-  const here: Mapping = { ...m, paths: { ...m.paths, [image.workdir]: repoRoot } };
+  // aifb's image: the Dockerfile's ENV and ENTRYPOINT, its WORKDIR holding the repository.
+  const aifb = service.build !== undefined || (service.image ?? '').startsWith('aifb:');
+  const image = aifb ? readDockerfile() : { env: {}, entrypoint: [], workdir: '/nonexistent' };
+  const here: Mapping = aifb ? { ...m, paths: { ...m.paths, [image.workdir]: repoRoot } } : m;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...image.env, ...service.environment })) {
     env[k] = k in m.binds ? (m.binds[k] as string) : mapValue(String(v), here);
