@@ -111,7 +111,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('refuses to start without the secrets, as Compose does (${VAR:?})', () => {
+  it('refuses to start without the secrets, as Compose does (VAR:? interpolation)', () => {
     const { AIFB_API_TOKEN: _, ...without } = testVars();
     expect(() => composeModel({ ...without, AIFB_API_TOKEN: '' })).toThrow(/AIFB_API_TOKEN/);
   });
