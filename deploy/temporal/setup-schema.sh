@@ -13,8 +13,9 @@ db=${DBNAME:-temporal}
 visibility=${VISIBILITY_DBNAME:-temporal_visibility}
 
 for name in "$db" "$visibility"; do
-  # Fails when the database exists; setup-schema below fails if it really is missing.
-  temporal-sql-tool --db "$name" create-database >/dev/null 2>&1 || echo "database $name exists"
+  # An existing database is left as is; a create that failed for another reason makes
+  # setup-schema below fail with the real error.
+  temporal-sql-tool --db "$name" create-database >/dev/null 2>&1 || echo "database $name not created (exists?)"
   temporal-sql-tool --db "$name" setup-schema -v 0.0
 done
 temporal-sql-tool --db "$db" update-schema --schema-name postgresql/v12/temporal

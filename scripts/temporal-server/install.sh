@@ -31,7 +31,7 @@ else
   fi
   [ -n "$go" ] || { echo "building the Temporal server needs Go (Debian: apt-get install golang-go)" >&2; exit 1; }
   started=$(date +%s)
-  step "Temporal server $TEMPORAL_SERVER_VERSION: building $MODULE/cmd/server and cmd/tools/sql with $("$go" version | cut -d' ' -f3) (one time, several minutes; log: $cache/build.log)"
+  step "Temporal server $TEMPORAL_SERVER_VERSION: building $MODULE/cmd/server and cmd/tools/sql (one time, many minutes on 2 cores; log: $cache/build.log)"
   mkdir -p "$cache"
   rm -rf "$dir.part" && mkdir -p "$dir.part"
   export GOTOOLCHAIN=auto GOFLAGS="-mod=mod ${GOFLAGS:-}" CGO_ENABLED=0
