@@ -430,6 +430,15 @@ describe('Kubernetes manifests (deploy/k8s, Kubernetes v1.35.0 schemas)', () => 
       }
     }
     expect(deployments.find((d) => d.metadata.name === 'aifb-worker')?.spec.replicas).toBeGreaterThan(1);
+    // The key's volume: readable by the pod's group (fsGroup 10001), by nobody else.
+    for (const d of deployments) {
+      const volumes = (
+        d.spec.template.spec as { volumes?: { secret?: { secretName: string; defaultMode?: number } }[] }
+      ).volumes;
+      for (const v of volumes ?? []) {
+        if (v.secret?.secretName === 'aifb-ssh') expect((v.secret.defaultMode ?? 0o644) & 0o077).toBe(0o040);
+      }
+    }
     expect(kustomization.images.map((i) => i.name)).toContain('aifb');
   });
 
