@@ -69,6 +69,19 @@ export default defineConfig({
       },
       {
         test: {
+          // Deployment (deploy/, docker-compose.yml, Dockerfile): the files validated offline, the
+          // compose file's worker and API run as it says, and a production Temporal server (built
+          // from the Go module proxy) on Debian's PostgreSQL with two workers and the API.
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           // A real LLM (llama.cpp + SmolLM2-135M, built once by scripts/llm/install.sh) benchmarked
           // end to end on the local executor and on the local Slurm cluster.
           name: 'llm',

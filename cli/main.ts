@@ -117,6 +117,16 @@ export function buildProgram(): Command {
       });
     });
 
+  program
+    .command('worker')
+    .description(
+      'run a worker against the configured Temporal server until SIGINT/SIGTERM (as `npm run worker`)',
+    )
+    .action(async () => {
+      // The entry point runs the worker at import and returns once it has shut down.
+      await import('../workers/main');
+    });
+
   program.addCommand(simulatorCommand('sim'));
   return program;
 }

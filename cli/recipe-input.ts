@@ -1,6 +1,7 @@
 /** Reads and validates a recipe file for a command; prints every problem and exits 2 when it is bad. */
 
 import { RecipeFileError, readRecipeFile } from '../core/node/recipe-file';
+import { withSiteTarget } from '../core/node/site-target';
 import { formatIssues, parseRecipe, type RecipeIssue } from '../core/recipe';
 import { mergeReferences } from '../core/references';
 import { loadRefs } from './compare-input';
@@ -32,7 +33,8 @@ export async function loadValid<R>(
   parse: (input: unknown) => { ok: true; recipe: R } | { ok: false; issues: RecipeIssue[] },
 ): Promise<{ input: unknown; recipe: R }> {
   try {
-    const input = await readRecipeFile(file);
+    // The site's Slurm settings (AIFB_SLURM_*) fill what the recipe leaves out.
+    const input = withSiteTarget(await readRecipeFile(file));
     const parsed = parse(input);
     if (!parsed.ok) {
       console.error(`${file}: ${formatIssues(parsed.issues)}`);

@@ -19,6 +19,7 @@ import {
   downUpdate,
 } from '../core/contract';
 import { DEPLOYMENT_ID_PREFIX, deploymentWorkflowId, parseDeploymentRecipe } from '../core/deployment';
+import { withSiteTarget } from '../core/node/site-target';
 import { formatIssues } from '../core/recipe';
 import { ExecutorKey, PhaseKey, RecipeKey, ServiceKindKey } from '../core/search-attributes';
 import { listItemOf } from './decode';
@@ -75,7 +76,8 @@ export class DeploymentControl {
     };
   }
 
-  async up(input: unknown): Promise<DeploymentView> {
+  async up(given: unknown): Promise<DeploymentView> {
+    const input = withSiteTarget(given);
     const parsed = parseDeploymentRecipe(input);
     if (!parsed.ok) throw new ControlError('invalid-input', formatIssues(parsed.issues), parsed.issues);
     const { recipe } = parsed;

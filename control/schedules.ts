@@ -13,6 +13,7 @@ import {
 } from '@temporalio/client';
 import { WORKFLOW_TYPE } from '../core/contract';
 import { durationMs, parseDurationMs } from '../core/duration';
+import { withSiteTarget } from '../core/node/site-target';
 import { formatIssues, parseRecipe } from '../core/recipe';
 import { defaultScheduleId } from './ids';
 import { ControlError, type ScheduleInput, type ScheduleView } from './types';
@@ -67,7 +68,8 @@ export class ScheduleControl {
   }
 
   async create(input: ScheduleInput): Promise<ScheduleView> {
-    const parsed = parseRecipe(input.recipe);
+    const recipe = withSiteTarget(input.recipe);
+    const parsed = parseRecipe(recipe);
     if (!parsed.ok) throw new ControlError('invalid-input', formatIssues(parsed.issues), parsed.issues);
     if ((input.cron === undefined) === (input.every === undefined)) {
       throw new ControlError(
@@ -102,8 +104,8 @@ export class ScheduleControl {
           taskQueue: this.taskQueue,
           // Temporal appends the start time: bench-<name>-sched-2026-01-02T02:00:00Z.
           workflowId: `bench-${recipeName}-sched`,
-          args: [input.recipe],
-          memo: { recipe: input.recipe },
+          args: [recipe],
+          memo: { recipe },
         },
         // A nightly run still going when the next is due: skip the next, never overlap two.
         policies: { overlap: ScheduleOverlapPolicy.SKIP },

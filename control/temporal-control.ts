@@ -28,6 +28,7 @@ import {
 import type { HistoryEntry } from '../core/history';
 import { type AifbConfig, paths } from '../core/node/config';
 import { readHistory } from '../core/node/history-file';
+import { withSiteTarget } from '../core/node/site-target';
 import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
 import { BenchmarkIdKey, benchmarkSearchAttributes } from '../core/search-attributes';
 import type { BenchmarkSummary } from '../core/summary';
@@ -80,7 +81,8 @@ export class TemporalControl implements BenchmarkControl {
     this.deployments = new DeploymentControl(client, config.taskQueue);
   }
 
-  async start(input: unknown, options: { idempotencyKey?: string } = {}): Promise<StartResult> {
+  async start(given: unknown, options: { idempotencyKey?: string } = {}): Promise<StartResult> {
+    const input = withSiteTarget(given);
     const recipe = validRecipe(input);
     const key = options.idempotencyKey;
     const benchmarkId = key ? idempotentBenchmarkId(recipe.name, key) : newBenchmarkId(recipe.name);

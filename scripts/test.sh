@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p data/test-reports
 status=0
-for tier in unit workflow integration telemetry api grafana slurm llm chaos; do
+for tier in unit workflow integration telemetry api grafana deploy slurm llm chaos; do
   printf '\033[1m==> %s tests\033[0m\n' "$tier"
   npx vitest run --project "$tier" --reporter=default --reporter=json \
     --outputFile.json="data/test-reports/$tier.json" || status=1
@@ -14,7 +14,7 @@ done
 node -e '
   const fs = require("node:fs");
   let passed = 0, failed = 0, total = 0;
-  for (const tier of ["unit", "workflow", "integration", "telemetry", "api", "grafana", "slurm", "llm", "chaos"]) {
+  for (const tier of ["unit", "workflow", "integration", "telemetry", "api", "grafana", "deploy", "slurm", "llm", "chaos"]) {
     const file = `data/test-reports/${tier}.json`;
     if (!fs.existsSync(file)) { console.error(`tier ${tier} wrote no report: it did not run`); failed++; continue; }
     const r = JSON.parse(fs.readFileSync(file, "utf8"));

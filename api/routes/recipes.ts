@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseRecipeText, RecipeFileError } from '../../core/node/recipe-file';
+import { withSiteTarget } from '../../core/node/site-target';
 import { parseRecipe } from '../../core/recipe';
 import { ErrorBody, ExampleRecipe, RecipeBodyDoc, ValidateResult } from '../schemas';
 import type { RouteOptions } from '../types';
@@ -79,7 +80,7 @@ export const recipeRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         if (err instanceof RecipeFileError) return { valid: false, issues: err.issues, recipe: null };
         throw err;
       }
-      const parsed = parseRecipe(value);
+      const parsed = parseRecipe(withSiteTarget(value));
       return parsed.ok
         ? { valid: true, issues: [], recipe: parsed.recipe as Record<string, unknown> }
         : { valid: false, issues: parsed.issues, recipe: null };
