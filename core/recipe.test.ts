@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDurationMs } from './duration';
 import { RecipeFileError, readRecipeFile } from './node/recipe-file';
-import { formatIssues, parseRecipe } from './recipe';
+import { formatIssues, modelName, parseRecipe } from './recipe';
 
 const examples = join(import.meta.dirname, '..', 'examples');
 
@@ -164,5 +164,28 @@ describe('durations', () => {
       workload: { kind: 'openai-chat', stages: [{ mode: 'concurrency', concurrency: 1, duration: 2.5 }] },
     });
     expect(result.ok && result.recipe.workload.stages[0]?.duration).toBe(2500);
+  });
+});
+
+describe('modelName', () => {
+  it("is the simulator's default when no model was given, also after a JSON round trip (workflow input)", () => {
+    const parsed = parseRecipe({
+      name: 'm',
+      service: { kind: 'simulator' },
+      workload: { kind: 'openai-chat', stages: [{ mode: 'synchronous', maxRequests: 1 }] },
+    });
+    if (!parsed.ok) throw new Error(formatIssues(parsed.issues));
+    expect(modelName(parsed.recipe)).toBe('aifb-sim');
+    expect(modelName(JSON.parse(JSON.stringify(parsed.recipe)))).toBe('aifb-sim');
+  });
+
+  it('is "-" for services that serve no model (vector databases, PostgreSQL)', () => {
+    const parsed = parseRecipe({
+      name: 'v',
+      service: { kind: 'chroma' },
+      workload: { kind: 'vector-search', vector: {}, stages: [{ mode: 'synchronous', maxRequests: 1 }] },
+    });
+    if (!parsed.ok) throw new Error(formatIssues(parsed.issues));
+    expect(modelName(parsed.recipe)).toBe('-');
   });
 });

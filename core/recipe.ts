@@ -1022,8 +1022,9 @@ export function stageName(recipe: Pick<Recipe, 'workload'>, index: number): stri
 /** The model name requests carry. */
 export function modelName(recipe: { service: Service }): string {
   const s = recipe.service;
-  // A vector database or PostgreSQL serves collections or tables, not a model.
-  if (!('model' in s)) return '-';
+  // A vector database or PostgreSQL serves collections or tables, not a model. (Not `'model' in
+  // s`: an optional model that was never given is absent after a JSON round trip.)
+  if (s.kind === 'chroma' || s.kind === 'qdrant' || s.kind === 'postgres') return '-';
   return s.model ?? (s.kind === 'simulator' ? 'aifb-sim' : 'default');
 }
 
