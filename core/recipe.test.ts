@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDurationMs } from './duration';
 import { RecipeFileError, readRecipeFile } from './node/recipe-file';
-import { formatIssues, modelName, parseRecipe } from './recipe';
+import { formatIssues, modelName, parseRecipe, type ServiceSpec } from './recipe';
 
 const examples = join(import.meta.dirname, '..', 'examples');
 
@@ -175,7 +175,7 @@ describe('modelName', () => {
       workload: { kind: 'openai-chat', stages: [{ mode: 'synchronous', maxRequests: 1 }] },
     });
     if (!parsed.ok) throw new Error(formatIssues(parsed.issues));
-    expect(modelName(parsed.recipe)).toBe('aifb-sim');
+    expect(modelName({ service: parsed.recipe.service as ServiceSpec })).toBe('aifb-sim');
     expect(modelName(JSON.parse(JSON.stringify(parsed.recipe)))).toBe('aifb-sim');
   });
 
@@ -186,6 +186,6 @@ describe('modelName', () => {
       workload: { kind: 'vector-search', vector: {}, stages: [{ mode: 'synchronous', maxRequests: 1 }] },
     });
     if (!parsed.ok) throw new Error(formatIssues(parsed.issues));
-    expect(modelName(parsed.recipe)).toBe('-');
+    expect(modelName({ service: parsed.recipe.service as ServiceSpec })).toBe('-');
   });
 });

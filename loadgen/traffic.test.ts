@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeHistogram, summarize } from '../core/histograms';
-import type { ClientResult, LoadgenConfig, RequestRecord } from '../core/loadgen-protocol';
+import type { LoadgenConfig, RequestRecord } from '../core/loadgen-protocol';
 import { runLoadgen } from './runner';
 import { type SseServer, startSseServer, syntheticTrace, validConfig } from './testing';
 
@@ -47,8 +46,6 @@ async function runClients(config: Partial<LoadgenConfig>, clients: number, setup
       .map((l) => JSON.parse(l) as RequestRecord);
   return { results, records };
 }
-
-const lag = (r: ClientResult) => summarize(decodeHistogram(r.histograms.scheduleLag));
 
 describe('trace replay', () => {
   // 300 requests over 3 s (100 req/s on average) at irregular, seeded times, some at the same
