@@ -1,8 +1,12 @@
 # The two commands: `make demo` and `make test`. Everything installs itself (scripts/setup.sh).
-.PHONY: setup build demo test lint typecheck dev worker clean llm chroma
+.PHONY: setup setup-tests build demo test lint typecheck dev worker clean llm chroma
 
 setup:
 	@bash scripts/setup.sh
+
+# The test tiers' own parts (VictoriaLogs, Chroma, the production Temporal server): `make test` only.
+setup-tests: setup
+	@bash scripts/setup-tests.sh
 
 build: setup
 
@@ -15,7 +19,7 @@ demo: setup
 llm:
 	@bash scripts/llm/install.sh
 
-# The real Chroma of the vector-search tests and examples/chroma-vector-search.yaml (setup runs it
+# The real Chroma of the vector-search tests and examples/chroma-vector-search.yaml (make test runs it
 # too): PyPI chromadb in a venv in ~/.cache/aifb/chroma (AIFB_CACHE moves it).
 chroma:
 	@bash scripts/chroma/install.sh
@@ -26,7 +30,7 @@ lint:
 typecheck:
 	@npx tsc -p tsconfig.json
 
-test: setup
+test: setup-tests
 	@echo "==> lint (biome)" && npx biome ci . && echo "==> typecheck (tsc --strict)" && npx tsc -p tsconfig.json && bash scripts/test.sh
 
 dev: setup

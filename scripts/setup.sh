@@ -61,17 +61,6 @@ else
   echo "warning: ${apt_pkgs[*]} missing and not root: live metrics / browser / sql tests will be unavailable" >&2
 fi
 
-# The telemetry tier's log store: built once per machine and version (~1 min on 2 cores).
-# Best effort like the Debian packages: without Go the demo runs, and that tier says why it fails.
-bash scripts/victorialogs/install.sh || echo "warning: VictoriaLogs not installed; the telemetry tier will fail saying so" >&2
-# The real Chroma of the vector-search tests and example: PyPI chromadb in a venv outside the
-# clone (scripts/chroma/install.sh; seconds once cached). Without it those tests fail saying so.
-bash scripts/chroma/install.sh || echo "warning: could not install chromadb; the vector-search tests will fail" >&2
-
-# The deploy tier's production Temporal server and its SQL schema tool: built once per machine
-# and version from the Go module proxy (scripts/temporal-server/install.sh; minutes, see there).
-bash scripts/temporal-server/install.sh || echo "warning: the Temporal server was not built; the deploy tier will fail saying so" >&2
-
 step "job bundles (dist/*.mjs) and single executables (dist/aifb-loadgen, dist/aifb-simulator)"
 node --import tsx scripts/build.ts
 
