@@ -13,11 +13,16 @@ import { OpenAiStreamReader } from './openai-stream';
 import { SseParser } from './sse';
 import type { RequestOutcome } from './stats';
 
-/** Endpoint path for the API, keeping any path prefix of baseUrl (`http://h/v1` and `http://h` both work). */
-export function endpointPath(baseUrl: string, api: LlmWorkloadKind): string {
+/** An OpenAI `/v1` route, keeping any path prefix of baseUrl (`http://h/v1` and `http://h` both work). */
+export function openAiPath(baseUrl: string, route: string): string {
   let prefix = new URL(baseUrl).pathname.replace(/\/+$/, '');
   if (!prefix.endsWith('/v1')) prefix += '/v1';
-  return `${prefix}${api === 'openai-chat' ? '/chat/completions' : '/completions'}`;
+  return `${prefix}${route}`;
+}
+
+/** Endpoint path for the API, keeping any path prefix of baseUrl. */
+export function endpointPath(baseUrl: string, api: LlmWorkloadKind): string {
+  return openAiPath(baseUrl, api === 'openai-chat' ? '/chat/completions' : '/completions');
 }
 
 /**

@@ -15,14 +15,13 @@ import {
   PendingOp,
   type WorkloadDriver,
 } from '../driver';
+import { openAiPath } from '../request';
 import { httpOp } from './http-op';
 import { apiKey, connectionOptions } from './llm';
 
 /** `/v1/embeddings` on the base URL, keeping a path prefix (`http://h/v1` and `http://h` both work). */
 export function embeddingsPath(baseUrl: string): string {
-  let prefix = new URL(baseUrl).pathname.replace(/\/+$/, '');
-  if (!prefix.endsWith('/v1')) prefix += '/v1';
-  return `${prefix}/embeddings`;
+  return openAiPath(baseUrl, '/embeddings');
 }
 
 /** Checks an answer: one embedding per input, each a non-empty vector (array or base64). */
