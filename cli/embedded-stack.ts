@@ -6,13 +6,13 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createActivityContext } from '../activities/context';
 import { spawnUntilReady } from '../core/node/child-server';
 import { type AifbConfig, repoRoot } from '../core/node/config';
 import { DEV_SERVER_SEARCH_ATTRIBUTE_ARGS } from '../core/search-attributes';
 import { startJobJanitor } from '../workers/job-janitor';
-import { createBenchmarkWorker } from '../workers/worker';
+import { type BenchmarkWorker, createBenchmarkWorker } from '../workers/worker';
 
 export function temporalBinary(): string {
   const pinned = join(repoRoot, '.tools', 'venv', 'bin', 'temporal');
@@ -88,7 +88,7 @@ export async function startDevServer(options: {
 }
 
 export interface InProcessWorker {
-  worker: Worker;
+  worker: BenchmarkWorker;
   stop(): Promise<void>;
 }
 

@@ -16,6 +16,14 @@ import type { BenchmarkSummary, StageSummary } from './summary';
 import type { OversaturationVerdict, ServiceIdentity, ServiceTiming, StageOrigin } from './summary-format';
 
 export const TASK_QUEUE = 'aifb-orchestration';
+/**
+ * The relays' own task queue beside a benchmark task queue: a relay lives as long as its
+ * benchmark, so it must never hold one of the slots every other activity needs (README
+ * "Scale"). Every worker polls both, with a separate budget for each.
+ */
+export function relayTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-relay`;
+}
 export const WORKFLOW_TYPE = 'benchmarkWorkflow';
 
 // Phases live in their own dependency-free module so the load generator's bundle can use them

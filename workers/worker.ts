@@ -1,10 +1,15 @@
-/** Builds the aifb worker: the benchmark workflow plus its activities on one task queue. */
+/**
+ * Builds the aifb worker: the benchmark workflow and its activities on the benchmark task queue,
+ * and beside it the relays on their own queue (core/contract.ts relayTaskQueue), each with its
+ * own slot budget, so relays that live as long as their benchmarks never starve the rest.
+ */
 import { fileURLToPath } from 'node:url';
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, type State, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createActivityContext } from '../activities';
 import type { ActivityContext } from '../activities/context';
 import { keepAliveInterceptor } from '../activities/heartbeat';
-import type { AifbConfig } from '../core/node/config';
+import { ACTIVITY, relayTaskQueue } from '../core/contract';
+import { type AifbConfig, workerSlotsFrom } from '../core/node/config';
 import { activityMetricsInterceptor } from '../telemetry/self-metrics';
 import { faultDelayInterceptor } from './fault-injection';
 
@@ -25,19 +30,62 @@ export interface BenchmarkWorkerOptions {
   context?: ActivityContext;
 }
 
-export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Promise<Worker> {
-  return Worker.create({
+/** The two Temporal workers of one aifb worker, run and stopped together. */
+export class BenchmarkWorker {
+  constructor(
+    /** Workflows and every activity but the relay. */
+    readonly main: Worker,
+    /** The relays only. */
+    readonly relay: Worker,
+  ) {}
+
+  getState(): State {
+    return this.main.getState();
+  }
+
+  /** Runs both until both have stopped; either one failing stops the other. */
+  async run(): Promise<void> {
+    const runs = [this.main.run(), this.relay.run()];
+    try {
+      await Promise.all(runs);
+    } catch (err) {
+      this.shutdown();
+      await Promise.allSettled(runs);
+      throw err;
+    }
+  }
+
+  shutdown(): void {
+    for (const w of [this.main, this.relay]) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+
+  /** Like Worker.runUntil: runs both while `until` runs, then stops them. */
+  async runUntil<R>(until: Promise<R> | (() => Promise<R>)): Promise<R> {
+    const running = this.run();
+    try {
+      return await (typeof until === 'function' ? until() : until);
+    } finally {
+      this.shutdown();
+      await running;
+    }
+  }
+}
+
+export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Promise<BenchmarkWorker> {
+  const slots = options.config.workerSlots ?? workerSlotsFrom({});
+  const activities = (options.activities ??
+    createActivities(options.context ?? createActivityContext(options.config))) as Record<string, unknown>;
+  const { [ACTIVITY.relayTelemetry]: relayTelemetry, ...rest } = activities;
+  const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.config.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities:
-      options.activities ?? createActivities(options.context ?? createActivityContext(options.config)),
+    activities: rest,
     // Benchmarks mostly wait: many can share one worker without starving each other.
-    maxConcurrentActivityTaskExecutions: 200,
-    maxConcurrentWorkflowTaskExecutions: 50,
-    // The relay's heartbeats carry live progress; the default throttle (0.8 x heartbeatTimeout)
-    // would leave `aifb run` showing numbers up to 16 s old.
+    maxConcurrentActivityTaskExecutions: slots.activities,
+    maxConcurrentWorkflowTaskExecutions: slots.workflows,
+    // Heartbeats reach the server this often at most: a cancel is seen within it.
     maxHeartbeatThrottleInterval: '2s',
     // aifb_activity_duration_seconds / aifb_activity_failures_total (telemetry/self-metrics.ts).
     // AIFB_FAULT_DELAYS (chaos tests only) holds chosen activities still at chosen points.
@@ -50,4 +98,19 @@ export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Pr
       ],
     },
   });
+  const relay = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: relayTaskQueue(options.config.taskQueue),
+    activities: { [ACTIVITY.relayTelemetry]: relayTelemetry },
+    maxConcurrentActivityTaskExecutions: slots.relays,
+    // The relay hub beats each relay itself (activities/relay-hub.ts), at a bounded rate.
+    maxHeartbeatThrottleInterval: '15s',
+    interceptors: {
+      activity: [
+        ...(options.config.faultDelays?.length ? [faultDelayInterceptor(options.config.faultDelays)] : []),
+      ],
+    },
+  });
+  return new BenchmarkWorker(main, relay);
 }

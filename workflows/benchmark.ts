@@ -24,6 +24,7 @@ import {
   FINISHING_PHASES,
   type HealthyEndpoint,
   type Phase,
+  relayTaskQueue,
   type StopAck,
   statusQuery,
   stopSignal,
@@ -111,12 +112,15 @@ function activitiesFor(recipe: Recipe) {
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { ...retry, maximumAttempts: 3 },
   });
-  // The relay is best effort and restartable: it must never fail the benchmark.
+  // The relay is best effort and restartable: it must never fail the benchmark. It runs on its
+  // own task queue (a slot for the run's whole life, from a separate budget) and is not waited
+  // for when cancelled: flushLogs makes the last copy (activities/relay-hub.ts).
   const relay = proxyActivities<BenchmarkActivities>({
+    taskQueue: relayTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '30d',
-    // Wait for its final log flush when it is cancelled at the end.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
+    // The hub beats every relay at least every 15 s; a relay of a dead worker moves within a minute.
+    heartbeatTimeout: '1m',
     retry, // no maximumAttempts: unlimited
   });
   // Teardown retries without limit: a benchmark stays visibly "tearing-down" rather than leak jobs.

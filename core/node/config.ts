@@ -22,8 +22,35 @@ export interface AifbConfig {
   janitorIntervalMs?: number;
   /** Tests only: variables exported into every Slurm job (test/slurm/runtime.test.ts: PATH). */
   slurmJobEnv?: Record<string, string>;
+  /** How many tasks of each kind one worker runs at once (AIFB_*_SLOTS; defaults in workerSlotsFrom). */
+  workerSlots?: WorkerSlots;
   /** AIFB_FAULT_DELAYS: chaos tests only (workers/fault-injection.ts). */
   faultDelays?: { activity: string; when: 'before' | 'after'; ms: number }[];
+}
+
+export interface WorkerSlots {
+  /** AIFB_ACTIVITY_SLOTS: activities of the benchmark task queue at once (default 200). */
+  activities: number;
+  /** AIFB_WORKFLOW_SLOTS: workflow tasks at once (default 50). */
+  workflows: number;
+  /** AIFB_RELAY_SLOTS: relays at once on the relay queue; each is a registration, not a loop (default 5000). */
+  relays: number;
+}
+
+export function workerSlotsFrom(env: NodeJS.ProcessEnv = process.env): WorkerSlots {
+  const count = (name: string, fallback: number) => {
+    const text = env[name];
+    if (text === undefined || text.trim() === '') return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${name}=${JSON.stringify(text)} is not a whole number >= 1`);
+    return n;
+  };
+  return {
+    activities: count('AIFB_ACTIVITY_SLOTS', 200),
+    workflows: count('AIFB_WORKFLOW_SLOTS', 50),
+    relays: count('AIFB_RELAY_SLOTS', 5000),
+  };
 }
 
 export interface TelemetryConfig {
@@ -67,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AifbConfig {
     distDir: resolve(env.AIFB_DIST_DIR ?? join(repoRoot, 'dist')),
     taskQueue: env.AIFB_TASK_QUEUE ?? TASK_QUEUE,
     telemetry: loadTelemetryConfig(env),
+    workerSlots: workerSlotsFrom(env),
     ...(env.AIFB_JANITOR_INTERVAL
       ? { janitorIntervalMs: envDuration('AIFB_JANITOR_INTERVAL', env.AIFB_JANITOR_INTERVAL) }
       : {}),

@@ -3,12 +3,12 @@
  * attributes), one in-process worker, and the real HTTP API on a port of its own.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Worker } from '@temporalio/worker';
 import { buildApp } from '../../api/app';
 import { temporalHealth } from '../../control/connect';
 import { runningBenchmarks, TemporalControl } from '../../control/temporal-control';
 import type { AifbConfig } from '../../core/node/config';
 import { repoRoot } from '../../core/node/config';
+import type { BenchmarkWorker as Worker } from '../../workers/worker';
 import { type DevEnv, freePort, inProcessWorker, startDevEnv, testConfig } from '../integration/harness';
 
 export const TOKEN = 'api-tier-token-0123456789';

@@ -13,7 +13,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
@@ -25,6 +24,7 @@ import { DS } from '../../grafana/src/common';
 import { buildDashboards } from '../../grafana/src/dashboards';
 import type { InfinityQuery } from '../../grafana/src/infinity-query';
 import { panelsOf, variablesOf } from '../../grafana/src/inventory';
+import type { BenchmarkWorker as Worker } from '../../workers/worker';
 import {
   type DevEnv,
   freePort,

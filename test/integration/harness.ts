@@ -10,12 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  type Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { expect } from 'vitest';
 import { temporalBinary } from '../../cli/embedded-stack';
 import { type BenchmarkStatus, statusQuery } from '../../core/contract';
@@ -23,7 +18,7 @@ import type { AifbConfig } from '../../core/node/config';
 import { repoRoot } from '../../core/node/config';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../core/search-attributes';
 import { installRuntime } from '../../workers/runtime';
-import { createBenchmarkWorker, workflowsPath } from '../../workers/worker';
+import { type BenchmarkWorker, createBenchmarkWorker, workflowsPath } from '../../workers/worker';
 
 /**
  * A free port BELOW the kernel's ephemeral range (32768-60999 here). The dev server picks its
@@ -83,7 +78,7 @@ export function testConfig(): AifbConfig {
   };
 }
 
-export async function inProcessWorker(dev: DevEnv, config: AifbConfig): Promise<Worker> {
+export async function inProcessWorker(dev: DevEnv, config: AifbConfig): Promise<BenchmarkWorker> {
   return createBenchmarkWorker({
     connection: dev.env.nativeConnection,
     namespace: 'default',
