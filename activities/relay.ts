@@ -1,63 +1,15 @@
 /**
- * The relay runs beside the whole benchmark. Every second it copies every job's stdout/stderr
- * to data/logs/<id>/ (the copy's size is the read offset, so a restarted relay resumes without
- * duplicates) and publishes the clients' latest progress in its heartbeats; every push
- * interval it also pushes status, client, service and system metrics (activities/telemetry.ts)
- * and ships new log lines to Loki.
+ * The relay: every running benchmark's logs, live progress and metrics, served by one hub per
+ * worker process (relay-hub.ts); and the last copy after teardown (flushLogs).
  */
-import { appendFile, mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CancelledFailure, Context } from '@temporalio/activity';
-import {
-  type BenchInput,
-  type BenchmarkStatus,
-  type Phase,
-  type RelayProgress,
-  statusQuery,
-} from '../core/contract';
-import { clientsJobOf, componentName, type JobRef, jobFiles, logFiles, serviceJobOf } from '../core/jobs';
-import type { ProgressSnapshot } from '../core/loadgen-protocol';
+import { Context } from '@temporalio/activity';
+import { type BenchInput, type BenchmarkStatus, type Phase, statusQuery } from '../core/contract';
 import { paths } from '../core/node/config';
-import { type Executor, readChunks } from '../executors/types';
 import { selfMetrics } from '../telemetry/self-metrics';
 import type { ActivityContext } from './context';
-import { heartbeat } from './heartbeat';
+import { RelayHub } from './relay-hub';
+import { syncLogsOnce } from './relay-logs';
 import { RunTelemetry } from './run-telemetry';
-
-const RELAY_INTERVAL_MS = 1000;
-
-async function sizeOf(path: string): Promise<number> {
-  return stat(path).then(
-    (s) => s.size,
-    () => 0,
-  );
-}
-
-/** One pass over the output of `jobs`; returns the bytes copied. */
-export async function syncLogsOnce(
-  executor: Executor,
-  jobs: JobRef[],
-  benchmarkId: string,
-  logsDir: string,
-): Promise<number> {
-  await mkdir(logsDir, { recursive: true });
-  let copied = 0;
-  for (const job of jobs) {
-    for (let task = 0; task < job.tasks; task++) {
-      const component = componentName(benchmarkId, job.name, task, job.tasks);
-      for (const [source, target] of [
-        [jobFiles.stdout(task), join(logsDir, logFiles.stdout(component))],
-        [jobFiles.stderr(task), join(logsDir, logFiles.stderr(component))],
-      ] as const) {
-        for await (const { data } of readChunks(executor, job, source, await sizeOf(target))) {
-          await appendFile(target, data);
-          copied += data.length;
-        }
-      }
-    }
-  }
-  return copied;
-}
 
 /**
  * The live status of the benchmark this activity belongs to. Asked of the activity's own
@@ -75,72 +27,18 @@ async function workflowStatus(): Promise<BenchmarkStatus | null> {
 }
 
 export function relayActivities(ctx: ActivityContext) {
-  const syncAll = async (executor: Executor, benchmarkId: string) =>
-    syncLogsOnce(
-      executor,
-      await executor.listJobs(benchmarkId),
-      benchmarkId,
-      paths.logs(ctx.config, benchmarkId),
-    );
-
+  const hub = new RelayHub(ctx);
   return {
-    async relayTelemetry({ benchmarkId, recipe }: BenchInput): Promise<void> {
-      const activity = Context.current();
-      const executor = ctx.executorFor(recipe);
-      const telemetry = new RunTelemetry(ctx.config, executor, benchmarkId, recipe, (m) =>
-        activity.log.warn(m),
-      );
-      const pushEvery = ctx.config.telemetry?.pushIntervalMs ?? 2000;
-      let logBytes = 0;
-      let lastPush = 0;
-      // The stage the workflow is in, as of its last status: whose progress files to read.
-      let stageIndex: number | null = null;
-      let stageName: string | null = null;
-      try {
-        for (;;) {
-          try {
-            const jobs = await executor.listJobs(benchmarkId);
-            logBytes += await syncLogsOnce(executor, jobs, benchmarkId, paths.logs(ctx.config, benchmarkId));
-            const clientsJob = clientsJobOf(benchmarkId, jobs);
-            let clients: ProgressSnapshot[] | null = null;
-            if (Date.now() - lastPush >= pushEvery) {
-              lastPush = Date.now();
-              const service = serviceJobOf(benchmarkId, jobs);
-              const status = await workflowStatus();
-              if (status) {
-                stageIndex = status.stageIndex;
-                stageName = status.stageName;
-                await telemetry.pushStatus(status);
-              }
-              clients = await telemetry.pushClients(
-                clientsJob,
-                stageIndex === null ? null : { index: stageIndex, name: stageName ?? `stage-${stageIndex}` },
-              );
-              await telemetry.scrapeService(service);
-              await telemetry.pushSystem(service);
-              await telemetry.shipLogs(jobs);
-            }
-            clients ??= await telemetry.readClients(clientsJob, stageIndex);
-            const progress: RelayProgress = { stageIndex, clients, logBytes };
-            heartbeat(progress);
-            await activity.sleep(RELAY_INTERVAL_MS);
-          } catch (err) {
-            if (err instanceof CancelledFailure) {
-              await syncAll(executor, benchmarkId).catch(() => 0);
-              throw err;
-            }
-            activity.log.warn('relay pass failed; retrying', { error: String(err) });
-            await activity.sleep(RELAY_INTERVAL_MS * 5);
-          }
-        }
-      } finally {
-        await telemetry.closeEndpoint();
-      }
+    /** Registers the benchmark with this worker's hub until the workflow cancels it. */
+    async relayTelemetry(input: BenchInput): Promise<void> {
+      await hub.relay(input, Context.current());
     },
 
     /** The last log copy after teardown, the logs' last lines to Loki, the final status. */
     async flushLogs({ benchmarkId, recipe, outcome }: BenchInput & { outcome?: Phase }): Promise<void> {
       const activity = Context.current();
+      // From here on this copy is the only one: the relay stops, wherever it runs.
+      await hub.retire(benchmarkId);
       const executor = ctx.executorFor(recipe);
       const jobs = await executor.listJobs(benchmarkId);
       await syncLogsOnce(executor, jobs, benchmarkId, paths.logs(ctx.config, benchmarkId));

@@ -49,7 +49,7 @@ function warnOnce(warn: Warn): (what: string, err: unknown) => void {
 }
 
 export class RunTelemetry {
-  private readonly push: Pushgateway | null;
+  private readonly push: Pick<Pushgateway, 'put'> | null;
   private readonly loki: LokiShipper | null;
   private readonly previous = new Map<string, ProgressSnapshot>();
   private readonly stoppedShippers = new Map<string, LogShipState>();
@@ -63,9 +63,11 @@ export class RunTelemetry {
     private readonly benchmarkId: string,
     private readonly recipe: Recipe,
     warn: Warn,
+    /** The relay hub's, which paces every benchmark's PUTs together (telemetry/relay-budget.ts). */
+    pushgateway?: Pick<Pushgateway, 'put'>,
   ) {
     const t = config.telemetry;
-    this.push = t?.pushgatewayUrl ? new Pushgateway(t.pushgatewayUrl) : null;
+    this.push = t?.pushgatewayUrl ? (pushgateway ?? new Pushgateway(t.pushgatewayUrl)) : null;
     // The worker's Loki, else the one the recipe names for the nodes (the in-job shippers'
     // fallback: what they could not push).
     const lokiUrl = t?.lokiUrl ?? recipe.telemetry.directLokiUrl;

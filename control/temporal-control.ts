@@ -62,6 +62,15 @@ const ANSWER_TIMEOUT_MS = 10_000;
 const TOKEN_REFUSALS = new Set([3, 2]);
 const PAGE_TOKEN_TIMEOUT_MS = 5000;
 
+/** The relay's progress as its last heartbeat carried it (a worker that shares no data folder). */
+function relayHeartbeat(raw: DescribeRaw): RelayProgress | undefined {
+  const relay = raw.pendingActivities?.find((a) => a.activityType?.name === ACTIVITY.relayTelemetry);
+  const payload = relay?.heartbeatDetails?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload<RelayProgress>(payload) : undefined;
+}
+
+type DescribeRaw = Awaited<ReturnType<WorkflowHandle['describe']>>['raw'];
+
 export function validRecipe(input: unknown): Recipe {
   const parsed = parseRecipe(input);
   if (!parsed.ok) throw new ControlError('invalid-input', formatIssues(parsed.issues), parsed.issues);
@@ -172,11 +181,7 @@ export class TemporalControl implements BenchmarkControl {
     const live = await this.client.connection
       .withDeadline(Date.now() + ANSWER_TIMEOUT_MS, () => handle.query(statusQuery))
       .catch(() => null);
-    const relay = description.raw.pendingActivities?.find(
-      (a) => a.activityType?.name === ACTIVITY.relayTelemetry,
-    );
-    const payload = relay?.heartbeatDetails?.payloads?.[0];
-    const progress = payload ? defaultPayloadConverter.fromPayload<RelayProgress>(payload) : undefined;
+    const progress = (await this.liveProgress(benchmarkId)) ?? relayHeartbeat(description.raw);
     // The relay's clients are shown only while they belong to the stage the workflow is in.
     const clients =
       live && progress && progress.stageIndex !== null && progress.stageIndex === live.stageIndex
@@ -190,6 +195,20 @@ export class TemporalControl implements BenchmarkControl {
       );
     }
     return { ...item, live, clients, failure };
+  }
+
+  /**
+   * The relay hub's latest copy in the shared data folder (activities/relay-hub.ts), fresher
+   * than its heartbeats, which reach Temporal only every 30 s or so.
+   */
+  private async liveProgress(benchmarkId: string): Promise<RelayProgress | undefined> {
+    const text = await readFile(paths.live(this.config, benchmarkId), 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as RelayProgress;
+    } catch {
+      return undefined; // written atomically, so only a foreign file: the heartbeat then
+    }
   }
 
   /** Runs one of the stop updates, mapping its refusals to control errors. */

@@ -61,6 +61,30 @@ export const selfMetrics = {
         labelNames: ['benchmark'],
       }),
   ),
+  relayBenchmarks: once(
+    'aifb_relay_benchmarks',
+    () =>
+      new Gauge({
+        name: 'aifb_relay_benchmarks',
+        help: "Running benchmarks this worker's relay hub serves.",
+      }),
+  ),
+  relayPushes: once(
+    'aifb_relay_pushes_total',
+    () =>
+      new Counter({
+        name: 'aifb_relay_pushes_total',
+        help: 'Pushgateway PUTs the relay hub made (paced by AIFB_RELAY_PUSHES_PER_S over all benchmarks).',
+      }),
+  ),
+  relayPushInterval: once(
+    'aifb_relay_push_interval_seconds',
+    () =>
+      new Gauge({
+        name: 'aifb_relay_push_interval_seconds',
+        help: "How often each benchmark's live metrics are pushed now (grows past the budget with the number running).",
+      }),
+  ),
   orphansCancelled: once(
     'aifb_orphaned_jobs_cancelled_total',
     () =>

@@ -67,6 +67,20 @@ export interface TelemetryConfig {
   pushRetentionMs: number | null;
   /** AIFB_PUSH_INTERVAL: how often the relay pushes live numbers (default 2s; at most 5s). */
   pushIntervalMs: number;
+  /**
+   * What the relay hub may spend per second over all running benchmarks (AIFB_RELAY_PASSES_PER_S,
+   * AIFB_RELAY_PUSHES_PER_S, AIFB_RELAY_QUERIES_PER_S; telemetry/relay-budget.ts has the defaults).
+   */
+  relayBudget?: { passesPerS?: number; pushesPerS?: number; statusQueriesPerS?: number };
+}
+
+function envRate(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`${name}=${JSON.stringify(text)} is not a rate > 0 per second`);
+  return n;
 }
 
 function envDuration(name: string, text: string): number {
@@ -85,6 +99,17 @@ export function loadTelemetryConfig(env: NodeJS.ProcessEnv = process.env): Telem
     lokiUrl: url(env.LOKI_URL),
     pushRetentionMs: retention === 'keep' ? null : envDuration('AIFB_PUSHGATEWAY_RETENTION', retention),
     pushIntervalMs: Math.min(5000, envDuration('AIFB_PUSH_INTERVAL', env.AIFB_PUSH_INTERVAL ?? '2s')),
+    relayBudget: Object.fromEntries(
+      (
+        [
+          ['passesPerS', 'AIFB_RELAY_PASSES_PER_S'],
+          ['pushesPerS', 'AIFB_RELAY_PUSHES_PER_S'],
+          ['statusQueriesPerS', 'AIFB_RELAY_QUERIES_PER_S'],
+        ] as const
+      )
+        .map(([key, name]) => [key, envRate(env, name)] as const)
+        .filter(([, v]) => v !== undefined),
+    ),
   };
 }
 
@@ -121,6 +146,8 @@ export const paths = {
   jobs: (c: AifbConfig) => join(c.dataDir, 'jobs'),
   results: (c: AifbConfig, benchmarkId: string) => insideDir(join(c.dataDir, 'results'), benchmarkId),
   logs: (c: AifbConfig, benchmarkId: string) => insideDir(join(c.dataDir, 'logs'), benchmarkId),
+  /** The relay hub's latest progress of a running benchmark, for the API's live view. */
+  live: (c: AifbConfig, benchmarkId: string) => insideDir(join(c.dataDir, 'live'), `${benchmarkId}.json`),
   /**
    * A recipe's results history, data/history/<recipe name>.jsonl. The name must be a recipe
    * name ([a-z0-9-]); whatever it is, the path stays inside history/ (throws otherwise).

@@ -465,6 +465,19 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
     expect(finish!.scheduledAtMs - check!.scheduledAtMs).toBeLessThan(MINUTE);
   });
 
+  it('a 24-hour stage keeps its history far below 10,000 events (its checks thin out past 4 hours)', async () => {
+    const fakes = createFakes();
+    const events = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(recipeWith('day-long', [{ duration: '24h' }]));
+      await handle.result();
+      return (await handle.fetchHistory()).events?.length ?? 0;
+    });
+    // 24 h / 240 checks = one check every 6 minutes; every minute it would be 1,440 checks.
+    expect(fakes.callsTo('checkClients').length).toBeLessThanOrEqual(240);
+    expect(fakes.callsTo('checkClients').length).toBeGreaterThan(200);
+    expect(events).toBeLessThan(4000);
+  });
+
   it('stopStage signal: ends only the current stage; the next one runs its full length', async () => {
     const fakes = createFakes();
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { LocalExecutor } from '../executors/local';
-import { syncLogsOnce } from './relay';
+import { syncLogsOnce } from './relay-logs';
 
 describe('syncLogsOnce', () => {
   it('copies job output incrementally; repeated and restarted passes neither duplicate nor drop bytes', async () => {
