@@ -221,7 +221,8 @@ export class RelayHub {
       const jobs = await entry.executor.listJobs(benchmarkId);
       entry.logBytes += await syncLogsOnce(entry.executor, jobs, benchmarkId, entry.logsDir);
       const now = Date.now();
-      if (now >= entry.nextStatusMs) {
+      // Over the query budget this turn goes without; the next pass asks again.
+      if (now >= entry.nextStatusMs && this.queryBucket.tryTake()) {
         entry.nextStatusMs = now + intervals.statusMs;
         await this.refreshStatus(entry);
       }
@@ -255,9 +256,8 @@ export class RelayHub {
     return marked;
   }
 
-  /** The workflow's status, within the query budget; pushed only when it changed. */
+  /** The workflow's status; pushed only when it changed. */
   private async refreshStatus(entry: Entry): Promise<void> {
-    if (!this.queryBucket.tryTake()) return; // over budget: this turn goes without
     const workflowId = entry.activity.info.workflowExecution?.workflowId;
     if (!workflowId) return;
     const client = entry.activity.client;
