@@ -56,6 +56,8 @@ interface Entry {
   progress: RelayProgress;
   busy: Promise<void> | null;
   retired: boolean;
+  /** Ends the relay activity (successfully) once flushLogs has taken over. */
+  end: () => void;
 }
 
 /** The status of the benchmark as the push needs it; changes only when the workflow moves. */
@@ -103,8 +105,8 @@ export class RelayHub {
   }
 
   /**
-   * Serves the benchmark until `activity` is cancelled (its workflow ended it, or ended), then
-   * rethrows the cancellation. Never fails otherwise: telemetry must not fail a benchmark.
+   * Serves the benchmark until it is retired (returns) or `activity` is cancelled (rethrows the
+   * cancellation). Never fails otherwise: telemetry must not fail a benchmark.
    */
   async relay(input: BenchInput, activity: Context): Promise<void> {
     const { benchmarkId, recipe } = input;
@@ -136,12 +138,17 @@ export class RelayHub {
       progress: { stageIndex: null, clients: [], logBytes: details?.logBytes ?? 0 },
       busy: null,
       retired: false,
+      end: () => undefined,
     };
+    // Retired, the relay completes at once: while its workflow still runs, not after it ended.
+    const retired = new Promise<void>((resolve) => {
+      entry.end = resolve;
+    });
     this.entries.set(benchmarkId, entry);
     selfMetrics.relayBenchmarks.set(this.entries.size);
     this.start();
     try {
-      await activity.cancelled;
+      await Promise.race([activity.cancelled, retired]);
     } finally {
       await this.drop(entry);
     }
@@ -159,6 +166,7 @@ export class RelayHub {
     if (entry) {
       entry.retired = true;
       await entry.busy;
+      entry.end();
     }
     await rm(paths.live(this.ctx.config, benchmarkId), { force: true });
   }
@@ -252,7 +260,10 @@ export class RelayHub {
       () => true,
       () => false,
     );
-    if (marked) entry.retired = true;
+    if (marked) {
+      entry.retired = true;
+      entry.end();
+    }
     return marked;
   }
 
