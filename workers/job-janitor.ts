@@ -33,14 +33,33 @@ async function workflowStatusOf(client: Client, benchmarkId: string): Promise<st
   return null;
 }
 
+/**
+ * The benchmark ids of every running benchmark workflow: one paged list, so a sweep costs one
+ * query however many benchmarks run (README "Scale"); only the others are asked one by one.
+ */
+async function runningBenchmarkIds(client: Client): Promise<Set<string>> {
+  const running = new Set<string>();
+  for await (const execution of client.workflow.list({
+    query: `ExecutionStatus = 'Running' AND ${BenchmarkIdKey.name} IS NOT NULL`,
+    pageSize: 1000,
+  })) {
+    const id = execution.searchAttributes?.[BenchmarkIdKey.name]?.[0];
+    if (typeof id === 'string') running.add(id);
+  }
+  return running;
+}
+
 /** One pass over every executor; returns what it cancelled. */
 export async function sweepOrphanedJobs(
   client: Client,
   executors: readonly Executor[],
 ): Promise<OrphanSweep[]> {
   const swept: OrphanSweep[] = [];
+  let running: Set<string> | undefined;
   for (const executor of executors) {
     for (const benchmarkId of await executor.liveBenchmarks()) {
+      running ??= await runningBenchmarkIds(client);
+      if (running.has(benchmarkId)) continue;
       const status = await workflowStatusOf(client, benchmarkId);
       if (status === null || status === 'RUNNING') continue;
       const cancelled = await executor.cancelAll(benchmarkId);
