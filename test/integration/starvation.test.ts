@@ -72,7 +72,7 @@ it(`runs ${BENCHMARKS} benchmarks at once on a worker with ${SLOTS.activities} a
     for (const o of outcomes) void o.then(() => done++);
     // Proof the runs overlapped: more were loading at once than there are activity slots.
     let mostLoading = 0;
-    const deadline = Date.now() + 150_000;
+    const deadline = Date.now() + 120_000;
     while (done < BENCHMARKS && Date.now() < deadline) {
       const phases = await Promise.all(
         handles.map((h) => h.query(statusQuery).then((s) => s.phase, () => 'unknown')),
