@@ -75,14 +75,24 @@ it(`runs ${BENCHMARKS} benchmarks at once on a worker with ${SLOTS.activities} a
     const deadline = Date.now() + 120_000;
     while (done < BENCHMARKS && Date.now() < deadline) {
       const phases = await Promise.all(
-        handles.map((h) => h.query(statusQuery).then((s) => s.phase, () => 'unknown')),
+        handles.map((h) =>
+          h.query(statusQuery).then(
+            (s) => s.phase,
+            () => 'unknown',
+          ),
+        ),
       );
       mostLoading = Math.max(mostLoading, phases.filter((p) => p === 'loading').length);
       await sleep(500);
     }
     if (done < BENCHMARKS) {
       const phases = await Promise.all(
-        handles.map((h) => h.query(statusQuery).then((s) => s.phase, (e: unknown) => String(e))),
+        handles.map((h) =>
+          h.query(statusQuery).then(
+            (s) => s.phase,
+            (e: unknown) => String(e),
+          ),
+        ),
       );
       throw new Error(`${BENCHMARKS - done} of ${BENCHMARKS} runs stalled; phases: ${phases.join(', ')}`);
     }
