@@ -17,7 +17,20 @@ export interface ActivityContext {
   close(): Promise<void>;
 }
 
-export function createActivityContext(config: AifbConfig): ActivityContext {
+export interface ActivityContextOptions {
+  /**
+   * Runs every job on this executor whatever the recipe's target says: the orchestration bench
+   * and the many-benchmark tests use the in-memory one (executors/memory.ts). Never from a recipe.
+   */
+  executor?: Executor;
+}
+
+export function createActivityContext(
+  config: AifbConfig,
+  options: ActivityContextOptions = {},
+): ActivityContext {
+  const only = options.executor;
+  if (only) return { config, knownExecutors: () => [only], executorFor: () => only, close: async () => {} };
   const local = new LocalExecutor({ root: paths.jobs(config) });
   const slurm = new Map<string, SlurmExecutor>();
   return {

@@ -1,0 +1,104 @@
+/**
+ * What one benchmark's workflow history says about the orchestration (bench/orchestration.ts):
+ * when it started, entered `loading` (its startClients was scheduled) and closed; how long its
+ * workflow tasks and activities waited to be picked up (scheduled → started); how many events
+ * it has, and how many of them a stage's periodic check adds (for the long-stage estimate).
+ */
+import proto from '@temporalio/proto';
+
+type Event = proto.temporal.api.history.v1.IHistoryEvent;
+
+const E = proto.temporal.api.enums.v1.EventType;
+const T = {
+  completed: E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  wftScheduled: E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+  wftStarted: E.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+  actScheduled: E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+  actStarted: E.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+  actCompleted: E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+};
+const CLOSED: ReadonlySet<number> = new Set([
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+]);
+
+export interface RunFacts {
+  startMs: number;
+  loadingMs: number | null;
+  closeMs: number | null;
+  status: 'completed' | 'failed' | 'running';
+  events: number;
+  /** Scheduled → started of each workflow task and each activity but the relay, in ms. */
+  workflowTaskStartMs: number[];
+  activityStartMs: number[];
+  /** checkClients calls, and the events from the first stage's go to its finishClients. */
+  checks: number;
+  stageEvents: number;
+  /** Per activity type, its time from scheduled to completed (summed over its calls), in ms. */
+  activityMs: Record<string, number>;
+}
+
+const ms = (e: Event): number => {
+  const t = e.eventTime;
+  return t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : 0;
+};
+
+export function runFacts(events: Event[], relayActivity: string): RunFacts {
+  const scheduled = new Map<number, { atMs: number; type: string }>();
+  const facts: RunFacts = {
+    startMs: events[0] ? ms(events[0]) : 0,
+    loadingMs: null,
+    closeMs: null,
+    status: 'running',
+    events: events.length,
+    workflowTaskStartMs: [],
+    activityStartMs: [],
+    checks: 0,
+    stageEvents: 0,
+    activityMs: {},
+  };
+  let stageFrom: number | null = null;
+  events.forEach((e, index) => {
+    const type = Number(e.eventType);
+    const id = Number(e.eventId);
+    if (type === T.wftScheduled || type === T.actScheduled) {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name ?? 'workflow-task';
+      scheduled.set(id, { atMs: ms(e), type: name });
+      if (name === 'startClients' && facts.loadingMs === null) facts.loadingMs = ms(e);
+      if (name === 'checkClients') facts.checks++;
+      if (name === 'finishClients' && stageFrom !== null && facts.stageEvents === 0)
+        facts.stageEvents = index - stageFrom;
+    }
+    if (type === T.wftStarted) {
+      const from = scheduled.get(Number(e.workflowTaskStartedEventAttributes?.scheduledEventId));
+      if (from) facts.workflowTaskStartMs.push(ms(e) - from.atMs);
+    }
+    if (type === T.actStarted) {
+      const from = scheduled.get(Number(e.activityTaskStartedEventAttributes?.scheduledEventId));
+      if (from && from.type !== relayActivity) facts.activityStartMs.push(ms(e) - from.atMs);
+      // The stage runs from its startStage's start (the go comes right after) to finishClients.
+      if (from?.type === 'startStage' && stageFrom === null) stageFrom = index;
+    }
+    const done = e.activityTaskCompletedEventAttributes?.scheduledEventId;
+    if (type === T.actCompleted && done) {
+      const from = scheduled.get(Number(done));
+      if (from) facts.activityMs[from.type] = (facts.activityMs[from.type] ?? 0) + ms(e) - from.atMs;
+    }
+    if (CLOSED.has(type)) {
+      facts.closeMs = ms(e);
+      facts.status = type === T.completed ? 'completed' : 'failed';
+    }
+  });
+  return facts;
+}
+
+/** The q-quantile (0..1) of `values`, nearest rank; null when empty. */
+export function quantile(values: readonly number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
