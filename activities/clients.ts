@@ -41,7 +41,33 @@ async function exists(executor: Executor, job: JobRef, name: string): Promise<bo
   return (await executor.readFile(job, name, 0, 1)).data.length > 0;
 }
 
-async function readGo(executor: Executor, job: JobRef, stageIndex: number): Promise<StageGo | undefined> {
+/**
+ * Whether stage `stageIndex` is over on `clients` (those its go named): the job ended, or each
+ * of them has ended or written its result. The relay hub asks it too (activities/relay-hub.ts).
+ */
+export async function stageEnded(
+  executor: Executor,
+  job: JobRef,
+  stageIndex: number,
+  clients: readonly number[],
+): Promise<ClientsCheck> {
+  const status = await executor.status(job);
+  if (TERMINAL_STATES.has(status.state)) return { state: status.state, ended: true };
+  for (const index of clients) {
+    const task = status.tasks[index];
+    if (task && TERMINAL_STATES.has(task.state)) continue;
+    if (!(await exists(executor, job, loadgenFiles.result(stageIndex, index)))) {
+      return { state: status.state, ended: false };
+    }
+  }
+  return { state: status.state, ended: true };
+}
+
+export async function readGo(
+  executor: Executor,
+  job: JobRef,
+  stageIndex: number,
+): Promise<StageGo | undefined> {
   const text = (await executor.readFile(job, loadgenFiles.go(stageIndex), 0, 1 << 20)).data.toString();
   try {
     return text ? (JSON.parse(text) as StageGo) : undefined;
@@ -231,19 +257,17 @@ export function clientActivities(ctx: ActivityContext) {
       oversaturation,
     }: Parameters<BenchmarkActivities['checkClients']>[0]): Promise<ClientsCheck> {
       const executor = ctx.executorFor(recipe);
-      const status = await executor.status(job);
-      if (TERMINAL_STATES.has(status.state)) return { state: status.state, ended: true };
-      for (const index of clients) {
-        const task = status.tasks[index];
-        if (task && TERMINAL_STATES.has(task.state)) continue;
-        if (!(await exists(executor, job, loadgenFiles.result(stageIndex, index)))) {
-          const verdict = oversaturation
-            ? await detectFromProgress(executor, job, recipe, stageIndex, clients, oversaturation.startAtMs)
-            : undefined;
-          return { state: status.state, ended: false, ...(verdict ? { oversaturation: verdict } : {}) };
-        }
-      }
-      return { state: status.state, ended: true };
+      const check = await stageEnded(executor, job, stageIndex, clients);
+      if (check.ended || !oversaturation) return check;
+      const verdict = await detectFromProgress(
+        executor,
+        job,
+        recipe,
+        stageIndex,
+        clients,
+        oversaturation.startAtMs,
+      );
+      return { ...check, ...(verdict ? { oversaturation: verdict } : {}) };
     },
 
     async releaseClients({ recipe, job }: BenchInput & { job: JobRef }): Promise<void> {

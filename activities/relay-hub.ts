@@ -11,7 +11,13 @@
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Context } from '@temporalio/activity';
-import { type BenchInput, type BenchmarkStatus, type RelayProgress, statusQuery } from '../core/contract';
+import {
+  type BenchInput,
+  type BenchmarkStatus,
+  clientsEndedSignal,
+  type RelayProgress,
+  statusQuery,
+} from '../core/contract';
 import { clientsJobOf, type JobRef, serviceJobOf } from '../core/jobs';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
 import { paths } from '../core/node/config';
@@ -24,6 +30,7 @@ import {
   TokenBucket,
 } from '../telemetry/relay-budget';
 import { selfMetrics } from '../telemetry/self-metrics';
+import { readGo, stageEnded } from './clients';
 import type { ActivityContext } from './context';
 import { syncLogsOnce } from './relay-logs';
 import { RunTelemetry } from './run-telemetry';
@@ -36,6 +43,10 @@ const CONCURRENT_PASSES = 16;
 const BEAT_EVERY_MS = 15_000;
 /** A status query that does not answer within this long is skipped until its next turn. */
 const QUERY_TIMEOUT_MS = 3000;
+/** How often a stage's early end is looked for (its files read), at the most. */
+const END_CHECK_MS = 2000;
+/** Closer than this to the planned end, the workflow's timer ends the stage anyway. */
+const END_MARGIN_MS = 2000;
 /** A marker in the logs folder: flushLogs has taken over; no relay may copy any more. */
 export const RETIRED_MARKER = '.relay-retired';
 
@@ -46,7 +57,10 @@ interface Entry {
   telemetry: RunTelemetry;
   logsDir: string;
   logBytes: number;
-  stage: { index: number; name: string } | null;
+  stage: { index: number; name: string; endsAtMs: number | null } | null;
+  /** The last stage whose early end the hub signalled (each is signalled once). */
+  endedStage: number | null;
+  nextEndCheckMs: number;
   /** The status last pushed, as text: an unchanged status is not pushed again. */
   pushedStatus: string | null;
   nextPassMs: number;
@@ -130,6 +144,8 @@ export class RelayHub {
       logsDir: paths.logs(this.ctx.config, benchmarkId),
       logBytes: details?.logBytes ?? 0,
       stage: null,
+      endedStage: null,
+      nextEndCheckMs: now,
       pushedStatus: null,
       nextPassMs: now,
       nextPushMs: now,
@@ -246,12 +262,33 @@ export class RelayHub {
       } else {
         clients = await entry.telemetry.readClients(clientsJob, entry.stage?.index ?? null);
       }
+      if (clientsJob) await this.signalEarlyEnd(entry, clientsJob, intervals.passMs);
       entry.progress = { stageIndex: entry.stage?.index ?? null, clients, logBytes: entry.logBytes };
       this.beat(entry);
       await this.writeLive(entry);
     } catch (err) {
       entry.activity.log.warn('relay pass failed; retrying at its next turn', { error: String(err) });
     }
+  }
+
+  /**
+   * A stage whose clients have all ended before its planned end (a crash, a request limit) is
+   * over: the workflow hears it from here, at once, instead of polling (core/stage-checks.ts).
+   */
+  private async signalEarlyEnd(entry: Entry, job: JobRef, passMs: number): Promise<void> {
+    const stage = entry.stage;
+    const now = Date.now();
+    if (!stage || entry.endedStage === stage.index || now < entry.nextEndCheckMs) return;
+    // At its planned end the workflow's own timer ends it: nothing to say.
+    if (stage.endsAtMs !== null && now >= stage.endsAtMs - END_MARGIN_MS) return;
+    entry.nextEndCheckMs = now + Math.max(passMs, END_CHECK_MS);
+    const go = await readGo(entry.executor, job, stage.index);
+    if (!go) return; // not started yet
+    if (!(await stageEnded(entry.executor, job, stage.index, go.clients)).ended) return;
+    const workflowId = entry.activity.info.workflowExecution?.workflowId;
+    if (!workflowId) return;
+    entry.endedStage = stage.index;
+    await entry.activity.client.workflow.getHandle(workflowId).signal(clientsEndedSignal, stage.index);
   }
 
   private async retiredElsewhere(entry: Entry): Promise<boolean> {
@@ -281,7 +318,11 @@ export class RelayHub {
     entry.stage =
       status.stageIndex === null
         ? null
-        : { index: status.stageIndex, name: status.stageName ?? `stage-${status.stageIndex}` };
+        : {
+            index: status.stageIndex,
+            name: status.stageName ?? `stage-${status.stageIndex}`,
+            endsAtMs: status.stageEndsAtMs,
+          };
     const key = statusKey(status);
     if (key !== entry.pushedStatus) {
       entry.pushedStatus = key;

@@ -233,6 +233,8 @@ export const ACTIVITY = {
 export const statusQuery = defineQuery<BenchmarkStatus>('status');
 /** Graceful stop: end the current stage now, keep what it measured, skip the rest, tear down. */
 export const stopSignal = defineSignal<[reason?: string]>('stop');
+/** The relay hub saw every client of stage `stageIndex` end: the stage is over (core/stage-checks.ts). */
+export const clientsEndedSignal = defineSignal<[stageIndex: number]>('clientsEnded');
 /** End the current stage now and go on with the next one. */
 export const stopStageSignal = defineSignal('stopStage');
 /** The same two requests as updates: the caller learns whether there was anything to stop. */

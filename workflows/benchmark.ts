@@ -9,6 +9,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -21,6 +22,7 @@ import {
   type BenchInput,
   type BenchmarkActivities,
   type BenchmarkStatus,
+  clientsEndedSignal,
   FINISHING_PHASES,
   type HealthyEndpoint,
   type Phase,
@@ -39,6 +41,7 @@ import { healthBudgetMs } from '../core/queue';
 import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
 import { benchmarkSearchAttributes, PhaseKey } from '../core/search-attributes';
 import { imageToPull, isLaunched } from '../core/service-kinds';
+import { checkIntervalMs, checkIntervalMsV1 } from '../core/stage-checks';
 import {
   knownStageCount,
   nextStage,
@@ -136,28 +139,6 @@ function activitiesFor(recipe: Recipe) {
 const REQUEST_BOUND_STAGE_MAX_MS = 24 * 3600_000;
 
 /**
- * How often a running stage checks whether its clients ended early (crash, request limit), and
- * with the over-saturation stop on, whether its queue grows (at least every 5 s). A check costs
- * about 11 history events, so a stage makes at most MAX_CHECKS_PER_STAGE of them: a 24-hour
- * stage stays far below the 10,000-event mark (README "Scale"). A stage bounded by requests only
- * has no planned length: its checks thin out as it runs (5% of the time so far).
- */
-const MAX_CHECKS_PER_STAGE = 240;
-const MAX_CHECK_INTERVAL_MS = (24 * 3600_000) / MAX_CHECKS_PER_STAGE;
-
-function checkIntervalMs(
-  plannedMs: number,
-  requestBound: boolean,
-  oversaturationStop: boolean,
-  elapsedMs: number,
-): number {
-  if (requestBound) return Math.min(MAX_CHECK_INTERVAL_MS, Math.max(2000, Math.round(elapsedMs / 20)));
-  const every = Math.min(60_000, Math.max(2000, Math.round(plannedMs / 20)));
-  const paced = oversaturationStop ? Math.min(every, 5000) : every;
-  return Math.max(paced, Math.ceil(plannedMs / MAX_CHECKS_PER_STAGE));
-}
-
-/**
  * A failed activity reaches the workflow wrapped ("Activity task failed"). The run fails with
  * the activity's own failure instead, so its type (ServiceFailed, HealthTimeout...) and message
  * are what people and the API see first; the wrapper stays as the cause.
@@ -212,6 +193,11 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
   setHandler(statusQuery, () => state);
   setHandler(stopSignal, requestStop);
   setHandler(stopStageSignal, requestStopStage);
+  // The relay hub's word that the stage's clients have all ended (a crash, a request limit).
+  let clientsEndedStage: number | null = null;
+  setHandler(clientsEndedSignal, (stageIndex: number) => {
+    clientsEndedStage = stageIndex;
+  });
   setHandler(
     stopUpdate,
     (_reason?: string): StopAck => {
@@ -404,17 +390,20 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
         const plannedMs = stage.warmup + (stage.duration ?? REQUEST_BOUND_STAGE_MAX_MS);
         const endsAt = go.startAtMs + plannedMs;
         state.stageEndsAtMs = endsAt;
+        // Runs started before the hub signalled early ends replay with the checks they made.
+        const hubEndsStages = patched('relay-hub-ends-stages');
         for (;;) {
           const remaining = endsAt - Date.now();
           if (remaining <= 0) break;
-          const every = checkIntervalMs(
+          const pace = {
             plannedMs,
-            stage.duration === undefined,
-            stage.stopWhenOversaturated,
-            Date.now() - go.startAtMs,
-          );
+            requestBound: stage.duration === undefined,
+            oversaturationStop: stage.stopWhenOversaturated,
+            elapsedMs: Date.now() - go.startAtMs,
+          };
+          const every = hubEndsStages ? checkIntervalMs(pace) : checkIntervalMsV1(pace);
           const interrupted = await condition(
-            () => stopStage || state.stopRequested,
+            () => stopStage || state.stopRequested || clientsEndedStage === index,
             Math.min(remaining, every),
           );
           if (interrupted || Date.now() >= endsAt) break;

@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BenchmarkStatus } from '../../core/contract';
-import { statusQuery, stopSignal, stopStageSignal } from '../../core/contract';
+import { clientsEndedSignal, statusQuery, stopSignal, stopStageSignal } from '../../core/contract';
 import { parseRecipe, type Recipe } from '../../core/recipe';
 import { createFakes, fakeStageSummary, recipeWith, SERVICE_ENDPOINT, twoStageRecipe } from './fakes';
 import { bundleWorkflows, createTimeSkippingEnv, phaseAt, waitForStatus, withWorker } from './harness';
@@ -463,6 +463,21 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
     const [check] = fakes.callsTo('checkClients');
     const [finish] = fakes.callsTo('finishClients');
     expect(finish!.scheduledAtMs - check!.scheduledAtMs).toBeLessThan(MINUTE);
+  });
+
+  it("the relay hub signals that a stage's clients ended: the stage ends then, without a check", async () => {
+    const fakes = createFakes();
+    const { result, status } = await withWorker(env, bundle, fakes.activities, async (w) => {
+      const handle = await w.start(recipeWith('hub-ended', [{ duration: '1h' }]));
+      await waitForStatus(handle, (s) => s.phase === 'loading' && s.stageEndsAtMs !== null);
+      await handle.signal(clientsEndedSignal, 1); // another stage's: ignored
+      await handle.signal(clientsEndedSignal, 0);
+      const result = await handle.result();
+      return { result, status: await handle.query(statusQuery) };
+    });
+    expect(result.status).toBe('completed');
+    expect(fakes.callsTo('checkClients')).toHaveLength(0);
+    expect(phaseAt(status, 'collecting') - phaseAt(status, 'loading')).toBeLessThan(MINUTE);
   });
 
   it('a 24-hour stage keeps its history far below 10,000 events (its checks thin out past 4 hours)', async () => {
