@@ -1,8 +1,9 @@
-// Integration tests run real jobs, which need the bundles in dist/: build them once.
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Integration tests run real jobs, which need the bundles in dist/: build them once. The workflow
+// code is bundled once too, for every test file of the tier (tier-setup.ts).
+import type { TestProject } from 'vitest/node';
+import { buildJobBundles, provideWorkflowBundle } from './tier-setup';
 
-export default function setup(): void {
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: root, stdio: 'inherit' });
+export default async function setup(project: TestProject): Promise<() => void> {
+  buildJobBundles();
+  return provideWorkflowBundle(project);
 }

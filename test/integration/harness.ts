@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 import { temporalBinary } from '../../cli/embedded-stack';
 import { type BenchmarkStatus, statusQuery } from '../../core/contract';
 import type { AifbConfig } from '../../core/node/config';
@@ -19,6 +19,7 @@ import { repoRoot } from '../../core/node/config';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../core/search-attributes';
 import { installRuntime } from '../../workers/runtime';
 import { type BenchmarkWorker, createBenchmarkWorker, workflowsPath } from '../../workers/worker';
+import './tier-setup';
 
 /**
  * A free port BELOW the kernel's ephemeral range (32768-60999 here). The dev server picks its
@@ -55,16 +56,23 @@ export async function startDevEnv(options: { uiPort?: number } = {}): Promise<De
     );
   }
   const port = await freePort();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: binary },
-      ip: '127.0.0.1',
-      port,
-      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
-    },
-  });
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const bundleFile = inject('workflowBundleFile');
+  const [env, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: binary },
+        ip: '127.0.0.1',
+        port,
+        searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+        ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
+      },
+    }),
+    // The tier's global setup bundled the workflows once (tier-setup.ts); alone, bundle here
+    // while the server starts.
+    bundleFile
+      ? (JSON.parse(readFileSync(bundleFile, 'utf8')) as WorkflowBundleWithSourceMap)
+      : bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
+  ]);
   return { env, address: `127.0.0.1:${port}`, bundle, teardown: () => env.teardown() };
 }
 

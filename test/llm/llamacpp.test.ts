@@ -77,8 +77,8 @@ function expectRealRun(run: Awaited<ReturnType<typeof runBenchmark>>) {
   expect(serviceErr).toContain('aifb: service exited with status 0');
   expect(serverProcesses()).toEqual([]);
   expectServerAgrees(run.results);
-  // The summary's own figures, aifb's TPOT median beside llama.cpp's: the 2% bar is checked above
-  // on exact per-request medians; with a dozen requests each histogram's p50 is one request's
+  // The summary's own figures, aifb's TPOT median beside llama.cpp's: the 2% bar is checked by expectServerAgrees
+  // request by request; with a dozen requests each histogram's p50 is one request's
   // value at HDR resolution, and on a loaded machine neighbours can be a few % apart.
   for (const stage of summary.stages) {
     const ours = stage.latencyMs.tpot!.p50;
@@ -97,8 +97,9 @@ const median = (xs: number[]) => {
 
 /**
  * Every request joined with llama.cpp's own `timings` for it: usage tokens equal what the server
- * counted, TPOT medians within 2%, and the second stage's prompts were really evaluated (a stage
- * replaying the first one's prompts would be served from the prompt cache, ~1 token evaluated).
+ * counted, at least half of the requests' TPOTs within 2% of the server's for the same request,
+ * and the second stage's prompts were really evaluated (a stage replaying the first one's prompts
+ * would be served from the prompt cache, ~1 token evaluated).
  */
 function expectServerAgrees(results: string) {
   const records = readFileSync(join(results, 'requests.jsonl'), 'utf8')
@@ -112,9 +113,18 @@ function expectServerAgrees(results: string) {
     expect(r.outputTokens).toBe(t.predictedN);
     expect(r.inputTokens).toBe(t.promptN + (t.cacheN ?? 0));
   }
-  const ours = median(records.map((r) => r.tpotMs!));
-  const theirs = median(records.map((r) => r.serverTimings!.predictedPerTokenMs));
-  expect(Math.abs(ours - theirs) / theirs).toBeLessThan(0.02);
+  // Paired, request by request: (E2E - TTFT)/(tokens - 1) as the client saw it against the
+  // server's predicted_per_token_ms for the same request. On a loaded machine a few requests
+  // get their first chunk late (the server stamps generation start before the chunk leaves; 3-10%
+  // shorter client span seen at load 6-12), and with a dozen TPOTs spread 15-60 ms such a request
+  // moves the median of each side's own sorted list onto a different request (medians 4% apart
+  // while the same requests agree within 0.2%). The median of per-request gaps stays exact: at
+  // least half of all requests must agree within 2%.
+  const gaps = records.map((r) => {
+    const theirs = r.serverTimings!.predictedPerTokenMs;
+    return Math.abs(r.tpotMs! - theirs) / theirs;
+  });
+  expect(median(gaps)).toBeLessThan(0.02);
   const second = records.filter((r) => r.stage === 1);
   expect(second.length).toBeGreaterThan(3);
   for (const r of second) expect(r.serverTimings!.promptN).toBeGreaterThanOrEqual(0.8 * r.askedInputTokens!);
