@@ -2,3 +2,4 @@
 // signals and updates it handles are defined in core/contract.ts.
 export { benchmarkWorkflow } from './benchmark';
 export { deploymentWorkflow } from './deployment';
+export { admissionWorkflow } from './admission';
