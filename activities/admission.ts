@@ -11,6 +11,8 @@ import {
   type AdmissionActivities,
   type AdmissionInput,
   admissionWorkflowId,
+  grantSignal,
+  releaseSignal,
   requestSignal,
 } from '../core/admission-contract';
 import type { AifbConfig } from '../core/node/config';
@@ -36,6 +38,28 @@ export function admissionActivities(config: Pick<AifbConfig, 'maxRunningLocal'>)
         signalArgs: [{ ...claimant, limit }],
       });
       return { workflowId, limit };
+    },
+
+    async grantAdmission({ claimant }) {
+      try {
+        await Context.current()
+          .client.workflow.getHandle(claimant.workflowId, claimant.runId)
+          .signal(grantSignal);
+        return true;
+      } catch (err) {
+        // Ended, or never there: its place goes to the next one.
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
+    },
+
+    async releaseAdmission({ admissionWorkflowId, who }) {
+      try {
+        await Context.current().client.workflow.getHandle(admissionWorkflowId).signal(releaseSignal, who);
+      } catch (err) {
+        // No admission workflow runs: nobody holds a place there, nothing to give back.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
     },
 
     async admissionHoldersGone({ holders }) {

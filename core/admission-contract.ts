@@ -48,11 +48,20 @@ export interface AdmissionActivities {
     key: string;
     claimant: Omit<Claimant, 'limit'>;
   }): Promise<AdmissionTicket | null>;
+  /**
+   * Tells a benchmark it may start (grantSignal). False: its run is gone. An activity, not a
+   * workflow's external signal: the time-skipping test server mishandles those.
+   */
+  grantAdmission(input: { claimant: ClaimantRef }): Promise<boolean>;
+  /** Gives a place back (or withdraws from the queue): releaseSignal to the admission workflow. */
+  releaseAdmission(input: { admissionWorkflowId: string; who: ClaimantRef }): Promise<void>;
   /** Of these holders, the runs that are no longer running (terminated, timed out, gone). */
   admissionHoldersGone(input: { holders: ClaimantRef[] }): Promise<ClaimantRef[]>;
 }
 
 export const ADMISSION_ACTIVITY = {
   requestAdmission: 'requestAdmission',
+  grantAdmission: 'grantAdmission',
+  releaseAdmission: 'releaseAdmission',
   admissionHoldersGone: 'admissionHoldersGone',
 } as const satisfies { [K in keyof AdmissionActivities]-?: K };

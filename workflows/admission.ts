@@ -11,7 +11,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
   sleep,
@@ -30,7 +29,6 @@ import {
   type AdmissionActivities,
   type AdmissionInput,
   admissionStateQuery,
-  grantSignal,
   releaseSignal,
   requestSignal,
 } from '../core/admission-contract';
@@ -42,7 +40,7 @@ export const IDLE_END_MS = 10 * 60_000;
 /** Continue-as-new well before Temporal's 10,240-event warning: a benchmark costs ~15 events here. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 3000;
 
-const { admissionHoldersGone } = proxyActivities<AdmissionActivities>({
+const { admissionHoldersGone, grantAdmission } = proxyActivities<AdmissionActivities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });
@@ -66,9 +64,11 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<void> {
   // A grant to a run that is gone fails: its place is freed at once.
   const inFlight = new Set<Promise<void>>();
   const grant = (claimant: Claimant) => {
-    const sent = getExternalWorkflowHandle(claimant.workflowId, claimant.runId)
-      .signal(grantSignal)
-      .catch(() => {
+    const sent = grantAdmission({ claimant: { workflowId: claimant.workflowId, runId: claimant.runId } })
+      // Failed after its retries: the liveness check decides whether it still runs.
+      .catch(() => true)
+      .then((reached) => {
+        if (reached) return;
         state = release(state, claimant);
         changed = true;
       })

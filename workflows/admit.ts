@@ -6,19 +6,18 @@
 import {
   CancellationScope,
   condition,
-  getExternalWorkflowHandle,
   isCancellation,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { admissionKey, mayBeLimited } from '../core/admission';
-import { type AdmissionActivities, grantSignal, releaseSignal } from '../core/admission-contract';
+import { type AdmissionActivities, grantSignal } from '../core/admission-contract';
 import type { BenchmarkStatus, Phase } from '../core/contract';
 import type { Recipe } from '../core/recipe';
 
-// A local activity: one marker event instead of three, and it only sends a signal.
-const { requestAdmission } = proxyLocalActivities<AdmissionActivities>({
+// Local activities: one marker event each instead of three, and they only send a signal.
+const { requestAdmission, releaseAdmission } = proxyLocalActivities<AdmissionActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
@@ -59,7 +58,7 @@ export async function takePlace(
   const place: Place = {
     release: () =>
       CancellationScope.nonCancellable(() =>
-        getExternalWorkflowHandle(ticket.workflowId).signal(releaseSignal, me),
+        releaseAdmission({ admissionWorkflowId: ticket.workflowId, who: me }),
       ).catch(() => undefined),
   };
   if (!granted) {
