@@ -2,7 +2,7 @@
  * Admission control on the time-skipping server: the real benchmark and admission workflows,
  * the real admission activities (they only talk to Temporal), fake executor activities.
  */
-import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -164,48 +164,6 @@ describe('admission control (time-skipping server)', () => {
       expect(callsOf(fakes, id('adm-b')).map((c) => c.name)).toEqual(['writeResults']);
       expect(await queuedWaiters(taskQueue)).toEqual([]);
       await a.result();
-    });
-  });
-
-  it('a benchmark that fails releases its place: the queued one runs', async () => {
-    const fakes = createFakes({
-      async submitService(input) {
-        if (input.ownerId === id('adm-a')) {
-          // Held a moment so that b is queued behind a when a fails.
-          await new Promise((resolve) => setTimeout(resolve, 1500));
-          throw ApplicationFailure.create({ type: 'ServiceFailed', message: 'boom', nonRetryable: true });
-        }
-        return { name: `job-${input.ownerId}`, executor: 'local', id: '1', step: 'service' } as never;
-      },
-    });
-    await withAdmission(fakes, async ({ start }) => {
-      const a = await start(oneAtATime('adm-a'), id('adm-a'));
-      await waitForStatus(a, (s) => s.phase === 'deploying');
-      const b = await start(oneAtATime('adm-b'), id('adm-b'));
-      await waitForStatus(b, (s) => s.phase === 'queued');
-      await expect(a.result()).rejects.toBeInstanceOf(WorkflowFailedError);
-      const summary = await b.result();
-      expect(summary.status).toBe('completed');
-      expect(submitted(fakes)).toEqual([id('adm-a'), id('adm-b')]);
-    });
-  });
-
-  it("a terminated holder's place is reclaimed by the liveness check", async () => {
-    const fakes = createFakes();
-    await withAdmission(fakes, async ({ start, taskQueue }) => {
-      const a = await start(oneAtATime('adm-a'), id('adm-a'));
-      await waitForStatus(a, (s) => s.phase === 'loading');
-      const b = await start(oneAtATime('adm-b'), id('adm-b'));
-      await waitForStatus(b, (s) => s.phase === 'queued');
-      await a.terminate('gone without teardown');
-      // Nobody releases a's place: only the periodic check of holders can (time skips to it).
-      const summary = await b.result();
-      expect(summary.status).toBe('completed');
-      expect(submitted(fakes)).toEqual([id('adm-a'), id('adm-b')]);
-      const state = await env.client.workflow
-        .getHandle(admissionWorkflowId(taskQueue, 'local'))
-        .query(admissionStateQuery);
-      expect(state.holders).toEqual([]);
     });
   });
 
