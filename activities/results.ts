@@ -124,9 +124,12 @@ export function resultActivities(ctx: ActivityContext) {
     async writeResults(input: Parameters<BenchmarkActivities['writeResults']>[0]): Promise<BenchmarkSummary> {
       const { benchmarkId, recipe } = input;
       const activity = Context.current();
-      const served = servedRecipe(recipe);
+      // Stopped while queued, a run naming a deployment never attached: it names no service yet.
+      const attached = recipe.service.kind !== 'deployment';
       const executor = ctx.executorFor(recipe);
-      const service = { kind: served.service.kind, model: modelName(served) };
+      const service = attached
+        ? { kind: recipe.service.kind, model: modelName(servedRecipe(recipe)) }
+        : { kind: 'deployment', model: '-' };
       // Where and on what it ran, as the jobs saw it: best effort, never fails the run.
       const environment = await runEnvironment({
         executor,
@@ -161,7 +164,7 @@ export function resultActivities(ctx: ActivityContext) {
         ...(input.clientsQueueWaitMs !== undefined ? { clientsQueueWaitMs: input.clientsQueueWaitMs } : {}),
         ...(environment ? { environment } : {}),
         // Sweeps, capacity searches and repetitions: what they amount to (core/plan-results.ts).
-        ...planResults(served, input.stages),
+        ...planResults(recipe, input.stages),
       };
       // Against the recipe's references and its last good run (the history, before this run joins it).
       const history = recipe.references?.lastGood ? await readHistory(ctx.config, recipe.name) : [];

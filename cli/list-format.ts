@@ -32,6 +32,12 @@ export function renderStatus(view: BenchmarkView): string {
     `  service ${view.serviceKind ?? '-'} on ${view.executor ?? '-'}; started ${time(view.startedAt)}${view.closedAt ? `, ended ${time(view.closedAt)}` : ''}`,
   ];
   if (live) {
+    if (live.phase === 'queued' && live.admission) {
+      const place = live.admission.position
+        ? `, ${live.admission.position} of ${live.admission.queued} in line`
+        : '';
+      lines.push(`  queued for its target (at most ${live.admission.limit} at once${place})`);
+    }
     if (live.stageName)
       lines.push(`  stage ${live.stageName} (${(live.stageIndex ?? 0) + 1}/${live.stageCount})`);
     if (live.endpoint) lines.push(`  endpoint ${live.endpoint}`);

@@ -16,8 +16,11 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { standing } from '../core/admission';
+import { admissionStateQuery } from '../core/admission-contract';
 import {
   ACTIVITY,
+  type BenchmarkStatus,
   type RelayProgress,
   type StopAck,
   statusQuery,
@@ -194,7 +197,29 @@ export class TemporalControl implements BenchmarkControl {
         (err: unknown) => failureMessage(err),
       );
     }
-    return { ...item, live, clients, failure };
+    return {
+      ...item,
+      live: live ? await this.withQueuePosition(live, handle.workflowId) : live,
+      clients,
+      failure,
+    };
+  }
+
+  /** A queued run's place in its target's queue, from the admission workflow (best effort). */
+  private async withQueuePosition(
+    live: BenchmarkStatus,
+    benchmarkWorkflowId: string,
+  ): Promise<BenchmarkStatus> {
+    if (live.phase !== 'queued' || !live.admission) return live;
+    const { workflowId } = live.admission;
+    const state = await this.client.connection
+      .withDeadline(Date.now() + ANSWER_TIMEOUT_MS, () =>
+        this.client.workflow.getHandle(workflowId).query(admissionStateQuery),
+      )
+      .catch(() => null);
+    const stands = state ? standing(state, benchmarkWorkflowId) : null;
+    if (!stands || stands.running) return live;
+    return { ...live, admission: { ...live.admission, position: stands.position, queued: stands.queued } };
   }
 
   /**

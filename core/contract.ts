@@ -58,6 +58,11 @@ export interface BenchmarkStatus {
   stages: StageSummary[];
   stopRequested: boolean;
   error: string | null;
+  /**
+   * Its target's admission workflow and limit, when one applies (workflows/admit.ts). While
+   * `queued`, the status surfaces add its `position` in the queue (1 = next) and `queued`.
+   */
+  admission?: { workflowId: string; limit: number; position?: number; queued?: number };
 }
 
 /** What the stop and stopStage updates answer: where the benchmark was when asked. */

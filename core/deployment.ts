@@ -54,7 +54,8 @@ export type DeploymentParseResult =
  * settings, except target.slurm.clients, which only places the benchmark's own client jobs.
  */
 export function sameTarget(a: Target, b: Target): boolean {
-  const key = (t: Target) =>
+  // maxRunning limits how many benchmarks run there, it does not make it another place.
+  const key = ({ maxRunning: _, ...t }: Target) =>
     JSON.stringify(t.executor === 'slurm' ? { ...t, slurm: { ...t.slurm, clients: undefined } } : t);
   return key(a) === key(b);
 }

@@ -15,6 +15,8 @@ export const PHASES = [
   'failed',
   'cancelled',
   'pulling-image',
+  // Waiting for a place on its target (admission control): comes first, right after validating.
+  'queued',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 

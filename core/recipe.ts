@@ -74,7 +74,14 @@ const resources = z.strictObject({
   time: z.string().regex(slurmTimeRe, 'Slurm time like 01:00:00 or 1-00:00:00').optional(),
 });
 
-const localTarget = z.strictObject({ executor: z.literal('local') });
+/**
+ * At most this many benchmarks run at once on the target (admission control, README "Admission
+ * control"); more wait `queued`. Local: the worker's AIFB_MAX_RUNNING_LOCAL (default its cores)
+ * when not given; Slurm: no limit when not given.
+ */
+const maxRunning = z.number().int().min(1, 'at least 1').max(100_000, 'at most 100000').optional();
+
+const localTarget = z.strictObject({ executor: z.literal('local'), maxRunning });
 
 /** Slurm names (account, partition, qos, modules) end up on sbatch command lines: a safe alphabet only. */
 const slurmName = z
@@ -92,6 +99,7 @@ const remotePath = scriptString.refine(
 
 const slurmTarget = z.strictObject({
   executor: z.literal('slurm'),
+  maxRunning,
   slurm: z.strictObject({
     /** The login node, reached over SSH (ssh2); its host key must be in knownHosts. */
     host: z.string().regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/, 'a host name or IP address'),

@@ -38,7 +38,7 @@ export function statusText(
   )
     .gauge(
       'aifb_benchmark_phase_code',
-      'Current phase as a number (0 validating, 1 deploying, 2 waiting-for-health, 3 loading, 4 collecting, 5 tearing-down, 6 done, 7 failed, 8 cancelled).',
+      'Current phase as a number (0 validating, 1 deploying, 2 waiting-for-health, 3 loading, 4 collecting, 5 tearing-down, 6 done, 7 failed, 8 cancelled, 9 pulling-image, 10 queued).',
       PHASE_CODES[status.phase],
     )
     .add(

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, type State, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createActivityContext } from '../activities';
+import { admissionActivities } from '../activities/admission';
 import type { ActivityContext } from '../activities/context';
 import { keepAliveInterceptor } from '../activities/heartbeat';
 import { ACTIVITY, relayTaskQueue } from '../core/contract';
@@ -75,7 +76,9 @@ export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Pr
   const slots = options.config.workerSlots ?? workerSlotsFrom({});
   const activities = (options.activities ??
     createActivities(options.context ?? createActivityContext(options.config))) as Record<string, unknown>;
-  const { [ACTIVITY.relayTelemetry]: relayTelemetry, ...rest } = activities;
+  const { [ACTIVITY.relayTelemetry]: relayTelemetry, ...benchmarkActivities } = activities;
+  // Admission control's (activities/admission.ts): real ones under fakes too, tests may replace them.
+  const rest = { ...admissionActivities(options.config), ...benchmarkActivities };
   const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,

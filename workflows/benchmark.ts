@@ -54,6 +54,7 @@ import { type StageGo, startBoundMs } from '../core/stage-start';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
 import type { OversaturationVerdict, ServiceIdentity, ServiceTiming } from '../core/summary-format';
 import { invalidReasons } from '../core/validity';
+import { takePlace } from './admit';
 import { freshRepetitions } from './repetitions';
 
 const retry = {
@@ -276,6 +277,16 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
       startedAtMs,
       workflow: benchmarkWorkflow,
     });
+  }
+
+  // Admission control: `queued` while its target runs its limit; the place is released after teardown.
+  const place = await takePlace(recipe, state, enter);
+  if (!place) {
+    // Stopped while queued: it ran nothing, and ends stopped as a stop before any stage does.
+    const stopped = { ...bench, status: 'stopped' as const, startedAtMs, endpoint: null, stages: [] };
+    const summary = await acts.quick.writeResults(stopped);
+    enter('done');
+    return summary;
   }
 
   let result: BenchmarkSummary | undefined;
@@ -506,6 +517,8 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     });
     enter(cancelled ? 'cancelled' : 'failed');
     throw cancelled && !teardownNote ? err : domainFailure(err, teardownNote);
+  } finally {
+    await place.release();
   }
 
   // It ran, but not as asked: an invalid run must never read as a success (the results stay).

@@ -2,6 +2,7 @@
  * Where aifb keeps things on the machine running the worker/CLI. Environment variables
  * override; defaults keep everything inside the checkout (git-ignored data/ and dist/).
  */
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TASK_QUEUE } from '../contract';
 import { parseDurationMs } from '../duration';
@@ -24,6 +25,12 @@ export interface AifbConfig {
   slurmJobEnv?: Record<string, string>;
   /** How many tasks of each kind one worker runs at once (AIFB_*_SLOTS; defaults in workerSlotsFrom). */
   workerSlots?: WorkerSlots;
+  /**
+   * AIFB_MAX_RUNNING_LOCAL: benchmarks at once on the local executor (admission control; a
+   * recipe's target.maxRunning overrides). loadConfig's default: this machine's cores; null or
+   * absent: no limit.
+   */
+  maxRunningLocal?: number | null;
   /** AIFB_FAULT_DELAYS: chaos tests only (workers/fault-injection.ts). */
   faultDelays?: { activity: string; when: 'before' | 'after'; ms: number }[];
 }
@@ -51,6 +58,19 @@ export function workerSlotsFrom(env: NodeJS.ProcessEnv = process.env): WorkerSlo
     workflows: count('AIFB_WORKFLOW_SLOTS', 50),
     relays: count('AIFB_RELAY_SLOTS', 5000),
   };
+}
+
+/** AIFB_MAX_RUNNING_LOCAL: a whole number >= 1, or `unlimited`; default the machine's cores. */
+export function maxRunningLocalFrom(env: NodeJS.ProcessEnv = process.env): number | null {
+  const text = env.AIFB_MAX_RUNNING_LOCAL?.trim();
+  if (text === undefined || text === '') return availableParallelism();
+  if (text === 'unlimited') return null;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(
+      `AIFB_MAX_RUNNING_LOCAL=${JSON.stringify(text)} is not a whole number >= 1 or "unlimited"`,
+    );
+  return n;
 }
 
 export interface TelemetryConfig {
@@ -120,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AifbConfig {
     taskQueue: env.AIFB_TASK_QUEUE ?? TASK_QUEUE,
     telemetry: loadTelemetryConfig(env),
     workerSlots: workerSlotsFrom(env),
+    maxRunningLocal: maxRunningLocalFrom(env),
     ...(env.AIFB_JANITOR_INTERVAL
       ? { janitorIntervalMs: envDuration('AIFB_JANITOR_INTERVAL', env.AIFB_JANITOR_INTERVAL) }
       : {}),

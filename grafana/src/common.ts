@@ -95,7 +95,7 @@ export function panel<T extends PanelLike<T>>(builder: T, spec: PanelSpec): T {
   return builder;
 }
 
-/** Value mappings of aifb_benchmark_phase_code: 0 validating … 6 done, 7 failed, 8 cancelled. */
+/** Value mappings of aifb_benchmark_phase_code: 0 validating … 8 cancelled, 9 pulling-image, 10 queued. */
 export function phaseMappings(): dashboard.ValueMapping[] {
   const color = (phase: string) =>
     phase === 'done' ? 'green' : phase === 'failed' ? 'red' : phase === 'cancelled' ? 'orange' : 'blue';
