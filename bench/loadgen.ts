@@ -24,6 +24,7 @@ import {
   type Histogram,
   summarize,
 } from '../core/histograms';
+import { loadgenFiles } from '../core/jobs';
 import type { ClientResult, LoadgenConfig, RequestRecord } from '../core/loadgen-protocol';
 import { repoRoot } from '../core/node/config';
 import { absQuantiles, measurementErrors, type ServerTiming, serverLateness } from './accuracy';
@@ -149,7 +150,7 @@ async function loadgen(
     '--index',
     '0',
   ]);
-  return { ...(JSON.parse(readFileSync(join(dir, 'result-0.json'), 'utf8')) as ClientResult), dir };
+  return { ...(JSON.parse(readFileSync(join(dir, loadgenFiles.result(0, 0)), 'utf8')) as ClientResult), dir };
 }
 
 const windowS = (r: ClientResult) => (r.windowEndMs - r.windowStartMs) / 1000;
@@ -325,7 +326,7 @@ async function accuracy() {
     timingLog,
   ]);
   const clients: { name: string; key: string; records: () => RequestRecord[] }[] = [];
-  const fromLoadgen = (r: { dir: string }) => () => readJsonl<RequestRecord>(join(r.dir, 'requests-0.jsonl'));
+  const fromLoadgen = (r: { dir: string }) => () => readJsonl<RequestRecord>(join(r.dir, loadgenFiles.requests(0, 0)));
   let poisson: ClientResult & { dir: string };
   try {
     const rate = { mode: 'poisson', rate: 100 } as const;
