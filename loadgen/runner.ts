@@ -33,6 +33,7 @@ import { DirectPush } from './direct-push';
 import type { Operation, WorkloadDriver } from './driver';
 import { PhaseRecorder } from './driver';
 import { createDriver } from './drivers';
+import { InflightSlots } from './inflight';
 import { ProgressLog, writeJsonAtomic } from './output';
 import { CpuMeter, liveQuantiles, pct, requestRecord, round3, summaryLine } from './report';
 import { countInWindow, createSchedule, type ScheduleSpec, scheduleEndMs } from './schedule';
@@ -127,7 +128,7 @@ class ClientRun {
   private readonly idx: number;
   private readonly share: ClientShare;
   private readonly stats: StageStats;
-  private readonly inflight = new Set<Operation>();
+  private readonly inflight = new InflightSlots<Operation>();
   private readonly log: (line: string) => void;
   private readonly loggedKinds = new Set<string>();
   private readonly records: WriteStream | null;
@@ -256,8 +257,11 @@ class ClientRun {
     await sleep(ms, undefined, { signal: this.stopped.signal }).catch(() => {});
   }
 
-  /** Sends the driver's next operation now, as due at `intendedMs` (`lane`: the closed loop's worker). */
-  private send(intendedMs: number, lane?: number): Operation {
+  /**
+   * Sends the driver's next operation now, as due at `intendedMs` (`lane`: the closed loop's
+   * worker); returns its slot in `inflight`, which `settle` frees.
+   */
+  private send(intendedMs: number, lane?: number): number {
     const { config } = this;
     const req = this.driver.send(intendedMs, {
       // Only with records: an id is of use only where it can be looked up again.
@@ -267,12 +271,11 @@ class ClientRun {
       ...(lane !== undefined ? { lane } : {}),
     });
     this.stats.onSent(intendedMs >= this.warmupEnd && intendedMs < this.measureEnd);
-    this.inflight.add(req);
-    return req;
+    return this.inflight.add(req);
   }
 
-  private settle(req: Operation, o: RequestOutcome): void {
-    this.inflight.delete(req);
+  private settle(slot: number, req: Operation, o: RequestOutcome): void {
+    this.inflight.delete(slot);
     const intended = req.intendedMs;
     const measured = intended >= this.warmupEnd && intended < this.measureEnd;
     const m = this.stats.onOutcome(o, measured, req.firstSendMs - intended);
@@ -313,9 +316,10 @@ class ClientRun {
         continue;
       }
       const now = performance.now();
-      const req = this.send(now, lane);
+      const slot = this.send(now, lane);
+      const req = this.inflight.get(slot);
       const outcome = await req.done;
-      this.settle(req, outcome);
+      this.settle(slot, req, outcome);
       if (!outcome.ok && outcome.error.startsWith('connection') && this.stopAt === null) {
         backoff = Math.min(BACKOFF_MAX_MS, backoff === 0 ? BACKOFF_MIN_MS : backoff * 2);
         await this.pause(Math.min(backoff, this.measureEnd - performance.now()));
@@ -338,8 +342,8 @@ class ClientRun {
       const finishWhenDrained = () => {
         if (!sending && this.inflight.size === 0) resolve();
       };
-      const onDone = (req: Operation, o: RequestOutcome) => {
-        this.settle(req, o);
+      const onDone = (slot: number, req: Operation, o: RequestOutcome) => {
+        this.settle(slot, req, o);
         // A freed slot may unblock a capped schedule.
         if (sending && timer === null) tick();
         finishWhenDrained();
@@ -358,8 +362,9 @@ class ClientRun {
           }
           if (due > performance.now()) break;
           if (cap !== null && this.inflight.size >= cap) return; // onDone resumes
-          const req = this.send(due);
-          req.done.then((o) => onDone(req, o));
+          const slot = this.send(due);
+          const req = this.inflight.get(slot);
+          req.done.then((o) => onDone(slot, req, o));
           dueRel = next();
           due = this.t0 + dueRel;
         }
@@ -452,11 +457,15 @@ class ClientRun {
   /** Ends requests past their deadline (one sweep instead of a timer per request). */
   private sweepTimeouts(): void {
     const now = performance.now();
-    for (const r of this.inflight) if (r.deadlineMs <= now) r.abort('timeout');
+    this.inflight.forEach((r) => {
+      if (r.deadlineMs <= now) r.abort('timeout');
+    });
   }
 
   private abortInflight(): void {
-    for (const r of this.inflight) r.abort('aborted');
+    this.inflight.forEach((r) => {
+      r.abort('aborted');
+    });
   }
 
   private wall(perfMs: number): number {
