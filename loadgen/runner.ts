@@ -28,6 +28,7 @@ import {
   type ProgressSnapshot,
 } from '../core/loadgen-protocol';
 import { type TraceEntry, traceTimes } from '../core/trace';
+import { AllocMeter } from './alloc-meter';
 import { type ClientShare, shareOf } from './config';
 import { DirectPush } from './direct-push';
 import type { Operation, WorkloadDriver } from './driver';
@@ -155,6 +156,8 @@ class ClientRun {
   // include its own queueing: reported in the result and shown in the log.
   private readonly startElu = performance.eventLoopUtilization();
   private readonly cpu = new CpuMeter();
+  /** V8 heap bytes allocated from the stage's start (made there; see alloc-meter.ts). */
+  private alloc: AllocMeter | null = null;
   private lastElu = this.startElu;
 
   constructor(
@@ -189,6 +192,7 @@ class ClientRun {
       this.startClock();
     }
     const { timing } = config;
+    this.alloc = new AllocMeter();
     const startedAtMs = this.wall(this.t0);
     this.log(
       `[loadgen ${idx}] start stage=${config.stageName} mode=${config.load.mode} ${config.api} ${config.baseUrl} ` +
@@ -204,7 +208,10 @@ class ClientRun {
     progress.append(this.snapshot());
     const timers = [
       setInterval(() => this.sweepTimeouts(), sweepIntervalMs(config.requestTimeoutMs)),
-      setInterval(() => progress.append(this.snapshot()), config.progressIntervalMs ?? 1000),
+      setInterval(() => {
+        progress.append(this.snapshot());
+        this.alloc?.read(); // keeps the meter's record of collections short
+      }, config.progressIntervalMs ?? 1000),
       setInterval(() => this.log(this.statusLine()), this.opts.logIntervalMs ?? 5000),
     ];
     const cooldownTimer = Number.isFinite(this.measureEnd)
@@ -548,6 +555,7 @@ class ClientRun {
         wallMs: Math.round(now - this.t0),
         eventLoopUtilization: round3(performance.eventLoopUtilization(this.startElu).utilization),
         clamped: this.stats.clamped,
+        ...(this.alloc ? { heapAllocatedBytes: this.alloc.stop() } : {}),
       },
     };
   }
