@@ -27,5 +27,6 @@ describe('AllocMeter', () => {
     expect(ring[99]![0]).toBe(79_999.5);
     expect(bytes).toBeGreaterThan(75e6);
     expect(bytes).toBeLessThan(400e6);
+    expect(meter.stop()).toBe(meter.read()); // stopped: the count stays
   });
 });

@@ -30,13 +30,15 @@ export class AllocMeter {
   private profiler = new GCProfiler();
   private used = getHeapStatistics().used_heap_size;
   private total = 0;
+  private stopped = false;
 
   constructor() {
     this.profiler.start();
   }
 
-  /** Bytes allocated since the meter was made. */
+  /** Bytes allocated since the meter was made (until it was stopped). */
   read(): number {
+    if (this.stopped) return this.total;
     const now = getHeapStatistics().used_heap_size;
     const data = this.profiler.stop();
     // A collection during the parse just above is missed (it only makes the next rise smaller).
@@ -51,9 +53,13 @@ export class AllocMeter {
     return this.total;
   }
 
+  /** The final count; the profiler is released. Idempotent. */
   stop(): number {
-    const bytes = this.read();
-    this.profiler.stop();
-    return bytes;
+    if (!this.stopped) {
+      this.read();
+      this.profiler.stop();
+      this.stopped = true;
+    }
+    return this.total;
   }
 }

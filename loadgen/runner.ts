@@ -158,6 +158,8 @@ class ClientRun {
   private readonly cpu = new CpuMeter();
   /** V8 heap bytes allocated from the stage's start (made there; see alloc-meter.ts). */
   private alloc: AllocMeter | null = null;
+  /** What it counted, read when the stage's operations are over (also when the run throws). */
+  private allocatedBytes: number | null = null;
   private lastElu = this.startElu;
 
   constructor(
@@ -192,7 +194,8 @@ class ClientRun {
       this.startClock();
     }
     const { timing } = config;
-    this.alloc = new AllocMeter();
+    const alloc = new AllocMeter();
+    this.alloc = alloc;
     const startedAtMs = this.wall(this.t0);
     this.log(
       `[loadgen ${idx}] start stage=${config.stageName} mode=${config.load.mode} ${config.api} ${config.baseUrl} ` +
@@ -236,6 +239,7 @@ class ClientRun {
       else await this.idle();
     } finally {
       spinning = false;
+      this.allocatedBytes = alloc.stop();
       for (const t of timers) clearInterval(t);
       clearTimeout(cooldownTimer);
       this.opts.signal?.removeEventListener('abort', onStop);
@@ -555,7 +559,7 @@ class ClientRun {
         wallMs: Math.round(now - this.t0),
         eventLoopUtilization: round3(performance.eventLoopUtilization(this.startElu).utilization),
         clamped: this.stats.clamped,
-        ...(this.alloc ? { heapAllocatedBytes: this.alloc.stop() } : {}),
+        ...(this.allocatedBytes !== null ? { heapAllocatedBytes: this.allocatedBytes } : {}),
       },
     };
   }
