@@ -24,6 +24,7 @@ import {
   type Histogram,
   summarize,
 } from '../core/histograms';
+import { loadgenFiles } from '../core/jobs';
 import type { ClientResult, LoadgenConfig, RequestRecord } from '../core/loadgen-protocol';
 import { repoRoot } from '../core/node/config';
 import { absQuantiles, measurementErrors, type ServerTiming, serverLateness } from './accuracy';
@@ -149,10 +150,12 @@ async function loadgen(
     '--index',
     '0',
   ]);
-  return { ...(JSON.parse(readFileSync(join(dir, 'result-0.json'), 'utf8')) as ClientResult), dir };
+  return { ...(JSON.parse(readFileSync(join(dir, loadgenFiles.result(0, 0)), 'utf8')) as ClientResult), dir };
 }
 
 const windowS = (r: ClientResult) => (r.windowEndMs - r.windowStartMs) / 1000;
+/** V8 heap bytes the loadgen allocated per request it sent, warm-up and cool-down included (its own count). */
+const allocPerReq = (r: ClientResult) => (r.loadgen.heapAllocatedBytes ?? Number.NaN) / r.total.sent;
 const hist = (r: ClientResult, k: keyof ClientResult['histograms']) => decodeHistogram(r.histograms[k] ?? '');
 
 async function wrk(url: string): Promise<number> {
@@ -207,13 +210,14 @@ type Quantiles = { p50: number; p99: number };
 
 /** (a) Throughput at zero delay, 16 chunks a response; rounds interleaved so noise hits all. */
 async function throughput(url: string) {
-  const best = { loadgen: 0, wrk: 0, k6: 0, loadgenCpu: 0 };
+  const best = { loadgen: 0, wrk: 0, k6: 0, loadgenCpu: 0, alloc: Number.NaN };
   for (let round = 0; round < ROUNDS; round++) {
     const r = await loadgen(url, { mode: 'concurrency', concurrency: CONNECTIONS }, SECONDS, `tput${round}`);
     const rps = r.measured.ok / windowS(r);
     if (rps > best.loadgen) {
       best.loadgen = rps;
       best.loadgenCpu = r.loadgen.cpuMs / r.loadgen.wallMs;
+      best.alloc = allocPerReq(r);
     }
     if (r.measured.failed > 0)
       console.log(`loadgen round ${round}: ${r.measured.failed} failed`, r.measured.errors);
@@ -241,11 +245,13 @@ async function throughput(url: string) {
       `≥ 100% (${mark(best.loadgen >= best.k6)})`,
     ],
     ['    loadgen CPU (cores) in its best round', f(best.loadgenCpu, 2), ''],
+    ['    loadgen heap bytes allocated per request, best round', f(best.alloc, 0), ''],
   ];
   const result = [
     `loadgen_rps=${best.loadgen.toFixed(0)}`,
     `k6_rps=${best.k6.toFixed(0)}`,
     `wrk_rps=${best.wrk.toFixed(0)}`,
+    `alloc_bytes_per_req=${best.alloc.toFixed(0)}`,
   ];
   return { rows, result };
 }
@@ -263,12 +269,14 @@ async function scheduleLag(url: string) {
     const scheduled = r.scheduled ?? Number.NaN;
     const errorPct = ((r.measured.sent - scheduled) / scheduled) * 100;
     const vsRatePct = ((achieved - rate) / rate) * 100;
+    const alloc = allocPerReq(r);
     const target = rate === 1000 ? 1 : rate === 5000 ? 2 : Number.POSITIVE_INFINITY;
     rows.push([
-      `(b) Poisson ${rate}/s: lag p50 / p99 ms; sent/scheduled error; achieved/s (vs rate)`,
-      `${f(s.p50, 3)} / ${f(s.p99, 3)}; ${f(errorPct, 2)}%; ${f(achieved)} (${f(vsRatePct, 2)}%)`,
+      `(b) Poisson ${rate}/s: lag p50 / p99 ms; sent/scheduled error; achieved/s (vs rate); heap bytes/req`,
+      `${f(s.p50, 3)} / ${f(s.p99, 3)}; ${f(errorPct, 2)}%; ${f(achieved)} (${f(vsRatePct, 2)}%); ${f(alloc, 0)}`,
       `${Number.isFinite(target) ? `p99 ≤ ${target} ms, ` : ''}within 1% (${mark(s.p99 <= target && Math.abs(errorPct) <= 1)})`,
     ]);
+    result.push(`alloc_bytes_per_req_${rate}=${alloc.toFixed(0)}`);
     if (rate >= 1000) {
       result.push(
         `sched_lag_p99_ms_${rate}=${s.p99.toFixed(3)}`,
@@ -325,7 +333,8 @@ async function accuracy() {
     timingLog,
   ]);
   const clients: { name: string; key: string; records: () => RequestRecord[] }[] = [];
-  const fromLoadgen = (r: { dir: string }) => () => readJsonl<RequestRecord>(join(r.dir, 'requests-0.jsonl'));
+  const fromLoadgen = (r: { dir: string }) => () =>
+    readJsonl<RequestRecord>(join(r.dir, loadgenFiles.requests(0, 0)));
   let poisson: ClientResult & { dir: string };
   try {
     const rate = { mode: 'poisson', rate: 100 } as const;

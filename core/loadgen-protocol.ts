@@ -612,7 +612,14 @@ export interface ClientResult {
   /** Non-LLM workloads: per-class figures, counters and preparation phases (absent otherwise). */
   workload?: WorkloadResult;
   /** The client's own load: CPU time over wall time (1 = one core), event-loop utilisation. */
-  loadgen: { cpuMs: number; wallMs: number; eventLoopUtilization: number; clamped: number };
+  loadgen: {
+    cpuMs: number;
+    wallMs: number;
+    eventLoopUtilization: number;
+    clamped: number;
+    /** V8 heap bytes the process allocated from the stage's start to its result (loadgen/alloc-meter.ts). */
+    heapAllocatedBytes?: number;
+  };
 }
 
 /**

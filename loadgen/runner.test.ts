@@ -227,6 +227,7 @@ describe('open-loop and bounded modes', () => {
     // Response time includes the (small) lag: never below the service time.
     expect(ttft.p50).toBeGreaterThanOrEqual(service.p50);
     expect(result.loadgen.cpuMs).toBeGreaterThan(0);
+    expect(result.loadgen.heapAllocatedBytes).toBeGreaterThan(0);
   });
 
   it('poisson with a request budget only: sends exactly the budget; window ends at the next arrival', async () => {

@@ -28,11 +28,13 @@ import {
   type ProgressSnapshot,
 } from '../core/loadgen-protocol';
 import { type TraceEntry, traceTimes } from '../core/trace';
+import { AllocMeter } from './alloc-meter';
 import { type ClientShare, shareOf } from './config';
 import { DirectPush } from './direct-push';
-import type { Operation, WorkloadDriver } from './driver';
+import type { Operation, OperationPlan, WorkloadDriver } from './driver';
 import { PhaseRecorder } from './driver';
 import { createDriver } from './drivers';
+import { InflightSlots } from './inflight';
 import { ProgressLog, writeJsonAtomic } from './output';
 import { CpuMeter, liveQuantiles, pct, requestRecord, round3, summaryLine } from './report';
 import { countInWindow, createSchedule, type ScheduleSpec, scheduleEndMs } from './schedule';
@@ -127,7 +129,7 @@ class ClientRun {
   private readonly idx: number;
   private readonly share: ClientShare;
   private readonly stats: StageStats;
-  private readonly inflight = new Set<Operation>();
+  private readonly inflight = new InflightSlots<Operation>();
   private readonly log: (line: string) => void;
   private readonly loggedKinds = new Set<string>();
   private readonly records: WriteStream | null;
@@ -154,6 +156,10 @@ class ClientRun {
   // include its own queueing: reported in the result and shown in the log.
   private readonly startElu = performance.eventLoopUtilization();
   private readonly cpu = new CpuMeter();
+  /** V8 heap bytes allocated from the stage's start (made there; see alloc-meter.ts). */
+  private alloc: AllocMeter | null = null;
+  /** What it counted, read when the stage's operations are over (also when the run throws). */
+  private allocatedBytes: number | null = null;
   private lastElu = this.startElu;
 
   constructor(
@@ -188,6 +194,8 @@ class ClientRun {
       this.startClock();
     }
     const { timing } = config;
+    const alloc = new AllocMeter();
+    this.alloc = alloc;
     const startedAtMs = this.wall(this.t0);
     this.log(
       `[loadgen ${idx}] start stage=${config.stageName} mode=${config.load.mode} ${config.api} ${config.baseUrl} ` +
@@ -203,7 +211,10 @@ class ClientRun {
     progress.append(this.snapshot());
     const timers = [
       setInterval(() => this.sweepTimeouts(), sweepIntervalMs(config.requestTimeoutMs)),
-      setInterval(() => progress.append(this.snapshot()), config.progressIntervalMs ?? 1000),
+      setInterval(() => {
+        progress.append(this.snapshot());
+        this.alloc?.read(); // keeps the meter's record of collections short
+      }, config.progressIntervalMs ?? 1000),
       setInterval(() => this.log(this.statusLine()), this.opts.logIntervalMs ?? 5000),
     ];
     const cooldownTimer = Number.isFinite(this.measureEnd)
@@ -228,6 +239,7 @@ class ClientRun {
       else await this.idle();
     } finally {
       spinning = false;
+      this.allocatedBytes = alloc.stop();
       for (const t of timers) clearInterval(t);
       clearTimeout(cooldownTimer);
       this.opts.signal?.removeEventListener('abort', onStop);
@@ -256,23 +268,25 @@ class ClientRun {
     await sleep(ms, undefined, { signal: this.stopped.signal }).catch(() => {});
   }
 
-  /** Sends the driver's next operation now, as due at `intendedMs` (`lane`: the closed loop's worker). */
-  private send(intendedMs: number, lane?: number): Operation {
+  /**
+   * Sends the driver's next operation now, as due at `intendedMs` (`lane`: the closed loop's
+   * worker); returns its slot in `inflight`, which `settle` frees.
+   */
+  private send(intendedMs: number, lane?: number): number {
     const { config } = this;
-    const req = this.driver.send(intendedMs, {
-      // Only with records: an id is of use only where it can be looked up again.
-      ...(this.records === null
-        ? {}
-        : { requestId: `${config.benchmarkId}-s${config.stageIndex}-c${this.idx}-${this.stats.total.sent}` }),
-      ...(lane !== undefined ? { lane } : {}),
-    });
+    // Set field by field: object spreads here cost an allocation each, per request.
+    const plan: OperationPlan = {};
+    // Only with records: an id is of use only where it can be looked up again.
+    if (this.records !== null)
+      plan.requestId = `${config.benchmarkId}-s${config.stageIndex}-c${this.idx}-${this.stats.total.sent}`;
+    if (lane !== undefined) plan.lane = lane;
+    const req = this.driver.send(intendedMs, plan);
     this.stats.onSent(intendedMs >= this.warmupEnd && intendedMs < this.measureEnd);
-    this.inflight.add(req);
-    return req;
+    return this.inflight.add(req);
   }
 
-  private settle(req: Operation, o: RequestOutcome): void {
-    this.inflight.delete(req);
+  private settle(slot: number, req: Operation, o: RequestOutcome): void {
+    this.inflight.delete(slot);
     const intended = req.intendedMs;
     const measured = intended >= this.warmupEnd && intended < this.measureEnd;
     const m = this.stats.onOutcome(o, measured, req.firstSendMs - intended);
@@ -313,9 +327,10 @@ class ClientRun {
         continue;
       }
       const now = performance.now();
-      const req = this.send(now, lane);
+      const slot = this.send(now, lane);
+      const req = this.inflight.get(slot);
       const outcome = await req.done;
-      this.settle(req, outcome);
+      this.settle(slot, req, outcome);
       if (!outcome.ok && outcome.error.startsWith('connection') && this.stopAt === null) {
         backoff = Math.min(BACKOFF_MAX_MS, backoff === 0 ? BACKOFF_MIN_MS : backoff * 2);
         await this.pause(Math.min(backoff, this.measureEnd - performance.now()));
@@ -338,8 +353,8 @@ class ClientRun {
       const finishWhenDrained = () => {
         if (!sending && this.inflight.size === 0) resolve();
       };
-      const onDone = (req: Operation, o: RequestOutcome) => {
-        this.settle(req, o);
+      const onDone = (slot: number, req: Operation, o: RequestOutcome) => {
+        this.settle(slot, req, o);
         // A freed slot may unblock a capped schedule.
         if (sending && timer === null) tick();
         finishWhenDrained();
@@ -358,8 +373,9 @@ class ClientRun {
           }
           if (due > performance.now()) break;
           if (cap !== null && this.inflight.size >= cap) return; // onDone resumes
-          const req = this.send(due);
-          req.done.then((o) => onDone(req, o));
+          const slot = this.send(due);
+          const req = this.inflight.get(slot);
+          req.done.then((o) => onDone(slot, req, o));
           dueRel = next();
           due = this.t0 + dueRel;
         }
@@ -452,11 +468,15 @@ class ClientRun {
   /** Ends requests past their deadline (one sweep instead of a timer per request). */
   private sweepTimeouts(): void {
     const now = performance.now();
-    for (const r of this.inflight) if (r.deadlineMs <= now) r.abort('timeout');
+    this.inflight.forEach((r) => {
+      if (r.deadlineMs <= now) r.abort('timeout');
+    });
   }
 
   private abortInflight(): void {
-    for (const r of this.inflight) r.abort('aborted');
+    this.inflight.forEach((r) => {
+      r.abort('aborted');
+    });
   }
 
   private wall(perfMs: number): number {
@@ -539,6 +559,7 @@ class ClientRun {
         wallMs: Math.round(now - this.t0),
         eventLoopUtilization: round3(performance.eventLoopUtilization(this.startElu).utilization),
         clamped: this.stats.clamped,
+        ...(this.allocatedBytes !== null ? { heapAllocatedBytes: this.allocatedBytes } : {}),
       },
     };
   }

@@ -35,7 +35,9 @@ export class SseParser {
     let buf =
       typeof chunk === 'string'
         ? Buffer.from(chunk)
-        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        : Buffer.isBuffer(chunk)
+          ? chunk // undici's case: no view to make
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.pending !== null) {
       buf = Buffer.concat([this.pending, buf]);
       this.pending = null;

@@ -24,6 +24,7 @@ import type { DriverContext, OperationPlan, WorkloadDriver } from '../driver';
 import {
   compileRequestBody,
   endpointPath,
+  type RequestPlan,
   type RequestTarget,
   requestHeaders,
   StreamRequest,
@@ -136,7 +137,6 @@ export class LlmDriver implements WorkloadDriver {
   }
 
   send(intendedMs: number, plan: OperationPlan): StreamRequest {
-    const ids = plan.requestId !== undefined ? { requestId: plan.requestId } : {};
     if (this.sessions !== null) {
       // A session's turn depends on the replies so far: rendered at its send.
       const pool = this.sessions;
@@ -147,18 +147,20 @@ export class LlmDriver implements WorkloadDriver {
         inputWords: sample.inputWords,
         maxTokens: sample.maxTokens,
         collectText: true,
-        ...ids,
+        ...(plan.requestId !== undefined ? { requestId: plan.requestId } : {}),
       });
       req.done.then((o) => pool.finish(turn.session, o.ok ? req.replyText : null));
       return req;
     }
     const sample = this.nextSample!;
-    const req = new StreamRequest(this.target, this.nextBody, {
+    // No spread: this is per request.
+    const requestPlan: RequestPlan = {
       intendedMs,
       inputWords: sample.inputWords,
       maxTokens: sample.maxTokens,
-      ...ids,
-    });
+    };
+    if (plan.requestId !== undefined) requestPlan.requestId = plan.requestId;
+    const req = new StreamRequest(this.target, this.nextBody, requestPlan);
     this.prepareNext();
     return req;
   }
