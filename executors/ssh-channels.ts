@@ -6,7 +6,10 @@
  * sshd_config(5)) and take none. Pure: no I/O, unit-tested.
  */
 
-/** The default cap: two below OpenSSH's default MaxSessions of 10, for a margin. */
+/**
+ * The default cap: two below OpenSSH's default MaxSessions of 10. The margin covers sshd freeing
+ * a closed session's place a moment after the close reached us and the next open went out.
+ */
 export const DEFAULT_MAX_SESSIONS = 8;
 
 /** Returns the permit; calling it twice, or after reset(), is harmless. */
