@@ -46,13 +46,16 @@ export function createActivityContext(
           let executor = slurm.get(key);
           if (!executor) {
             const s = target.slurm;
-            const ssh = sshConnection({
-              host: s.host,
-              port: s.port,
-              user: s.user,
-              identityFile: s.identityFile,
-              knownHosts: s.knownHosts,
-            });
+            const ssh = sshConnection(
+              {
+                host: s.host,
+                port: s.port,
+                user: s.user,
+                identityFile: s.identityFile,
+                knownHosts: s.knownHosts,
+              },
+              { maxSessions: s.maxSessions },
+            );
             executor = new SlurmExecutor(ssh, {
               workdir: s.workdir,
               modules: s.modules,

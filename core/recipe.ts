@@ -128,6 +128,11 @@ const slurmTarget = z.strictObject({
     node: scriptString.default('node'),
     /** A job pending longer than this is cancelled with Slurm's reason. */
     maxPending: durationMs.default(30 * 60_000),
+    /**
+     * SSH sessions (commands, the SFTP session) open at once on the worker's one connection to
+     * this login: at or below the server's MaxSessions (OpenSSH default 10). More wait in order.
+     */
+    maxSessions: z.number().int().min(1).max(1000).default(8),
   }),
 });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { START_MARKER, submittedJobId, withStartMarker } from './slurm-adopt';
-import { parseSacct, parseSqueue } from './slurm-parse';
+import { parseQueue, parseSacct } from './slurm-parse';
 
 const name = 'bench-x-ab12cd-service';
 
@@ -13,7 +13,7 @@ describe('submittedJobId', () => {
     expect(submittedJobId({ name, queued: [], marker: '', accounted: [] })).toBeUndefined();
   });
   it('adopts a job in the queue in any state, an ended one included', () => {
-    const queued = parseSqueue(`41|other|RUNNING|None\n42|${name}|COMPLETED|None\n`);
+    const queued = parseQueue(`41|N/A|RUNNING|0|None|other|\n42|N/A|COMPLETED|0|None|${name}|\n`);
     expect(submittedJobId({ name, queued, marker: '', accounted: [] })).toBe('42');
   });
   it('adopts the id the job wrote at start once Slurm has forgotten it', () => {

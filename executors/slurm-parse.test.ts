@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  mapSlurmState,
-  parseSacct,
-  parseSbatchId,
-  parseScontrol,
-  parseScontrolLine,
-  parseSqueue,
-} from './slurm-parse';
+import { mapSlurmState, parseQueue, parseSacct, parseSbatchId } from './slurm-parse';
 
 describe('mapSlurmState', () => {
   it.each([
@@ -45,14 +38,16 @@ describe('parseSbatchId', () => {
   });
 });
 
-describe('parseSqueue', () => {
-  it('reads plain jobs, array tasks and reasons; skips unexpanded ranges', () => {
-    const rows = parseSqueue(
+describe('parseQueue (squeue -O QUEUE_FIELDS)', () => {
+  it('reads plain jobs, array tasks, reasons and the exit status of ended ones', () => {
+    const rows = parseQueue(
       [
-        '101|bench-x-service|RUNNING|None',
-        '102_0|bench-x-s0-clients|RUNNING|None',
-        '102_1|bench-x-s0-clients|PENDING|Resources',
-        '103_[2-5]|bench-y|PENDING|Priority',
+        '101|N/A|RUNNING|0|None|bench-x-service|',
+        '102|0|RUNNING|0|None|bench-x-clients|',
+        '102|1|PENDING|0|Resources|bench-x-clients|',
+        '104|0|FAILED|768|NonZeroExitCode|bench-y-clients|',
+        '105|N/A|FAILED|9|JobLaunchFailure|bench-z-service|',
+        '106|N/A|CANCELLED|0|None|my|odd|name|',
         '',
       ].join('\n'),
     );
@@ -61,7 +56,7 @@ describe('parseSqueue', () => {
       {
         jobId: '102',
         task: 0,
-        name: 'bench-x-s0-clients',
+        name: 'bench-x-clients',
         slurmState: 'RUNNING',
         state: 'RUNNING',
         reason: 'None',
@@ -69,53 +64,44 @@ describe('parseSqueue', () => {
       {
         jobId: '102',
         task: 1,
-        name: 'bench-x-s0-clients',
+        name: 'bench-x-clients',
         slurmState: 'PENDING',
         state: 'PENDING',
         reason: 'Resources',
       },
-    ]);
-  });
-});
-
-describe('scontrol show job -o', () => {
-  const finished =
-    'JobId=205 ArrayJobId=204 ArrayTaskId=1 JobName=bench-x-s0-clients UserId=root(0) GroupId=root(0) ' +
-    'JobState=FAILED Reason=NonZeroExitCode Dependency=(null) ExitCode=3:0 RunTime=00:00:01 ' +
-    'NodeList=node1 Command=/work/my dir/job.sh WorkDir=/work/my dir StdOut=/work/my dir/stdout-1.log';
-
-  it('splits key=value pairs, keeping spaces inside values', () => {
-    const f = parseScontrolLine(finished);
-    expect(f.Command).toBe('/work/my dir/job.sh');
-    expect(f.WorkDir).toBe('/work/my dir');
-    expect(f.JobState).toBe('FAILED');
-  });
-
-  it('reads state, exit code, signal, array task and nodes', () => {
-    const killed =
-      'JobId=301 JobName=bench-x-service JobState=CANCELLED Reason=None ExitCode=0:15 NodeList=node2';
-    expect(parseScontrol(`${finished}\n${killed}\n`)).toEqual([
       {
-        jobId: '204',
-        task: 1,
-        name: 'bench-x-s0-clients',
+        jobId: '104',
+        task: 0,
+        name: 'bench-y-clients',
         slurmState: 'FAILED',
         state: 'FAILED',
         reason: 'NonZeroExitCode',
         exitCode: 3,
-        nodes: 'node1',
       },
       {
-        jobId: '301',
-        name: 'bench-x-service',
+        jobId: '105',
+        name: 'bench-z-service',
+        slurmState: 'FAILED',
+        state: 'FAILED',
+        reason: 'JobLaunchFailure',
+        exitCode: 0,
+        signal: 9,
+      },
+      {
+        jobId: '106',
+        name: 'my|odd|name',
         slurmState: 'CANCELLED',
         state: 'CANCELLED',
         reason: 'None',
         exitCode: 0,
-        signal: 15,
-        nodes: 'node2',
       },
     ]);
+  });
+
+  it('skips headers, unexpanded array ranges and garbage', () => {
+    expect(
+      parseQueue('ARRAY_JOB_ID|ARRAY_TASK_ID|STATE|\n103|2-5|PENDING|0|Priority|b|\nnonsense\n'),
+    ).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Reading Slurm's answers: job states, `squeue`, `scontrol show job -o` and `sbatch --parsable`.
+ * Reading Slurm's answers: job states, `squeue -O`, `sacct` and `sbatch --parsable`.
  * Pure, so every state and odd format is unit-tested without a cluster.
  */
 import type { JobState } from './types';
@@ -67,71 +67,6 @@ export interface SqueueRow extends SlurmTaskRow {
   reason: string;
 }
 
-/** The squeue format these rows come from (`-r` gives one line per array task). */
-export const SQUEUE_FORMAT = '%i|%j|%T|%r';
-
-export function parseSqueue(output: string): SqueueRow[] {
-  const rows: SqueueRow[] = [];
-  for (const line of output.split('\n')) {
-    if (!line.trim()) continue;
-    const [id = '', name = '', slurmState = '', ...reason] = line.trim().split('|');
-    const ids = splitJobId(id);
-    if (!ids) continue; // e.g. 123_[4-7] for pending ranges when -r was not given
-    rows.push({
-      ...ids,
-      name,
-      slurmState,
-      state: mapSlurmState(slurmState),
-      reason: reason.join('|'),
-    });
-  }
-  return rows;
-}
-
-/** One `scontrol show job -o` line as key → value (values may contain spaces). */
-export function parseScontrolLine(line: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  // A key starts a field where a space is followed by Key=; values run until the next key.
-  const parts = line.trim().split(/ (?=[A-Za-z][A-Za-z0-9:/_]*=)/);
-  for (const part of parts) {
-    const eq = part.indexOf('=');
-    if (eq > 0) fields[part.slice(0, eq)] = part.slice(eq + 1);
-  }
-  return fields;
-}
-
-export interface ScontrolJob extends SlurmTaskRow {
-  name: string;
-  reason: string;
-  /** Exit status of the batch script (first half of ExitCode=3:0); a signal shows in the second. */
-  exitCode?: number;
-  signal?: number;
-  nodes: string;
-}
-
-export function parseScontrol(output: string): ScontrolJob[] {
-  const jobs: ScontrolJob[] = [];
-  for (const line of output.split('\n')) {
-    if (!line.includes('JobId=')) continue;
-    const f = parseScontrolLine(line);
-    const [exit, signal] = (f.ExitCode ?? '').split(':').map((n) => Number.parseInt(n, 10));
-    const arrayJob = f.ArrayJobId;
-    const arrayTask = f.ArrayTaskId !== undefined ? Number.parseInt(f.ArrayTaskId, 10) : Number.NaN;
-    jobs.push({
-      jobId: arrayJob ?? f.JobId ?? '',
-      ...(Number.isFinite(arrayTask) ? { task: arrayTask } : {}),
-      name: f.JobName ?? '',
-      slurmState: f.JobState ?? '',
-      state: mapSlurmState(f.JobState ?? ''),
-      reason: f.Reason ?? '',
-      ...(exit !== undefined && Number.isFinite(exit) ? { exitCode: exit } : {}),
-      ...(signal !== undefined && Number.isFinite(signal) && signal > 0 ? { signal } : {}),
-      nodes: f.NodeList ?? '',
-    });
-  }
-  return jobs;
-}
-
 export interface SacctRow extends SlurmTaskRow {
   exitCode?: number;
 }
@@ -151,6 +86,49 @@ export function parseSacct(output: string): SacctRow[] {
       slurmState,
       state: mapSlurmState(slurmState),
       ...(Number.isFinite(code) ? { exitCode: code } : {}),
+    });
+  }
+  return rows;
+}
+
+/**
+ * The fields of the shared queue poll (`squeue --me -h -r -t all -O ...`, executors/slurm-poll.ts):
+ * one line per job or array task, in every state slurmctld still knows (ended ones until
+ * MinJobAge), with the raw wait status of ended ones, so no `scontrol show job` per job is needed.
+ * The name comes last: a name of the user's other jobs may hold the separator.
+ */
+export const QUEUE_FIELDS = 'ArrayJobID:|,ArrayTaskID:|,State:|,exit_code:|,Reason:|,Name:|';
+
+export interface QueueRow extends SqueueRow {
+  /** Exit status of the batch script (ended jobs only); a signal shows in `signal`. */
+  exitCode?: number;
+  signal?: number;
+}
+
+/** Lines of QUEUE_FIELDS: `1032|0|FAILED|768|NonZeroExitCode|bench-x-clients|` (768 = exit 3). */
+export function parseQueue(output: string): QueueRow[] {
+  const rows: QueueRow[] = [];
+  for (const line of output.split('\n')) {
+    if (!line.trim()) continue;
+    const [jobId = '', task = '', slurmState = '', status = '', reason = '', ...name] = line
+      .trim()
+      .split('|');
+    if (!/^\d+$/.test(jobId)) continue;
+    // N/A for a plain job; a range (`4-7`) only for an unexpanded array, which -r does not print.
+    if (task !== 'N/A' && !/^\d+$/.test(task)) continue;
+    const state = mapSlurmState(slurmState);
+    const wait = Number.parseInt(status, 10);
+    const ended = state !== 'PENDING' && state !== 'RUNNING' && Number.isFinite(wait);
+    rows.push({
+      jobId,
+      ...(task !== 'N/A' ? { task: Number(task) } : {}),
+      name: (name.at(-1) === '' ? name.slice(0, -1) : name).join('|'),
+      slurmState,
+      state,
+      reason,
+      // A wait(2) status: exit code in bits 8-15, terminating signal in bits 0-6.
+      ...(ended ? { exitCode: (wait >> 8) & 0xff } : {}),
+      ...(ended && (wait & 0x7f) > 0 ? { signal: wait & 0x7f } : {}),
     });
   }
   return rows;

@@ -8,6 +8,7 @@ import { formatDuration } from '../core/duration';
 import { benchmarkOfJobName, TERMINAL_STATES } from '../core/jobs';
 import { shellQuote } from '../core/shell';
 import { JOB_NAME_RE } from '../slurm-scripts/render';
+import { selfMetrics } from '../telemetry/self-metrics';
 import { START_MARKER, submittedJobId, withStartMarker } from './slurm-adopt';
 import {
   type SbatchInput,
@@ -18,13 +19,22 @@ import {
 } from './slurm-args';
 import { withModules } from './slurm-modules';
 import {
+  parseQueue,
   parseSacct,
   parseSbatchId,
-  parseScontrol,
-  parseSqueue,
+  QUEUE_FIELDS,
+  type QueueRow,
   SACCT_FIELDS,
-  SQUEUE_FORMAT,
 } from './slurm-parse';
+import {
+  Coalescer,
+  commandLabel,
+  jobTasks,
+  missingFromQueue,
+  POLL_INTERVAL_MS,
+  type QueueRequest,
+  type QueueView,
+} from './slurm-poll';
 import { uploadFile } from './slurm-upload';
 import { type SshConnection, SshConnectionError } from './ssh';
 import {
@@ -35,7 +45,6 @@ import {
   type JobSpec,
   type JobStatus,
   type ReadResult,
-  type TaskStatus,
 } from './types';
 
 const FILE_NAME_RE = /^[A-Za-z0-9._-]+$/;
@@ -53,7 +62,15 @@ export interface SlurmExecutorOptions extends SlurmPlacement {
   maxPendingMs: number;
   /** Consecutive SSH failures tolerated (with backoff) before an operation gives up. */
   transientBudget?: number;
+  /**
+   * Spacing of the shared queue poll (default 1 s). One poller per SSH connection: the first
+   * executor on a connection sets it for all.
+   */
+  pollIntervalMs?: number;
 }
+
+/** The queue poller of each connection: executors of targets on one login (user@host) share it. */
+const pollers = new WeakMap<SshConnection, Coalescer<QueueRequest, QueueView>>();
 
 interface JobRecord extends JobRef {
   submittedAtMs: number;
@@ -63,11 +80,22 @@ interface JobRecord extends JobRef {
 export class SlurmExecutor implements Executor {
   readonly kind = 'slurm';
   private root: Promise<string> | undefined;
+  private readonly poller: Coalescer<QueueRequest, QueueView>;
 
   constructor(
     private readonly ssh: SshConnection,
     private readonly options: SlurmExecutorOptions,
-  ) {}
+  ) {
+    let poller = pollers.get(ssh);
+    if (!poller) {
+      poller = new Coalescer(
+        (requests) => this.pollQueue(requests),
+        options.pollIntervalMs ?? POLL_INTERVAL_MS,
+      );
+      pollers.set(ssh, poller);
+    }
+    this.poller = poller;
+  }
 
   /** Runs a command, retrying connection failures (not command failures) within the budget. */
   private async run(
@@ -77,6 +105,7 @@ export class SlurmExecutor implements Executor {
     const budget = this.options.transientBudget ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
+        selfMetrics.slurmCommands.inc({ command: commandLabel(command) });
         return await this.ssh.exec(command, timeoutMs);
       } catch (err) {
         if (!(err instanceof SshConnectionError) || attempt >= budget) throw err;
@@ -117,12 +146,7 @@ export class SlurmExecutor implements Executor {
 
   /** A job an interrupted submit gave to Slurm without recording it (executors/slurm-adopt.ts). */
   private async submittedEarlier(name: string, dir: string): Promise<string | undefined> {
-    const queued = parseSqueue(
-      await this.check(
-        `squeue -h -r -t all -o ${shellQuote(SQUEUE_FORMAT)} --name=${shellQuote(name)}`,
-        'squeue',
-      ),
-    );
+    const queued = (await this.queue()).filter((r) => r.name === name);
     const marker = (await this.ssh.read(`${dir}/${START_MARKER}`, 0, 256)).toString();
     const found = submittedJobId({ name, queued, marker, accounted: [] });
     if (found) return found;
@@ -204,56 +228,38 @@ export class SlurmExecutor implements Executor {
     return this.remember(spec, dir, id, tasks);
   }
 
+  /**
+   * One round of the shared poll: one squeue for every job of the login user, then one sacct for
+   * the jobs asked about that the queue no longer lists in full (ended longer than MinJobAge ago).
+   */
+  private async pollQueue(requests: QueueRequest[]): Promise<QueueView> {
+    const queued = await this.run(`squeue --me -h -r -t all -O ${shellQuote(QUEUE_FIELDS)}`);
+    if (queued.code !== 0) {
+      const why = `exit ${queued.code}: ${(queued.stderr || queued.stdout).trim().slice(0, 500)}`;
+      return { rows: [], queueError: why, accounted: [] };
+    }
+    const rows = parseQueue(queued.stdout);
+    const missing = missingFromQueue(requests, rows);
+    if (missing.length === 0) return { rows, accounted: [] };
+    const acct = await this.run(`sacct -n -P -X -j ${shellQuote(missing.join(','))} -o ${SACCT_FIELDS}`);
+    return acct.code === 0
+      ? { rows, accounted: parseSacct(acct.stdout) }
+      : { rows, accounted: [], accountingError: (acct.stderr || acct.stdout).trim() };
+  }
+
+  /** The login user's whole queue (every state slurmctld still knows), from the shared poll. */
+  private async queue(): Promise<QueueRow[]> {
+    const view = await this.poller.ask({ jobId: '', tasks: 0 });
+    if (view.queueError) throw new Error(`squeue failed (${view.queueError})`);
+    return view.rows;
+  }
+
   async status(job: JobRef): Promise<JobStatus> {
-    const queued = parseSqueue(
-      (await this.run(`squeue -h -r -o ${shellQuote(SQUEUE_FORMAT)} -j ${shellQuote(job.id)}`)).stdout,
-    ).filter((r) => r.jobId === job.id);
-    const tasks = new Map<number, TaskStatus & { reason?: string }>();
-    for (const row of queued)
-      tasks.set(row.task ?? 0, { index: row.task ?? 0, state: row.state, reason: row.reason });
-    if (tasks.size < job.tasks) {
-      // Tasks that left the queue: scontrol still knows them for MinJobAge after they end.
-      const shown = await this.run(`scontrol show job -o ${shellQuote(job.id)}`);
-      for (const j of parseScontrol(shown.stdout)) {
-        const index = j.task ?? 0;
-        if (!tasks.has(index)) {
-          tasks.set(index, {
-            index,
-            state: j.state,
-            ...(j.exitCode !== undefined ? { exitCode: j.exitCode } : {}),
-            reason: j.reason,
-          });
-        }
-      }
-    }
-    let forgotten = '';
-    if (tasks.size < job.tasks) {
-      // Gone from scontrol too (MinJobAge passed): only accounting remembers, when it is on.
-      const acct = await this.run(`sacct -n -P -X -j ${shellQuote(job.id)} -o ${SACCT_FIELDS}`);
-      if (acct.code === 0) {
-        for (const row of parseSacct(acct.stdout)) {
-          const index = row.task ?? 0;
-          if (row.jobId === job.id && !tasks.has(index)) {
-            tasks.set(index, {
-              index,
-              state: row.state,
-              ...(row.exitCode !== undefined ? { exitCode: row.exitCode } : {}),
-            });
-          }
-        }
-      } else {
-        forgotten = `Slurm no longer knows job ${job.id} and sacct cannot tell (${(acct.stderr || acct.stdout).trim()})`;
-      }
-    }
-    const list: TaskStatus[] = [];
-    for (let index = 0; index < job.tasks; index++) {
-      const t = tasks.get(index);
-      list.push(
-        t
-          ? { index, state: t.state, ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}) }
-          : { index, state: 'UNKNOWN' },
-      );
-    }
+    const {
+      tasks: list,
+      known: tasks,
+      unknownWhy: forgotten,
+    } = jobTasks(job, await this.poller.ask({ jobId: job.id, tasks: job.tasks }));
     const state = combineTaskStates(list);
     if (state === 'PENDING') {
       const record = await this.record(job);
@@ -285,35 +291,29 @@ export class SlurmExecutor implements Executor {
     await this.waitGone((rows) => rows.some((r) => r.jobId === job.id));
   }
 
-  /** Polls squeue until `alive(rows)` is false (jobs leave the queue after KillWait). */
-  private async waitGone(
-    alive: (rows: ReturnType<typeof parseSqueue>) => boolean,
-    timeoutMs = 120_000,
-  ): Promise<void> {
+  /** Polls the queue until `alive(rows)` is false for its live rows (jobs leave after KillWait). */
+  private async waitGone(alive: (rows: QueueRow[]) => boolean, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const rows = parseSqueue((await this.run(`squeue -h -r -o ${shellQuote(SQUEUE_FORMAT)}`)).stdout);
-      if (!alive(rows)) return;
+      // The shared poll spaces these out itself; the sleep only guards a zero interval.
+      if (!alive(live(await this.queue()))) return;
       if (Date.now() > deadline) throw new Error('jobs still in the queue after scancel');
-      await sleep(500);
+      await sleep(100);
     }
   }
 
   async liveBenchmarks(): Promise<string[]> {
-    // Only this user's jobs (the login node's other users are none of ours to judge).
-    const rows = parseSqueue(await this.check(`squeue -h -r --me -o ${shellQuote(SQUEUE_FORMAT)}`, 'squeue'));
-    const ids = rows.filter((r) => !TERMINAL_STATES.has(r.state)).map((r) => benchmarkOfJobName(r.name));
+    // Only this user's jobs (--me: the login node's other users are none of ours to judge).
+    const ids = live(await this.queue()).map((r) => benchmarkOfJobName(r.name));
     return [...new Set(ids.filter((id): id is string => id !== null))].sort();
   }
 
   async cancelAll(benchmarkId: string): Promise<string[]> {
     const prefix = `${benchmarkId}-`;
-    const ours = (rows: ReturnType<typeof parseSqueue>) => rows.filter((r) => r.name.startsWith(prefix));
+    const ours = (rows: QueueRow[]) => rows.filter((r) => r.name.startsWith(prefix));
     // By id for what we recorded, and by name prefix for anything submitted but not yet recorded.
     const recorded = (await this.listJobs(benchmarkId)).map((j) => j.id);
-    const queued = ours(
-      parseSqueue(await this.check(`squeue -h -r -o ${shellQuote(SQUEUE_FORMAT)}`, 'squeue')),
-    );
+    const queued = ours(live(await this.queue()));
     const ids = [...new Set([...recorded, ...queued.map((r) => r.jobId)])];
     if (ids.length > 0) await this.run(`scancel ${ids.map(shellQuote).join(' ')}`);
     await this.waitGone((rows) => ours(rows).length > 0);
@@ -366,6 +366,11 @@ export class SlurmExecutor implements Executor {
   close(): Promise<void> {
     return this.ssh.close();
   }
+}
+
+/** Rows of jobs not yet ended (what plain `squeue` lists). */
+function live(rows: QueueRow[]): QueueRow[] {
+  return rows.filter((r) => !TERMINAL_STATES.has(r.state));
 }
 
 function toRef(record: JobRecord): JobRef {

@@ -2,12 +2,15 @@
  * One SSH connection per target (ssh2), opened on first use and reopened after it drops.
  * Host keys are verified against known_hosts; commands run with timeouts and report exit
  * codes; SFTP reads at offsets; forwardOut tunnels reach compute-node ports from the worker.
+ * Session channels (each exec, the one SFTP session) stay under the server's MaxSessions
+ * through a FIFO limiter (executors/ssh-channels.ts); tunnels are forwards, not sessions.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { homedir } from 'node:os';
 import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
 import { verifyHostKey } from './known-hosts';
+import { ChannelLimiter, DEFAULT_MAX_SESSIONS, type Release } from './ssh-channels';
 
 export interface SshTarget {
   host: string;
@@ -31,7 +34,16 @@ export class HostKeyError extends Error {}
 
 const expandHome = (path: string) => (path.startsWith('~/') ? `${homedir()}${path.slice(1)}` : path);
 
+export interface SshOptions {
+  connectTimeoutMs?: number;
+  keepaliveMs?: number;
+  /** Session channels open at once (default 8); keep it at or below the server's MaxSessions. */
+  maxSessions?: number;
+}
+
 export class SshConnection {
+  /** Permits for session channels; the SFTP session holds one for as long as it is open. */
+  readonly channels: ChannelLimiter;
   private client: Client | undefined;
   private ready: Promise<Client> | undefined;
   private sftpSession: Promise<SFTPWrapper> | undefined;
@@ -40,8 +52,10 @@ export class SshConnection {
 
   constructor(
     readonly target: SshTarget,
-    private readonly options: { connectTimeoutMs?: number; keepaliveMs?: number } = {},
-  ) {}
+    private readonly options: SshOptions = {},
+  ) {
+    this.channels = new ChannelLimiter(options.maxSessions ?? DEFAULT_MAX_SESSIONS);
+  }
 
   private connect(): Promise<Client> {
     if (this.ready) return this.ready;
@@ -121,58 +135,98 @@ export class SshConnection {
     this.client = undefined;
     this.ready = undefined;
     this.sftpSession = undefined;
+    // The connection's channels died with it, and so did their permits.
+    this.channels.reset();
+  }
+
+  /**
+   * Opens a session channel once a permit is free (in the order asked). The server refusing it
+   * while others are open means its MaxSessions is below our limit: the limit comes down to what
+   * it accepted and the request queues again, instead of failing.
+   */
+  private async session<T>(
+    open: (client: Client, done: (err: Error | undefined, channel: T) => void) => void,
+  ): Promise<{ client: Client; channel: T; release: Release }> {
+    for (;;) {
+      const client = await this.connect();
+      const release = await this.channels.acquire();
+      if (this.client !== client) {
+        release(); // the connection was replaced while we waited: a permit of the new one
+        continue;
+      }
+      try {
+        const channel = await new Promise<T>((resolve, reject) => {
+          try {
+            open(client, (err, channel) => (err ? reject(err) : resolve(channel)));
+          } catch (err) {
+            reject(err); // ssh2 throws "Not connected" on a connection that just died
+          }
+        });
+        return { client, channel, release };
+      } catch (err) {
+        release();
+        const refused = (err as { reason?: unknown }).reason !== undefined;
+        if (refused && this.client === client && this.channels.inUse > 0) {
+          this.channels.lower(this.channels.inUse);
+          continue;
+        }
+        throw new SshConnectionError(`ssh channel: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** Runs a command (a full shell line: the caller quotes every value). */
   async exec(command: string, timeoutMs = 60_000): Promise<ExecResult> {
-    const client = await this.connect();
+    const {
+      client,
+      channel: stream,
+      release,
+    } = await this.session<ClientChannel>((c, done) => c.exec(command, done));
     return new Promise<ExecResult>((resolve, reject) => {
-      client.exec(command, (err, stream: ClientChannel) => {
-        if (err) {
-          reject(new SshConnectionError(`ssh exec failed: ${err.message}`));
+      let stdout = '';
+      let stderr = '';
+      const timer = setTimeout(() => {
+        stream.close();
+        reject(
+          new SshConnectionError(`ssh command timed out after ${timeoutMs} ms: ${command.slice(0, 200)}`),
+        );
+      }, timeoutMs);
+      stream.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      stream.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      stream.on('close', (code: number | null, signal: string | null) => {
+        clearTimeout(timer);
+        release();
+        // A channel closed without an exit status means the connection went away under it.
+        if (code === null && signal === null && this.client !== client) {
+          reject(new SshConnectionError('ssh connection lost while a command ran'));
           return;
         }
-        let stdout = '';
-        let stderr = '';
-        const timer = setTimeout(() => {
-          stream.close();
-          reject(
-            new SshConnectionError(`ssh command timed out after ${timeoutMs} ms: ${command.slice(0, 200)}`),
-          );
-        }, timeoutMs);
-        stream.on('data', (d: Buffer) => {
-          stdout += d.toString();
-        });
-        stream.stderr.on('data', (d: Buffer) => {
-          stderr += d.toString();
-        });
-        stream.on('close', (code: number | null, signal: string | null) => {
-          clearTimeout(timer);
-          // A channel closed without an exit status means the connection went away under it.
-          if (code === null && signal === null && this.client !== client) {
-            reject(new SshConnectionError('ssh connection lost while a command ran'));
-            return;
-          }
-          resolve({ code: code ?? null, signal: signal ?? null, stdout, stderr });
-        });
+        resolve({ code: code ?? null, signal: signal ?? null, stdout, stderr });
       });
     });
   }
 
+  /** The one SFTP session: a long-lived channel holding one permit until it or the connection closes. */
   private sftp(): Promise<SFTPWrapper> {
     if (this.sftpSession) return this.sftpSession;
-    this.sftpSession = this.connect().then(
-      (client) =>
-        new Promise<SFTPWrapper>((resolve, reject) =>
-          client.sftp((err, sftp) =>
-            err ? reject(new SshConnectionError(`sftp: ${err.message}`)) : resolve(sftp),
-          ),
-        ),
+    const session: Promise<SFTPWrapper> = this.session<SFTPWrapper>((c, done) => c.sftp(done)).then(
+      ({ channel, release }) => {
+        channel.on('close', () => {
+          release();
+          if (this.sftpSession === session) this.sftpSession = undefined;
+        });
+        return channel;
+      },
     );
-    this.sftpSession.catch(() => {
-      this.sftpSession = undefined;
+    this.sftpSession = session;
+    session.catch(() => {
+      if (this.sftpSession === session) this.sftpSession = undefined;
     });
-    return this.sftpSession;
+    return session;
   }
 
   /** `timeoutMs`: by default a minute, plus a second per 256 KiB (a 100 MB file gets ~7 min). */
@@ -281,13 +335,18 @@ export class SshConnection {
 
 const pool = new Map<string, SshConnection>();
 
-/** One connection per user@host:port, shared by every benchmark on this worker. */
-export function sshConnection(target: SshTarget): SshConnection {
+/**
+ * One connection per user@host:port, shared by every benchmark on this worker. Targets asking
+ * different `maxSessions` of one login get the smallest (the server's limit is the same).
+ */
+export function sshConnection(target: SshTarget, options: { maxSessions?: number } = {}): SshConnection {
   const key = `${target.user}@${target.host}:${target.port}|${target.identityFile}|${target.knownHosts}`;
   let connection = pool.get(key);
   if (!connection) {
-    connection = new SshConnection(target);
+    connection = new SshConnection(target, options);
     pool.set(key, connection);
+  } else if (options.maxSessions !== undefined && options.maxSessions < connection.channels.limit) {
+    connection.channels.setLimit(options.maxSessions);
   }
   return connection;
 }

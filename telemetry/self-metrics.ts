@@ -2,7 +2,7 @@
  * aifb's own metrics (prom-client default registry), served by the worker on
  * AIFB_WORKER_METRICS_PORT and by the API on GET /metrics: benchmarks started and finished by
  * outcome, running benchmarks (from Temporal visibility where a client is at hand), activity
- * durations and failures, and how far behind the relay is.
+ * durations and failures, how far behind the relay is, and the commands run on Slurm logins.
  */
 import { createServer, type Server } from 'node:http';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
@@ -83,6 +83,15 @@ export const selfMetrics = {
       new Gauge({
         name: 'aifb_relay_push_interval_seconds',
         help: "How often each benchmark's live metrics are pushed now (grows past the budget with the number running).",
+      }),
+  ),
+  slurmCommands: once(
+    'aifb_slurm_commands_total',
+    () =>
+      new Counter({
+        name: 'aifb_slurm_commands_total',
+        help: 'Commands run on Slurm login nodes, by command (squeue, sacct, sbatch, scancel, scontrol; shell for the rest). Status checks share one squeue per poll interval per login.',
+        labelNames: ['command'],
       }),
   ),
   orphansCancelled: once(

@@ -87,7 +87,8 @@ describe('benchmarks through sshd and a real Slurm cluster', () => {
         args: [slurmRecipe('slurm-cancel', { stage: { duration: '10m' } })],
       });
       await waitForPhase(handle, 'loading');
-      await sleep(2000);
+      // `loading` comes before the clients' sbatch (uploads, then submit): wait for both jobs.
+      for (let i = 0; i < 300 && queuedNames(id).length < 2; i++) await sleep(200);
       expect(queuedNames(id).length).toBeGreaterThanOrEqual(2);
       await handle.cancel();
       return failureOf(handle.result());
