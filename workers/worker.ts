@@ -88,6 +88,10 @@ export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Pr
     // Benchmarks mostly wait: many can share one worker without starving each other.
     maxConcurrentActivityTaskExecutions: slots.activities,
     maxConcurrentWorkflowTaskExecutions: slots.workflows,
+    // More polls than the SDK's 10: with hundreds of benchmarks the workflow tasks waited on the
+    // server while the worker idled (bench:orchestration).
+    maxConcurrentWorkflowTaskPolls: Math.min(slots.workflows, 40),
+    maxConcurrentActivityTaskPolls: Math.min(slots.activities, 20),
     // Heartbeats reach the server this often at most: a cancel is seen within it.
     maxHeartbeatThrottleInterval: '2s',
     // aifb_activity_duration_seconds / aifb_activity_failures_total (telemetry/self-metrics.ts).
