@@ -1,0 +1,83 @@
+/**
+ * What the admission tests share: one time-skipping server and bundle per file, ids unique per
+ * test, recipes that run one at a time, and a worker that ends its test's admission workflow.
+ * The real benchmark and admission workflows and admission activities; fake executor activities.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { admissionStateQuery, admissionWorkflowId } from '../../core/admission-contract';
+import type { RecipeInput } from '../../core/recipe';
+import { type Call, type Fakes, recipeWith } from './fakes';
+import {
+  type BenchmarkHandle,
+  bundleWorkflows,
+  createTimeSkippingEnv,
+  type WorkerContext,
+  waitForStatus,
+  withWorker,
+} from './harness';
+
+/** One hour-long stage on a local target that runs one benchmark at a time. */
+export function oneAtATime(name: string): RecipeInput {
+  return {
+    ...recipeWith(name, [{ name: 'long', duration: '1h' }]),
+    target: { executor: 'local', maxRunning: 1 },
+  };
+}
+
+export const owner = (call: Call) => (call.input as { ownerId?: string; benchmarkId?: string }).ownerId;
+export const submitted = (fakes: Fakes) => fakes.callsTo('submitService').map(owner);
+export const callsOf = (fakes: Fakes, id: string) =>
+  fakes.calls.filter((c) => {
+    const input = c.input as { ownerId?: string; benchmarkId?: string };
+    return input.ownerId === id || input.benchmarkId === id;
+  });
+export const phasesOf = async (h: BenchmarkHandle) =>
+  (await waitForStatus(h, () => true)).phases.map((p) => p.phase);
+
+/** Registers the file's hooks; the returned functions use the file's server. */
+export function admissionTestEnv() {
+  let env: TestWorkflowEnvironment;
+  let bundle: WorkflowBundleWithSourceMap;
+  let ready: Promise<[TestWorkflowEnvironment, WorkflowBundleWithSourceMap]>;
+  let testNo = 0;
+  beforeAll(() => {
+    ready = Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+    ready.catch(() => undefined);
+  });
+  beforeEach(async () => {
+    [env, bundle] = await ready;
+    testNo += 1;
+  });
+  afterAll(async () => {
+    await (await ready.catch(() => undefined))?.[0].teardown();
+  });
+  return {
+    env: () => env,
+    /** Workflow ids unique per test (`bench-<name>-<n>`): a run of an earlier test may still hold its id. */
+    id: (name: string) => `bench-${name}-${testNo}`,
+    async queuedWaiters(taskQueue: string): Promise<string[]> {
+      const state = await env.client.workflow
+        .getHandle(admissionWorkflowId(taskQueue, 'local'))
+        .query(admissionStateQuery);
+      return state.waiters.map((w) => w.workflowId);
+    },
+    /**
+     * withWorker, and at the end the test's admission workflow is terminated while its worker
+     * still runs: left idle on a queue nobody polls, its tasks would hold the server's clock.
+     */
+    withAdmission(fakes: Fakes, fn: (ctx: WorkerContext) => Promise<void>): Promise<void> {
+      return withWorker(env, bundle, fakes.activities, async (ctx) => {
+        try {
+          await fn(ctx);
+        } finally {
+          await env.client.workflow
+            .getHandle(admissionWorkflowId(ctx.taskQueue, 'local'))
+            .terminate('test over')
+            .catch(() => undefined);
+        }
+      });
+    },
+  };
+}
