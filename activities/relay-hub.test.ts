@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledFailure, type Context } from '@temporalio/activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchmarkStatus } from '../core/contract';
+import { type BenchmarkStatus, initialStatus } from '../core/contract';
 import { type AifbConfig, paths } from '../core/node/config';
 import { parseRecipe, type Recipe } from '../core/recipe';
 import { LocalExecutor } from '../executors/local';
@@ -46,23 +46,12 @@ function recipe(): Recipe {
 
 function status(benchmarkId: string): BenchmarkStatus {
   return {
-    benchmarkId,
+    ...initialStatus(benchmarkId, 1),
     recipeName: 'hub',
     phase: 'loading',
-    phases: [{ phase: 'loading', atMs: 1 }],
     stageIndex: 0,
     stageName: 's',
     stageCount: 1,
-    stageEndsAtMs: null,
-    clientsWaitingSinceMs: null,
-    clientsQueueWaitMs: null,
-    endpoint: null,
-    serviceTiming: null,
-    deployment: null,
-    jobs: [],
-    stages: [],
-    stopRequested: false,
-    error: null,
   };
 }
 

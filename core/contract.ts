@@ -137,6 +137,29 @@ export interface FinishedClients {
   notStarted?: boolean;
 }
 
+/** A benchmark's status when its workflow starts: validating, nothing known yet. */
+export function initialStatus(benchmarkId: string, atMs: number): BenchmarkStatus {
+  return {
+    benchmarkId,
+    recipeName: null,
+    phase: 'validating',
+    phases: [{ phase: 'validating', atMs }],
+    stageIndex: null,
+    stageName: null,
+    stageCount: 0,
+    stageEndsAtMs: null,
+    clientsWaitingSinceMs: null,
+    clientsQueueWaitMs: null,
+    endpoint: null,
+    serviceTiming: null,
+    deployment: null,
+    jobs: [],
+    stages: [],
+    stopRequested: false,
+    error: null,
+  };
+}
+
 /** The live progress the relay publishes in its heartbeats (read by `aifb run --watch`). */
 export interface RelayProgress {
   /** The stage whose progress `clients` is (the clients job runs them all). */

@@ -25,6 +25,7 @@ import {
   clientsEndedSignal,
   FINISHING_PHASES,
   type HealthyEndpoint,
+  initialStatus,
   type Phase,
   relayTaskQueue,
   type StopAck,
@@ -160,25 +161,7 @@ function domainFailure(err: unknown, note?: string): unknown {
 export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummary> {
   const benchmarkId = benchmarkIdOf(workflowInfo().workflowId);
   const startedAtMs = Date.now();
-  const state: BenchmarkStatus = {
-    benchmarkId,
-    recipeName: null,
-    phase: 'validating',
-    phases: [{ phase: 'validating', atMs: startedAtMs }],
-    stageIndex: null,
-    stageName: null,
-    stageCount: 0,
-    stageEndsAtMs: null,
-    clientsWaitingSinceMs: null,
-    clientsQueueWaitMs: null,
-    endpoint: null,
-    serviceTiming: null,
-    deployment: null,
-    jobs: [],
-    stages: [],
-    stopRequested: false,
-    error: null,
-  };
+  const state: BenchmarkStatus = initialStatus(benchmarkId, startedAtMs);
   const enter = (phase: Phase) => {
     if (phase !== state.phase) upsertSearchAttributes([{ key: PhaseKey, value: phase }]);
     state.phase = phase;

@@ -6,12 +6,9 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createActivityContext } from '../../activities/context';
 import { type BenchmarkStatus, statusQuery, WORKFLOW_TYPE } from '../../core/contract';
 import type { BenchmarkSummary } from '../../core/summary';
-import { MemoryExecutor } from '../../executors/memory';
-import { createBenchmarkWorker } from '../../workers/worker';
-import { type DevEnv, startDevEnv, testConfig } from './harness';
+import { type DevEnv, memoryWorker, startDevEnv, testConfig } from './harness';
 
 let dev: DevEnv;
 beforeAll(async () => {
@@ -37,35 +34,31 @@ const phaseAt = (s: BenchmarkStatus, phase: string) => s.phases.find((p) => p.ph
 
 it('runs one benchmark at a time on a target limited to one: the others wait queued, in submission order', async () => {
   const config = testConfig();
-  const context = createActivityContext(config, {
-    executor: new MemoryExecutor({ timing: { service: { startupMs: 300 }, clients: { startupMs: 300 } } }),
-  });
-  const worker = await createBenchmarkWorker({
-    connection: dev.env.nativeConnection,
-    namespace: 'default',
-    config,
-    context,
-    workflowBundle: dev.bundle,
-  });
+  const { worker, context } = await memoryWorker(dev, config, 300);
   const statuses = await worker.runUntil(async () => {
     const handles: WorkflowHandle[] = [];
+    const phaseOf = (h: WorkflowHandle) => h.query(statusQuery).then((s) => s.phase);
+    /** Polls until `h` is in a phase `ok` accepts; false after about 20 s. */
+    const reaches = async (h: WorkflowHandle, ok: (phase: string) => boolean) => {
+      for (let i = 0; i < 200; i++) {
+        if (ok(await phaseOf(h))) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    // Submitted one after another, each once the one before has its answer (a place, or a
+    // place in line), so the order the admission workflow sees is the submission order.
     for (let i = 0; i < 3; i++) {
-      handles.push(
-        await dev.env.client.workflow.start(WORKFLOW_TYPE, {
-          taskQueue: config.taskQueue,
-          workflowId: `bench-admit-${process.pid}-${i}`,
-          args: [recipe],
-        }),
-      );
+      const handle = await dev.env.client.workflow.start(WORKFLOW_TYPE, {
+        taskQueue: config.taskQueue,
+        workflowId: `bench-admit-${process.pid}-${i}`,
+        args: [recipe],
+      });
+      handles.push(handle);
+      const answered =
+        i === 0 ? (p: string) => !['validating', 'queued'].includes(p) : (p: string) => p === 'queued';
+      expect(await reaches(handle, answered)).toBe(true);
     }
-    // While the first runs, the later ones are queued (seen live, not only in the phase list).
-    let sawQueued = false;
-    for (let i = 0; i < 200 && !sawQueued; i++) {
-      const phases = await Promise.all(handles.map((h) => h.query(statusQuery).then((s) => s.phase)));
-      sawQueued = phases[1] === 'queued' && phases[2] === 'queued';
-      if (!sawQueued) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(sawQueued).toBe(true);
     for (const h of handles) {
       const summary = (await h.result()) as BenchmarkSummary;
       expect(summary.status).toBe('completed');
@@ -75,8 +68,6 @@ it('runs one benchmark at a time on a target limited to one: the others wait que
   await context.close();
 
   const [first, second, third] = statuses as [BenchmarkStatus, BenchmarkStatus, BenchmarkStatus];
-  // Each waits `queued` until its grant comes back from the target's admission workflow (the
-  // first only briefly); the later ones until the one before has torn down.
   for (const later of [second, third]) expect(later.phases.map((p) => p.phase)).toContain('queued');
   // One at a time, in order: each left `queued` only after the one before had torn down.
   const ended = (s: BenchmarkStatus) => phaseAt(s, 'tearing-down')!;

@@ -12,11 +12,13 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { expect, inject } from 'vitest';
+import { type ActivityContext, createActivityContext } from '../../activities/context';
 import { temporalBinary } from '../../cli/embedded-stack';
 import { type BenchmarkStatus, statusQuery } from '../../core/contract';
 import type { AifbConfig } from '../../core/node/config';
 import { repoRoot } from '../../core/node/config';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../core/search-attributes';
+import { MemoryExecutor } from '../../executors/memory';
 import { installRuntime } from '../../workers/runtime';
 import { type BenchmarkWorker, createBenchmarkWorker, workflowsPath } from '../../workers/worker';
 import './tier-setup';
@@ -93,6 +95,29 @@ export async function inProcessWorker(dev: DevEnv, config: AifbConfig): Promise<
     config,
     workflowBundle: dev.bundle,
   });
+}
+
+/**
+ * A worker whose jobs run on the in-memory executor (no processes: only the orchestration is
+ * under test), with start-ups of `startupMs`. Close its context after the worker stops.
+ */
+export async function memoryWorker(
+  dev: DevEnv,
+  config: AifbConfig,
+  startupMs: number,
+): Promise<{ worker: BenchmarkWorker; context: ActivityContext }> {
+  const timing = { startupMs };
+  const context = createActivityContext(config, {
+    executor: new MemoryExecutor({ timing: { service: timing, clients: timing } }),
+  });
+  const worker = await createBenchmarkWorker({
+    connection: dev.env.nativeConnection,
+    namespace: 'default',
+    config,
+    context,
+    workflowBundle: dev.bundle,
+  });
+  return { worker, context };
 }
 
 /** A worker in its own process, so a test can kill -9 it like a crash would. */

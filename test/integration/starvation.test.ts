@@ -8,12 +8,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createActivityContext } from '../../activities/context';
 import { statusQuery, WORKFLOW_TYPE } from '../../core/contract';
 import type { BenchmarkSummary } from '../../core/summary';
-import { MemoryExecutor } from '../../executors/memory';
-import { createBenchmarkWorker } from '../../workers/worker';
-import { type DevEnv, startDevEnv, testConfig } from './harness';
+import { type DevEnv, memoryWorker, startDevEnv, testConfig } from './harness';
 
 let dev: DevEnv;
 beforeAll(async () => {
@@ -40,16 +37,7 @@ const recipe = {
 
 it(`runs ${BENCHMARKS} benchmarks at once on a worker with ${SLOTS.activities} activity and ${SLOTS.relays} relay slots, every one to completion`, async () => {
   const config = { ...testConfig(), workerSlots: SLOTS };
-  const context = createActivityContext(config, {
-    executor: new MemoryExecutor({ timing: { service: { startupMs: 500 }, clients: { startupMs: 500 } } }),
-  });
-  const worker = await createBenchmarkWorker({
-    connection: dev.env.nativeConnection,
-    namespace: 'default',
-    config,
-    context,
-    workflowBundle: dev.bundle,
-  });
+  const { worker, context } = await memoryWorker(dev, config, 500);
   await worker.runUntil(async () => {
     const handles: WorkflowHandle[] = [];
     for (let i = 0; i < BENCHMARKS; i++) {
