@@ -112,7 +112,7 @@ export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Pr
     activities: { [ACTIVITY.relayTelemetry]: relayTelemetry },
     maxConcurrentActivityTaskExecutions: slots.relays,
     // The relay hub beats each relay itself (activities/relay-hub.ts), at a bounded rate.
-    maxHeartbeatThrottleInterval: '30s',
+    maxHeartbeatThrottleInterval: '10s',
     interceptors: {
       activity: [
         ...(options.config.faultDelays?.length ? [faultDelayInterceptor(options.config.faultDelays)] : []),

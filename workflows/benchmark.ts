@@ -124,8 +124,8 @@ function activitiesFor(recipe: Recipe) {
     taskQueue: relayTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '30d',
     cancellationType: ActivityCancellationType.TRY_CANCEL,
-    // The hub beats every relay at least every 15 s; a relay of a dead worker moves within a minute.
-    heartbeatTimeout: '1m',
+    // The hub beats every relay at least every 5 s; a relay of a dead worker moves within 15 s.
+    heartbeatTimeout: '15s',
     retry, // no maximumAttempts: unlimited
   });
   // Teardown retries without limit: a benchmark stays visibly "tearing-down" rather than leak jobs.
