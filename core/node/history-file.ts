@@ -6,12 +6,14 @@ import { type AifbConfig, paths } from './config';
 
 /** Every entry of a recipe's history, oldest first ([] when it has none yet). */
 export async function readHistory(config: AifbConfig, recipeName: string): Promise<HistoryEntry[]> {
-  const file = paths.history(config, recipeName);
-  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+  return parseHistory(await historyText(config, recipeName));
+}
+
+async function historyText(config: AifbConfig, recipeName: string): Promise<string> {
+  return readFile(paths.history(config, recipeName), 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return '';
     throw err;
   });
-  return parseHistory(text);
 }
 
 /**
@@ -22,9 +24,12 @@ export async function readHistory(config: AifbConfig, recipeName: string): Promi
 export async function appendHistory(config: AifbConfig, entry: HistoryEntry): Promise<boolean> {
   const file = paths.history(config, entry.recipeName);
   const line = JSON.stringify(entry);
-  const previous = (await readHistory(config, entry.recipeName)).find(
-    (e) => e.benchmarkId === entry.benchmarkId,
-  );
+  const text = await historyText(config, entry.recipeName);
+  // Parsed only when the run is there already: a history of thousands of runs is not parsed at
+  // every run's end (bench:orchestration, 1,000 runs of one recipe).
+  const previous = text.includes(`"benchmarkId":${JSON.stringify(entry.benchmarkId)}`)
+    ? parseHistory(text).find((e) => e.benchmarkId === entry.benchmarkId)
+    : undefined;
   if (previous && JSON.stringify(previous) === line) return false;
   await mkdir(dirname(file), { recursive: true });
   await appendFile(file, `${line}\n`, { flag: 'a' });
