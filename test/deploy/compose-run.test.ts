@@ -213,7 +213,13 @@ describe('the compose file’s worker and API, as it starts them', () => {
     // The summary's server part came from Prometheus (AIFB_PROMETHEUS_URL).
     expect(JSON.stringify(results)).toMatch(/"source":"prometheus"/);
     // Pushed series arrived through Pushgateway into Prometheus (honor_labels kept `benchmark`).
-    const series = await promQuery(`aifb_stage_requests_ok{benchmark="${benchmarkId}"}`);
+    // Scraped every 2 s (with a 2-s timeout): on a busy machine a scrape may fail, the next one
+    // brings it.
+    let series = await promQuery(`aifb_stage_requests_ok{benchmark="${benchmarkId}"}`);
+    for (let i = 0; i < 30 && series.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      series = await promQuery(`aifb_stage_requests_ok{benchmark="${benchmarkId}"}`);
+    }
     expect(series.length).toBeGreaterThan(0);
     // Prometheus scrapes the worker and the API at the file's ports.
     for (const job of ['aifb-worker', 'aifb-api', 'pushgateway']) {
