@@ -79,6 +79,20 @@ function statusKey(s: BenchmarkStatus): string {
   return JSON.stringify([s.phase, s.phases.length, s.stageIndex, s.stageName, s.stageCount, s.stageEndsAtMs]);
 }
 
+/**
+ * The live status of the benchmark `activity` belongs to, or null when it does not answer (within
+ * `timeoutMs` when given). Asked of the activity's own workflow: a schedule-started run's
+ * workflow id differs from its benchmark id.
+ */
+export async function workflowStatus(activity: Context, timeoutMs?: number): Promise<BenchmarkStatus | null> {
+  const workflowId = activity.info.workflowExecution?.workflowId;
+  if (!workflowId) return null;
+  const ask = () => activity.client.workflow.getHandle(workflowId).query(statusQuery);
+  const asked =
+    timeoutMs === undefined ? ask() : activity.client.connection.withDeadline(Date.now() + timeoutMs, ask);
+  return asked.catch(() => null);
+}
+
 export class RelayHub {
   private readonly entries = new Map<string, Entry>();
   private readonly budget: RelayBudget;
@@ -306,14 +320,7 @@ export class RelayHub {
 
   /** The workflow's status; pushed only when it changed. */
   private async refreshStatus(entry: Entry): Promise<void> {
-    const workflowId = entry.activity.info.workflowExecution?.workflowId;
-    if (!workflowId) return;
-    const client = entry.activity.client;
-    const status = await client.connection
-      .withDeadline(Date.now() + QUERY_TIMEOUT_MS, () =>
-        client.workflow.getHandle(workflowId).query(statusQuery),
-      )
-      .catch(() => null);
+    const status = await workflowStatus(entry.activity, QUERY_TIMEOUT_MS);
     if (!status) return;
     entry.stage =
       status.stageIndex === null

@@ -3,28 +3,13 @@
  * worker process (relay-hub.ts); and the last copy after teardown (flushLogs).
  */
 import { Context } from '@temporalio/activity';
-import { type BenchInput, type BenchmarkStatus, type Phase, statusQuery } from '../core/contract';
+import type { BenchInput, Phase } from '../core/contract';
 import { paths } from '../core/node/config';
 import { selfMetrics } from '../telemetry/self-metrics';
 import type { ActivityContext } from './context';
-import { RelayHub } from './relay-hub';
+import { RelayHub, workflowStatus } from './relay-hub';
 import { syncLogsOnce } from './relay-logs';
 import { RunTelemetry } from './run-telemetry';
-
-/**
- * The live status of the benchmark this activity belongs to. Asked of the activity's own
- * workflow: a schedule-started run's workflow id differs from its benchmark id.
- */
-async function workflowStatus(): Promise<BenchmarkStatus | null> {
-  const activity = Context.current();
-  const workflowId = activity.info.workflowExecution?.workflowId;
-  if (!workflowId) return null;
-  try {
-    return await activity.client.workflow.getHandle(workflowId).query(statusQuery);
-  } catch {
-    return null;
-  }
-}
 
 export function relayActivities(ctx: ActivityContext) {
   const hub = new RelayHub(ctx);
@@ -47,7 +32,7 @@ export function relayActivities(ctx: ActivityContext) {
       );
       // After teardown no job runs: lines the jobs' own shippers left are the relay's now.
       await telemetry.shipLogs(jobs, { final: true });
-      const status = await workflowStatus();
+      const status = await workflowStatus(activity);
       if (status && outcome) {
         const atMs = Date.now();
         await telemetry.pushStatus({
