@@ -142,14 +142,16 @@ export function logShipFragments(runtime: JobRuntime | undefined): { start: stri
       `${program} --ship-logs "$AIFB_JOB_DIR" --index "$index" </dev/null >>${file(logShipFiles.log('$index'))} 2>&1 &`,
       'shipper=$!',
     ].join('\n'),
+    // In a group with no stderr: a cancel's SIGTERM killing one of its sleeps makes bash write
+    // "Terminated" to the task's stderr after the shipper's last pass (a line left to the relay).
     stop: [
       "# The log shipper's last pass (bounded): what it leaves, the worker's relay ships.",
-      'if [ -n "$shipper" ]; then',
-      `  for _ in $(seq 1 50); do [ -e ${state} ] || ! kill -0 "$shipper" 2>/dev/null && break; sleep 0.1; done`,
-      '  kill -USR2 "$shipper" 2>/dev/null',
-      '  for _ in $(seq 1 150); do kill -0 "$shipper" 2>/dev/null || break; sleep 0.1; done',
-      '  kill -KILL "$shipper" 2>/dev/null',
-      'fi',
+      'if [ -n "$shipper" ]; then {',
+      `  for _ in $(seq 1 50); do [ -e ${state} ] || ! kill -0 "$shipper" && break; sleep 0.1; done`,
+      '  kill -USR2 "$shipper"',
+      '  for _ in $(seq 1 150); do kill -0 "$shipper" || break; sleep 0.1; done',
+      '  kill -KILL "$shipper"',
+      '} 2>/dev/null; fi',
     ].join('\n'),
   };
 }

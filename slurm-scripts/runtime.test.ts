@@ -164,6 +164,38 @@ describe('scripts with the log shipper (telemetry.directLokiUrl)', () => {
     expect(result.stderr).toContain('service exited with status 0');
   });
 
+  it("a cancel during the shipper's stop writes nothing to the task's output after the last pass", () => {
+    // The cancel's SIGTERM reaches the whole job (its own process group here, by setsid) while
+    // the script waits for the shipper: bash must not report the killed sleep on stderr.
+    const script = renderClientsScript({
+      jobName: 'bench-x-clients',
+      clientCount: 3,
+      runtime: 'sea',
+      logShip: true,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'aifb-runtime-'));
+    writeFileSync(join(dir, 'job.sh'), script);
+    fake(
+      join(dir, 'aifb-loadgen'),
+      `#!/bin/bash
+if [ "$1" = --ship-logs ]; then
+  trap '' TERM
+  trap 'kill -TERM 0; sleep 0.5; exit 0' USR2
+  echo '{}' > "$AIFB_JOB_DIR/logship-$4.json"
+  while :; do sleep 0.05; done
+fi
+echo "client output"
+`,
+    );
+    const result = spawnSync('setsid', ['bash', 'job.sh'], {
+      cwd: dir,
+      env: { PATH: '/usr/bin:/bin', AIFB_JOB_DIR: dir, AIFB_TASK_INDEX: '2' },
+      encoding: 'utf8',
+    });
+    expect(result.stdout).toBe('client output\n');
+    expect(result.stderr).toBe('');
+  });
+
   it('off: the clients script execs loadgen as before', () => {
     const script = renderClientsScript({ jobName: 'bench-x-clients', clientCount: 3, runtime: 'sea' });
     expect(script).not.toContain('--ship-logs');
