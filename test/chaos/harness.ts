@@ -125,17 +125,37 @@ export async function liveStatus(handle: WorkflowHandle): Promise<BenchmarkStatu
   return handle.query(statusQuery).catch(() => null);
 }
 
-/** Polls `check` every 100 ms until it returns a value, or fails saying what it waited for. */
+/** The workflow's pending activities, one a line: what a timed-out wait was looking at. */
+export async function pendingActivities(handle: WorkflowHandle): Promise<string> {
+  const description = await handle.describe();
+  return (description.raw.pendingActivities ?? [])
+    .map(
+      (a) =>
+        `${a.activityType?.name} state ${a.state} attempt ${a.attempt} worker ${a.lastWorkerIdentity ?? '-'}${a.lastFailure?.message ? ` last failure: ${a.lastFailure.message}` : ''}`,
+    )
+    .join('\n');
+}
+
+/**
+ * Polls `check` every 100 ms until it returns a value, or fails saying what it waited for (and
+ * what `context` tells of the state then, for a failure that happens only in CI).
+ */
 export async function until<T>(
   what: string,
   timeoutMs: number,
   check: () => Promise<T | null | undefined>,
+  context?: () => Promise<string>,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check().catch(() => null);
     if (value !== null && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const seen = context ? await context().catch((err) => `(could not tell: ${String(err)})`) : '';
+      throw new Error(
+        `timed out after ${timeoutMs / 1000}s waiting for ${what}${seen ? `; then:\n${seen}` : ''}`,
+      );
+    }
     await sleep(100);
   }
 }

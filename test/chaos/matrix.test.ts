@@ -28,6 +28,7 @@ import {
   isPending,
   jobProcesses,
   liveStatus,
+  pendingActivities,
   runningActivity,
   startChaosServer,
   stopProcess,
@@ -238,12 +239,21 @@ async function runCase(c: Case, name: string) {
           throw new Error(`no worker of ours holds ${c.point.activity} (pid ${running.workerPid})`);
         holder.kill('SIGKILL');
         // Recovered when the activity runs again on the other worker (or is done and gone).
-        await until(`${c.point.activity} to run again`, 60_000, async () => {
-          const again = await runningActivity(handle, c.point.activity);
-          if ((again && again.attempt > running.attempt) || !(await isPending(handle, c.point.activity)))
-            return true;
-          return null;
-        });
+        await until(
+          `${c.point.activity} to run again`,
+          60_000,
+          async () => {
+            const again = await runningActivity(handle, c.point.activity);
+            if ((again && again.attempt > running.attempt) || !(await isPending(handle, c.point.activity)))
+              return true;
+            return null;
+          },
+          async () =>
+            `killed worker pid ${holder.pid}; other workers alive: ${workers
+              .filter((w) => w !== holder)
+              .map((w) => `${w.pid} ${w.exitCode === null ? 'running' : `exited ${w.exitCode}`}`)
+              .join(', ')}\n${await pendingActivities(handle)}`,
+        );
         recoveryMs = Date.now() - faultAt;
         break;
       }
