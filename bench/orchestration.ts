@@ -28,6 +28,7 @@ import { checkIntervalMs } from '../core/stage-checks';
 import type { SimulatedTiming } from '../executors/memory';
 import { startPushgateway } from '../telemetry/embedded';
 import { quantile, type RunFacts, runFacts } from './orchestration-history';
+import { type ServerSnapshot, serverBreakdown, serverSnapshot } from './server-metrics';
 
 const { values: flags } = parseArgs({
   options: {
@@ -37,10 +38,16 @@ const { values: flags } = parseArgs({
     'stage-s': { type: 'string' },
     'real-local': { type: 'boolean', default: false },
     'real-max': { type: 'string', default: '64' },
+    /**
+     * Starts a second (0: all at once, 50 at a time, as fast as the server takes them). A steady
+     * rate measures each run's own overhead with N running; a burst measures the queue it makes.
+     */
+    'start-rate': { type: 'string', default: '0' },
   },
 });
 const NS = flags.benchmarks.split(',').map(Number);
 const WORKERS = Number(flags.workers);
+const START_RATE = Number(flags['start-rate']);
 /** What each simulated job is told to take (executors/memory.ts). */
 const TIMING: Record<'service' | 'clients', Partial<SimulatedTiming>> = {
   service: { queueWaitMs: 1000, startupMs: 2000 },
@@ -60,7 +67,12 @@ const DAY_CHECKS = Math.floor(
     checkIntervalMs({ plannedMs: DAY_MS, requestBound: false, oversaturationStop: false, elapsedMs: 0 }),
 );
 
-const stageSecondsFor = (n: number) => Number(flags['stage-s'] ?? Math.max(30, 20 + Math.ceil(n * 0.15)));
+/** Long enough that the last run starts before the first one's stage ends: all N run together. */
+const stageSecondsFor = (n: number) =>
+  Number(
+    flags['stage-s'] ??
+      Math.max(30, 20 + Math.ceil(n * 0.15), START_RATE > 0 ? 30 + Math.ceil(n / START_RATE) : 0),
+  );
 
 function recipe(stageS: number, name: string) {
   return {
@@ -150,6 +162,9 @@ interface Row {
   stalled: boolean;
   /** Mean seconds per run in each activity (scheduled to completed): where the wall time went. */
   breakdown: string;
+  /** The Temporal server's busiest requests and costliest database operations (its /metrics). */
+  serverLines: string[];
+  wftP50: number | null;
 }
 
 const machine = `${cpus()[0]?.model ?? '?'} × ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;
@@ -164,7 +179,15 @@ execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: r
 const root = mkdtempSync(join(tmpdir(), 'aifb-bench-orch-'));
 const shm = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/aifb-bench-orch-') : join(root, 'memory');
 const config = { dataDir: root, distDir: join(repoRoot, 'dist'), taskQueue: 'unused' };
-const server = await startDevServer({ config, port: await freePort(), uiPort: await freePort() });
+const metricsPort = await freePort();
+const server = await startDevServer({
+  config,
+  port: await freePort(),
+  uiPort: await freePort(),
+  metricsPort,
+});
+const serverMetrics = async (): Promise<ServerSnapshot> =>
+  serverSnapshot(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
 const pgwPort = await freePort();
 const pushgateway = await startPushgateway({ dataDir: root, port: pgwPort });
 const pgwPid = pidListening(`--web.listen-address=127.0.0.1:${pgwPort}`);
@@ -177,7 +200,15 @@ function startWorkers(taskQueue: string, dataDir: string, memoryDir: string | nu
     Array.from({ length: WORKERS }, (_, i) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', join(repoRoot, 'bench', 'orchestration-worker.ts')],
+        [
+          // BENCH_WORKER_PROFILE=<folder>: a V8 CPU profile of each worker, written when it stops.
+          ...(process.env.BENCH_WORKER_PROFILE
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROFILE}`]
+            : []),
+          '--import',
+          'tsx',
+          join(repoRoot, 'bench', 'orchestration-worker.ts'),
+        ],
         {
           cwd: repoRoot,
           env: {
@@ -241,15 +272,24 @@ async function round(mode: Row['mode'], n: number): Promise<Row> {
   const idle1 = sumProc(pids);
   const idleWorkersPct = ((idle1.cpuS - idle0.cpuS) / 3) * 100;
   const base = { ...idle1, ...others(), pushes: await pushesSoFar(pushgateway.url), atMs: Date.now() };
+  const serverBase = await serverMetrics();
 
   const ids = Array.from({ length: n }, (_, i) => `${taskQueue}-${i}`);
   const body = recipe(stageS, `orch-${n}`);
-  for (let i = 0; i < n; i += 50) {
-    await Promise.all(
-      ids
-        .slice(i, i + 50)
-        .map((workflowId) => client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId, args: [body] })),
-    );
+  const start = (workflowId: string) =>
+    client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId, args: [body] });
+  if (START_RATE > 0) {
+    // Open loop at the rate asked: each start at its time, not after the previous one answered.
+    const t0 = Date.now();
+    const starting: Promise<unknown>[] = [];
+    for (const [i, workflowId] of ids.entries()) {
+      const wait = t0 + (i * 1000) / START_RATE - Date.now();
+      if (wait > 0) await sleep(wait);
+      starting.push(start(workflowId));
+    }
+    await Promise.all(starting);
+  } else {
+    for (let i = 0; i < n; i += 50) await Promise.all(ids.slice(i, i + 50).map(start));
   }
   const inQueue = `TaskQueue = "${taskQueue}"`;
   let idle: { cpuPct: number; rssPerBench: number; pushesPerS: number } | null = null;
@@ -279,6 +319,7 @@ async function round(mode: Row['mode'], n: number): Promise<Row> {
     if (closed >= n || Date.now() - progressAt > STALL_MS) break;
   }
   const end = { ...sumProc(pids), ...others(), pushes: await pushesSoFar(pushgateway.url), atMs: Date.now() };
+  const serverEnd = await serverMetrics();
   await stopWorkers(workers);
 
   const facts: RunFacts[] = [];
@@ -311,6 +352,11 @@ async function round(mode: Row['mode'], n: number): Promise<Row> {
   const breakdown = [...byType].map(([type, total]) => `${type} ${(total / n / 1000).toFixed(2)}`).join(', ');
   return {
     breakdown,
+    serverLines: serverBreakdown(serverBase, serverEnd, (end.atMs - base.atMs) / 1000),
+    wftP50: quantile(
+      facts.flatMap((f) => f.workflowTaskStartMs),
+      0.5,
+    ),
     mode,
     n,
     stageS,
@@ -390,6 +436,10 @@ try {
     const row = await round('memory', n);
     rows.push(row);
     console.log(`  mean s per run in each activity: ${row.breakdown}`);
+    for (const line of row.serverLines) console.log(`  ${line}`);
+    console.log(
+      `  workflow-task schedule-to-start p50 ${f(row.wftP50, 0)} ms; ${START_RATE > 0 ? `started at ${START_RATE}/s` : 'started all at once'}`,
+    );
     console.log(
       `  done: ${row.completed}/${n} completed, overhead p50 ${f(row.overheadP50, 2)} s; workers idle ${row.idleWorkersPct.toFixed(1)}% before; load average ${loadavg()[0]!.toFixed(2)}`,
     );
@@ -438,6 +488,7 @@ try {
         'RESULT',
         `benchmarks=${last.n}`,
         `workers=${WORKERS}`,
+        `start_rate=${START_RATE > 0 ? START_RATE : 'burst'}`,
         `overhead_p50_s=${f(last.overheadP50, 2)}`,
         `overhead_p99_s=${f(last.overheadP99, 2)}`,
         `task_start_p99_ms=${f(Math.max(last.wftP99 ?? 0, last.actP99 ?? 0), 0)}`,
