@@ -39,7 +39,7 @@ import { RunTelemetry } from './run-telemetry';
 const TICK_MS = 200;
 /** Benchmarks served at once: a slow SSH target must not hold the others. */
 const CONCURRENT_PASSES = 16;
-/** Every relay beats at least this often whatever its pass interval (heartbeat timeout 15 s). */
+/** Every relay beats at least this often whatever its pass interval (heartbeat timeout 60 s). */
 const BEAT_EVERY_MS = 5000;
 /** A status query that does not answer within this long is skipped until its next turn. */
 const QUERY_TIMEOUT_MS = 3000;
@@ -47,6 +47,11 @@ const QUERY_TIMEOUT_MS = 3000;
 const END_CHECK_MS = 2000;
 /** Closer than this to the planned end, the workflow's timer ends the stage anyway. */
 const END_MARGIN_MS = 2000;
+/**
+ * While a stage runs to a known end nothing changes the status but a stop or an early end (which
+ * the hub signals itself): it is asked again at the stage's end, or after this long at the most.
+ */
+const IN_STAGE_STATUS_MS = 30_000;
 /** A marker in the logs folder: flushLogs has taken over; no relay may copy any more. */
 export const RETIRED_MARKER = '.relay-retired';
 
@@ -63,6 +68,8 @@ interface Entry {
   nextEndCheckMs: number;
   /** The status last pushed, as text: an unchanged status is not pushed again. */
   pushedStatus: string | null;
+  /** The progress last written to the live file, as text: an unchanged one is not written again. */
+  liveText: string | null;
   nextPassMs: number;
   nextPushMs: number;
   nextStatusMs: number;
@@ -161,6 +168,7 @@ export class RelayHub {
       endedStage: null,
       nextEndCheckMs: now,
       pushedStatus: null,
+      liveText: null,
       nextPassMs: now,
       nextPushMs: now,
       nextStatusMs: now,
@@ -262,7 +270,11 @@ export class RelayHub {
       // Over the query budget this turn goes without; the next pass asks again.
       if (now >= entry.nextStatusMs && this.queryBucket.tryTake()) {
         entry.nextStatusMs = now + intervals.statusMs;
-        await this.refreshStatus(entry);
+        if (await this.refreshStatus(entry)) {
+          const endsAt = entry.stage?.endsAtMs ?? null;
+          if (endsAt !== null && endsAt > now)
+            entry.nextStatusMs = Math.max(entry.nextStatusMs, Math.min(endsAt, now + IN_STAGE_STATUS_MS));
+        }
       }
       const clientsJob = clientsJobOf(benchmarkId, jobs);
       let clients: ProgressSnapshot[];
@@ -303,6 +315,7 @@ export class RelayHub {
     if (!workflowId) return;
     entry.endedStage = stage.index;
     await entry.activity.client.workflow.getHandle(workflowId).signal(clientsEndedSignal, stage.index);
+    entry.nextStatusMs = 0; // the workflow moves on now: its next status is asked at once
   }
 
   private async retiredElsewhere(entry: Entry): Promise<boolean> {
@@ -318,10 +331,13 @@ export class RelayHub {
     return marked;
   }
 
-  /** The workflow's status; pushed only when it changed. */
-  private async refreshStatus(entry: Entry): Promise<void> {
+  /**
+   * The workflow's status; pushed only when it changed. Says whether a stage runs to a known
+   * end (its end in entry.stage), the one time the status stands still.
+   */
+  private async refreshStatus(entry: Entry): Promise<boolean> {
     const status = await workflowStatus(entry.activity, QUERY_TIMEOUT_MS);
-    if (!status) return;
+    if (!status) return false;
     entry.stage =
       status.stageIndex === null
         ? null
@@ -335,14 +351,18 @@ export class RelayHub {
       entry.pushedStatus = key;
       await entry.telemetry.pushStatus(status);
     }
+    return status.phase === 'loading' && !status.stopRequested;
   }
 
   /** The live view's copy (control/temporal-control.ts reads it before the heartbeat's). */
   private async writeLive(entry: Entry): Promise<void> {
+    const text = JSON.stringify(entry.progress);
+    if (text === entry.liveText) return;
     const file = paths.live(this.ctx.config, entry.input.benchmarkId);
     const temp = `${file}.${process.pid}.tmp`;
     await mkdir(dirname(file), { recursive: true });
     await writeFile(temp, JSON.stringify({ ...entry.progress, atMs: Date.now() }));
     await rename(temp, file);
+    entry.liveText = text;
   }
 }

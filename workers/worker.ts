@@ -111,8 +111,9 @@ export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Pr
     taskQueue: relayTaskQueue(options.config.taskQueue),
     activities: { [ACTIVITY.relayTelemetry]: relayTelemetry },
     maxConcurrentActivityTaskExecutions: slots.relays,
-    // The relay hub beats each relay itself (activities/relay-hub.ts), at a bounded rate.
-    maxHeartbeatThrottleInterval: '10s',
+    // The relay hub beats each relay itself (activities/relay-hub.ts); the server hears of it
+    // every 30 s (heartbeat timeout 60 s, workflows/benchmark.ts): each beat is a server write.
+    maxHeartbeatThrottleInterval: '30s',
     interceptors: {
       activity: [
         ...(options.config.faultDelays?.length ? [faultDelayInterceptor(options.config.faultDelays)] : []),

@@ -239,9 +239,10 @@ async function runCase(c: Case, name: string) {
           throw new Error(`no worker of ours holds ${c.point.activity} (pid ${running.workerPid})`);
         holder.kill('SIGKILL');
         // Recovered when the activity runs again on the other worker (or is done and gone).
+        // The relay's heartbeat timeout is a minute (workflows/benchmark.ts), the others' 10 s.
         await until(
           `${c.point.activity} to run again`,
-          60_000,
+          c.point.activity === ACTIVITY.relayTelemetry ? 120_000 : 60_000,
           async () => {
             const again = await runningActivity(handle, c.point.activity);
             if ((again && again.attempt > running.attempt) || !(await isPending(handle, c.point.activity)))
