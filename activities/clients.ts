@@ -20,7 +20,7 @@ import {
   samplesFromProgress,
 } from '../core/oversaturation';
 import { clientsPlacement, loadStageAt, type Recipe } from '../core/recipe';
-import { barrierDecision, type StageGo, startBoundMs } from '../core/stage-start';
+import { barrierDecision, type StageGo, startBoundMs, startDelayMs } from '../core/stage-start';
 import { parseTrace } from '../core/trace';
 import { type Executor, readChunks } from '../executors/types';
 import { benchmarkPostgresPassword } from '../services/postgres';
@@ -231,6 +231,7 @@ export function clientActivities(ctx: ActivityContext) {
           waitingSinceMs,
           pending: status.state === 'PENDING',
           boundMs: startBoundMs(recipe),
+          startDelayMs: startDelayMs(recipe),
         });
         if (decision.kind === 'go') {
           const { kind: _, ...go } = decision;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BarrierInput, barrierDecision, START_DELAY_MS } from './stage-start';
+import { type BarrierInput, barrierDecision, startDelayMs } from './stage-start';
 
 const base = (over: Partial<BarrierInput>): BarrierInput => ({
   clients: [
@@ -11,6 +11,7 @@ const base = (over: Partial<BarrierInput>): BarrierInput => ({
   waitingSinceMs: 90_000,
   pending: false,
   boundMs: 60_000,
+  startDelayMs: 700,
   ...over,
 });
 
@@ -18,10 +19,15 @@ describe('stage start barrier', () => {
   it('opens when every client is ready, at a common start a little in the future', () => {
     expect(barrierDecision(base({}))).toEqual({
       kind: 'go',
-      startAtMs: 100_000 + START_DELAY_MS,
+      startAtMs: 100_000 + 700,
       clients: [0, 1],
       missing: [],
     });
+  });
+
+  it('leaves the clients more time to see the go over a cluster filesystem than on the local disk', () => {
+    expect(startDelayMs({ target: { executor: 'slurm' } as never })).toBe(2000);
+    expect(startDelayMs({ target: { executor: 'local' } as never })).toBe(500);
   });
 
   it('waits for a straggler within the bound, counted from the first ready client', () => {

@@ -27,9 +27,12 @@ export interface StageGo {
 
 /**
  * How far ahead of the decision the start lies: long enough for every client to see the go
- * file (they poll it each 100 ms; over a shared filesystem it may take a moment to appear).
+ * file. They poll it each 100 ms; over a cluster's shared filesystem it may take a moment to
+ * appear, on the worker's own disk it is there at once. Each stage waits this long.
  */
-export const START_DELAY_MS = 2000;
+export function startDelayMs(recipe: Pick<Recipe, 'target'>): number {
+  return recipe.target.executor === 'slurm' ? 2000 : 500;
+}
 
 /** Local tasks start at once: this only bounds a client that hangs before it is ready. */
 const LOCAL_START_BOUND_MS = 120_000;
@@ -64,6 +67,8 @@ export interface BarrierInput {
    * a running allocation may stay without any ready client.
    */
   boundMs: number;
+  /** startDelayMs of the recipe. */
+  startDelayMs: number;
 }
 
 export type BarrierDecision = { kind: 'wait' } | ({ kind: 'go' } & StageGo);
@@ -74,7 +79,7 @@ export type BarrierDecision = { kind: 'wait' } | ({ kind: 'go' } & StageGo);
  * `maxPending`) fails the job, and then every client is gone.
  */
 export function barrierDecision(input: BarrierInput): BarrierDecision {
-  const { clients, nowMs, firstReadyAtMs, waitingSinceMs, pending, boundMs } = input;
+  const { clients, nowMs, firstReadyAtMs, waitingSinceMs, pending, boundMs, startDelayMs } = input;
   const settled = clients.every((c) => c.ready || c.ended !== undefined);
   const timedOut =
     firstReadyAtMs !== null
@@ -92,7 +97,7 @@ export function barrierDecision(input: BarrierInput): BarrierDecision {
     }));
   return {
     kind: 'go',
-    startAtMs: nowMs + START_DELAY_MS,
+    startAtMs: nowMs + startDelayMs,
     clients: clients.filter((c) => c.ready).map((c) => c.index),
     missing,
   };
