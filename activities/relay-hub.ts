@@ -48,10 +48,11 @@ const END_CHECK_MS = 2000;
 /** Closer than this to the planned end, the workflow's timer ends the stage anyway. */
 const END_MARGIN_MS = 2000;
 /**
- * While a stage runs to a known end nothing changes the status but a stop or an early end (which
- * the hub signals itself): it is asked again at the stage's end, or after this long at the most.
+ * While a stage runs to a known end nothing changes the status but a stop, a cancel or an early
+ * end, and each of them ends the stage's clients, which the hub sees (signalEarlyEnd asks for the
+ * status at once). So the status is asked again at the stage's end, or after this long at most.
  */
-const IN_STAGE_STATUS_MS = 30_000;
+const IN_STAGE_STATUS_MS = 300_000;
 /** A marker in the logs folder: flushLogs has taken over; no relay may copy any more. */
 export const RETIRED_MARKER = '.relay-retired';
 
@@ -314,8 +315,8 @@ export class RelayHub {
     const workflowId = entry.activity.info.workflowExecution?.workflowId;
     if (!workflowId) return;
     entry.endedStage = stage.index;
+    entry.nextStatusMs = 0; // the workflow moves on (or already has, stopped): ask at once
     await entry.activity.client.workflow.getHandle(workflowId).signal(clientsEndedSignal, stage.index);
-    entry.nextStatusMs = 0; // the workflow moves on now: its next status is asked at once
   }
 
   private async retiredElsewhere(entry: Entry): Promise<boolean> {
