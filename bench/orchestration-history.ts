@@ -102,3 +102,23 @@ export function quantile(values: readonly number[], q: number): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/**
+ * One run's history as a timeline, one event a line: ms since the run's start, the event type
+ * (short), and the activity it concerns; for `--timeline`, to see where a run's wall time went.
+ */
+export function timeline(events: Event[]): string[] {
+  const t0 = events[0] ? ms(events[0]) : 0;
+  const names = new Map<number, string>();
+  return events.map((e) => {
+    const type = E[Number(e.eventType)]?.replace('EVENT_TYPE_', '').toLowerCase() ?? String(e.eventType);
+    const scheduled = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (scheduled) names.set(Number(e.eventId), scheduled);
+    const ref =
+      e.activityTaskStartedEventAttributes?.scheduledEventId ??
+      e.activityTaskCompletedEventAttributes?.scheduledEventId ??
+      e.activityTaskCancelRequestedEventAttributes?.scheduledEventId;
+    const name = scheduled ?? (ref ? names.get(Number(ref)) : undefined) ?? '';
+    return `${(ms(e) - t0).toFixed(0).padStart(8)} ms  ${type}${name ? ` ${name}` : ''}`;
+  });
+}

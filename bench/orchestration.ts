@@ -27,7 +27,7 @@ import { PhaseKey } from '../core/search-attributes';
 import { checkIntervalMs } from '../core/stage-checks';
 import type { SimulatedTiming } from '../executors/memory';
 import { startPushgateway } from '../telemetry/embedded';
-import { quantile, type RunFacts, runFacts } from './orchestration-history';
+import { quantile, type RunFacts, runFacts, timeline } from './orchestration-history';
 import { type ServerSnapshot, serverBreakdown, serverSnapshot } from './server-metrics';
 
 const { values: flags } = parseArgs({
@@ -43,6 +43,8 @@ const { values: flags } = parseArgs({
      * rate measures each run's own overhead with N running; a burst measures the queue it makes.
      */
     'start-rate': { type: 'string', default: '0' },
+    /** Prints the first run's history as a timeline after each round. */
+    timeline: { type: 'boolean', default: false },
   },
 });
 const NS = flags.benchmarks.split(',').map(Number);
@@ -329,6 +331,14 @@ async function round(mode: Row['mode'], n: number): Promise<Row> {
       return runFacts(history.events ?? [], ACTIVITY.relayTelemetry);
     });
     facts.push(...(await Promise.all(batch)));
+  }
+  if (flags.timeline && ids[0]) {
+    const first = await client.workflow.getHandle(ids[0]).fetchHistory();
+    console.log(
+      `  timeline of ${ids[0]}:\n${timeline(first.events ?? [])
+        .map((l) => `    ${l}`)
+        .join('\n')}`,
+    );
   }
   const t0 = Math.min(...facts.map((f) => f.startMs));
   const loadingAt = facts.map((f) => f.loadingMs);
