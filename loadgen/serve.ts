@@ -20,7 +20,7 @@ export interface ServeOptions {
   dir: string;
   /** Aborted (SIGTERM): the stage running ends normally with its result, and no other starts. */
   signal?: AbortSignal;
-  /** How often the files are looked for (default 100 ms: the go gives 2 s of notice). */
+  /** How often the files are looked for (default 100 ms: the go gives 0.5 s of notice, 2 s on Slurm). */
   pollMs?: number;
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
