@@ -115,9 +115,14 @@ export async function runningActivity(handle: WorkflowHandle, name: string): Pro
   };
 }
 
-/** Is the activity still pending at all (scheduled, started or waiting to retry)? */
+/**
+ * Is the activity still pending at all (scheduled, started or waiting to retry) in a running
+ * workflow? A closed workflow's description keeps listing an activity it cancelled without
+ * waiting (the relay, TRY_CANCEL) whose worker died: that one is gone, not pending.
+ */
 export async function isPending(handle: WorkflowHandle, name: string): Promise<boolean> {
   const description = await handle.describe();
+  if (description.status.name !== 'RUNNING') return false;
   return (description.raw.pendingActivities ?? []).some((a) => a.activityType?.name === name);
 }
 
