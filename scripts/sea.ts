@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -55,7 +55,13 @@ export async function buildSea(dist: string, name: string, entry: string): Promi
     .digest('hex');
   const stampFile = join(work, `${name}.stamp`);
   const stamp = await readFile(stampFile, 'utf8').catch(() => '');
-  if (stamp === key && (await stat(out).catch(() => null))) return false;
+  if (stamp === key && (await stat(out).catch(() => null))) {
+    // Built from this very bundle: as new as its sources, which may have changed without changing
+    // it (a comment). Else a worker would refuse it as older than them (activities/programs.ts).
+    const now = new Date();
+    await utimes(out, now, now);
+    return false;
+  }
 
   const blob = join(work, `${name}.blob`);
   const config = join(work, `${name}.sea.json`);
