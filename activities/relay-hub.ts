@@ -39,8 +39,12 @@ import { RunTelemetry } from './run-telemetry';
 const TICK_MS = 200;
 /** Benchmarks served at once: a slow SSH target must not hold the others. */
 const CONCURRENT_PASSES = 16;
-/** Every relay beats at least this often whatever its pass interval (heartbeat timeout 60 s). */
-const BEAT_EVERY_MS = 5000;
+/**
+ * Every relay beats at least this often whatever its pass interval. The worker passes one beat a
+ * relay to the server every 30 s (workers/worker.ts; heartbeat timeout 60 s): more often is work
+ * the SDK throws away.
+ */
+const BEAT_EVERY_MS = 15_000;
 /** A status query that does not answer within this long is skipped until its next turn. */
 const QUERY_TIMEOUT_MS = 3000;
 /** How often a stage's early end is looked for (its files read), at the most. */

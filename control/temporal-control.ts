@@ -224,7 +224,7 @@ export class TemporalControl implements BenchmarkControl {
 
   /**
    * The relay hub's latest copy in the shared data folder (activities/relay-hub.ts), fresher
-   * than its heartbeats, which reach Temporal only every 10 s or so.
+   * than its heartbeats, which reach Temporal only every 30 s or so.
    */
   private async liveProgress(benchmarkId: string): Promise<RelayProgress | undefined> {
     const text = await readFile(paths.live(this.config, benchmarkId), 'utf8').catch(() => undefined);

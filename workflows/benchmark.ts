@@ -124,9 +124,9 @@ function activitiesFor(recipe: Recipe) {
     taskQueue: relayTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '30d',
     cancellationType: ActivityCancellationType.TRY_CANCEL,
-    // The hub beats every relay every 5 s and the worker sends a beat every 30 s (a write on
-    // the server each: a thousand relays make 33 a second, not 200); a relay of a dead worker
-    // moves within a minute: telemetry, the benchmark itself does not wait for it.
+    // The hub beats every relay at least every 15 s and the worker sends a beat every 30 s (a
+    // write on the server each: a thousand relays make 33 a second, not 100 as every 10 s); a
+    // relay of a dead worker moves within a minute: telemetry, the benchmark does not wait for it.
     heartbeatTimeout: '60s',
     retry, // no maximumAttempts: unlimited
   });
