@@ -1,9 +1,8 @@
 /** Admission control: cancel while queued, on a test server of its own (see admission.test.ts). */
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { admissionTestEnv, callsOf, oneAtATime, phasesOf, submitted } from './admission-setup';
+import { admissionTestEnv, callsOf, phasesOf, submitted } from './admission-setup';
 import { createFakes } from './fakes';
-import { waitForStatus } from './harness';
 
 const adm = admissionTestEnv();
 
@@ -11,11 +10,7 @@ describe('admission control: cancel while queued (time-skipping server)', () => 
   it('a benchmark cancelled while queued ends cancelled having run nothing; the next one takes its turn', async () => {
     const fakes = createFakes();
     await adm.withAdmission(fakes, async ({ start, taskQueue }) => {
-      const a = await start(oneAtATime('adm-a'), adm.id('adm-a'));
-      await waitForStatus(a, (s) => s.phase === 'loading');
-      const b = await start(oneAtATime('adm-b'), adm.id('adm-b'));
-      const c = await start(oneAtATime('adm-c'), adm.id('adm-c'));
-      await waitForStatus(c, (s) => s.phase === 'queued');
+      const [a, b, c] = await adm.holderThenQueued(start, ['adm-a', 'adm-b', 'adm-c']);
       await b.cancel();
       const err = await b.result().then(
         () => undefined,

@@ -53,10 +53,28 @@ export function admissionTestEnv() {
   afterAll(async () => {
     await (await ready.catch(() => undefined))?.[0].teardown();
   });
+  /** Workflow ids unique per test (`bench-<name>-<n>`): a run of an earlier test may still hold its id. */
+  const id = (name: string) => `bench-${name}-${testNo}`;
   return {
     env: () => env,
-    /** Workflow ids unique per test (`bench-<name>-<n>`): a run of an earlier test may still hold its id. */
-    id: (name: string) => `bench-${name}-${testNo}`,
+    id,
+    /**
+     * Where most admission tests start: the first run takes the one place (it reaches `loading`),
+     * then each later one is started only once the one before it is `queued`, so the line is in
+     * submission order. Started all at once, a later run could take the place first.
+     */
+    async holderThenQueued<Names extends string[]>(
+      start: WorkerContext['start'],
+      names: [...Names],
+    ): Promise<{ [K in keyof Names]: BenchmarkHandle }> {
+      const handles: BenchmarkHandle[] = [];
+      for (const [i, name] of names.entries()) {
+        const handle = await start(oneAtATime(name), id(name));
+        await waitForStatus(handle, (s) => s.phase === (i === 0 ? 'loading' : 'queued'));
+        handles.push(handle);
+      }
+      return handles as { [K in keyof Names]: BenchmarkHandle };
+    },
     async queuedWaiters(taskQueue: string): Promise<string[]> {
       const state = await env.client.workflow
         .getHandle(admissionWorkflowId(taskQueue, 'local'))

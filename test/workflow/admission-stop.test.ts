@@ -1,9 +1,8 @@
 /** Admission control: stop while queued, on a test server of its own (see admission.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { stopUpdate } from '../../core/contract';
-import { admissionTestEnv, callsOf, oneAtATime, phasesOf } from './admission-setup';
+import { admissionTestEnv, callsOf, phasesOf } from './admission-setup';
 import { createFakes } from './fakes';
-import { waitForStatus } from './harness';
 
 const adm = admissionTestEnv();
 
@@ -11,10 +10,7 @@ describe('admission control: stop while queued (time-skipping server)', () => {
   it('a benchmark stopped while queued ends stopped, with no stages and no jobs', async () => {
     const fakes = createFakes();
     await adm.withAdmission(fakes, async ({ start, taskQueue }) => {
-      const a = await start(oneAtATime('adm-a'), adm.id('adm-a'));
-      await waitForStatus(a, (s) => s.phase === 'loading');
-      const b = await start(oneAtATime('adm-b'), adm.id('adm-b'));
-      await waitForStatus(b, (s) => s.phase === 'queued');
+      const [a, b] = await adm.holderThenQueued(start, ['adm-a', 'adm-b']);
       const ack = await b.executeUpdate(stopUpdate, { args: ['not today'] });
       expect(ack.phase).toBe('queued');
       const summary = await b.result();

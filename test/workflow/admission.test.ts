@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { admissionWorkflowId } from '../../core/admission-contract';
-import { admissionTestEnv, oneAtATime, owner, phasesOf, submitted } from './admission-setup';
+import { admissionTestEnv, owner, phasesOf, submitted } from './admission-setup';
 import { createFakes, recipeWith } from './fakes';
 import { waitForStatus } from './harness';
 
@@ -16,12 +16,8 @@ describe('admission control (time-skipping server)', () => {
   it('runs one at a time in submission order; the others wait queued, with their place in line', async () => {
     const fakes = createFakes();
     await adm.withAdmission(fakes, async ({ start, taskQueue }) => {
-      const a = await start(oneAtATime('adm-a'), adm.id('adm-a'));
-      await waitForStatus(a, (s) => s.phase === 'loading');
-      const b = await start(oneAtATime('adm-b'), adm.id('adm-b'));
-      const c = await start(oneAtATime('adm-c'), adm.id('adm-c'));
+      const [a, b, c] = await adm.holderThenQueued(start, ['adm-a', 'adm-b', 'adm-c']);
       const queuedB = await waitForStatus(b, (s) => s.phase === 'queued');
-      await waitForStatus(c, (s) => s.phase === 'queued');
       expect(queuedB.admission).toMatchObject({
         workflowId: admissionWorkflowId(taskQueue, 'local'),
         limit: 1,
