@@ -18,7 +18,9 @@ import { parse, stringify } from 'yaml';
 import { type ChildServer, spawnUntilReady } from '../../core/node/child-server';
 import { repoRoot } from '../../core/node/config';
 import { TELEMETRY_BINARIES } from '../../telemetry/embedded';
+import { PrometheusApi } from '../../telemetry/prometheus';
 import { type DevEnv, freePort, simulatorRecipe, startDevEnv } from '../integration/harness';
+import { eventually } from '../telemetry/prom-stack';
 import { eventuallyRows, startVictoriaLogs, type VictoriaLogs } from '../telemetry/victorialogs';
 import { composeModel, testVars } from './compose';
 import {
@@ -215,11 +217,12 @@ describe('the compose file’s worker and API, as it starts them', () => {
     // Pushed series arrived through Pushgateway into Prometheus (honor_labels kept `benchmark`).
     // Scraped every 2 s (with a 2-s timeout): on a busy machine a scrape may fail, the next one
     // brings it.
-    let series = await promQuery(`aifb_stage_requests_ok{benchmark="${benchmarkId}"}`);
-    for (let i = 0; i < 30 && series.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      series = await promQuery(`aifb_stage_requests_ok{benchmark="${benchmarkId}"}`);
-    }
+    const series = await eventually(
+      new PrometheusApi(promUrl),
+      `aifb_stage_requests_ok{benchmark="${benchmarkId}"}`,
+      (r) => r.length > 0,
+      30_000,
+    );
     expect(series.length).toBeGreaterThan(0);
     // Prometheus scrapes the worker and the API at the file's ports.
     for (const job of ['aifb-worker', 'aifb-api', 'pushgateway']) {
