@@ -4,10 +4,9 @@
  * as aifb runs it: README "Scale"). Each group is one benchmark's client group of 40 series. Prints
  * the machine, the figures, and last the RESULT line. Not a test: nothing asserts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { spawnUntilReady } from '../core/node/child-server';
 import { TELEMETRY_BINARIES } from '../telemetry/embedded';
 
 const { values: flags } = parseArgs({
@@ -28,25 +27,20 @@ async function cpuSeconds(url: string): Promise<number> {
 async function measure(extra: string[]): Promise<{ wallMs: number; cpuMs: number }> {
   const port = 29_000 + Math.floor(Math.random() * 2000);
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
-    TELEMETRY_BINARIES.pushgateway,
-    [`--web.listen-address=127.0.0.1:${port}`, ...extra],
-    {
-      stdio: 'ignore',
-    },
-  );
-  try {
-    for (
-      let i = 0;
-      !(await fetch(`${url}/-/ready`).then(
+  const pushgateway = await spawnUntilReady({
+    binary: TELEMETRY_BINARIES.pushgateway,
+    args: [`--web.listen-address=127.0.0.1:${port}`, ...extra],
+    ready: () =>
+      fetch(`${url}/-/ready`).then(
         (r) => r.ok,
         () => false,
-      ));
-      i++
-    ) {
-      if (i > 100) throw new Error(`Pushgateway did not start on ${url}`);
-      await sleep(100);
-    }
+      ),
+    what: 'Pushgateway',
+    where: url,
+    timeoutMs: 10_000,
+    pollMs: 100,
+  });
+  try {
     const put = (group: number, value: number) =>
       fetch(`${url}/metrics/job/aifb/benchmark/b${group}`, { method: 'PUT', body: body(value) }).then((r) => {
         if (!r.ok) throw new Error(`PUT: HTTP ${r.status}`);
@@ -61,7 +55,7 @@ async function measure(extra: string[]): Promise<{ wallMs: number; cpuMs: number
     const cpuMs = (((await cpuSeconds(url)) - cpu0) / PUTS) * 1000;
     return { wallMs, cpuMs };
   } finally {
-    child.kill();
+    await pushgateway.stop();
   }
 }
 
