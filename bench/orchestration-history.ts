@@ -13,6 +13,7 @@ const T = {
   completed: E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
   wftScheduled: E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
   wftStarted: E.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+  wftCompleted: E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
   actScheduled: E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
   actStarted: E.EVENT_TYPE_ACTIVITY_TASK_STARTED,
   actCompleted: E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
@@ -34,6 +35,8 @@ export interface RunFacts {
   events: number;
   /** Scheduled → started of each workflow task and each activity but the relay, in ms. */
   workflowTaskStartMs: number[];
+  /** Started → completed of each workflow task (the worker's own time on it, with the round trip), in ms. */
+  workflowTaskRunMs: number[];
   activityStartMs: number[];
   /** checkClients calls, and the events from the first stage's go to its finishClients. */
   checks: number;
@@ -56,12 +59,14 @@ export function runFacts(events: Event[], relayActivity: string): RunFacts {
     status: 'running',
     events: events.length,
     workflowTaskStartMs: [],
+    workflowTaskRunMs: [],
     activityStartMs: [],
     checks: 0,
     stageEvents: 0,
     activityMs: {},
   };
   let stageFrom: number | null = null;
+  const wftStartedAt = new Map<number, number>();
   events.forEach((e, index) => {
     const type = Number(e.eventType);
     const id = Number(e.eventId);
@@ -76,6 +81,11 @@ export function runFacts(events: Event[], relayActivity: string): RunFacts {
     if (type === T.wftStarted) {
       const from = scheduled.get(Number(e.workflowTaskStartedEventAttributes?.scheduledEventId));
       if (from) facts.workflowTaskStartMs.push(ms(e) - from.atMs);
+      wftStartedAt.set(id, ms(e));
+    }
+    if (type === T.wftCompleted) {
+      const started = wftStartedAt.get(Number(e.workflowTaskCompletedEventAttributes?.startedEventId));
+      if (started !== undefined) facts.workflowTaskRunMs.push(ms(e) - started);
     }
     if (type === T.actStarted) {
       const from = scheduled.get(Number(e.activityTaskStartedEventAttributes?.scheduledEventId));

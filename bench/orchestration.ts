@@ -164,6 +164,13 @@ interface Row {
   stalled: boolean;
   /** Mean seconds per run in each activity (scheduled to completed): where the wall time went. */
   breakdown: string;
+  /** Per run, summed: workflow tasks' wait and run time, activities' wait (p50 over the runs), in ms. */
+  taskSums: {
+    wftWait: number | null;
+    wftRun: number | null;
+    firstWftRun: number | null;
+    actWait: number | null;
+  };
   /** The Temporal server's busiest requests and costliest database operations (its /metrics). */
   serverLines: string[];
   wftP50: number | null;
@@ -360,8 +367,27 @@ async function round(mode: Row['mode'], n: number): Promise<Row> {
     for (const [type, total] of Object.entries(run.activityMs))
       byType.set(type, (byType.get(type) ?? 0) + total);
   const breakdown = [...byType].map(([type, total]) => `${type} ${(total / n / 1000).toFixed(2)}`).join(', ');
+  const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
   return {
     breakdown,
+    taskSums: {
+      wftWait: quantile(
+        facts.map((f) => sum(f.workflowTaskStartMs)),
+        0.5,
+      ),
+      wftRun: quantile(
+        facts.map((f) => sum(f.workflowTaskRunMs)),
+        0.5,
+      ),
+      firstWftRun: quantile(
+        facts.flatMap((f) => f.workflowTaskRunMs.slice(0, 1)),
+        0.5,
+      ),
+      actWait: quantile(
+        facts.map((f) => sum(f.activityStartMs)),
+        0.5,
+      ),
+    },
     serverLines: serverBreakdown(serverBase, serverEnd, (end.atMs - base.atMs) / 1000),
     wftP50: quantile(
       facts.flatMap((f) => f.workflowTaskStartMs),
@@ -446,6 +472,9 @@ try {
     const row = await round('memory', n);
     rows.push(row);
     console.log(`  mean s per run in each activity: ${row.breakdown}`);
+    console.log(
+      `  per run, summed (p50 over runs): workflow tasks waited ${f(row.taskSums.wftWait, 0)} ms and ran ${f(row.taskSums.wftRun, 0)} ms (the first ${f(row.taskSums.firstWftRun, 0)} ms); activities waited ${f(row.taskSums.actWait, 0)} ms`,
+    );
     for (const line of row.serverLines) console.log(`  ${line}`);
     console.log(
       `  workflow-task schedule-to-start p50 ${f(row.wftP50, 0)} ms; ${START_RATE > 0 ? `started at ${START_RATE}/s` : 'started all at once'}`,
