@@ -114,6 +114,29 @@ export function quantile(values: readonly number[], q: number): number | null {
 }
 
 /**
+ * The slowest 1% of the closed runs (at least one), for the p99: when they started (s after the
+ * first run), and where their time went on average: workflow tasks waiting and running, and each
+ * activity but the relay (scheduled to completed).
+ */
+export function describeSlowest(facts: readonly RunFacts[], relayActivity: string): string {
+  const closed = facts.filter((f) => f.closeMs !== null);
+  if (closed.length === 0) return '-';
+  const wall = (r: RunFacts) => r.closeMs! - r.startMs;
+  const slow = [...closed].sort((a, b) => wall(b) - wall(a)).slice(0, Math.ceil(closed.length / 100));
+  const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+  const mean = (pick: (r: RunFacts) => number) => sum(slow.map(pick)) / slow.length;
+  const t0 = Math.min(...facts.map((f) => f.startMs));
+  const types = [...new Set(slow.flatMap((r) => Object.keys(r.activityMs)))].filter(
+    (t) => t !== relayActivity,
+  );
+  return [
+    `started at ${slow.map((r) => ((r.startMs - t0) / 1000).toFixed(0)).join(', ')} s`,
+    `workflow tasks waited ${mean((r) => sum(r.workflowTaskStartMs)).toFixed(0)} ms, ran ${mean((r) => sum(r.workflowTaskRunMs)).toFixed(0)} ms (longest ${mean((r) => Math.max(0, ...r.workflowTaskRunMs)).toFixed(0)} ms)`,
+    `activities (s): ${types.map((t) => `${t} ${(mean((r) => r.activityMs[t] ?? 0) / 1000).toFixed(2)}`).join(', ')}`,
+  ].join('; ');
+}
+
+/**
  * One run's history as a timeline, one event a line: ms since the run's start, the event type
  * (short), and the activity it concerns; for `--timeline`, to see where a run's wall time went.
  */

@@ -27,7 +27,7 @@ import { PhaseKey } from '../core/search-attributes';
 import { checkIntervalMs } from '../core/stage-checks';
 import type { SimulatedTiming } from '../executors/memory';
 import { startPushgateway } from '../telemetry/embedded';
-import { quantile, type RunFacts, runFacts, timeline } from './orchestration-history';
+import { describeSlowest, quantile, type RunFacts, runFacts, timeline } from './orchestration-history';
 import { type ServerSnapshot, serverBreakdown, serverSnapshot } from './server-metrics';
 
 const { values: flags } = parseArgs({
@@ -171,6 +171,8 @@ interface Row {
     firstWftRun: number | null;
     actWait: number | null;
   };
+  /** The slowest 1% of runs: where their time went (for the p99). */
+  slowest: string;
   /** The Temporal server's busiest requests and costliest database operations (its /metrics). */
   serverLines: string[];
   wftP50: number | null;
@@ -370,6 +372,7 @@ async function round(mode: Row['mode'], n: number): Promise<Row> {
   const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
   return {
     breakdown,
+    slowest: describeSlowest(facts, ACTIVITY.relayTelemetry),
     taskSums: {
       wftWait: quantile(
         facts.map((f) => sum(f.workflowTaskStartMs)),
@@ -472,6 +475,7 @@ try {
     const row = await round('memory', n);
     rows.push(row);
     console.log(`  mean s per run in each activity: ${row.breakdown}`);
+    console.log(`  slowest 1% of runs: ${row.slowest}`);
     console.log(
       `  per run, summed (p50 over runs): workflow tasks waited ${f(row.taskSums.wftWait, 0)} ms and ran ${f(row.taskSums.wftRun, 0)} ms (the first ${f(row.taskSums.firstWftRun, 0)} ms); activities waited ${f(row.taskSums.actWait, 0)} ms`,
     );
