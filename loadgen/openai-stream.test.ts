@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OpenAiStreamReader, scanTokenChunk } from './openai-stream';
 
@@ -162,5 +163,75 @@ describe('scanTokenChunk (fast path) agrees with a full parse', () => {
       );
       expect(full).toBe(expected);
     }
+  });
+});
+
+describe('onPayloadIn (a payload as a range of the read, the token chunk template)', () => {
+  const head = (id: string, extra = '') =>
+    `{"id":"${id}","object":"chat.completion.chunk","choices":[{"index":0,"delta":{${extra}"content":`;
+  const tokenChunk = (id: string, value: string, finish = 'null', extra = '') =>
+    `${head(id, extra)}${JSON.stringify(value)}},"finish_reason":${finish}}]}`;
+  /** Every payload through onPayloadIn (as ranges of one text) and through onPayload: same answers. */
+  const agree = (payloads: string[]) => {
+    const text = payloads.join('\n');
+    const ranged = new OpenAiStreamReader();
+    const whole = new OpenAiStreamReader();
+    let at = 0;
+    for (const p of payloads) {
+      expect(ranged.onPayloadIn(text, at, at + p.length), p).toBe(whole.onPayload(p));
+      at += p.length + 1;
+    }
+    expect(ranged.finish()).toBe(whole.finish());
+    const state = (r: OpenAiStreamReader) => [
+      r.tokenChunks,
+      r.promptTokens,
+      r.completionTokens,
+      r.done,
+      r.error,
+    ];
+    expect(state(ranged)).toEqual(state(whole));
+  };
+
+  it('counts the same token chunks as onPayload, values with quotes and backslashes included', () => {
+    const values = ['a', ' the', '', '"', 'x"', '\\', 'a\\', '\\\\', 'é€', '\n', '\\"', '"}]}', 'a","x":"'];
+    const payloads = [tokenChunk('c1', 'hi', 'null', '"role":"assistant",')];
+    for (const v of values) payloads.push(tokenChunk('c1', 'ok'), tokenChunk('c1', v));
+    payloads.push(
+      tokenChunk('c1', 'last', '"length"'),
+      tokenChunk('c2', 'other id'),
+      '{"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":16}}',
+      '[DONE]',
+      tokenChunk('c1', 'after done'),
+    );
+    agree(payloads);
+  });
+
+  it('takes the full parse for a chunk like the template but with usage, an error or a broken end', () => {
+    const usage = `${head('c')}"x"},"finish_reason":null}],"usage":{"prompt_tokens":1,"completion_tokens":2}}`;
+    agree([tokenChunk('c', 'a'), tokenChunk('c', 'b'), usage, '[DONE]']);
+    agree([tokenChunk('c', 'a'), `${head('c')}"b"},"finish_reason":null}]`, '[DONE]']);
+    agree([tokenChunk('c', 'a'), '{"error":{"message":"boom"}}']);
+  });
+
+  it('agrees with onPayload on random streams', () => {
+    const alphabet = ['a', ' ', '"', '\\', '}', ']', ',', ':', 'é', 'n'];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc
+              .tuple(fc.constantFrom('c1', 'c2'), fc.array(fc.constantFrom(...alphabet), { maxLength: 6 }))
+              .map(([id, cs]) => tokenChunk(id, cs.join(''))),
+            fc.constantFrom(
+              '[DONE]',
+              '{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}',
+              tokenChunk('c1', 'z', '"stop"'),
+            ),
+          ),
+          { maxLength: 30 },
+        ),
+        (payloads) => agree(payloads),
+      ),
+    );
   });
 });

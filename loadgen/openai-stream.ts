@@ -104,19 +104,58 @@ const QUOTE = 34;
  * malformed ones.
  */
 export function scanTokenChunk(data: string): boolean | null {
+  const at = scanTokens(data);
+  return at === SCAN_PARSE ? null : at !== SCAN_NONE;
+}
+
+/** scanTokens: only a full parse can tell. */
+const SCAN_PARSE = -2;
+/** scanTokens: no token key with a non-empty string value. */
+const SCAN_NONE = -1;
+/** scanTokens: tokens, in more than one value (no single value to make a template of). */
+const SCAN_MANY = 0;
+
+/**
+ * scanTokenChunk's scan: SCAN_PARSE, SCAN_NONE, SCAN_MANY, or (exactly one token value) where
+ * that value's text starts (after its opening quote).
+ */
+function scanTokens(data: string): number {
   const n = data.length;
-  if (n < 2 || data.charCodeAt(0) !== 123 || data.charCodeAt(n - 1) !== 125) return null;
-  let tokens = false;
+  if (n < 2 || data.charCodeAt(0) !== 123 || data.charCodeAt(n - 1) !== 125) return SCAN_PARSE;
+  let at = SCAN_NONE;
   SCAN.lastIndex = 0;
   while (SCAN.test(data)) {
     // Only a token key's match ends in a quote (the opening quote of its value).
     if (data.charCodeAt(SCAN.lastIndex - 1) !== QUOTE) {
       SCAN.lastIndex = 0;
-      return null;
+      return SCAN_PARSE;
     }
-    tokens = true;
+    at = at === SCAN_NONE ? SCAN.lastIndex : SCAN_MANY;
   }
-  return tokens;
+  return at;
+}
+
+const BACKSLASH = 92;
+
+/** Where the JSON string whose text starts at `from` ends (its closing quote), or -1. */
+function stringEnd(s: string, from: number): number {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) i++; // an escape: the next character is part of it
+  }
+  return -1;
+}
+
+/**
+ * `s` from `from` to `to` is the inside of a JSON string closed by the quote at `to`: no quote in
+ * it, and not an odd run of backslashes at its end (which would escape that quote).
+ */
+function plainValue(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) === QUOTE) return false;
+  let i = to - 1;
+  while (i >= from && s.charCodeAt(i) === BACKSLASH) i--;
+  return ((to - 1 - i) & 1) === 0;
 }
 
 /** Accumulates what one response stream said. One instance per request. */
@@ -139,12 +178,46 @@ export class OpenAiStreamReader {
   errorDetail = '';
   /** The generated text (chat `delta.content`, completions `text`), when collected. */
   text = '';
+  /**
+   * This stream's last plain token chunk, around its one token value: the text before the value
+   * (up to and with its opening quote) and after it (from its closing quote). See onPayloadIn.
+   */
+  private head = '';
+  private tail = '';
 
   /**
    * `collectText`: keep the generated text (multi-turn sessions send it back as the assistant's
    * turn). Every payload is then parsed in full: the fast path never reads the text.
    */
   constructor(private readonly collectText = false) {}
+
+  /**
+   * onPayload of `text.slice(start, end)`, without making that string when the payload is the
+   * stream's last plain token chunk again with another token in it (most are: a server sends the
+   * same object each time, and only the token changes). Text before and after the token value
+   * identical to that chunk's, and a value between that holds no quote and ends unescaped (so the
+   * quote after it closes it), make the same JSON with another non-empty string in that one
+   * value: a token chunk, as scanTokenChunk (and a full parse) would find. Everything else takes
+   * onPayload's way.
+   */
+  onPayloadIn(text: string, start: number, end: number): boolean {
+    const { head, tail } = this;
+    if (head !== '' && !this.done && this.error === null) {
+      const from = start + head.length;
+      const to = end - tail.length;
+      if (
+        from < to &&
+        text.substring(start, from) === head &&
+        text.substring(to, end) === tail &&
+        plainValue(text, from, to)
+      ) {
+        this.tokenChunks++;
+        this.chunkTokens = null; // no per-chunk usage in this chunk
+        return true;
+      }
+    }
+    return this.onPayload(start === 0 && end === text.length ? text : text.slice(start, end));
+  }
 
   /** Handles one payload; returns true when it carried generated text (so its arrival time is a token time). */
   onPayload(data: string): boolean {
@@ -153,12 +226,22 @@ export class OpenAiStreamReader {
       this.done = true;
       return false;
     }
-    const fast = this.collectText ? null : scanTokenChunk(data);
-    if (fast !== null) {
-      if (!fast) return false;
-      this.tokenChunks++;
-      this.chunkTokens = null; // no per-chunk usage in this chunk
-      return true;
+    if (!this.collectText) {
+      const at = scanTokens(data);
+      if (at !== SCAN_PARSE) {
+        if (at === SCAN_NONE) return false;
+        this.tokenChunks++;
+        this.chunkTokens = null; // no per-chunk usage in this chunk
+        if (at !== SCAN_MANY) {
+          // One token value: the template of the chunks that follow (see onPayloadIn).
+          const close = stringEnd(data, at);
+          if (close > at) {
+            this.head = data.slice(0, at);
+            this.tail = data.slice(close);
+          }
+        }
+        return true;
+      }
     }
     let chunk: Chunk;
     try {

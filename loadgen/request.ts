@@ -350,8 +350,8 @@ export class StreamRequest implements Dispatcher.DispatchHandler, Operation {
     this.dispatch();
   }
 
-  private readonly onPayload = (data: string): void => {
-    if (this.reader.onPayload(data)) this.chunkTimes.push(this.chunkTime);
+  private readonly onPayload = (text: string, start: number, end: number): void => {
+    if (this.reader.onPayloadIn(text, start, end)) this.chunkTimes.push(this.chunkTime);
   };
 
   private finish(o: RequestOutcome, err?: unknown): void {

@@ -34,9 +34,12 @@ describe('SseParser', () => {
   it('delivers events as their blank line arrives, not before', () => {
     const p = new SseParser();
     const got: string[] = [];
-    p.push('data: x\n', (d) => got.push(d));
+    const onData = (text: string, start: number, end: number) => {
+      got.push(text.slice(start, end));
+    };
+    p.push('data: x\n', onData);
     expect(got).toEqual([]);
-    p.push('\ndata: y', (d) => got.push(d));
+    p.push('\ndata: y', onData);
     expect(got).toEqual(['x']);
   });
 

@@ -10,6 +10,11 @@
  * the parent's memory, so no copy per event). Cutting at a `\n` byte is safe for UTF-8 (a
  * multi-byte sequence never contains 0x0A), so no streaming text decoder is needed; only the
  * bytes of an unfinished last line are kept between chunks.
+ *
+ * An event's data is handed over as a range of that text (`onData(text, start, end)`: the data is
+ * `text.slice(start, end)`), so the usual event (one `data:` line, then the blank line) costs no
+ * string of its own and one newline search: the reader slices only what it has to parse. Data of
+ * several lines is joined into a string of its own and handed over whole.
  */
 const NL = 10;
 const CR = 13;
@@ -24,6 +29,9 @@ const isDataField = (s: string, i: number) =>
   s.charCodeAt(i + 3) === 97 &&
   s.charCodeAt(i + 4) === COLON;
 
+/** Receives one event's data: `text.slice(start, end)`. */
+export type SseDataSink = (text: string, start: number, end: number) => void;
+
 export class SseParser {
   /** Bytes of an unfinished line carried over from the previous chunk. */
   private pending: Buffer | null = null;
@@ -31,7 +39,7 @@ export class SseParser {
   private data: string | null = null;
 
   /** Feeds one chunk and calls `onData` for every event it completes. */
-  push(chunk: Uint8Array | string, onData: (data: string) => void): void {
+  push(chunk: Uint8Array | string, onData: SseDataSink): void {
     let buf =
       typeof chunk === 'string'
         ? Buffer.from(chunk)
@@ -52,7 +60,7 @@ export class SseParser {
    * End of stream. Lenient on purpose: a final event without its blank line (or even without its
    * last newline) is still delivered; a truncated JSON payload then fails to parse downstream.
    */
-  end(onData: (data: string) => void): void {
+  end(onData: SseDataSink): void {
     const rest = this.pending;
     this.pending = null;
     if (rest !== null) this.lines(`${rest.toString('utf8')}\n`, onData);
@@ -60,34 +68,41 @@ export class SseParser {
   }
 
   /** Every line of `text`, which ends in a newline. */
-  private lines(text: string, onData: (data: string) => void): void {
+  private lines(text: string, onData: SseDataSink): void {
+    const n = text.length;
     let start = 0;
-    for (;;) {
+    while (start < n) {
       const nl = text.indexOf('\n', start);
       if (nl < 0) return;
-      this.line(text, start, nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl, onData);
+      const end = nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+      if (start === end) {
+        // A blank line: the event is complete.
+        if (this.data !== null) this.dispatch(onData);
+      } else if (end - start >= 5 && isDataField(text, start)) {
+        // "data:" then one optional space.
+        const v = start + 5 < end && text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5;
+        if (this.data === null) {
+          // The usual event: this one data line, then at once the blank line (\n or \r\n).
+          const next = text.charCodeAt(nl + 1);
+          const blank = next === NL ? nl + 2 : next === CR && text.charCodeAt(nl + 2) === NL ? nl + 3 : -1;
+          if (blank > 0) {
+            onData(text, v, end);
+            start = blank;
+            continue;
+          }
+        }
+        const value = text.slice(v, end);
+        this.data = this.data === null ? value : `${this.data}\n${value}`;
+      }
+      // Comments (":") and other fields are ignored.
       start = nl + 1;
     }
   }
 
-  private line(text: string, start: number, end: number, onData: (data: string) => void): void {
-    if (start === end) {
-      if (this.data !== null) this.dispatch(onData);
-      return;
-    }
-    if (end - start >= 5 && isDataField(text, start)) {
-      // "data:" then one optional space.
-      const v = start + 5 < end && text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5;
-      const value = text.slice(v, end);
-      this.data = this.data === null ? value : `${this.data}\n${value}`;
-    }
-    // Comments (":") and other fields are ignored.
-  }
-
-  private dispatch(onData: (data: string) => void): void {
+  private dispatch(onData: SseDataSink): void {
     const d = this.data!;
     this.data = null;
-    onData(d);
+    onData(d, 0, d.length);
   }
 }
 
@@ -95,7 +110,9 @@ export class SseParser {
 export function parseSse(chunks: Iterable<string | Uint8Array>): string[] {
   const out: string[] = [];
   const p = new SseParser();
-  const push = (d: string) => out.push(d);
+  const push = (text: string, start: number, end: number) => {
+    out.push(text.slice(start, end));
+  };
   for (const c of chunks) p.push(c, push);
   p.end(push);
   return out;
