@@ -1,3 +1,4 @@
+import type { JsHistogram } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import {
   createHistogram,
@@ -9,7 +10,7 @@ import {
   summarize,
 } from '../core/histograms';
 import { mulberry32 } from '../core/random';
-import { LatencyRecorder } from './histograms';
+import { LatencyRecorder, withIntegerIndex } from './histograms';
 
 /** Log-uniform latencies from 0.01 ms to 100 s: exercises many HDR buckets. */
 function latencies(n: number, seed: number): number[] {
@@ -88,5 +89,33 @@ describe('histograms', () => {
     expect(summarize(h)).toMatchObject({ count: 0, p50: 0, max: 0 });
     expect(percentileMs(h, 50)).toBeNull();
     expect(mergeEncoded([]).totalCount).toBe(0);
+  });
+});
+
+describe('withIntegerIndex', () => {
+  it("finds the library's own slot for every value from 0 to 1 h in µs", () => {
+    const fast = withIntegerIndex(createHistogram()) as unknown as JsHistogram;
+    const lib = createHistogram() as unknown as JsHistogram;
+    const values = [
+      0,
+      1,
+      2,
+      1023,
+      1024,
+      2047,
+      2048,
+      2049,
+      4095,
+      4096,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 31 + 1,
+      HIST_MAX_US,
+    ];
+    for (let k = 0; k < 32; k++) values.push(2 ** k - 1, 2 ** k, 2 ** k + 1);
+    const rng = mulberry32(7);
+    for (let i = 0; i < 100_000; i++) values.push(Math.floor(10 ** (rng() * Math.log10(HIST_MAX_US))));
+    for (const v of values.filter((x) => x <= HIST_MAX_US))
+      expect(fast.countsArrayIndex(v), `value ${v}`).toBe(lib.countsArrayIndex(v));
   });
 });
