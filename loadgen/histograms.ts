@@ -57,6 +57,15 @@ export class LatencyRecorder {
     this.flushRun();
   }
 
+  /** One value of a sequence, runs merged as in recordAllMsWithCount; `endRun` after the last. */
+  addToRunMs(ms: number, count: number): void {
+    this.addToRun(this.toUs(ms, count), count);
+  }
+
+  endRun(): void {
+    this.flushRun();
+  }
+
   private runUs = 0;
   private runCount = 0;
 

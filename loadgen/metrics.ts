@@ -61,7 +61,35 @@ export function tokensPerChunk(chunks: number, total: number, known: number[] | 
   return Array.from({ length: chunks }, (_, j) => base + (j < extra ? 1 : 0));
 }
 
-export function computeMetrics(t: Timeline): RequestMetrics {
+/**
+ * The per-token ITL entries as `itlPerToken` lists them, one `fn(ms, count)` call each, in order
+ * (no arrays made: StageStats records them straight into the histogram).
+ */
+export function forEachItlPerToken(
+  t: Timeline,
+  outputTokens: number,
+  fn: (ms: number, count: number) => void,
+): void {
+  const times = t.chunkTimesMs;
+  const chunks = times.length;
+  if (chunks === 0) return;
+  const known = t.chunkTokens !== null && t.chunkTokens.length === chunks ? t.chunkTokens : null;
+  // Even spread when the server did not say (see tokensPerChunk), without building the array.
+  const base = Math.floor(outputTokens / chunks);
+  const extra = outputTokens - base * chunks;
+  const k0 = known ? known[0]! : base + (extra > 0 ? 1 : 0);
+  if (k0 > 1) fn(0, k0 - 1);
+  for (let i = 1; i < chunks; i++) {
+    const ki = known ? known[i]! : base + (i < extra ? 1 : 0);
+    if (ki > 0) fn((times[i]! - times[i - 1]!) / ki, ki);
+  }
+}
+
+/**
+ * `perToken` false leaves `itlPerToken` empty, for a caller that takes the entries from
+ * forEachItlPerToken instead (one small array fewer per chunk).
+ */
+export function computeMetrics(t: Timeline, perToken = true): RequestMetrics {
   const times = t.chunkTimesMs;
   const first = times[0];
   const ttftServiceMs = first === undefined ? null : first - t.sendMs;
@@ -75,22 +103,9 @@ export function computeMetrics(t: Timeline): RequestMetrics {
   }
   const outputTokens = t.outputTokens ?? streamTokens;
   const itlMs: number[] = [];
+  for (let i = 1; i < times.length; i++) itlMs.push(times[i]! - times[i - 1]!);
   const itlPerToken: [number, number][] = [];
-  const chunks = times.length;
-  if (chunks > 0) {
-    const known = t.chunkTokens !== null && t.chunkTokens.length === chunks ? t.chunkTokens : null;
-    // Even spread when the server did not say (see tokensPerChunk), without building the array.
-    const base = Math.floor(outputTokens / chunks);
-    const extra = outputTokens - base * chunks;
-    const k = (j: number) => (known ? known[j]! : base + (j < extra ? 1 : 0));
-    if (k(0) > 1) itlPerToken.push([0, k(0) - 1]);
-    for (let i = 1; i < chunks; i++) {
-      const gap = times[i]! - times[i - 1]!;
-      itlMs.push(gap);
-      const ki = k(i);
-      if (ki > 0) itlPerToken.push([gap / ki, ki]);
-    }
-  }
+  if (perToken) forEachItlPerToken(t, outputTokens, (ms, count) => itlPerToken.push([ms, count]));
   // TPOT divides by tokens, not chunks: a server that packs k tokens per chunk has k times fewer
   // ITL gaps but the same TPOT. It is a difference of two times, so the same from either origin.
   const tpotMs =

@@ -11,7 +11,7 @@ import type {
   WorkloadResult,
 } from '../core/loadgen-protocol';
 import { LatencyRecorder } from './histograms';
-import { computeMetrics, meetsSlo, type RequestMetrics, type Timeline } from './metrics';
+import { computeMetrics, forEachItlPerToken, meetsSlo, type RequestMetrics, type Timeline } from './metrics';
 
 /** An operation meets the SLO when its E2E does (the only latency a non-streaming one has). */
 const meetsOpSlo = (op: OpTimeline, slo?: Slo) =>
@@ -111,6 +111,8 @@ export class StageStats {
   private readonly classes = new Map<string, { ok: number; failed: number; e2e: LatencyRecorder }>();
   private readonly counters: Record<string, number> = {};
 
+  private readonly addPerToken = (ms: number, count: number) => this.h.itlPerToken.addToRunMs(ms, count);
+
   constructor(private readonly slo?: Slo) {}
 
   /** A request was sent; `measured`: its intended time is inside the window. */
@@ -122,7 +124,8 @@ export class StageStats {
   /**
    * A request ended. `measured`: its intended send fell inside the measured window; `lagMs`: it
    * went out that long after its intended time (recorded for failures too). Failures never reach
-   * the latency histograms. Returns the metrics of an ok request (for per-request records).
+   * the latency histograms. Returns the metrics of an ok request (for per-request records), with
+   * itlPerToken left empty.
    */
   onOutcome(o: RequestOutcome, measured: boolean, lagMs = 0): RequestMetrics | null {
     if (measured) this.h.scheduleLag.recordMs(lagMs);
@@ -144,7 +147,9 @@ export class StageStats {
       this.onOp(o.op, measured);
       return null;
     }
-    const m = computeMetrics(o.timeline);
+    // Per-token ITL goes from the timeline straight into its histogram (below), so the metrics
+    // returned leave itlPerToken empty.
+    const m = computeMetrics(o.timeline, false);
     this.total.ok++;
     this.totalOutputTokens += m.outputTokens;
     if (m.ttftMs !== null) {
@@ -177,7 +182,8 @@ export class StageStats {
     h.e2e.recordMs(m.e2eMs);
     h.e2eService.recordMs(m.e2eServiceMs);
     h.itl.recordAllMs(m.itlMs);
-    h.itlPerToken.recordAllMsWithCount(m.itlPerToken);
+    forEachItlPerToken(o.timeline, m.outputTokens, this.addPerToken);
+    h.itlPerToken.endRun();
     if (m.tpotMs !== null) h.tpot.recordMs(m.tpotMs);
     return m;
   }
