@@ -103,7 +103,12 @@ export class LlmDriver implements WorkloadDriver {
     // A request waiting inside undici for a connection is not "sent" yet: sendMs is taken when
     // it starts going out, so the wait is schedule lag.
     const origin = new URL(config.baseUrl).origin;
-    const options = connectionOptions(config);
+    // No undici timers per request: the runner's sweep already ends every request at its deadline
+    // (send + requestTimeoutMs, StreamRequest.deadlineMs) as a 'timeout', before undici's
+    // headers or body timeout of the same length could fire (they start later, at the write, and
+    // its timer wheel rounds them up by up to a second). Arming and refreshing them was ~2% of
+    // loadgen's CPU at c64 (bench:loadgen).
+    const options = { ...connectionOptions(config), headersTimeout: 0, bodyTimeout: 0 };
     this.pool = new Pool(origin, { connections: Math.max(1, ctx.connections), ...options });
     this.target = {
       acquire: () => this.pool,
