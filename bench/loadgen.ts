@@ -251,6 +251,7 @@ async function throughput(url: string) {
     `loadgen_rps=${best.loadgen.toFixed(0)}`,
     `k6_rps=${best.k6.toFixed(0)}`,
     `wrk_rps=${best.wrk.toFixed(0)}`,
+    `loadgen_vs_wrk=${(best.loadgen / best.wrk).toFixed(3)}`,
     `alloc_bytes_per_req=${best.alloc.toFixed(0)}`,
   ];
   return { rows, result };
