@@ -106,16 +106,16 @@ describe('clients allocated once, starting together (real Slurm)', () => {
       } finally {
         resumeNode();
       }
-      const heldAt = Date.now();
       await sleep(holdMs);
       // Held all along: still waiting for its clients, no stage clock running, nothing measured.
       const held = await status(handle);
       expect(held).toMatchObject({ phase: 'loading', stageIndex: 0, stageEndsAtMs: null, stages: [] });
       expect(held.clientsWaitingSinceMs).not.toBeNull();
       execFileSync('scontrol', ['release', jobId]);
-      const summary = (await handle.result()) as BenchmarkSummary;
-      expect(summary.clientsQueueWaitMs).toBeGreaterThanOrEqual(Date.now() - heldAt - 60_000);
-      return summary;
+      // The queue wait covers the hold (asserted below: at least holdMs). No bound from the wall
+      // clock after the release: a stalled SFTP read (60 s to its timeout, seen once under a
+      // loaded suite) delays the rest of the run without making the queue wait any shorter.
+      return (await handle.result()) as BenchmarkSummary;
     })) as BenchmarkSummary;
     expect(summary.status).toBe('completed');
     expect(summary.clientsQueueWaitMs).toBeGreaterThanOrEqual(holdMs);
