@@ -249,6 +249,10 @@ export class SshConnection {
   }
 
   private async readUnbounded(path: string, offset: number, maxBytes: number): Promise<Buffer> {
+    // Nothing to read (tail of an empty file): no call. ssh2's read throws on a zero-length
+    // buffer inside the open's callback, which settled nothing: the read hung to its 60 s bound
+    // and every SFTP call on the connection with it.
+    if (maxBytes <= 0) return Buffer.alloc(0);
     const sftp = await this.sftp();
     return new Promise<Buffer>((resolve, reject) => {
       sftp.open(path, 'r', (err, handle) => {
@@ -259,12 +263,18 @@ export class SshConnection {
           return;
         }
         const buffer = Buffer.alloc(maxBytes);
-        sftp.read(handle, buffer, 0, maxBytes, offset, (readErr, bytesRead) => {
+        try {
+          sftp.read(handle, buffer, 0, maxBytes, offset, (readErr, bytesRead) => {
+            sftp.close(handle, () => undefined);
+            // ssh2 reports EOF as an error with code 1 (EOF) when offset is at the end.
+            if (readErr && (readErr as { code?: number }).code !== 1) reject(readErr);
+            else resolve(buffer.subarray(0, readErr ? 0 : bytesRead));
+          });
+        } catch (thrown) {
+          // A call ssh2 refuses throws here, where nothing else would settle the promise.
           sftp.close(handle, () => undefined);
-          // ssh2 reports EOF as an error with code 1 (EOF) when offset is at the end.
-          if (readErr && (readErr as { code?: number }).code !== 1) reject(readErr);
-          else resolve(buffer.subarray(0, readErr ? 0 : bytesRead));
-        });
+          reject(thrown);
+        }
       });
     });
   }

@@ -173,6 +173,24 @@ describe(`SSH operations beyond the login node's MaxSessions (${MAX_SESSIONS})`,
     }
   });
 
+  // The relay tails a job's files; a file the job has just created is empty. That read of 0 bytes
+  // once hung the SFTP session to its 60 s bound (ssh2 throws on a zero-length buffer inside the
+  // open's callback); it must answer at once, and the session must still serve the next read.
+  it('a read of nothing (the tail of an empty file) answers empty, and the session goes on', async () => {
+    const ssh = connection();
+    const empty = join(c.workdir, `ssh-empty-${process.pid}.txt`);
+    const full = join(c.workdir, `ssh-full-${process.pid}.txt`);
+    writeFileSync(empty, '');
+    writeFileSync(full, 'after the empty one\n');
+    try {
+      expect((await ssh.read(empty, 0, 0)).length).toBe(0);
+      expect((await ssh.read(full, 0, 100)).toString()).toBe('after the empty one\n');
+    } finally {
+      rmSync(empty, { force: true });
+      rmSync(full, { force: true });
+    }
+  }, 30_000);
+
   it('a limit set above the server is learned from its refusals: 30 commands at once still succeed', async () => {
     const ssh = connection(50);
     const execs = await Promise.all(Array.from({ length: 30 }, (_, i) => ssh.exec(`sleep 0.3; echo ${i}`)));
