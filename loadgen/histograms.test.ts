@@ -77,7 +77,8 @@ describe('histograms', () => {
     const oneW = new LatencyRecorder();
     const runsW = new LatencyRecorder();
     for (const [v, n] of pairs) oneW.recordMsWithCount(v, n);
-    runsW.recordAllMsWithCount(pairs);
+    for (const [v, n] of pairs) runsW.addToRunMs(v, n);
+    runsW.endRun();
     expect(runsW.encode()).toBe(oneW.encode());
     expect(runsW.clamped).toBe(oneW.clamped);
     runs.recordAllMs([]);

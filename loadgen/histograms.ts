@@ -51,13 +51,7 @@ export class LatencyRecorder {
     this.flushRun();
   }
 
-  /** Pairs of [ms, count], with runs of equal µs values merged as in recordAllMs. */
-  recordAllMsWithCount(pairs: readonly (readonly [ms: number, count: number])[]): void {
-    for (const [v, count] of pairs) this.addToRun(this.toUs(v, count), count);
-    this.flushRun();
-  }
-
-  /** One value of a sequence, runs merged as in recordAllMsWithCount; `endRun` after the last. */
+  /** One value (of `count`) of a sequence, runs merged as in recordAllMs; `endRun` after the last. */
   addToRunMs(ms: number, count: number): void {
     this.addToRun(this.toUs(ms, count), count);
   }

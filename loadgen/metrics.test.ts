@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, meetsSlo, type Timeline, tokensPerChunk } from './metrics';
+import { computeMetrics, forEachItlPerToken, meetsSlo, type Timeline, tokensPerChunk } from './metrics';
 
 const tl = (t: Partial<Timeline> & Pick<Timeline, 'chunkTimesMs' | 'endMs'>): Timeline => ({
   intendedMs: t.sendMs ?? 0,
@@ -9,6 +9,13 @@ const tl = (t: Partial<Timeline> & Pick<Timeline, 'chunkTimesMs' | 'endMs'>): Ti
   streamChunks: t.chunkTimesMs.length,
   ...t,
 });
+
+/** forEachItlPerToken's calls as [ms, count] pairs. */
+function perToken(t: Timeline): [number, number][] {
+  const out: [number, number][] = [];
+  forEachItlPerToken(t, computeMetrics(t).outputTokens, (ms, count) => out.push([ms, count]));
+  return out;
+}
 
 describe('computeMetrics', () => {
   it('1-token output: TTFT and E2E only, no ITL, no TPOT', () => {
@@ -20,7 +27,6 @@ describe('computeMetrics', () => {
       e2eServiceMs: 55,
       lagMs: 0,
       itlMs: [],
-      itlPerToken: [],
       tpotMs: null,
       outputTokens: 1,
       streamTokens: 1,
@@ -29,25 +35,26 @@ describe('computeMetrics', () => {
 
   it('k tokens per chunk: ITL per chunk is one gap, per token k gaps of gap / k; TPOT over usage tokens', () => {
     // 3 chunks of 2 tokens each: usage says 6. TPOT = (95 - 40) / (6 - 1) = 11.
-    const m = computeMetrics(tl({ chunkTimesMs: [40, 60, 90], endMs: 95, outputTokens: 6 }));
+    const t = tl({ chunkTimesMs: [40, 60, 90], endMs: 95, outputTokens: 6 });
+    const m = computeMetrics(t);
     expect(m).toMatchObject({ ttftMs: 40, e2eMs: 95, itlMs: [20, 30], tpotMs: 11, outputTokens: 6 });
     // The first chunk's second token arrived with the first: a 0 gap. Then 2 × 10, 2 × 15.
-    expect(m.itlPerToken).toEqual([
+    const pairs = perToken(t);
+    expect(pairs).toEqual([
       [0, 1],
       [10, 2],
       [15, 2],
     ]);
     // Per-token gaps add up to last chunk − first chunk, over n − 1 tokens.
-    const total = m.itlPerToken.reduce((a, [ms, n]) => a + ms * n, 0);
+    const total = pairs.reduce((a, [ms, n]) => a + ms * n, 0);
     expect(total).toBe(90 - 40);
-    expect(m.itlPerToken.reduce((a, [, n]) => a + n, 0)).toBe(5);
+    expect(pairs.reduce((a, [, n]) => a + n, 0)).toBe(5);
   });
 
   it('uses the per-chunk token counts when the server gave them, and cross-checks them', () => {
-    const m = computeMetrics(
-      tl({ chunkTimesMs: [10, 20, 50], chunkTokens: [1, 1, 3], endMs: 50, outputTokens: 5 }),
-    );
-    expect(m.itlPerToken).toEqual([
+    const t = tl({ chunkTimesMs: [10, 20, 50], chunkTokens: [1, 1, 3], endMs: 50, outputTokens: 5 });
+    const m = computeMetrics(t);
+    expect(perToken(t)).toEqual([
       [10, 1],
       [10, 3],
     ]);
@@ -58,11 +65,12 @@ describe('computeMetrics', () => {
 
   it('falls back to stream chunks when usage is missing', () => {
     // TPOT = (50 - 10) / (4 - 1)
-    const m = computeMetrics(tl({ chunkTimesMs: [10, 20, 30, 40], endMs: 50 }));
+    const t = tl({ chunkTimesMs: [10, 20, 30, 40], endMs: 50 });
+    const m = computeMetrics(t);
     expect(m.outputTokens).toBe(4);
     expect(m.tpotMs).toBeCloseTo(40 / 3, 10);
     expect(m.itlMs).toEqual([10, 10, 10]);
-    expect(m.itlPerToken).toEqual([
+    expect(perToken(t)).toEqual([
       [10, 1],
       [10, 1],
       [10, 1],
@@ -76,8 +84,9 @@ describe('computeMetrics', () => {
   });
 
   it('no token at all: no TTFT and no TPOT', () => {
-    const m = computeMetrics(tl({ sendMs: 5, chunkTimesMs: [], endMs: 25, outputTokens: 0 }));
-    expect(m).toMatchObject({ ttftMs: null, e2eMs: 20, itlMs: [], itlPerToken: [], tpotMs: null });
+    const t = tl({ sendMs: 5, chunkTimesMs: [], endMs: 25, outputTokens: 0 });
+    expect(computeMetrics(t)).toMatchObject({ ttftMs: null, e2eMs: 20, itlMs: [], tpotMs: null });
+    expect(perToken(t)).toEqual([]);
   });
 
   it('open loop: response time from the intended send, service time from the actual one', () => {

@@ -36,11 +36,6 @@ export interface RequestMetrics {
   lagMs: number;
   /** Per chunk (vLLM): one gap per token-bearing chunk after the first, however many tokens it held. */
   itlMs: number[];
-  /**
-   * Per token: [gap / k, k] for each chunk of k tokens after the first, plus [0, k1 - 1] for the
-   * tokens after the first one inside the first chunk (they arrived together).
-   */
-  itlPerToken: [ms: number, count: number][];
   /** null below 2 output tokens, where "time per output token after the first" is undefined. */
   tpotMs: number | null;
   /** `usage` when present, else the stream's count. */
@@ -62,8 +57,9 @@ export function tokensPerChunk(chunks: number, total: number, known: number[] | 
 }
 
 /**
- * The per-token ITL entries as `itlPerToken` lists them, one `fn(ms, count)` call each, in order
- * (no arrays made: StageStats records them straight into the histogram).
+ * ITL per token, one `fn(ms, count)` call each, in order: (gap / k, k) for each chunk of k tokens
+ * after the first, plus (0, k1 - 1) for the tokens after the first one inside the first chunk
+ * (they arrived together). No arrays made: StageStats records them straight into the histogram.
  */
 export function forEachItlPerToken(
   t: Timeline,
@@ -85,11 +81,8 @@ export function forEachItlPerToken(
   }
 }
 
-/**
- * `perToken` false leaves `itlPerToken` empty, for a caller that takes the entries from
- * forEachItlPerToken instead (one small array fewer per chunk).
- */
-export function computeMetrics(t: Timeline, perToken = true): RequestMetrics {
+/** A request's metrics; its per-token ITL is forEachItlPerToken's. */
+export function computeMetrics(t: Timeline): RequestMetrics {
   const times = t.chunkTimesMs;
   const first = times[0];
   const ttftServiceMs = first === undefined ? null : first - t.sendMs;
@@ -104,8 +97,6 @@ export function computeMetrics(t: Timeline, perToken = true): RequestMetrics {
   const outputTokens = t.outputTokens ?? streamTokens;
   const itlMs: number[] = [];
   for (let i = 1; i < times.length; i++) itlMs.push(times[i]! - times[i - 1]!);
-  const itlPerToken: [number, number][] = [];
-  if (perToken) forEachItlPerToken(t, outputTokens, (ms, count) => itlPerToken.push([ms, count]));
   // TPOT divides by tokens, not chunks: a server that packs k tokens per chunk has k times fewer
   // ITL gaps but the same TPOT. It is a difference of two times, so the same from either origin.
   const tpotMs =
@@ -117,7 +108,6 @@ export function computeMetrics(t: Timeline, perToken = true): RequestMetrics {
     e2eServiceMs,
     lagMs: t.sendMs - t.intendedMs,
     itlMs,
-    itlPerToken,
     tpotMs,
     outputTokens,
     streamTokens,

@@ -124,8 +124,7 @@ export class StageStats {
   /**
    * A request ended. `measured`: its intended send fell inside the measured window; `lagMs`: it
    * went out that long after its intended time (recorded for failures too). Failures never reach
-   * the latency histograms. Returns the metrics of an ok request (for per-request records), with
-   * itlPerToken left empty.
+   * the latency histograms. Returns the metrics of an ok request (for per-request records).
    */
   onOutcome(o: RequestOutcome, measured: boolean, lagMs = 0): RequestMetrics | null {
     if (measured) this.h.scheduleLag.recordMs(lagMs);
@@ -147,9 +146,7 @@ export class StageStats {
       this.onOp(o.op, measured);
       return null;
     }
-    // Per-token ITL goes from the timeline straight into its histogram (below), so the metrics
-    // returned leave itlPerToken empty.
-    const m = computeMetrics(o.timeline, false);
+    const m = computeMetrics(o.timeline);
     this.total.ok++;
     this.totalOutputTokens += m.outputTokens;
     if (m.ttftMs !== null) {
