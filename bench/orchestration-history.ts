@@ -113,6 +113,8 @@ export function quantile(values: readonly number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
+export const sum = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0);
+
 /**
  * The slowest 1% of the closed runs (at least one), for the p99: when they started (s after the
  * first run), and where their time went on average: workflow tasks waiting and running, and each
@@ -123,7 +125,6 @@ export function describeSlowest(facts: readonly RunFacts[], relayActivity: strin
   if (closed.length === 0) return '-';
   const wall = (r: RunFacts) => r.closeMs! - r.startMs;
   const slow = [...closed].sort((a, b) => wall(b) - wall(a)).slice(0, Math.ceil(closed.length / 100));
-  const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
   const mean = (pick: (r: RunFacts) => number) => sum(slow.map(pick)) / slow.length;
   const t0 = Math.min(...facts.map((f) => f.startMs));
   const types = [...new Set(slow.flatMap((r) => Object.keys(r.activityMs)))].filter(

@@ -27,7 +27,7 @@ import { PhaseKey } from '../core/search-attributes';
 import { checkIntervalMs } from '../core/stage-checks';
 import type { SimulatedTiming } from '../executors/memory';
 import { startPushgateway } from '../telemetry/embedded';
-import { describeSlowest, quantile, type RunFacts, runFacts, timeline } from './orchestration-history';
+import { describeSlowest, quantile, type RunFacts, runFacts, sum, timeline } from './orchestration-history';
 import { type ServerSnapshot, serverBreakdown, serverSnapshot } from './server-metrics';
 
 const { values: flags } = parseArgs({
@@ -369,7 +369,6 @@ async function round(mode: Row['mode'], n: number): Promise<Row> {
     for (const [type, total] of Object.entries(run.activityMs))
       byType.set(type, (byType.get(type) ?? 0) + total);
   const breakdown = [...byType].map(([type, total]) => `${type} ${(total / n / 1000).toFixed(2)}`).join(', ');
-  const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
   return {
     breakdown,
     slowest: describeSlowest(facts, ACTIVITY.relayTelemetry),
