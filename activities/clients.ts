@@ -19,7 +19,8 @@ import {
   oversaturationSettings,
   samplesFromProgress,
 } from '../core/oversaturation';
-import { clientsPlacement, loadStageAt, type Recipe } from '../core/recipe';
+import type { Recipe } from '../core/recipe';
+import { clientsPlacement, loadStageAt } from '../core/recipe-read';
 import { barrierDecision, type StageGo, startBoundMs, startDelayMs } from '../core/stage-start';
 import { parseTrace } from '../core/trace';
 import { type Executor, readChunks } from '../executors/types';

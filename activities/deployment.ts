@@ -4,8 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { attachUpdate, type DeploymentAttachment } from '../core/contract';
-import { deploymentWorkflowId } from '../core/deployment';
+import { attachUpdate, type DeploymentAttachment, deploymentWorkflowId } from '../core/contract';
 import { permanent } from './failures';
 
 /** The update's own failure message (the validator's refusal), not the client's wrapper. */

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { JobRuntime } from '../core/jobs';
 import { type AifbConfig, paths } from '../core/node/config';
-import { jobRuntime, type Recipe } from '../core/recipe';
+import type { Recipe } from '../core/recipe';
+import { jobRuntime } from '../core/recipe-read';
 import { permanent } from './failures';
 
 export function builtProgram(

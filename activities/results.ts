@@ -11,14 +11,8 @@ import { paths, resultFiles } from '../core/node/config';
 import { writeFileAtomic } from '../core/node/files';
 import { appendHistory, readHistory } from '../core/node/history-file';
 import { planResults } from '../core/plan-results';
-import {
-  loadStageAt,
-  modelName,
-  type Recipe,
-  requestedRate,
-  stageConcurrency,
-  stageName,
-} from '../core/recipe';
+import type { Recipe } from '../core/recipe';
+import { loadStageAt, modelName, requestedRate, stageConcurrency, stageName } from '../core/recipe-read';
 import {
   type BenchmarkSummary,
   measuredWindow,

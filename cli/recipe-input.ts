@@ -2,7 +2,8 @@
 
 import { RecipeFileError, readRecipeFile } from '../core/node/recipe-file';
 import { withSiteTarget } from '../core/node/site-target';
-import { formatIssues, parseRecipe, type RecipeIssue } from '../core/recipe';
+import { parseRecipe } from '../core/recipe';
+import { formatIssues, type RecipeIssue } from '../core/recipe-read';
 import { mergeReferences } from '../core/references';
 import { loadRefs } from './compare-input';
 import { EXIT, ExitCode } from './exit';

@@ -12,15 +12,17 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import {
+  DEPLOYMENT_ID_PREFIX,
   DEPLOYMENT_WORKFLOW_TYPE,
   type DeploymentPhase,
   type DeploymentStatus,
   deploymentStatusQuery,
+  deploymentWorkflowId,
   downUpdate,
 } from '../core/contract';
-import { DEPLOYMENT_ID_PREFIX, deploymentWorkflowId, parseDeploymentRecipe } from '../core/deployment';
+import { parseDeploymentRecipe } from '../core/deployment';
 import { withSiteTarget } from '../core/node/site-target';
-import { formatIssues } from '../core/recipe';
+import { formatIssues } from '../core/recipe-read';
 import { ExecutorKey, PhaseKey, RecipeKey, ServiceKindKey } from '../core/search-attributes';
 import { listItemOf } from './decode';
 import { failureMessage } from './failure';

@@ -14,7 +14,8 @@ import {
 import { WORKFLOW_TYPE } from '../core/contract';
 import { durationMs, parseDurationMs } from '../core/duration';
 import { withSiteTarget } from '../core/node/site-target';
-import { formatIssues, parseRecipe } from '../core/recipe';
+import { parseRecipe } from '../core/recipe';
+import { formatIssues } from '../core/recipe-read';
 import { defaultScheduleId } from './ids';
 import { ControlError, type ScheduleInput, type ScheduleView } from './types';
 

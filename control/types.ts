@@ -8,7 +8,7 @@ import type { BenchmarkStatus, DeploymentPhase, Phase, StopAck } from '../core/c
 import type { ControlErrorCode } from '../core/failures';
 import type { HistoryEntry } from '../core/history';
 import type { ProgressSnapshot } from '../core/loadgen-protocol';
-import type { RecipeIssue } from '../core/recipe';
+import type { RecipeIssue } from '../core/recipe-read';
 import type { BenchmarkSummary } from '../core/summary';
 import type { ReportData } from '../report/types';
 

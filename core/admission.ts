@@ -4,7 +4,8 @@
  * Pure, no I/O: the admission workflow (workflows/admission.ts) holds the state and acts on it.
  */
 import type { Target } from './deployment';
-import { clientsPlacement, type Recipe } from './recipe';
+import type { Recipe } from './recipe';
+import { clientsPlacement } from './recipe-read';
 
 /** One benchmark run asking for (or holding) a place. */
 export interface Claimant {

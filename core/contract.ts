@@ -6,11 +6,11 @@
  * `handle.query(statusQuery)`), never a name spelled as a string. Pure: the workflow imports it.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Target } from './deployment';
+import type { DeploymentParseResult, Target } from './deployment';
 import type { JobRef, JobState } from './jobs';
 import type { ClientResult, ProgressSnapshot, WorkloadKind } from './loadgen-protocol';
 import type { Phase } from './phases';
-import type { Recipe, Service } from './recipe';
+import type { ParseResult, Recipe, Service } from './recipe';
 import type { StageGo } from './stage-start';
 import type { BenchmarkSummary, StageSummary } from './summary';
 import type { OversaturationVerdict, ServiceIdentity, ServiceTiming, StageOrigin } from './summary-format';
@@ -238,6 +238,23 @@ export interface BenchmarkActivities {
   teardown(input: TeardownInput): Promise<{ cancelled: string[] }>;
 }
 
+/**
+ * Recipe validation, run as local activities (activities/recipe-check.ts) so that the workflow
+ * bundle never loads zod: the sandbox evaluates every module afresh for each workflow, and zod
+ * with the recipe schemas cost ~60 ms of CPU and ~2 MB of heap per workflow (README "Scale").
+ * The result is recorded in history, so a replay sees the recipe the run started with.
+ */
+export interface RecipeCheckActivities {
+  /** The recipe with its defaults filled in, or its issues (never throws for bad input). */
+  checkRecipe(input: unknown): Promise<ParseResult>;
+  checkDeploymentRecipe(input: unknown): Promise<DeploymentParseResult>;
+}
+
+export const RECIPE_CHECK_ACTIVITY = {
+  checkRecipe: 'checkRecipe',
+  checkDeploymentRecipe: 'checkDeploymentRecipe',
+} as const satisfies { [K in keyof RecipeCheckActivities]-?: K };
+
 /** Activity names, checked against the interface: control/ finds the relay by this name. */
 export const ACTIVITY = {
   pullImage: 'pullImage',
@@ -273,6 +290,9 @@ export const stopStageUpdate = defineUpdate<StopAck>('stopStage');
 // --- Deployments: a service that outlives benchmarks (workflows/deployment.ts) ---
 
 export const DEPLOYMENT_WORKFLOW_TYPE = 'deploymentWorkflow';
+/** Every deployment's workflow id is `deploy-<name>`: one running deployment per name. */
+export const DEPLOYMENT_ID_PREFIX = 'deploy-';
+export const deploymentWorkflowId = (name: string) => `${DEPLOYMENT_ID_PREFIX}${name}`;
 
 /** A deployment's phases in order; the last two are where it ends. */
 export const DEPLOYMENT_PHASES = [

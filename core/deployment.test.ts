@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDeploymentRecipe, sameTarget, servedRecipe, type Target } from './deployment';
+import { parseDeploymentRecipe, servedRecipe, type Target } from './deployment';
 import { readRecipeFile } from './node/recipe-file';
 import { parseRecipe } from './recipe';
+import { sameTarget } from './recipe-read';
 
 const workload = {
   kind: 'openai-chat',

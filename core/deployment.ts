@@ -1,26 +1,15 @@
 /**
  * Deployments: a service that outlives a benchmark (a vLLM start takes minutes), started once
  * and named by many benchmarks (`service: { deployment: NAME }`). Its recipe is a benchmark
- * recipe without a workload. Pure: the deployment workflow imports it.
+ * recipe without a workload. Pure; the deployment workflow has it checked by a local activity.
  */
 import { z } from 'zod';
 import { durationMs } from './duration';
-import {
-  type Recipe,
-  type RecipeIssue,
-  recipeIssues,
-  recipeName,
-  type Service,
-  service,
-  target,
-} from './recipe';
+import { type Recipe, recipeIssues, recipeName, type Service, service, target } from './recipe';
+import type { RecipeIssue } from './recipe-read';
 
 export const DEFAULT_TTL_MS = 8 * 3_600_000;
 export const DEFAULT_CHECK_INTERVAL_MS = 30_000;
-
-/** Every deployment's workflow id is `deploy-<name>`: one running deployment per name. */
-export const DEPLOYMENT_ID_PREFIX = 'deploy-';
-export const deploymentWorkflowId = (name: string) => `${DEPLOYMENT_ID_PREFIX}${name}`;
 
 const settings = z.strictObject({
   /** Torn down this long after it started, unless `aifb deploy down` comes first. */
@@ -48,17 +37,6 @@ export type Target = DeploymentRecipe['target'];
 export type DeploymentParseResult =
   | { ok: true; recipe: DeploymentRecipe }
   | { ok: false; issues: RecipeIssue[] };
-
-/**
- * Whether a benchmark on target `a` can use a deployment on target `b`: the same cluster and
- * settings, except target.slurm.clients, which only places the benchmark's own client jobs.
- */
-export function sameTarget(a: Target, b: Target): boolean {
-  // maxRunning limits how many benchmarks run there, it does not make it another place.
-  const key = ({ maxRunning: _, ...t }: Target) =>
-    JSON.stringify(t.executor === 'slurm' ? { ...t, slurm: { ...t.slurm, clients: undefined } } : t);
-  return key(a) === key(b);
-}
 
 export function parseDeploymentRecipe(input: unknown): DeploymentParseResult {
   const result = deploymentRecipeSchema.safeParse(input);

@@ -5,7 +5,8 @@
 import { servedRecipe } from './deployment';
 import { clientComponentPrefix, loadgenFiles } from './jobs';
 import type { DatasetSpec, LoadgenConfig, PromptCachePolicy } from './loadgen-protocol';
-import { loadStageAt, modelName, type Recipe, stageLoad, stageName } from './recipe';
+import type { Recipe } from './recipe';
+import { loadStageAt, modelName, stageLoad, stageName } from './recipe-read';
 import { vectorEngine, vectorWorkloadSettings } from './recipe-vector';
 import {
   commandWorkloadSettings,

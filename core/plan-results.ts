@@ -4,7 +4,8 @@
  * recipe stage made each. Pure: writeResults calls it.
  */
 import { expectedCapacity, nextProbe, sloTable } from './capacity-search';
-import { type Recipe, recipeStageName } from './recipe';
+import type { Recipe } from './recipe';
+import { recipeStageName } from './recipe-read';
 import { searchFloor, searchProbes, sweepBounds, sweepProblem } from './stage-plan';
 import { meanInterval } from './stats';
 import type {

@@ -1,6 +1,7 @@
 /** target.slurm.clients: the client jobs' own account, partition and qos. */
 import { describe, expect, it } from 'vitest';
-import { clientsPlacement, parseRecipe, type Recipe } from './recipe';
+import { parseRecipe, type Recipe } from './recipe';
+import { clientsPlacement } from './recipe-read';
 
 function parse(slurm: Record<string, unknown>, executor = 'slurm') {
   return parseRecipe({

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadgenConfig } from './loadgen-config';
 import type { StageSpec } from './recipe';
-import { parseRecipe, type Recipe, requestedRate, stageLoad } from './recipe';
+import { parseRecipe, type Recipe } from './recipe';
+import { requestedRate, stageLoad } from './recipe-read';
 
 function parse(workload: Record<string, unknown>) {
   return parseRecipe({

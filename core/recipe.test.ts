@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDurationMs } from './duration';
 import { RecipeFileError, readRecipeFile } from './node/recipe-file';
-import { formatIssues, modelName, parseRecipe, type ServiceSpec } from './recipe';
+import { parseRecipe, type ServiceSpec } from './recipe';
+import { formatIssues, modelName } from './recipe-read';
 
 const examples = join(import.meta.dirname, '..', 'examples');
 

@@ -7,16 +7,8 @@
  * restarted run makes the very same stages.
  */
 import { nextProbe, type Probe, probeVerdict, roundProbe } from './capacity-search';
-import {
-  type CapacitySearchSpec,
-  isLoadStage,
-  type Recipe,
-  recipeStageName,
-  repetitionSuffix,
-  type StagePlanSpec,
-  type StageSpec,
-  type SweepSpec,
-} from './recipe';
+import type { CapacitySearchSpec, Recipe, StagePlanSpec, StageSpec, SweepSpec } from './recipe';
+import { isLoadStage, recipeStageName, repetitionSuffix } from './recipe-read';
 import type { ProbeVerdict, StageOrigin, StageSummary } from './summary-format';
 
 /** A stage to load: its spec (named) and where it came from. */

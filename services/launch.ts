@@ -5,7 +5,8 @@
  */
 
 import { type JobRuntime, jobFiles, programFile, serviceFiles } from '../core/jobs';
-import { jobRuntime, modelName, type Recipe, type ServiceSpec } from '../core/recipe';
+import type { Recipe, ServiceSpec } from '../core/recipe';
+import { jobRuntime, modelName } from '../core/recipe-read';
 import { imageFileName, isImageUri, POSTGRES_ROLE } from '../core/service-kinds';
 import {
   jobShell,

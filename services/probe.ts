@@ -6,7 +6,8 @@
 
 import { httpGet, httpPostJson } from '../activities/http-probe';
 import { isLlmWorkload, type WorkloadKind } from '../core/loadgen-protocol';
-import { modelName, type ServiceSpec } from '../core/recipe';
+import type { ServiceSpec } from '../core/recipe';
+import { modelName } from '../core/recipe-read';
 import { completionCheck, healthPath, KIND_FACTS } from '../core/service-kinds';
 import type { ServiceIdentity } from '../core/summary-format';
 import { checkEmbeddings, embeddingsPath } from '../loadgen/drivers/embeddings';

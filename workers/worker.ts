@@ -9,6 +9,7 @@ import { createActivities, createActivityContext } from '../activities';
 import { admissionActivities } from '../activities/admission';
 import type { ActivityContext } from '../activities/context';
 import { keepAliveInterceptor } from '../activities/heartbeat';
+import { recipeCheckActivities } from '../activities/recipe-check';
 import { ACTIVITY, relayTaskQueue } from '../core/contract';
 import { type AifbConfig, workerSlotsFrom } from '../core/node/config';
 import { activityMetricsInterceptor } from '../telemetry/self-metrics';
@@ -77,8 +78,9 @@ export async function createBenchmarkWorker(options: BenchmarkWorkerOptions): Pr
   const activities = (options.activities ??
     createActivities(options.context ?? createActivityContext(options.config))) as Record<string, unknown>;
   const { [ACTIVITY.relayTelemetry]: relayTelemetry, ...benchmarkActivities } = activities;
-  // Admission control's (activities/admission.ts): real ones under fakes too, tests may replace them.
-  const rest = { ...admissionActivities(options.config), ...benchmarkActivities };
+  // Admission control's (activities/admission.ts) and the recipe checks: real ones under fakes
+  // too, tests may replace them.
+  const rest = { ...admissionActivities(options.config), ...recipeCheckActivities(), ...benchmarkActivities };
   const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,

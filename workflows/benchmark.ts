@@ -35,11 +35,11 @@ import {
   stopStageUpdate,
   stopUpdate,
 } from '../core/contract';
-import { sameTarget } from '../core/deployment';
 import { NON_RETRYABLE_FAILURES, type RunFailureType } from '../core/failures';
 import type { JobRef } from '../core/jobs';
 import { healthBudgetMs } from '../core/queue';
-import { formatIssues, parseRecipe, type Recipe } from '../core/recipe';
+import type { Recipe } from '../core/recipe';
+import { formatIssues, sameTarget } from '../core/recipe-read';
 import { benchmarkSearchAttributes, PhaseKey } from '../core/search-attributes';
 import { imageToPull, isLaunched } from '../core/service-kinds';
 import { checkIntervalMs, checkIntervalMsV1 } from '../core/stage-checks';
@@ -56,6 +56,7 @@ import type { BenchmarkSummary, StageSummary } from '../core/summary';
 import type { OversaturationVerdict, ServiceIdentity, ServiceTiming } from '../core/summary-format';
 import { invalidReasons } from '../core/validity';
 import { takePlace } from './admit';
+import { checkedRecipe } from './recipe-check';
 import { freshRepetitions } from './repetitions';
 
 const retry = {
@@ -212,7 +213,7 @@ export async function benchmarkWorkflow(input: unknown): Promise<BenchmarkSummar
     },
   );
 
-  const parsed = parseRecipe(input);
+  const parsed = await checkedRecipe(input);
   // Listed in visibility (Web UI, API) from its first task on; `enter` keeps the phase current.
   upsertSearchAttributes(
     benchmarkSearchAttributes(benchmarkId, parsed.ok ? parsed.recipe : null, state.phase),

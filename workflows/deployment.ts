@@ -23,6 +23,7 @@ import {
 import {
   attachUpdate,
   type BenchmarkActivities,
+  DEPLOYMENT_ID_PREFIX,
   type DeploymentAttachment,
   type DeploymentCarry,
   type DeploymentPhase,
@@ -32,13 +33,14 @@ import {
   downUpdate,
   type HealthyEndpoint,
 } from '../core/contract';
-import { DEPLOYMENT_ID_PREFIX, type DeploymentRecipe, parseDeploymentRecipe } from '../core/deployment';
+import type { DeploymentRecipe } from '../core/deployment';
 import { NON_RETRYABLE_FAILURES, type RunFailureType } from '../core/failures';
 import type { JobRef } from '../core/jobs';
 import { healthBudgetMs } from '../core/queue';
-import { formatIssues } from '../core/recipe';
+import { formatIssues } from '../core/recipe-read';
 import { BenchmarkIdKey, ExecutorKey, PhaseKey, RecipeKey, ServiceKindKey } from '../core/search-attributes';
 import { imageToPull } from '../core/service-kinds';
+import { checkedDeploymentRecipe } from './recipe-check';
 
 /** Attached benchmarks kept in the status (and carried over continue-as-new): the newest ones. */
 export const MAX_RECORDED_BENCHMARKS = 200;
@@ -145,7 +147,7 @@ export async function deploymentWorkflow(input: unknown, carry?: DeploymentCarry
     },
   );
 
-  const parsed = parseDeploymentRecipe(input);
+  const parsed = await checkedDeploymentRecipe(input);
   const expectedName = info.workflowId.startsWith(DEPLOYMENT_ID_PREFIX)
     ? info.workflowId.slice(DEPLOYMENT_ID_PREFIX.length)
     : null;

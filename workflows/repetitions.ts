@@ -21,7 +21,8 @@ import {
 } from '../core/contract';
 import type { RunFailureType } from '../core/failures';
 import type { Phase } from '../core/phases';
-import { type Recipe, repetitionSuffix } from '../core/recipe';
+import type { Recipe } from '../core/recipe';
+import { repetitionSuffix } from '../core/recipe-read';
 import type { BenchmarkSummary, StageSummary } from '../core/summary';
 
 export interface RepetitionsContext {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CST, isNode, isScalar, Lexer, LineCounter, parseDocument, visit, YAMLParseError } from 'yaml';
-import { type ParseResult, parseRecipe, type RecipeIssue } from '../recipe';
+import { type ParseResult, parseRecipe } from '../recipe';
+import type { RecipeIssue } from '../recipe-read';
 
 export class RecipeFileError extends Error {
   constructor(

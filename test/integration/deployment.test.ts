@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TemporalControl } from '../../control/temporal-control';
-import { WORKFLOW_TYPE } from '../../core/contract';
-import { deploymentWorkflowId } from '../../core/deployment';
+import { deploymentWorkflowId, WORKFLOW_TYPE } from '../../core/contract';
 import type { BenchmarkSummary } from '../../core/summary';
 import {
   type DevEnv,

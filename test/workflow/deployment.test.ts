@@ -7,8 +7,14 @@ import { ApplicationFailure, type WorkflowHandleWithFirstExecutionRunId } from '
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DeploymentStatus, deploymentStatusQuery, downUpdate, statusQuery } from '../../core/contract';
-import { type DeploymentRecipeInput, deploymentWorkflowId } from '../../core/deployment';
+import {
+  type DeploymentStatus,
+  deploymentStatusQuery,
+  deploymentWorkflowId,
+  downUpdate,
+  statusQuery,
+} from '../../core/contract';
+import type { DeploymentRecipeInput } from '../../core/deployment';
 import type { BenchmarkSummary } from '../../core/summary';
 import { deploymentWorkflow } from '../../workflows/deployment';
 import { createFakes, type Fakes, recipeWith, SERVICE_ENDPOINT } from './fakes';

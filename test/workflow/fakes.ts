@@ -6,7 +6,8 @@
 import { Context } from '@temporalio/activity';
 import { deploymentActivities } from '../../activities/deployment';
 import type { BenchmarkActivities, FinishedClients } from '../../core/contract';
-import { loadStageAt, type Recipe, type RecipeInput, stageConcurrency, stageName } from '../../core/recipe';
+import type { Recipe, RecipeInput } from '../../core/recipe';
+import { loadStageAt, stageConcurrency, stageName } from '../../core/recipe-read';
 import { type BenchmarkSummary, type StageSummary, SUMMARY_SCHEMA } from '../../core/summary';
 
 export type ActivityName = keyof BenchmarkActivities;
