@@ -7,6 +7,11 @@
  *
  * Runs the real workflow against the fake activities of the workflow tier on the time-skipping
  * test server, and refuses to write a history whose run did not end as expected.
+ *
+ * Before re-recording past a `patched()` change, keep the old recordings under another name:
+ * they guard the branch that runs started before it still take (`*-parsed-in-sandbox.json`
+ * were recorded before the recipe check moved to a local activity, and before the relay hub
+ * ended stages).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
