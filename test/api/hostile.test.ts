@@ -1,8 +1,9 @@
 /**
  * The real API (dev server, worker, TemporalControl on a socket) under hostile requests: every
  * route with wrong types, huge and deeply nested bodies, bad ids, traversal attempts, garbage
- * tokens and page tokens. Each must be a 4xx within a second, the server must stay up, and its
- * heap must come back near where it started.
+ * tokens and page tokens. Each must be a 4xx, the server must stay up, and its heap must come
+ * back near where it started. How long the slowest took is printed, not asserted (the rule: no
+ * test asserts a wall-clock duration); an input that hung the server fails on the test timeout.
  */
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -254,7 +255,7 @@ function collect(): void {
 }
 
 describe('the API under hostile requests', () => {
-  it('answers every one with a 4xx within a second, leaks nothing, stays up, and its heap comes back', async () => {
+  it('answers every one with a 4xx, leaks nothing, stays up, and its heap comes back', async () => {
     const requests = hostileRequests();
     expect(requests.length).toBeGreaterThan(300);
     collect();
@@ -267,7 +268,6 @@ describe('the API under hostile requests', () => {
       if (answer.ms > slowest.ms) slowest = { ms: answer.ms, what };
       if (answer.status < 400 || answer.status >= 500)
         wrong.push(`${answer.status} ${what}: ${answer.body.slice(0, 200)}`);
-      if (answer.ms > 1000) wrong.push(`${Math.round(answer.ms)} ms ${what}`);
       if (/SECRET-/.test(answer.body)) wrong.push(`leaked a file outside its folder: ${what}`);
     }
     collect();
@@ -295,7 +295,6 @@ describe('the API under hostile requests', () => {
         headers: { 'content-type': type },
         body,
       });
-      expect(answer.ms).toBeLessThan(1000);
       expect([200, 400]).toContain(answer.status);
       if (answer.status === 200) {
         const result = JSON.parse(answer.body) as { valid: boolean; issues: { message: string }[] };

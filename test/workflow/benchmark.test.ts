@@ -264,17 +264,15 @@ describe('benchmark workflow (time-skipping server, fake activities)', () => {
 
   it('runs a 3h10m stage in seconds of wall time, on workflow time', async () => {
     const fakes = createFakes();
-    const wallStart = Date.now();
 
+    // Time skipping is what makes it end: on wall time the test's timeout would come 3 h early.
     const { result, status } = await withWorker(env, bundle, fakes.activities, async (w) => {
       const handle = await w.start(recipeWith('long-stage', [{ duration: '3h', warmup: '10m' }]));
       const result = await handle.result();
       return { result, status: await handle.query(statusQuery) };
     });
-    const wallMs = Date.now() - wallStart;
 
     expect(result.status).toBe('completed');
-    expect(wallMs).toBeLessThan(60_000);
     const planned = 3 * HOUR + 10 * MINUTE;
     // From entering the stage to having finished its clients, in workflow time.
     const stageMs = phaseAt(status, 'collecting') - phaseAt(status, 'loading');
