@@ -153,11 +153,10 @@ describe('a whole benchmark on the dev server, local executor, simulator', () =>
         port: 9,
       },
     });
-    const began = Date.now();
     const err = await failureOf(worker.runUntil(start(config.taskQueue, recipe).then((h) => h.result())));
-    expect(Date.now() - began).toBeLessThan(20_000);
     expect(err.cause).toBeInstanceOf(ApplicationFailure);
     const cause = err.cause as ApplicationFailure;
+    // Fast: it saw the job end (ServiceFailed), not its health budget run out (HealthTimeout).
     expect(cause.type).toBe('ServiceFailed');
     expect(cause.message).toContain('model file not found: /nope');
     expect(cause.message).toMatch(/status 3/);
