@@ -6,8 +6,7 @@
  */
 import { z } from 'zod';
 import { durationMs, MAX_DURATION_MS, MAX_DURATION_TEXT } from './duration';
-import type { JobRuntime } from './jobs';
-import type { Distribution, StageLoad } from './loadgen-protocol';
+import type { Distribution } from './loadgen-protocol';
 import { count, ENV_NAME_RE, scriptString } from './recipe-primitives';
 import { type RecipeIssue, recipeStageName, repetitionSuffix } from './recipe-read';
 import { vectorServiceChecks, vectorWorkloadChecks } from './recipe-vector';
