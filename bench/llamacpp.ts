@@ -6,12 +6,13 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { RequestRecord } from '../core/loadgen-protocol';
 import { repoRoot } from '../core/node/config';
 import type { BenchmarkSummary } from '../core/summary';
+import { machineLine } from './machine';
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -47,9 +48,7 @@ const records = readFileSync(join(dir, 'data/results', summary.benchmarkId, 'req
   .map((l) => JSON.parse(l) as RequestRecord)
   .filter((r) => r.ok && r.measured && r.serverTimings && r.tpotMs != null);
 
-console.log(
-  `machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
-);
+console.log(machineLine());
 console.log(
   `served: ${summary.service.identity?.models.map((m) => m.id).join(', ')} (${summary.service.identity?.version})`,
 );

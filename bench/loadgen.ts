@@ -13,7 +13,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Table from 'cli-table3';
@@ -29,6 +29,7 @@ import type { ClientResult, LoadgenConfig, RequestRecord } from '../core/loadgen
 import { repoRoot } from '../core/node/config';
 import { absQuantiles, measurementErrors, type ServerTiming, serverLateness } from './accuracy';
 import { parseCurlTrace } from './curl-trace';
+import { loadAverage, machineLine } from './machine';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PARTS = process.env.BENCH_PARTS ?? 'abc';
@@ -417,15 +418,7 @@ async function main() {
   const k6Version = execFileSync(K6, ['version']).toString().trim().split('\n')[0];
   // `wrk -v` prints its version, then exits 1.
   const wrkVersion = spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.split(' Copyright')[0] ?? 'wrk';
-  const load = () =>
-    loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ');
-  console.log(
-    `machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-      `Linux ${release()}, Node ${process.version}, ${k6Version}, ${wrkVersion.trim()}, ` +
-      `load average at start ${load()}`,
-  );
+  console.log(machineLine(k6Version ?? 'k6', wrkVersion.trim()));
 
   const parts: { rows: Row[]; result: string[] }[] = [];
   if (PARTS.includes('a') || PARTS.includes('b')) {
@@ -442,7 +435,7 @@ async function main() {
   const table = new Table({ head: ['measure', 'value', 'target'] });
   for (const p of parts) table.push(...p.rows);
   console.log(table.toString());
-  console.log(`load average at end ${load()}`);
+  console.log(`load average at end ${loadAverage()}`);
   console.log(['RESULT', ...parts.flatMap((p) => p.result)].join(' '));
 }
 

@@ -14,7 +14,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ import { PhaseKey } from '../core/search-attributes';
 import { checkIntervalMs } from '../core/stage-checks';
 import type { SimulatedTiming } from '../executors/memory';
 import { startPushgateway } from '../telemetry/embedded';
+import { loadAverage, machineLine } from './machine';
 import { describeSlowest, quantile, type RunFacts, runFacts, sum, timeline } from './orchestration-history';
 import { type ServerSnapshot, serverBreakdown, serverSnapshot } from './server-metrics';
 
@@ -178,12 +179,7 @@ interface Row {
   wftP50: number | null;
 }
 
-const machine = `${cpus()[0]?.model ?? '?'} × ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-console.log(
-  `machine: ${machine}, load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`,
-);
+console.log(machineLine());
 console.log('building the loadgen and simulator bundles (the activities check them)…');
 execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: repoRoot, stdio: 'ignore' });
 
@@ -518,11 +514,7 @@ try {
   console.log(
     'targets (1000 benchmarks, 2 workers): overhead p50 <= 2 s, p99 <= 5 s; schedule-to-start p99 <= 1000 ms; idle CPU <= 0.3 %/bench; 24h-stage history <= 10,000 events; all completed',
   );
-  console.log(
-    `machine at the end: load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`machine at the end: load average ${loadAverage()}`);
   const last = rows.filter((r) => r.mode === 'memory').at(-1);
   if (last) {
     console.log(

@@ -17,7 +17,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Table from 'cli-table3';
@@ -28,6 +28,7 @@ import type { ClientResult, LoadgenConfig, SqlStatement, TemplateVariable } from
 import { repoRoot } from '../core/node/config';
 import { postgresProblem } from '../services/postgres';
 import { postgresScript } from '../slurm-scripts/render';
+import { loadAverage, machineLine } from './machine';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -309,10 +310,6 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'build.ts')], {
     stdio: 'ignore',
   });
-  const load = () =>
-    loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ');
   const pgbenchVersion = execFileSync('pgbench', ['--version'], { encoding: 'utf8' }).trim();
   const server = await startPostgres();
   try {
@@ -320,11 +317,7 @@ async function main(): Promise<void> {
       env: pgEnv(server),
       encoding: 'utf8',
     }).trim();
-    console.log(
-      `machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-        `Linux ${release()}, Node ${process.version}, ${pgbenchVersion}, server ${version} (defaults, fsync on), ` +
-        `load average at start ${load()}`,
-    );
+    console.log(machineLine(pgbenchVersion, `server ${version} (defaults, fsync on)`));
     console.log(
       `${CONNECTIONS} connections, one process each, ${SECONDS} s a run, ${ROUNDS} interleaved rounds, scale ${SCALE}`,
     );
@@ -383,7 +376,7 @@ async function main(): Promise<void> {
       );
     }
     console.log(table.toString());
-    console.log(`load average at end ${load()}`);
+    console.log(`load average at end ${loadAverage()}`);
     console.log(['RESULT', `connections=${CONNECTIONS}`, ...result].join(' '));
   } finally {
     await stop(server.proc);

@@ -4,10 +4,10 @@
  * as aifb runs it: README "Scale"). Each group is one benchmark's client group of 40 series. Prints
  * the machine, the figures, and last the RESULT line. Not a test: nothing asserts.
  */
-import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { spawnUntilReady } from '../core/node/child-server';
 import { TELEMETRY_BINARIES } from '../telemetry/embedded';
+import { machineLine } from './machine';
 
 const { values: flags } = parseArgs({
   options: { groups: { type: 'string', default: '1000' }, puts: { type: 'string', default: '50' } },
@@ -59,11 +59,7 @@ async function measure(extra: string[]): Promise<{ wallMs: number; cpuMs: number
   }
 }
 
-console.log(
-  `machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`,
-);
+console.log(machineLine());
 const checked = await measure([]);
 const unchecked = await measure(['--push.disable-consistency-check']);
 console.log(`${GROUPS} groups of ${SERIES} series held; ${PUTS} PUTs one after another:`);

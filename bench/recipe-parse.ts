@@ -8,7 +8,6 @@
  * of each input serialised as JSON, so the ratio is reported rather than a figure of this machine
  * alone. Prints the machine, the figures, and last the RESULT line. Not a test: nothing asserts.
  */
-import { cpus, loadavg, release, totalmem } from 'node:os';
 import fc from 'fast-check';
 import { parseRecipeText, RecipeFileError, validateRecipeText } from '../core/node/recipe-file';
 import { parseRecipe } from '../core/recipe';
@@ -21,6 +20,7 @@ import {
   VALUE_RUNS,
   valueCases,
 } from '../test/fixtures/recipe-fuzz';
+import { loadAverage, machineLine } from './machine';
 
 const TARGET_MS = 100;
 
@@ -75,15 +75,7 @@ function quantile(sorted: number[], q: number): number {
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const fmt = (ms: number) => ms.toFixed(ms < 0.1 ? 4 : ms < 10 ? 3 : 1);
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-
-console.log(
-  `machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-    `Linux ${release()}, Node ${process.version}, load average at start ${load()}`,
-);
+console.log(machineLine());
 
 // The inputs first, so generating them is not timed; fc.sample with the seed draws what the
 // test's fc.assert with that seed draws.
@@ -181,7 +173,7 @@ console.log(
           .map((c) => `${c.call} of a ${c.kind} input ${fmt(c.ms)} ms`)
           .join('; ')}`),
 );
-console.log(`machine at the end: load average ${load()}`);
+console.log(`machine at the end: load average ${loadAverage()}`);
 console.log(
   `RESULT inputs=${inputs} calls=${calls.length} p50_ms=${fmt(p50)} p99_ms=${fmt(p99)} max_ms=${fmt(max)} over_100ms=${over.length} target_met=${met}`,
 );

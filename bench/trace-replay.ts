@@ -9,12 +9,13 @@
  * send path without the trace, to tell the trace's timing from the machine's.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeHistogram, summarize } from '../core/histograms';
 import type { LoadgenConfig } from '../core/loadgen-protocol';
 import { runLoadgen } from '../loadgen/runner';
 import { startSseServer, syntheticTrace, validConfig } from '../loadgen/testing';
+import { machineLine } from './machine';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const REQUESTS = 600;
@@ -37,11 +38,7 @@ const config: LoadgenConfig = {
   },
 };
 
-console.log(
-  `machine: ${cpus().length} cores, load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`,
-);
+console.log(machineLine());
 const rounds: { p50: number; p99: number; max: number; sent: number }[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   const r = await runLoadgen(config, { clientIndex: 0, outDir: dir, log: () => {} });
