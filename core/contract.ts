@@ -250,11 +250,6 @@ export interface RecipeCheckActivities {
   checkDeploymentRecipe(input: unknown): Promise<DeploymentParseResult>;
 }
 
-export const RECIPE_CHECK_ACTIVITY = {
-  checkRecipe: 'checkRecipe',
-  checkDeploymentRecipe: 'checkDeploymentRecipe',
-} as const satisfies { [K in keyof RecipeCheckActivities]-?: K };
-
 /** Activity names, checked against the interface: control/ finds the relay by this name. */
 export const ACTIVITY = {
   pullImage: 'pullImage',
