@@ -210,13 +210,17 @@ export class OpenAiStreamReader {
         text.substring(start, from) === head &&
         text.substring(to, end) === tail &&
         plainValue(text, from, to)
-      ) {
-        this.tokenChunks++;
-        this.chunkTokens = null; // no per-chunk usage in this chunk
-        return true;
-      }
+      )
+        return this.plainTokenChunk();
     }
     return this.onPayload(start === 0 && end === text.length ? text : text.slice(start, end));
+  }
+
+  /** A token chunk known without a parse: it holds no usage, so no per-chunk counts. */
+  private plainTokenChunk(): true {
+    this.tokenChunks++;
+    this.chunkTokens = null;
+    return true;
   }
 
   /** Handles one payload; returns true when it carried generated text (so its arrival time is a token time). */
@@ -230,8 +234,6 @@ export class OpenAiStreamReader {
       const at = scanTokens(data);
       if (at !== SCAN_PARSE) {
         if (at === SCAN_NONE) return false;
-        this.tokenChunks++;
-        this.chunkTokens = null; // no per-chunk usage in this chunk
         if (at !== SCAN_MANY) {
           // One token value: the template of the chunks that follow (see onPayloadIn).
           const close = stringEnd(data, at);
@@ -240,7 +242,7 @@ export class OpenAiStreamReader {
             this.tail = data.slice(close);
           }
         }
-        return true;
+        return this.plainTokenChunk();
       }
     }
     let chunk: Chunk;
