@@ -45,15 +45,21 @@ export interface RequestMetrics {
 }
 
 /**
- * Tokens per chunk: the server's own counts when it gave them, else `total` spread as evenly as
- * possible (earlier chunks take the remainder), which is exact for servers that send the same
- * number of tokens in every chunk.
+ * Chunk j's tokens: the server's own count when it gave one per chunk, else `total` spread as
+ * evenly as possible (earlier chunks take the remainder), which is exact for servers that send the
+ * same number of tokens in every chunk.
  */
-export function tokensPerChunk(chunks: number, total: number, known: number[] | null): number[] {
-  if (known !== null && known.length === chunks) return known;
+function chunkTokenCounts(chunks: number, total: number, known: number[] | null): (j: number) => number {
+  if (known !== null && known.length === chunks) return (j) => known[j]!;
   const base = Math.floor(total / chunks);
   const extra = total - base * chunks;
-  return Array.from({ length: chunks }, (_, j) => base + (j < extra ? 1 : 0));
+  return (j) => base + (j < extra ? 1 : 0);
+}
+
+/** Every chunk's tokens (chunkTokenCounts), as an array. */
+export function tokensPerChunk(chunks: number, total: number, known: number[] | null): number[] {
+  const k = chunkTokenCounts(chunks, total, known);
+  return Array.from({ length: chunks }, (_, j) => k(j));
 }
 
 /**
@@ -69,14 +75,11 @@ export function forEachItlPerToken(
   const times = t.chunkTimesMs;
   const chunks = times.length;
   if (chunks === 0) return;
-  const known = t.chunkTokens !== null && t.chunkTokens.length === chunks ? t.chunkTokens : null;
-  // Even spread when the server did not say (see tokensPerChunk), without building the array.
-  const base = Math.floor(outputTokens / chunks);
-  const extra = outputTokens - base * chunks;
-  const k0 = known ? known[0]! : base + (extra > 0 ? 1 : 0);
+  const k = chunkTokenCounts(chunks, outputTokens, t.chunkTokens);
+  const k0 = k(0);
   if (k0 > 1) fn(0, k0 - 1);
   for (let i = 1; i < chunks; i++) {
-    const ki = known ? known[i]! : base + (i < extra ? 1 : 0);
+    const ki = k(i);
     if (ki > 0) fn((times[i]! - times[i - 1]!) / ki, ki);
   }
 }
