@@ -5,6 +5,7 @@
  * it has, and how many of them a stage's periodic check adds (for the long-stage estimate).
  */
 import proto from '@temporalio/proto';
+import { sum } from './figures';
 
 type Event = proto.temporal.api.history.v1.IHistoryEvent;
 
@@ -105,15 +106,6 @@ export function runFacts(events: Event[], relayActivity: string): RunFacts {
   });
   return facts;
 }
-
-/** The q-quantile (0..1) of `values`, nearest rank; null when empty. */
-export function quantile(values: readonly number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-export const sum = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0);
 
 /**
  * The slowest 1% of the closed runs (at least one), for the p99: when they started (s after the

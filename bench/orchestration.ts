@@ -27,8 +27,9 @@ import { PhaseKey } from '../core/search-attributes';
 import { checkIntervalMs } from '../core/stage-checks';
 import type { SimulatedTiming } from '../executors/memory';
 import { startPushgateway } from '../telemetry/embedded';
+import { quantile, sum } from './figures';
 import { loadAverage, machineLine } from './machine';
-import { describeSlowest, quantile, type RunFacts, runFacts, sum, timeline } from './orchestration-history';
+import { describeSlowest, type RunFacts, runFacts, timeline } from './orchestration-history';
 import { type ServerSnapshot, serverBreakdown, serverSnapshot } from './server-metrics';
 
 const { values: flags } = parseArgs({

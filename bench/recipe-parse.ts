@@ -20,6 +20,7 @@ import {
   VALUE_RUNS,
   valueCases,
 } from '../test/fixtures/recipe-fuzz';
+import { quantile, sum } from './figures';
 import { loadAverage, machineLine } from './machine';
 
 const TARGET_MS = 100;
@@ -66,15 +67,7 @@ function jsonOf(value: unknown): string {
   }
 }
 
-/** The q-quantile (nearest rank) of ascending values. */
-function quantile(sorted: number[], q: number): number {
-  return sorted.length === 0
-    ? Number.NaN
-    : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
-
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-const fmt = (ms: number) => ms.toFixed(ms < 0.1 ? 4 : ms < 10 ? 3 : 1);
+const fmt = (ms: number | null) => (ms === null ? '-' : ms.toFixed(ms < 0.1 ? 4 : ms < 10 ? 3 : 1));
 console.log(machineLine());
 
 // The inputs first, so generating them is not timed; fc.sample with the seed draws what the
@@ -144,8 +137,8 @@ row('all parser calls', calls.length, all);
 row('parser, per input', perInput.length, perInput);
 row('peer: JSON.parse, per input', peer.length, peer);
 console.log(
-  `  parser / JSON.parse of the same input as JSON: p50 ${(quantile(perInput, 0.5) / quantile(peer, 0.5)).toFixed(0)}×, ` +
-    `p99 ${(quantile(perInput, 0.99) / quantile(peer, 0.99)).toFixed(0)}×, total ${(sum(perInput) / sum(peer)).toFixed(0)}×`,
+  `  parser / JSON.parse of the same input as JSON: p50 ${(quantile(perInput, 0.5)! / quantile(peer, 0.5)!).toFixed(0)}×, ` +
+    `p99 ${(quantile(perInput, 0.99)! / quantile(peer, 0.99)!).toFixed(0)}×, total ${(sum(perInput) / sum(peer)).toFixed(0)}×`,
 );
 
 console.log('by kind of input:');
